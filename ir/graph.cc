@@ -1,0 +1,73 @@
+// Graph construction and source locations.
+#include "ir/graph.h"
+
+#include <mutex>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "ir/infer.h"
+#include "ir/status_macros.h"
+
+namespace ndjit::ir {
+
+std::string SourceLoc::ToString() const {
+  if (!known()) return "<unknown>";
+  return absl::StrCat(file, ":", line, ":", column);
+}
+
+std::string SourceLoc::ShortString() const {
+  if (!known()) return "<unknown>";
+  absl::string_view f(file);
+  const size_t slash = f.rfind('/');
+  if (slash != std::string_view::npos) f.remove_prefix(slash + 1);
+  return absl::StrCat(f, ":", line);
+}
+
+bool SourceLoc::operator==(const SourceLoc& o) const {
+  return line == o.line && column == o.column && std::string_view(file) == o.file;
+}
+
+const char* InternFileName(std::string_view name) {
+  static std::mutex mu;
+  static auto* names = new std::set<std::string, std::less<>>();  // never freed: static lifetime
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = names->find(name);
+  if (it == names->end()) it = names->emplace(name).first;
+  return it->c_str();
+}
+
+absl::StatusOr<Node*> Graph::AddNode(Op op, std::vector<Node*> operands, Attrs attrs,
+                                     std::optional<TensorType> type, SourceLoc loc) {
+  std::vector<TensorType> operand_types;
+  operand_types.reserve(operands.size());
+  for (Node* operand : operands) {
+    RET_CHECK(operand != nullptr, "null operand of ", OpName(op));
+    RET_CHECK(operand->id() < num_nodes() && nodes_[operand->id()].get() == operand,
+              "operand of ", OpName(op), " is not a node of graph @", name_);
+    operand_types.push_back(operand->type());
+  }
+  ASSIGN_OR_RETURN(TensorType result, InferType(op, operand_types, attrs, type));
+  if (op == Op::kInput) ++num_inputs_;
+  nodes_.push_back(std::unique_ptr<Node>(new Node(op, std::move(result), std::move(operands),
+                                                  std::move(attrs), loc, num_nodes())));
+  return nodes_.back().get();
+}
+
+Node* Graph::AddInput(TensorType type, SourceLoc loc) {
+  Attrs attrs;
+  attrs.index = num_inputs_;
+  auto node = AddNode(Op::kInput, {}, std::move(attrs), std::move(type), loc);
+  return node.value();  // an input leaf with a valid type cannot fail
+}
+
+std::vector<Node*> Graph::inputs() const {
+  std::vector<Node*> result(num_inputs_, nullptr);
+  for (const auto& n : nodes_) {
+    if (n->op() == Op::kInput && n->attrs().index >= 0 && n->attrs().index < num_inputs_) {
+      result[n->attrs().index] = n.get();
+    }
+  }
+  return result;
+}
+
+}  // namespace ndjit::ir

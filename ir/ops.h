@@ -1,0 +1,64 @@
+// The IR's op enum and its static properties, generated from ops.def.
+#ifndef NDJIT_IR_OPS_H_
+#define NDJIT_IR_OPS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "ir/attrs.h"
+
+namespace ndjit::ir {
+
+// The family of an op: what shape/dtype rule it follows and how backends treat it.
+enum class OpKind : uint8_t {
+  kLeaf,             // no operands
+  kUnary,            // elementwise, result dtype = operand dtype
+  kUnaryPredicate,   // elementwise, bool result
+  kBinary,           // elementwise, result dtype = operand dtype
+  kCompare,          // elementwise, bool result
+  kSelect,           // select(cond, x, y)
+  kCast,             // elementwise conversion to the node's dtype
+  kReduce,           // reduction over `axes`
+  kArgReduce,        // index of max/min along `axis`
+  kView,             // index arithmetic on one operand
+  kConcat,           // concatenation
+  kGather,           // indexed read
+  kMatmul,           // batched matrix product
+};
+
+enum class Op : uint8_t {
+#define NDJIT_OP(Enum, mnemonic, arity, kind, attrs) Enum,
+#include "ir/ops.def"
+#undef NDJIT_OP
+};
+
+inline constexpr int kNumOps = 0
+#define NDJIT_OP(Enum, mnemonic, arity, kind, attrs) +1
+#include "ir/ops.def"
+#undef NDJIT_OP
+    ;
+
+const char* OpName(Op op);
+std::optional<Op> ParseOpName(std::string_view name);
+// Number of operands, or -1 for "one or more".
+int OpArity(Op op);
+OpKind GetOpKind(Op op);
+// Bit set of AttrField: the attributes the op carries.
+uint32_t OpAttrFields(Op op);
+
+inline bool IsElementwise(Op op) {
+  switch (GetOpKind(op)) {
+    case OpKind::kUnary:
+    case OpKind::kUnaryPredicate:
+    case OpKind::kBinary:
+    case OpKind::kCompare:
+    case OpKind::kSelect:
+    case OpKind::kCast: return true;
+    default: return false;
+  }
+}
+
+}  // namespace ndjit::ir
+
+#endif  // NDJIT_IR_OPS_H_

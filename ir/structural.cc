@@ -1,0 +1,42 @@
+// Structural hash and equality.
+#include "ir/structural.h"
+
+#include "absl/hash/hash.h"
+#include "ir/printer.h"
+
+namespace ndjit::ir {
+namespace {
+
+bool NodesEqual(const Node& x, const Node& y) {
+  if (x.op() != y.op() || x.type() != y.type() || x.operands().size() != y.operands().size()) {
+    return false;
+  }
+  for (size_t i = 0; i < x.operands().size(); ++i) {
+    if (x.operand(i)->id() != y.operand(i)->id()) return false;
+  }
+  return x.attrs().Equals(y.attrs(), OpAttrFields(x.op()));
+}
+
+}  // namespace
+
+size_t StructuralHash(const Graph& graph) {
+  // The location-free node text is exactly the structural content of a node.
+  size_t h = absl::HashOf(graph.num_nodes());
+  const PrintOptions no_locs{.locations = false};
+  for (const auto& node : graph.nodes()) h = absl::HashOf(h, PrintNode(*node, no_locs));
+  for (const Node* out : graph.outputs()) h = absl::HashOf(h, out->id());
+  return h;
+}
+
+bool StructurallyEqual(const Graph& a, const Graph& b) {
+  if (a.num_nodes() != b.num_nodes() || a.outputs().size() != b.outputs().size()) return false;
+  for (int i = 0; i < a.num_nodes(); ++i) {
+    if (!NodesEqual(*a.node(i), *b.node(i))) return false;
+  }
+  for (size_t i = 0; i < a.outputs().size(); ++i) {
+    if (a.outputs()[i]->id() != b.outputs()[i]->id()) return false;
+  }
+  return true;
+}
+
+}  // namespace ndjit::ir

@@ -1,0 +1,17 @@
+// Structural hash and equality of graphs: same ops, types, attributes and wiring in the same
+// order, ignoring call sites and the graph's name. Equal graphs hash equally.
+#ifndef NDJIT_IR_STRUCTURAL_H_
+#define NDJIT_IR_STRUCTURAL_H_
+
+#include <cstddef>
+
+#include "ir/graph.h"
+
+namespace ndjit::ir {
+
+size_t StructuralHash(const Graph& graph);
+bool StructurallyEqual(const Graph& a, const Graph& b);
+
+}  // namespace ndjit::ir
+
+#endif  // NDJIT_IR_STRUCTURAL_H_
