@@ -1,0 +1,167 @@
+// Frontend helpers: recording, lowering, errors.
+#include "frontend/builder.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "ir/infer.h"
+#include "ir/status_macros.h"
+#include "runtime/materializer.h"
+
+namespace ndjit::frontend {
+
+std::string Describe(const ValuePtr& v) {
+  return absl::StrCat(DTypeName(v->type().dtype), " ", ir::ShapeToNumpyString(v->type().shape));
+}
+
+std::string Describe(const NDArray& a) {
+  if (a.is_none()) return "<empty NDArray>";
+  return Describe(a.value());
+}
+
+std::string FormatError(const char* api, const std::string& detail,
+                        const std::vector<std::string>& operands, const SourceLocation& site) {
+  std::string msg = absl::StrCat(api, ": ", detail);
+  if (!operands.empty()) absl::StrAppend(&msg, " [operands: ", absl::StrJoin(operands, ", "), "]");
+  absl::StrAppend(&msg, " at ", site.file_name(), ":", site.line(), ":", site.column());
+  return msg;
+}
+
+void ThrowStatus(const char* api, const absl::Status& status, const SourceLocation& site) {
+  const std::string msg = FormatError(api, std::string(status.message()), {}, site);
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange: throw ValueError(msg);
+    case absl::StatusCode::kUnimplemented: throw NotSupportedError(msg);
+    case absl::StatusCode::kInternal: throw InternalError(msg);
+    default: throw Error(msg);
+  }
+}
+
+const ValuePtr& ValueOf(const NDArray& a, const char* api, const SourceLocation& site) {
+  if (a.is_none()) Fail<ValueError>(api, "the NDArray is empty (default-constructed)", {}, site);
+  return a.value();
+}
+
+NDArray Wrap(ValuePtr v) { return NDArray(std::move(v)); }
+
+ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
+                std::optional<ir::TensorType> type, const SourceLocation& site) {
+  std::vector<ir::TensorType> types;
+  types.reserve(operands.size());
+  for (const ValuePtr& v : operands) types.push_back(v->type());
+  absl::StatusOr<ir::TensorType> result = ir::InferType(op, types, attrs, type);
+  if (!result.ok()) {
+    std::vector<std::string> described;
+    for (const ValuePtr& v : operands) described.push_back(Describe(v));
+    Fail<InternalError>(ir::OpName(op),
+                        absl::StrCat("ndjit built an invalid node (please report): ",
+                                     result.status().message()),
+                        described, site);
+  }
+  return runtime::Materializer::Get().Record(op, std::move(*result), std::move(operands),
+                                             std::move(attrs), ir::SourceLoc::From(site));
+}
+
+ValuePtr CastTo(const ValuePtr& v, DType dtype, const SourceLocation& site) {
+  if (v->type().dtype == dtype) return v;
+  return Record(ir::Op::kCast, {v}, {}, ir::TensorType{dtype, v->type().shape}, site);
+}
+
+ValuePtr BroadcastTo(const ValuePtr& v, const ir::Shape& shape, const SourceLocation& site) {
+  if (v->type().shape == shape) return v;
+  return Record(ir::Op::kBroadcast, {v}, {}, ir::TensorType{v->type().dtype, shape}, site);
+}
+
+ValuePtr ReshapeTo(const ValuePtr& v, const ir::Shape& shape, const SourceLocation& site) {
+  if (v->type().shape == shape) return v;
+  return Record(ir::Op::kReshape, {v}, {}, ir::TensorType{v->type().dtype, shape}, site);
+}
+
+ValuePtr Constant(const ir::Scalar& value, ir::TensorType type, const SourceLocation& site) {
+  ir::Attrs attrs;
+  attrs.value = value;
+  return Record(ir::Op::kConstant, {}, std::move(attrs), std::move(type), site);
+}
+
+ir::Scalar ScalarForDType(const Scalar& s, DType dtype) {
+  switch (dtype) {
+    case DType::kFloat16: return ir::Scalar::Float(float16::ToFloat(float16::FromFloat(
+                              static_cast<float>(s.as_double()))));
+    case DType::kBFloat16: return ir::Scalar::Float(bfloat16::ToFloat(bfloat16::FromFloat(
+                               static_cast<float>(s.as_double()))));
+    case DType::kFloat32: return ir::Scalar::Float(static_cast<float>(s.as_double()));
+    case DType::kFloat64: return ir::Scalar::Float(s.as_double());
+    case DType::kBool: return ir::Scalar::Int(s.as_double() != 0.0 ? 1 : 0);
+    case DType::kInt8:
+    case DType::kUInt8:
+    case DType::kInt32:
+    case DType::kInt64: break;
+  }
+  // Integers: wrap an integer (as a cast would), truncate-and-saturate a float.
+  int64_t v = s.is_float() ? 0 : s.as_int();
+  if (s.is_float()) {
+    const double d = s.as_double();
+    if (std::isnan(d)) {
+      v = 0;
+    } else if (d >= 9.2233720368547758e18) {
+      v = INT64_MAX;
+    } else if (d <= -9.2233720368547758e18) {
+      v = INT64_MIN;
+    } else {
+      v = static_cast<int64_t>(d);
+    }
+  }
+  switch (dtype) {
+    case DType::kInt8: return ir::Scalar::Int(static_cast<int8_t>(v));
+    case DType::kUInt8: return ir::Scalar::Int(static_cast<uint8_t>(v));
+    case DType::kInt32: return ir::Scalar::Int(static_cast<int32_t>(v));
+    default: return ir::Scalar::Int(v);
+  }
+}
+
+std::optional<ir::Shape> BroadcastShapes(const ir::Shape& a, const ir::Shape& b) {
+  const size_t rank = std::max(a.size(), b.size());
+  ir::Shape out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    const int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    const int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1) return std::nullopt;
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+int64_t NormalizeAxis(int64_t axis, int64_t ndim, const char* api, const NDArray& a,
+                      const SourceLocation& site) {
+  if (axis < -ndim || axis >= ndim) {
+    Fail<ShapeError>(api,
+                     absl::StrCat("axis ", axis, " is out of bounds for array of dimension ", ndim),
+                     {Describe(a)}, site);
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+DType FloatFor(DType d) {
+  if (IsFloat(d)) return d;
+  return ir::PromoteTypes(d, DType::kFloat16);
+}
+
+void CheckDType(const char* api, DType dtype, const SourceLocation& site) {
+  if (static_cast<unsigned>(dtype) >= static_cast<unsigned>(kNumDTypes)) {
+    Fail<DTypeError>(api, absl::StrCat("invalid dtype value ", static_cast<unsigned>(dtype)), {},
+                     site);
+  }
+}
+
+ir::ScalarKind KindOf(const Scalar& s) {
+  switch (s.kind()) {
+    case Scalar::Kind::kBool: return ir::ScalarKind::kBool;
+    case Scalar::Kind::kInt: return ir::ScalarKind::kInt;
+    case Scalar::Kind::kFloat: return ir::ScalarKind::kFloat;
+  }
+  return ir::ScalarKind::kFloat;
+}
+
+}  // namespace ndjit::frontend

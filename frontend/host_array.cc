@@ -1,0 +1,93 @@
+// HostArray: owning host copies of array values, and their text form.
+#include "ndjit/host_array.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ir/host_tensor.h"
+#include "ir/interpreter.h"
+#include "ir/shape.h"
+
+namespace ndjit {
+
+HostArray::HostArray(DType dtype, std::vector<int64_t> shape)
+    : dtype_(dtype), shape_(std::move(shape)) {
+  absl::StatusOr<int64_t> n = ir::CheckedNumElements(shape_);
+  if (!n.ok()) throw ShapeError(absl::StrCat("HostArray: ", n.status().message()));
+  size_ = *n;
+  bytes_.assign(static_cast<size_t>(size_) * DTypeSize(dtype_), std::byte{0});
+}
+
+void HostArray::CheckType(DType requested) const {
+  if (requested != dtype_) {
+    throw DTypeError(absl::StrCat("HostArray::data<T>: the array holds ", DTypeName(dtype_),
+                                  ", requested ", DTypeName(requested)));
+  }
+}
+
+double HostArray::element_as_double(int64_t i) const {
+  if (i < 0 || i >= size_) {
+    throw ValueError(absl::StrCat("HostArray::element_as_double: index ", i,
+                                  " out of range for size ", size_));
+  }
+  const void* p = bytes_.data();
+  switch (dtype_) {
+    case DType::kBool: return static_cast<const uint8_t*>(p)[i] ? 1.0 : 0.0;
+    case DType::kInt8: return static_cast<const int8_t*>(p)[i];
+    case DType::kUInt8: return static_cast<const uint8_t*>(p)[i];
+    case DType::kInt32: return static_cast<const int32_t*>(p)[i];
+    case DType::kInt64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
+    case DType::kFloat16: return float16::ToFloat(static_cast<const uint16_t*>(p)[i]);
+    case DType::kBFloat16: return bfloat16::ToFloat(static_cast<const uint16_t*>(p)[i]);
+    case DType::kFloat32: return static_cast<const float*>(p)[i];
+    case DType::kFloat64: return static_cast<const double*>(p)[i];
+  }
+  return 0;
+}
+
+namespace {
+
+std::string FormatElement(const HostArray& a, int64_t i) {
+  switch (a.dtype()) {
+    case DType::kBool: return a.data<bool>()[i] ? "True" : "False";
+    case DType::kInt64: return absl::StrCat(a.data<int64_t>()[i]);
+    case DType::kInt8:
+    case DType::kUInt8:
+    case DType::kInt32: return absl::StrCat(static_cast<int64_t>(a.element_as_double(i)));
+    default: return absl::StrFormat("%.6g", a.element_as_double(i));
+  }
+}
+
+void Format(const HostArray& a, size_t dim, int64_t offset, int indent, std::string* out) {
+  if (dim == a.shape().size()) {
+    absl::StrAppend(out, FormatElement(a, offset));
+    return;
+  }
+  int64_t stride = 1;
+  for (size_t d = dim + 1; d < a.shape().size(); ++d) stride *= a.shape()[d];
+  out->push_back('[');
+  for (int64_t i = 0; i < a.shape()[dim]; ++i) {
+    if (i > 0) {
+      out->push_back(',');
+      if (dim + 1 == a.shape().size()) {
+        out->push_back(' ');
+      } else {
+        out->push_back('\n');
+        out->append(indent + 1, ' ');
+      }
+    }
+    Format(a, dim + 1, offset + i * stride, indent + 1, out);
+  }
+  out->push_back(']');
+}
+
+}  // namespace
+
+std::string HostArray::ToString() const {
+  std::string out;
+  Format(*this, 0, 0, 0, &out);
+  return out;
+}
+
+}  // namespace ndjit

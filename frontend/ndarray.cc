@@ -1,0 +1,149 @@
+// NDArray handles, blocking accessors and process-wide calls.
+#include "ndjit/ndarray.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "frontend/builder.h"
+#include "ir/interpreter.h"
+#include "ir/printer.h"
+#include "ndjit/ndjit.h"
+#include "runtime/materializer.h"
+
+namespace ndjit {
+
+using frontend::Fail;
+using frontend::ValueOf;
+
+NDArray::NDArray() = default;
+NDArray::~NDArray() = default;
+NDArray::NDArray(const NDArray&) = default;
+NDArray& NDArray::operator=(const NDArray&) = default;
+NDArray::NDArray(NDArray&&) noexcept = default;
+NDArray& NDArray::operator=(NDArray&&) noexcept = default;
+NDArray::NDArray(std::shared_ptr<runtime::Value> value) : value_(std::move(value)) {}
+
+namespace {
+const std::vector<int64_t> kEmptyShape;
+
+void RequireNonEmpty(const NDArray& a, const char* what) {
+  if (a.is_none()) {
+    throw ValueError(absl::StrCat(what, ": the NDArray is empty (default-constructed)"));
+  }
+}
+
+ir::HostTensor ReadOrThrow(const NDArray& a, const char* api, const SourceLocation& site) {
+  const runtime::ValuePtr& v = ValueOf(a, api, site);
+  absl::StatusOr<ir::HostTensor> t = runtime::Materializer::Get().Read(v);
+  if (!t.ok()) frontend::ThrowStatus(api, t.status(), site);
+  return *std::move(t);
+}
+}  // namespace
+
+DType NDArray::dtype() const {
+  RequireNonEmpty(*this, "dtype");
+  return value_->type().dtype;
+}
+
+const std::vector<int64_t>& NDArray::shape() const {
+  RequireNonEmpty(*this, "shape");
+  return value_->type().shape;
+}
+
+int64_t NDArray::size() const { return ir::NumElements(shape()); }
+
+std::string NDArray::created_at() const {
+  RequireNonEmpty(*this, "created_at");
+  return value_->loc().ToString();
+}
+
+bool NDArray::is_computed() const {
+  RequireNonEmpty(*this, "is_computed");
+  return runtime::Materializer::Get().IsRealized(value_);
+}
+
+HostArray NDArray::asnumpy(SourceLocation site) const {
+  ir::HostTensor t = ReadOrThrow(*this, "asnumpy", site);
+  HostArray h(t.dtype(), t.shape());
+  if (t.size_bytes() > 0) std::memcpy(h.raw_data(), t.data(), t.size_bytes());
+  return h;
+}
+
+NDArray::ScalarValue NDArray::ScalarAt(SourceLocation site) const {
+  const runtime::ValuePtr& v = ValueOf(*this, "asscalar", site);
+  if (ir::NumElements(v->type().shape) != 1) {
+    Fail<ValueError>("asscalar",
+                     absl::StrCat("the array is not a scalar (it has ",
+                                  ir::NumElements(v->type().shape), " elements)"),
+                     {frontend::Describe(*this)}, site);
+  }
+  ir::HostTensor t = ReadOrThrow(*this, "asscalar", site);
+  if (IsFloat(t.dtype())) return ScalarValue{true, ir::LoadAsDouble(t, 0), 0};
+  return ScalarValue{false, 0.0, ir::LoadAsInt(t, 0)};
+}
+
+void NDArray::wait_to_read(SourceLocation site) const {
+  const runtime::ValuePtr& v = ValueOf(*this, "wait_to_read", site);
+  absl::Status s = runtime::Materializer::Get().Materialize({v});
+  if (!s.ok()) frontend::ThrowStatus("wait_to_read", s, site);
+}
+
+NDArray NDArray::astype(DType dtype, SourceLocation site) const {
+  return nd::astype(*this, dtype, site);
+}
+NDArray NDArray::reshape(std::vector<int64_t> shape, SourceLocation site) const {
+  return nd::reshape(*this, std::move(shape), site);
+}
+NDArray NDArray::transpose(std::vector<int64_t> axes, SourceLocation site) const {
+  return nd::transpose(*this, std::move(axes), site);
+}
+NDArray NDArray::broadcast_to(std::vector<int64_t> shape, SourceLocation site) const {
+  return nd::broadcast_to(*this, std::move(shape), site);
+}
+NDArray NDArray::slice(std::vector<Slice> slices, SourceLocation site) const {
+  return nd::slice(*this, std::move(slices), site);
+}
+NDArray NDArray::sum(Axes axes, bool keepdims, SourceLocation site) const {
+  return nd::sum(*this, std::move(axes), keepdims, site);
+}
+NDArray NDArray::mean(Axes axes, bool keepdims, SourceLocation site) const {
+  return nd::mean(*this, std::move(axes), keepdims, site);
+}
+NDArray NDArray::max(Axes axes, bool keepdims, SourceLocation site) const {
+  return nd::max(*this, std::move(axes), keepdims, site);
+}
+NDArray NDArray::min(Axes axes, bool keepdims, SourceLocation site) const {
+  return nd::min(*this, std::move(axes), keepdims, site);
+}
+NDArray NDArray::argmax(std::optional<int64_t> axis, bool keepdims, SourceLocation site) const {
+  return nd::argmax(*this, axis, keepdims, site);
+}
+NDArray NDArray::copy(SourceLocation site) const {
+  const runtime::ValuePtr& v = ValueOf(*this, "copy", site);
+  return frontend::Wrap(
+      frontend::Record(ir::Op::kCast, {v}, {}, v->type(), site));  // identity cast: a new node
+}
+
+void waitall(SourceLocation site) {
+  absl::Status s = runtime::Materializer::Get().WaitAll();
+  if (!s.ok()) frontend::ThrowStatus("waitall", s, site);
+}
+
+std::string pending_ir(const std::vector<NDArray>& arrays) {
+  std::vector<runtime::ValuePtr> values;
+  for (const NDArray& a : arrays) {
+    RequireNonEmpty(a, "pending_ir");
+    values.push_back(a.value());
+  }
+  std::unique_ptr<ir::Graph> g = runtime::Materializer::Get().PendingGraph(values);
+  return ir::PrintGraph(*g);
+}
+
+Stats stats() {
+  const runtime::Counters c = runtime::Materializer::Get().counters();
+  return Stats{c.values_recorded, c.materializations, c.nodes_evaluated};
+}
+
+void reset_stats() { runtime::Materializer::Get().ResetCounters(); }
+
+}  // namespace ndjit

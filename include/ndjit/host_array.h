@@ -1,0 +1,66 @@
+// HostArray: an owning, contiguous, row-major copy of an array's values in host memory.
+//
+// What asnumpy() returns. Independent of the NDArray it came from (a fresh copy, as MXNet's
+// asnumpy), cheap to move, copied by value.
+#ifndef NDJIT_HOST_ARRAY_H_
+#define NDJIT_HOST_ARRAY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ndjit/dtype.h"
+#include "ndjit/error.h"
+
+namespace ndjit {
+
+class HostArray {
+ public:
+  HostArray() = default;
+  // Zero-filled array of the given dtype and shape.
+  HostArray(DType dtype, std::vector<int64_t> shape);
+
+  DType dtype() const { return dtype_; }
+  const std::vector<int64_t>& shape() const { return shape_; }
+  int ndim() const { return static_cast<int>(shape_.size()); }
+  int64_t size() const { return size_; }
+  size_t nbytes() const { return bytes_.size(); }
+
+  // Typed access; T must be the element type of dtype() (bool, int8_t, uint8_t, int32_t,
+  // int64_t, float16, bfloat16, float, double), otherwise DTypeError.
+  template <typename T>
+  const T* data() const {
+    CheckType(DTypeOf<T>::value);
+    return reinterpret_cast<const T*>(bytes_.data());
+  }
+  template <typename T>
+  T* data() {
+    CheckType(DTypeOf<T>::value);
+    return reinterpret_cast<T*>(bytes_.data());
+  }
+  template <typename T>
+  std::vector<T> to_vector() const {
+    const T* p = data<T>();
+    return std::vector<T>(p, p + size_);
+  }
+  const void* raw_data() const { return bytes_.data(); }
+  void* raw_data() { return bytes_.data(); }
+
+  // Element i (row-major) converted to double, whatever the dtype; for printing and tests.
+  double element_as_double(int64_t i) const;
+  // NumPy-like text: "[[1, 2, 3],\n [4, 5, 6]]" with dtype-appropriate formatting.
+  std::string ToString() const;
+
+ private:
+  void CheckType(DType requested) const;
+
+  DType dtype_ = DType::kFloat32;
+  std::vector<int64_t> shape_;
+  int64_t size_ = 0;
+  std::vector<std::byte> bytes_;
+};
+
+}  // namespace ndjit
+
+#endif  // NDJIT_HOST_ARRAY_H_

@@ -1,0 +1,113 @@
+// ndjit::nd: NumPy-style array functions. Each returns at once and records a node.
+//
+// Names, argument meaning, broadcasting and dtype promotion follow NumPy 2 (with weak C++
+// scalars); see docs/semantics.md for the few places ndjit's dtype set forces a difference.
+#ifndef NDJIT_ND_H_
+#define NDJIT_ND_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "ndjit/ndarray.h"
+
+namespace ndjit::nd {
+
+using Shape = std::vector<int64_t>;
+
+// ---- Creation ----
+// An array holding a copy of `data` with the given shape (row-major); the element type gives
+// the dtype. The shape's element count must equal data.size().
+template <typename T>
+NDArray array(const std::vector<T>& data, Shape shape,
+              SourceLocation site = SourceLocation::current());
+// A 1-D array holding a copy of `data`.
+template <typename T>
+NDArray array(const std::vector<T>& data, SourceLocation site = SourceLocation::current()) {
+  return array<T>(data, Shape{static_cast<int64_t>(data.size())}, site);
+}
+// An array holding a copy of a host array.
+NDArray array(const HostArray& host, SourceLocation site = SourceLocation::current());
+// An array copied from `nbytes` raw bytes at `data`, interpreted as `dtype` with `shape`.
+NDArray array_from_buffer(const void* data, DType dtype, Shape shape,
+                          SourceLocation site = SourceLocation::current());
+
+NDArray zeros(Shape shape, DType dtype = DType::kFloat32,
+              SourceLocation site = SourceLocation::current());
+NDArray ones(Shape shape, DType dtype = DType::kFloat32,
+             SourceLocation site = SourceLocation::current());
+// Filled with `value`; the dtype defaults to the scalar's own (float -> float32, double ->
+// float64, integers -> int64, bool -> bool).
+NDArray full(Shape shape, Scalar value, std::optional<DType> dtype = std::nullopt,
+             SourceLocation site = SourceLocation::current());
+// Values from start (inclusive) to stop (exclusive) by step, as numpy.arange: the dtype
+// defaults to int64 when all three are integers and to float64 (or float32 if all floating
+// arguments are C++ floats) otherwise; the length is ceil((stop - start) / step).
+NDArray arange(Scalar start, Scalar stop, Scalar step = 1, std::optional<DType> dtype = std::nullopt,
+               SourceLocation site = SourceLocation::current());
+NDArray arange(Scalar stop, SourceLocation site = SourceLocation::current());
+
+namespace random {
+// Sets the seed from which calls without an explicit seed draw theirs (deterministically).
+void seed(uint64_t seed);
+// Uniform in [low, high). Counter-based: the same seed gives the same numbers, fused or not.
+NDArray uniform(double low, double high, Shape shape, std::optional<uint64_t> seed = std::nullopt,
+                DType dtype = DType::kFloat32, SourceLocation site = SourceLocation::current());
+// Normal with mean `mean` and standard deviation `stddev` (>= 0).
+NDArray normal(double mean, double stddev, Shape shape, std::optional<uint64_t> seed = std::nullopt,
+               DType dtype = DType::kFloat32, SourceLocation site = SourceLocation::current());
+}  // namespace random
+
+// ---- Elementwise ----
+// Float functions; integer and bool inputs are computed in the smallest float dtype that holds
+// them (NumPy: int8/uint8/bool -> float16, int32/int64 -> float64).
+NDArray exp(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray log(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray sqrt(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray tanh(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray sigmoid(const NDArray& x, SourceLocation site = SourceLocation::current());
+// Keep the dtype (abs of bool is bool; negative of bool is a DTypeError, as in NumPy).
+NDArray abs(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray negative(const NDArray& x, SourceLocation site = SourceLocation::current());
+// max(x, 0) in x's dtype.
+NDArray relu(const NDArray& x, SourceLocation site = SourceLocation::current());
+// NaN-propagating elementwise maximum/minimum with broadcasting and promotion.
+NDArray maximum(const Operand& a, const Operand& b);
+NDArray minimum(const Operand& a, const Operand& b);
+// Elements of x where cond is nonzero, else of y; all three broadcast together.
+NDArray where(const Operand& cond, const Operand& x, const Operand& y);
+NDArray astype(const NDArray& x, DType dtype, SourceLocation site = SourceLocation::current());
+
+// ---- Reductions ----
+// sum/prod of bool and integers below int64 give int64 (NumPy; uint8 too, as ndjit has no
+// uint64). mean of integers gives float64. max/min of an empty axis is a ValueError.
+NDArray sum(const NDArray& x, Axes axes = {}, bool keepdims = false,
+            SourceLocation site = SourceLocation::current());
+NDArray mean(const NDArray& x, Axes axes = {}, bool keepdims = false,
+             SourceLocation site = SourceLocation::current());
+NDArray max(const NDArray& x, Axes axes = {}, bool keepdims = false,
+            SourceLocation site = SourceLocation::current());
+NDArray min(const NDArray& x, Axes axes = {}, bool keepdims = false,
+            SourceLocation site = SourceLocation::current());
+// Index (int64) of the first maximum along `axis`, or in the flattened array without one.
+NDArray argmax(const NDArray& x, std::optional<int64_t> axis = std::nullopt, bool keepdims = false,
+               SourceLocation site = SourceLocation::current());
+
+// ---- Shape ----
+// One entry may be -1 (inferred).
+NDArray reshape(const NDArray& x, Shape shape, SourceLocation site = SourceLocation::current());
+// Permutes axes; empty `axes` reverses them.
+NDArray transpose(const NDArray& x, std::vector<int64_t> axes = {},
+                  SourceLocation site = SourceLocation::current());
+NDArray broadcast_to(const NDArray& x, Shape shape, SourceLocation site = SourceLocation::current());
+NDArray slice(const NDArray& x, std::vector<Slice> slices,
+              SourceLocation site = SourceLocation::current());
+
+// ---- Linear algebra ----
+// numpy.matmul: 1-D operands are promoted to matrices and the added axis removed; batch axes
+// broadcast.
+NDArray matmul(const Operand& a, const Operand& b);
+
+}  // namespace ndjit::nd
+
+#endif  // NDJIT_ND_H_

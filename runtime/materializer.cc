@@ -1,0 +1,182 @@
+// Materialization through the reference interpreter.
+#include "runtime/materializer.h"
+
+#include <mutex>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "ir/interpreter.h"
+#include "ir/status_macros.h"
+
+namespace ndjit::runtime {
+
+struct Materializer::Collected {
+  std::unique_ptr<ir::Graph> graph;
+  std::vector<Value*> pending;              // in topological order
+  std::vector<ir::HostTensor> inputs;       // buffers of the realized leaves, by input index
+  absl::flat_hash_map<Value*, ir::Node*> node_of;
+  absl::flat_hash_map<Value*, int> internal_refs;  // references from pending operand lists
+  absl::Status status;
+};
+
+Materializer& Materializer::Get() {
+  static auto* instance = new Materializer();  // never destroyed: used by handles at exit
+  return *instance;
+}
+
+ValuePtr Materializer::Record(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
+                              ir::Attrs attrs, ir::SourceLoc loc) {
+  ValuePtr v = Value::Pending(op, std::move(type), std::move(operands), std::move(attrs), loc);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counters_.values_recorded;
+  }
+  std::lock_guard<std::mutex> lock(registry_mu_);
+  registry_.push_back(v);
+  if (registry_.size() >= prune_at_) {
+    std::erase_if(registry_, [](const std::weak_ptr<Value>& w) { return w.expired(); });
+    prune_at_ = std::max<size_t>(1024, registry_.size() * 2);
+  }
+  return v;
+}
+
+// Post-order walk over pending values; realized operands become input leaves. Iterative, so
+// chains of any length are fine. Caller holds mu_.
+Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values) {
+  Collected c;
+  c.graph = std::make_unique<ir::Graph>("main");
+  absl::flat_hash_map<Value*, bool> visited;
+  std::vector<std::pair<Value*, size_t>> stack;  // value, next operand to visit
+  auto add_leaf = [&](Value* v) {
+    if (c.node_of.contains(v)) return;
+    c.node_of[v] = c.graph->AddInput(v->type(), v->loc());
+    c.inputs.push_back(*v->buffer_);
+  };
+  for (const ValuePtr& root : values) {
+    if (root->buffer_) {
+      add_leaf(root.get());
+      continue;
+    }
+    if (visited.contains(root.get())) continue;
+    visited[root.get()] = true;
+    stack.push_back({root.get(), 0});
+    while (!stack.empty()) {
+      auto& [v, next] = stack.back();
+      if (next < v->operands_.size()) {
+        Value* operand = v->operands_[next++].get();
+        if (operand->buffer_) {
+          add_leaf(operand);
+        } else {
+          ++c.internal_refs[operand];
+          if (!visited.contains(operand)) {
+            visited[operand] = true;
+            stack.push_back({operand, 0});
+          }
+        }
+        continue;
+      }
+      Value* done = v;
+      stack.pop_back();
+      std::vector<ir::Node*> operands;
+      for (const ValuePtr& o : done->operands_) operands.push_back(c.node_of.at(o.get()));
+      absl::StatusOr<ir::Node*> node = c.graph->AddNode(done->op(), std::move(operands),
+                                                        done->attrs(), done->type(), done->loc());
+      if (!node.ok()) {
+        c.status = absl::InternalError(absl::StrCat("recording produced an invalid node: ",
+                                                    node.status().message()));
+        return c;
+      }
+      c.node_of[done] = *node;
+      c.pending.push_back(done);
+    }
+  }
+  return c;
+}
+
+absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool force) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Collected c = Collect(values);
+  RETURN_IF_ERROR(c.status);
+  if (c.pending.empty()) return absl::OkStatus();
+  // Outputs: the requested values and every pending value referenced from outside the subgraph
+  // (use_count counts owners; the ones inside the subgraph are its operand lists).
+  std::vector<Value*> stored;
+  absl::flat_hash_map<Value*, long> requested;
+  for (const ValuePtr& v : values) ++requested[v.get()];
+  for (Value* v : c.pending) {
+    const auto it = c.internal_refs.find(v);
+    const long internal = it == c.internal_refs.end() ? 0 : it->second;
+    const auto req = requested.find(v);
+    const long in_request = req == requested.end() ? 0 : req->second;
+    if (force && in_request > 0) {
+      stored.push_back(v);
+    } else if (v->weak_from_this().use_count() > internal + in_request) {
+      stored.push_back(v);
+    }
+  }
+  if (stored.empty()) return absl::OkStatus();
+  for (Value* v : stored) c.graph->AddOutput(c.node_of.at(v));
+  ir::InterpretStats stats;
+  absl::StatusOr<std::vector<ir::HostTensor>> results = ir::Interpret(*c.graph, c.inputs, &stats);
+  ++counters_.materializations;
+  counters_.nodes_evaluated += stats.nodes_evaluated;
+  RETURN_IF_ERROR(results.status());
+  for (size_t i = 0; i < stored.size(); ++i) {
+    stored[i]->buffer_ = std::move((*results)[i]);
+  }
+  // Drop operands only after every result is stored: clearing may free pending values.
+  std::vector<std::vector<ValuePtr>> released;
+  for (Value* v : stored) released.push_back(std::move(v->operands_));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ir::HostTensor> Materializer::Read(const ValuePtr& value) {
+  RETURN_IF_ERROR(Materialize({value}));
+  std::lock_guard<std::mutex> lock(mu_);
+  return *value->buffer_;
+}
+
+bool Materializer::IsRealized(const ValuePtr& value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return value->buffer_.has_value();
+}
+
+absl::Status Materializer::WaitAll() {
+  std::vector<ValuePtr> live;
+  {
+    std::lock_guard<std::mutex> lock(registry_mu_);
+    for (const std::weak_ptr<Value>& w : registry_) {
+      if (ValuePtr v = w.lock()) live.push_back(std::move(v));
+    }
+    registry_.clear();
+  }
+  // Values that only the registry kept alive are gone now; the rest are reachable from handles.
+  absl::Status status = Materialize(live, /*force=*/false);
+  if (!status.ok()) {
+    // Keep the unfinished values so that a later WaitAll sees them again.
+    std::lock_guard<std::mutex> lock(registry_mu_);
+    for (const ValuePtr& v : live) registry_.push_back(v);
+  }
+  return status;
+}
+
+std::unique_ptr<ir::Graph> Materializer::PendingGraph(absl::Span<const ValuePtr> values) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Collected c = Collect(values);
+  for (const ValuePtr& v : values) {
+    if (c.node_of.contains(v.get())) c.graph->AddOutput(c.node_of.at(v.get()));
+  }
+  return std::move(c.graph);
+}
+
+Counters Materializer::counters() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counters_;
+}
+
+void Materializer::ResetCounters() {
+  std::lock_guard<std::mutex> lock(mu_);
+  counters_ = Counters();
+}
+
+}  // namespace ndjit::runtime

@@ -1,0 +1,38 @@
+// Value construction and stack-safe destruction.
+#include "runtime/value.h"
+
+namespace ndjit::runtime {
+
+ValuePtr Value::Pending(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
+                        ir::Attrs attrs, ir::SourceLoc loc) {
+  return ValuePtr(new Value(op, std::move(type), std::move(operands), std::move(attrs), loc));
+}
+
+ValuePtr Value::Realized(ir::HostTensor buffer, ir::SourceLoc loc) {
+  ir::Attrs attrs;
+  ValuePtr v(new Value(ir::Op::kInput, buffer.type(), {}, std::move(attrs), loc));
+  v->buffer_ = std::move(buffer);
+  return v;
+}
+
+// A chain of a million pending values (a loop of `x = x * 0.5f + 1.0f`) would otherwise be
+// destroyed recursively and overflow the stack. The outermost destructor on a thread drains a
+// work list; nested destructors only append their operands to it.
+Value::~Value() {
+  if (operands_.empty()) return;
+  thread_local std::vector<ValuePtr>* worklist = nullptr;
+  if (worklist != nullptr) {
+    for (ValuePtr& v : operands_) worklist->push_back(std::move(v));
+    return;
+  }
+  std::vector<ValuePtr> local = std::move(operands_);
+  worklist = &local;
+  while (!local.empty()) {
+    ValuePtr v = std::move(local.back());
+    local.pop_back();
+    v.reset();  // may append v's operands to `local`
+  }
+  worklist = nullptr;
+}
+
+}  // namespace ndjit::runtime
