@@ -148,6 +148,16 @@ DType FloatFor(DType d) {
   return ir::PromoteTypes(d, DType::kFloat16);
 }
 
+void CheckShape(const char* api, const ir::Shape& shape, const std::vector<std::string>& operands,
+                const SourceLocation& site) {
+  absl::StatusOr<int64_t> n = ir::CheckedNumElements(shape);
+  if (n.ok()) return;
+  if (n.status().code() == absl::StatusCode::kOutOfRange) {
+    Fail<ShapeError>(api, std::string(n.status().message()), operands, site);
+  }
+  Fail<ValueError>(api, std::string(n.status().message()), operands, site);
+}
+
 void CheckDType(const char* api, DType dtype, const SourceLocation& site) {
   if (static_cast<unsigned>(dtype) >= static_cast<unsigned>(kNumDTypes)) {
     Fail<DTypeError>(api, absl::StrCat("invalid dtype value ", static_cast<unsigned>(dtype)), {},

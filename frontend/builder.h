@@ -69,6 +69,11 @@ DType FloatFor(DType d);
 
 ir::ScalarKind KindOf(const Scalar& s);
 
+// Checks a user-given shape: a negative dim is a ValueError, an element count that overflows
+// int64 a ShapeError.
+void CheckShape(const char* api, const ir::Shape& shape, const std::vector<std::string>& operands,
+                const SourceLocation& site);
+
 // DTypeError unless `dtype` is one of the enum's values (it may come from an integer cast).
 void CheckDType(const char* api, DType dtype, const SourceLocation& site);
 

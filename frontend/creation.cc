@@ -18,13 +18,7 @@ using frontend::Fail;
 using frontend::ValuePtr;
 
 ir::Shape CheckShape(const char* api, const Shape& shape, const SourceLocation& site) {
-  absl::StatusOr<int64_t> n = ir::CheckedNumElements(shape);
-  if (!n.ok()) {
-    if (n.status().code() == absl::StatusCode::kOutOfRange) {
-      Fail<ShapeError>(api, std::string(n.status().message()), {}, site);
-    }
-    Fail<ValueError>(api, std::string(n.status().message()), {}, site);
-  }
+  frontend::CheckShape(api, shape, {}, site);
   return shape;
 }
 

@@ -83,6 +83,8 @@ ir::Shape BroadcastAll(const char* api, std::initializer_list<const Operand*> op
     }
     shape = *s;
   }
+  absl::StatusOr<int64_t> n = ir::CheckedNumElements(shape);
+  if (!n.ok()) Fail<ShapeError>(api, std::string(n.status().message()), DescribeAll(ops), site);
   return shape;
 }
 

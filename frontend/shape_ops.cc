@@ -82,8 +82,7 @@ NDArray transpose(const NDArray& x, std::vector<int64_t> axes, SourceLocation si
 
 NDArray broadcast_to(const NDArray& x, Shape shape, SourceLocation site) {
   const ValuePtr& v = ValueOf(x, "broadcast_to", site);
-  absl::StatusOr<int64_t> n = ir::CheckedNumElements(shape);
-  if (!n.ok()) Fail<ValueError>("broadcast_to", std::string(n.status().message()), {Describe(x)}, site);
+  frontend::CheckShape("broadcast_to", shape, {Describe(x)}, site);
   const ir::Shape& from = x.shape();
   bool ok = shape.size() >= from.size();
   for (size_t i = 0; ok && i < from.size(); ++i) {
@@ -177,6 +176,12 @@ NDArray matmul(const Operand& a, const Operand& b) {
                      absl::StrCat("batch dimensions could not be broadcast together: ",
                                   Np(batch_a), " and ", Np(batch_b)),
                      desc, site);
+  }
+  {
+    ir::Shape full = *batch;
+    full.insert(full.end(), {std::max(m, int64_t{1}), std::max(k, int64_t{1}), std::max(n, int64_t{1})});
+    absl::StatusOr<int64_t> count = ir::CheckedNumElements(full);
+    if (!count.ok()) Fail<ShapeError>("matmul", std::string(count.status().message()), desc, site);
   }
   const DType dtype = ir::PromoteTypes(va->type().dtype, vb->type().dtype);
   auto prepare = [&](const ValuePtr& v, const ir::Shape& as_matrix, int64_t rows, int64_t cols) {

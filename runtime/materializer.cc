@@ -27,10 +27,7 @@ Materializer& Materializer::Get() {
 ValuePtr Materializer::Record(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
                               ir::Attrs attrs, ir::SourceLoc loc) {
   ValuePtr v = Value::Pending(op, std::move(type), std::move(operands), std::move(attrs), loc);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++counters_.values_recorded;
-  }
+  values_recorded_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(registry_mu_);
   registry_.push_back(v);
   if (registry_.size() >= prune_at_) {
@@ -118,8 +115,8 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   for (Value* v : stored) c.graph->AddOutput(c.node_of.at(v));
   ir::InterpretStats stats;
   absl::StatusOr<std::vector<ir::HostTensor>> results = ir::Interpret(*c.graph, c.inputs, &stats);
-  ++counters_.materializations;
-  counters_.nodes_evaluated += stats.nodes_evaluated;
+  materializations_.fetch_add(1, std::memory_order_relaxed);
+  nodes_evaluated_.fetch_add(stats.nodes_evaluated, std::memory_order_relaxed);
   RETURN_IF_ERROR(results.status());
   for (size_t i = 0; i < stored.size(); ++i) {
     stored[i]->buffer_ = std::move((*results)[i]);
@@ -170,13 +167,13 @@ std::unique_ptr<ir::Graph> Materializer::PendingGraph(absl::Span<const ValuePtr>
 }
 
 Counters Materializer::counters() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return counters_;
+  return Counters{values_recorded_.load(), materializations_.load(), nodes_evaluated_.load()};
 }
 
 void Materializer::ResetCounters() {
-  std::lock_guard<std::mutex> lock(mu_);
-  counters_ = Counters();
+  values_recorded_.store(0);
+  materializations_.store(0);
+  nodes_evaluated_.store(0);
 }
 
 }  // namespace ndjit::runtime

@@ -12,6 +12,7 @@
 #ifndef NDJIT_RUNTIME_MATERIALIZER_H_
 #define NDJIT_RUNTIME_MATERIALIZER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -62,8 +63,12 @@ class Materializer {
   struct Collected;
   Collected Collect(absl::Span<const ValuePtr> values);
 
+  // Held while collecting and evaluating; recording never takes it, so ops return at once
+  // even while another thread materializes.
   std::mutex mu_;
-  Counters counters_;
+  std::atomic<int64_t> values_recorded_{0};
+  std::atomic<int64_t> materializations_{0};
+  std::atomic<int64_t> nodes_evaluated_{0};
   // Every recorded value, for WaitAll; expired and realized entries are pruned as it grows.
   std::mutex registry_mu_;
   std::vector<std::weak_ptr<Value>> registry_;
