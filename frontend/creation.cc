@@ -54,6 +54,22 @@ ValuePtr RandomLeaf(ir::RandomDist dist, DType dtype, const Shape& shape,
                           site);
 }
 
+// v * scale + shift, leaving out the identity steps.
+ValuePtr ScaleShift(ValuePtr v, double scale, double shift, const SourceLocation& site) {
+  const ir::TensorType t = v->type();
+  if (scale != 1.0) {
+    v = frontend::Record(
+        ir::Op::kMul, {v, frontend::Constant(frontend::ScalarForDType(scale, t.dtype), t, site)},
+        {}, std::nullopt, site);
+  }
+  if (shift != 0.0) {
+    v = frontend::Record(
+        ir::Op::kAdd, {v, frontend::Constant(frontend::ScalarForDType(shift, t.dtype), t, site)},
+        {}, std::nullopt, site);
+  }
+  return v;
+}
+
 }  // namespace
 
 template <typename T>
@@ -192,18 +208,7 @@ NDArray uniform(double low, double high, Shape shape, std::optional<uint64_t> se
                      site);
   }
   ValuePtr u = RandomLeaf(ir::RandomDist::kUniform, dtype, shape, seed, site);
-  const ir::TensorType t{dtype, shape};
-  if (high - low != 1.0) {
-    u = frontend::Record(
-        ir::Op::kMul, {u, frontend::Constant(frontend::ScalarForDType(high - low, dtype), t, site)},
-        {}, std::nullopt, site);
-  }
-  if (low != 0.0) {
-    u = frontend::Record(ir::Op::kAdd,
-                         {u, frontend::Constant(frontend::ScalarForDType(low, dtype), t, site)}, {},
-                         std::nullopt, site);
-  }
-  return frontend::Wrap(u);
+  return frontend::Wrap(ScaleShift(u, high - low, low, site));
 }
 
 NDArray normal(double mean, double stddev, Shape shape, std::optional<uint64_t> seed, DType dtype,
@@ -221,18 +226,7 @@ NDArray normal(double mean, double stddev, Shape shape, std::optional<uint64_t> 
                      {}, site);
   }
   ValuePtr z = RandomLeaf(ir::RandomDist::kNormal, dtype, shape, seed, site);
-  const ir::TensorType t{dtype, shape};
-  if (stddev != 1.0) {
-    z = frontend::Record(ir::Op::kMul,
-                         {z, frontend::Constant(frontend::ScalarForDType(stddev, dtype), t, site)},
-                         {}, std::nullopt, site);
-  }
-  if (mean != 0.0) {
-    z = frontend::Record(ir::Op::kAdd,
-                         {z, frontend::Constant(frontend::ScalarForDType(mean, dtype), t, site)}, {},
-                         std::nullopt, site);
-  }
-  return frontend::Wrap(z);
+  return frontend::Wrap(ScaleShift(z, stddev, mean, site));
 }
 
 }  // namespace random

@@ -31,19 +31,7 @@ double HostArray::element_as_double(int64_t i) const {
     throw ValueError(absl::StrCat("HostArray::element_as_double: index ", i,
                                   " out of range for size ", size_));
   }
-  const void* p = bytes_.data();
-  switch (dtype_) {
-    case DType::kBool: return static_cast<const uint8_t*>(p)[i] ? 1.0 : 0.0;
-    case DType::kInt8: return static_cast<const int8_t*>(p)[i];
-    case DType::kUInt8: return static_cast<const uint8_t*>(p)[i];
-    case DType::kInt32: return static_cast<const int32_t*>(p)[i];
-    case DType::kInt64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
-    case DType::kFloat16: return float16::ToFloat(static_cast<const uint16_t*>(p)[i]);
-    case DType::kBFloat16: return bfloat16::ToFloat(static_cast<const uint16_t*>(p)[i]);
-    case DType::kFloat32: return static_cast<const float*>(p)[i];
-    case DType::kFloat64: return static_cast<const double*>(p)[i];
-  }
-  return 0;
+  return ir::ElementAsDouble(dtype_, bytes_.data(), i);
 }
 
 namespace {

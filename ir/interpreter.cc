@@ -16,8 +16,11 @@ namespace ndjit::ir {
 // ---- Element access ------------------------------------------------------------------------
 
 double LoadAsDouble(const HostTensor& t, int64_t i) {
-  const void* p = t.data();
-  switch (t.dtype()) {
+  return ElementAsDouble(t.dtype(), t.data(), i);
+}
+
+double ElementAsDouble(DType dtype, const void* p, int64_t i) {
+  switch (dtype) {
     case DType::kBool: return static_cast<const uint8_t*>(p)[i] ? 1.0 : 0.0;
     case DType::kInt8: return static_cast<const int8_t*>(p)[i];
     case DType::kUInt8: return static_cast<const uint8_t*>(p)[i];

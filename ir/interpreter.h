@@ -31,6 +31,8 @@ absl::StatusOr<std::vector<HostTensor>> Interpret(const Graph& graph,
 // Element access used by the interpreter and by tests: any dtype read as double / int64, and
 // written back with the dtype's rounding (floats: nearest-even; integers: wrap).
 double LoadAsDouble(const HostTensor& t, int64_t i);
+// The same on raw row-major storage of the given dtype.
+double ElementAsDouble(DType dtype, const void* data, int64_t i);
 int64_t LoadAsInt(const HostTensor& t, int64_t i);
 void StoreDouble(HostTensor& t, int64_t i, double v);
 void StoreInt(HostTensor& t, int64_t i, int64_t v);
