@@ -166,8 +166,11 @@ absl::StatusOr<TensorType> InferView(Op op, const TensorType& in, const Attrs& a
         if (a.steps[i] == 0) return Bad(op, "step 0");
         if (out[i] == 0) continue;
         // First and last index read must be in range.
-        const int64_t last = a.starts[i] + (out[i] - 1) * a.steps[i];
-        if (a.starts[i] < 0 || a.starts[i] >= in.shape[i] || last < 0 || last >= in.shape[i]) {
+        int64_t offset = 0, last = 0;
+        const bool overflow = __builtin_mul_overflow(out[i] - 1, a.steps[i], &offset) ||
+                              __builtin_add_overflow(a.starts[i], offset, &last);
+        if (overflow || a.starts[i] < 0 || a.starts[i] >= in.shape[i] || last < 0 ||
+            last >= in.shape[i]) {
           return Bad(op, absl::StrCat("axis ", i, " reads outside [0, ", in.shape[i], ")"));
         }
       }
@@ -181,7 +184,10 @@ absl::StatusOr<TensorType> InferView(Op op, const TensorType& in, const Attrs& a
       TensorType out{in.dtype, in.shape};
       for (size_t i = 0; i < rank; ++i) {
         if (a.low[i] < 0 || a.high[i] < 0) return Bad(op, "negative padding");
-        out.shape[i] += a.low[i] + a.high[i];
+        if (__builtin_add_overflow(out.shape[i], a.low[i], &out.shape[i]) ||
+            __builtin_add_overflow(out.shape[i], a.high[i], &out.shape[i])) {
+          return Bad(op, absl::StrCat("padded size of axis ", i, " overflows int64"));
+        }
       }
       return out;
     }
@@ -246,7 +252,9 @@ absl::StatusOr<TensorType> InferFromOperands(Op op, absl::Span<const TensorType>
           ok = static_cast<int64_t>(i) == a.axis || in[k].shape[i] == out.shape[i];
         }
         if (!ok) return Bad(op, absl::StrCat("operand shapes do not match: ", Types(in)));
-        out.shape[a.axis] += in[k].shape[a.axis];
+        if (__builtin_add_overflow(out.shape[a.axis], in[k].shape[a.axis], &out.shape[a.axis])) {
+          return Bad(op, "concatenated size overflows int64");
+        }
       }
       return out;
     }
@@ -306,6 +314,10 @@ absl::StatusOr<TensorType> InferType(Op op, absl::Span<const TensorType> operand
     if (!n.ok()) return Bad(op, n.status().message());
   }
   ASSIGN_OR_RETURN(TensorType result, InferFromOperands(op, operands, attrs, declared));
+  // Every node's element count fits in int64 (gather and matmul can multiply dims up).
+  if (absl::StatusOr<int64_t> n = CheckedNumElements(result.shape); !n.ok()) {
+    return Bad(op, n.status().message());
+  }
   // Dtype rules apply to the operand for elementwise ops and to the result for leaves.
   RETURN_IF_ERROR(DTypeAllowed(op, operands.empty() ? result.dtype : operands.back().dtype));
   if (declared && !(*declared == result)) {

@@ -66,6 +66,19 @@ float RoundToOddFloat(double v) {
   return std::bit_cast<float>(bits);
 }
 
+// int64 to float with round-to-odd, for the same reason as above (a direct int64 -> double ->
+// 16-bit path can land on a midpoint and round twice).
+float IntToFloatRoundToOdd(int64_t v) {
+  float f = static_cast<float>(v);
+  const __int128 exact = v;
+  const __int128 rounded = static_cast<__int128>(f);  // |f| <= 2^63: exact in 128 bits
+  if (rounded == exact) return f;
+  if ((rounded < 0 ? -rounded : rounded) > (exact < 0 ? -exact : exact)) {
+    f = std::nextafter(f, 0.0f);
+  }
+  return std::bit_cast<float>(std::bit_cast<uint32_t>(f) | 1u);
+}
+
 }  // namespace
 
 void StoreDouble(HostTensor& t, int64_t i, double v) {
@@ -96,17 +109,21 @@ void StoreInt(HostTensor& t, int64_t i, int64_t v) {
     case DType::kInt32: static_cast<int32_t*>(p)[i] = static_cast<int32_t>(v); return;
     case DType::kInt64: static_cast<int64_t*>(p)[i] = v; return;
     case DType::kFloat16:
+      static_cast<uint16_t*>(p)[i] = float16::FromFloat(IntToFloatRoundToOdd(v));
+      return;
     case DType::kBFloat16:
-    case DType::kFloat64: StoreDouble(t, i, static_cast<double>(v)); return;
+      static_cast<uint16_t*>(p)[i] = bfloat16::FromFloat(IntToFloatRoundToOdd(v));
+      return;
+    case DType::kFloat64: static_cast<double*>(p)[i] = static_cast<double>(v); return;
     case DType::kFloat32: static_cast<float*>(p)[i] = static_cast<float>(v); return;
   }
 }
 
 int64_t SaturatingFloatToInt(double v, DType to) {
+  if (to == DType::kBool) return v != 0.0;  // NaN is true
   if (std::isnan(v)) return 0;
   double lo = -9223372036854775808.0, hi = 9223372036854775807.0;
   switch (to) {
-    case DType::kBool: return v != 0.0;
     case DType::kInt8: lo = -128; hi = 127; break;
     case DType::kUInt8: lo = 0; hi = 255; break;
     case DType::kInt32: lo = -2147483648.0; hi = 2147483647.0; break;

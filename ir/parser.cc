@@ -95,8 +95,8 @@ class Parser {
 
   absl::Status ExpectKeyword(absl::string_view kw) {
     const size_t at = (SkipSpace(), pos_);
-    ASSIGN_OR_RETURN(absl::string_view id, Ident());
-    if (id != kw) return ErrorAt(at, absl::StrCat("expected '", kw, "'"));
+    absl::StatusOr<absl::string_view> id = Ident();
+    if (!id.ok() || *id != kw) return ErrorAt(at, absl::StrCat("expected '", kw, "'"));
     return absl::OkStatus();
   }
 
@@ -236,7 +236,12 @@ class Parser {
     std::string out;
     while (pos_ < text_.size() && text_[pos_] != '"') {
       if (text_[pos_] == '\n') return Error("unterminated string");
-      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
+      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) {
+        ++pos_;
+        out += text_[pos_] == 'n' ? '\n' : text_[pos_];  // \n, \" and \\ escapes
+        ++pos_;
+        continue;
+      }
       out += text_[pos_++];
     }
     if (pos_ >= text_.size()) return Error("unterminated string");

@@ -29,10 +29,14 @@ std::string AttrValue(AttrField field, const Attrs& a) {
   return "?";
 }
 
-// Quotes a file name, escaping '"' and '\'.
+// Quotes a file name, escaping '"', '\' and newlines.
 std::string Quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
