@@ -9,9 +9,9 @@ namespace nd = ndjit::nd;
 int main() {
   ndjit::NDArray a = nd::array<float>({1, 2, 3, 4, 5, 6}, {2, 3});
   ndjit::NDArray b = nd::random::uniform(0.0, 1.0, {2, 3}, /*seed=*/42);
-  ndjit::NDArray c = nd::exp(a) * 2.0f + a - b;        // returns at once: nothing computed yet
-  ndjit::NDArray s = nd::sum(c, /*axes=*/{1});         // also c.sum({1})
-  ndjit::NDArray m = nd::matmul(a, a.transpose());     // (2, 3) @ (3, 2)
+  ndjit::NDArray c = nd::exp(a) * 2.0f + a - b;     // returns at once: nothing computed yet
+  ndjit::NDArray s = nd::sum(c, /*axes=*/{1});      // also c.sum({1})
+  ndjit::NDArray m = nd::matmul(a, a.transpose());  // (2, 3) @ (3, 2)
 
   std::printf("Recorded %lld ops; computed so far: %lld nodes.\n",
               static_cast<long long>(ndjit::stats().nodes_recorded),
@@ -25,7 +25,7 @@ int main() {
   std::printf("argmax of each row of c = %s\n", c.argmax(1).asnumpy().ToString().c_str());
 
   // Broadcasting and NumPy 2 promotion: float32 stays float32 with a C++ scalar.
-  ndjit::NDArray r = nd::arange(0, 6, 2);                 // int64 [0, 2, 4]
+  ndjit::NDArray r = nd::arange(0, 6, 2);  // int64 [0, 2, 4]
   ndjit::NDArray q = a / r.astype(ndjit::DType::kFloat32) + 1.0;
   std::printf("a / r + 1 = %s  (dtype %s)\n", q.asnumpy().ToString().c_str(),
               ndjit::DTypeName(q.dtype()));

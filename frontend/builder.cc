@@ -32,10 +32,14 @@ void ThrowStatus(const char* api, const absl::Status& status, const SourceLocati
   const std::string msg = FormatError(api, std::string(status.message()), {}, site);
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kOutOfRange: throw ValueError(msg);
-    case absl::StatusCode::kUnimplemented: throw NotSupportedError(msg);
-    case absl::StatusCode::kInternal: throw InternalError(msg);
-    default: throw Error(msg);
+    case absl::StatusCode::kOutOfRange:
+      throw ValueError(msg);
+    case absl::StatusCode::kUnimplemented:
+      throw NotSupportedError(msg);
+    case absl::StatusCode::kInternal:
+      throw InternalError(msg);
+    default:
+      throw Error(msg);
   }
 }
 
@@ -55,10 +59,10 @@ ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
   if (!result.ok()) {
     std::vector<std::string> described;
     for (const ValuePtr& v : operands) described.push_back(Describe(v));
-    Fail<InternalError>(ir::OpName(op),
-                        absl::StrCat("ndjit built an invalid node (please report): ",
-                                     result.status().message()),
-                        described, site);
+    Fail<InternalError>(
+        ir::OpName(op),
+        absl::StrCat("ndjit built an invalid node (please report): ", result.status().message()),
+        described, site);
   }
   return runtime::Materializer::Get().Record(op, std::move(*result), std::move(operands),
                                              std::move(attrs), ir::SourceLoc::From(site));
@@ -87,17 +91,23 @@ ValuePtr Constant(const ir::Scalar& value, ir::TensorType type, const SourceLoca
 
 ir::Scalar ScalarForDType(const Scalar& s, DType dtype) {
   switch (dtype) {
-    case DType::kFloat16: return ir::Scalar::Float(float16::ToFloat(float16::FromFloat(
-                              static_cast<float>(s.as_double()))));
-    case DType::kBFloat16: return ir::Scalar::Float(bfloat16::ToFloat(bfloat16::FromFloat(
-                               static_cast<float>(s.as_double()))));
-    case DType::kFloat32: return ir::Scalar::Float(static_cast<float>(s.as_double()));
-    case DType::kFloat64: return ir::Scalar::Float(s.as_double());
-    case DType::kBool: return ir::Scalar::Int(s.as_double() != 0.0 ? 1 : 0);
+    case DType::kFloat16:
+      return ir::Scalar::Float(
+          float16::ToFloat(float16::FromFloat(static_cast<float>(s.as_double()))));
+    case DType::kBFloat16:
+      return ir::Scalar::Float(
+          bfloat16::ToFloat(bfloat16::FromFloat(static_cast<float>(s.as_double()))));
+    case DType::kFloat32:
+      return ir::Scalar::Float(static_cast<float>(s.as_double()));
+    case DType::kFloat64:
+      return ir::Scalar::Float(s.as_double());
+    case DType::kBool:
+      return ir::Scalar::Int(s.as_double() != 0.0 ? 1 : 0);
     case DType::kInt8:
     case DType::kUInt8:
     case DType::kInt32:
-    case DType::kInt64: break;
+    case DType::kInt64:
+      break;
   }
   // Integers: wrap an integer (as a cast would), truncate-and-saturate a float.
   int64_t v = s.is_float() ? 0 : s.as_int();
@@ -114,10 +124,14 @@ ir::Scalar ScalarForDType(const Scalar& s, DType dtype) {
     }
   }
   switch (dtype) {
-    case DType::kInt8: return ir::Scalar::Int(static_cast<int8_t>(v));
-    case DType::kUInt8: return ir::Scalar::Int(static_cast<uint8_t>(v));
-    case DType::kInt32: return ir::Scalar::Int(static_cast<int32_t>(v));
-    default: return ir::Scalar::Int(v);
+    case DType::kInt8:
+      return ir::Scalar::Int(static_cast<int8_t>(v));
+    case DType::kUInt8:
+      return ir::Scalar::Int(static_cast<uint8_t>(v));
+    case DType::kInt32:
+      return ir::Scalar::Int(static_cast<int32_t>(v));
+    default:
+      return ir::Scalar::Int(v);
   }
 }
 
@@ -167,9 +181,12 @@ void CheckDType(const char* api, DType dtype, const SourceLocation& site) {
 
 ir::ScalarKind KindOf(const Scalar& s) {
   switch (s.kind()) {
-    case Scalar::Kind::kBool: return ir::ScalarKind::kBool;
-    case Scalar::Kind::kInt: return ir::ScalarKind::kInt;
-    case Scalar::Kind::kFloat: return ir::ScalarKind::kFloat;
+    case Scalar::Kind::kBool:
+      return ir::ScalarKind::kBool;
+    case Scalar::Kind::kInt:
+      return ir::ScalarKind::kInt;
+    case Scalar::Kind::kFloat:
+      return ir::ScalarKind::kFloat;
   }
   return ir::ScalarKind::kFloat;
 }

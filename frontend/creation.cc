@@ -22,7 +22,6 @@ ir::Shape CheckShape(const char* api, const Shape& shape, const SourceLocation& 
   return shape;
 }
 
-
 NDArray FromBytes(const char* api, const void* data, DType dtype, const Shape& shape,
                   const SourceLocation& site) {
   CheckDType(api, dtype, site);
@@ -58,14 +57,14 @@ ValuePtr RandomLeaf(ir::RandomDist dist, DType dtype, const Shape& shape,
 ValuePtr ScaleShift(ValuePtr v, double scale, double shift, const SourceLocation& site) {
   const ir::TensorType t = v->type();
   if (scale != 1.0) {
-    v = frontend::Record(
-        ir::Op::kMul, {v, frontend::Constant(frontend::ScalarForDType(scale, t.dtype), t, site)},
-        {}, std::nullopt, site);
+    v = frontend::Record(ir::Op::kMul,
+                         {v, frontend::Constant(frontend::ScalarForDType(scale, t.dtype), t, site)},
+                         {}, std::nullopt, site);
   }
   if (shift != 0.0) {
-    v = frontend::Record(
-        ir::Op::kAdd, {v, frontend::Constant(frontend::ScalarForDType(shift, t.dtype), t, site)},
-        {}, std::nullopt, site);
+    v = frontend::Record(ir::Op::kAdd,
+                         {v, frontend::Constant(frontend::ScalarForDType(shift, t.dtype), t, site)},
+                         {}, std::nullopt, site);
   }
   return v;
 }
@@ -115,8 +114,8 @@ NDArray full(Shape shape, Scalar value, std::optional<DType> dtype, SourceLocati
   CheckShape("full", shape, site);
   const DType dt = dtype ? *dtype : value.natural_dtype();
   CheckDType("full", dt, site);
-  return frontend::Wrap(frontend::Constant(frontend::ScalarForDType(value, dt),
-                                           ir::TensorType{dt, shape}, site));
+  return frontend::Wrap(
+      frontend::Constant(frontend::ScalarForDType(value, dt), ir::TensorType{dt, shape}, site));
 }
 
 NDArray zeros(Shape shape, DType dtype, SourceLocation site) {
@@ -220,10 +219,10 @@ NDArray normal(double mean, double stddev, Shape shape, std::optional<uint64_t> 
                      absl::StrCat("dtype must be a float dtype, got ", DTypeName(dtype)), {}, site);
   }
   if (!(stddev >= 0) || !std::isfinite(stddev) || !std::isfinite(mean)) {
-    Fail<ValueError>("random.normal",
-                     absl::StrCat("need finite mean and stddev >= 0, got mean=", mean,
-                                  " stddev=", stddev),
-                     {}, site);
+    Fail<ValueError>(
+        "random.normal",
+        absl::StrCat("need finite mean and stddev >= 0, got mean=", mean, " stddev=", stddev), {},
+        site);
   }
   ValuePtr z = RandomLeaf(ir::RandomDist::kNormal, dtype, shape, seed, site);
   return frontend::Wrap(ScaleShift(z, stddev, mean, site));

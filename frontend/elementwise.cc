@@ -57,10 +57,14 @@ bool IntScalarFits(const Scalar& s, DType d) {
   if (s.kind() != Scalar::Kind::kInt) return true;
   const int64_t v = s.as_int();
   switch (d) {
-    case DType::kInt8: return v >= -128 && v <= 127;
-    case DType::kUInt8: return v >= 0 && v <= 255;
-    case DType::kInt32: return v >= INT32_MIN && v <= INT32_MAX;
-    default: return true;
+    case DType::kInt8:
+      return v >= -128 && v <= 127;
+    case DType::kUInt8:
+      return v >= 0 && v <= 255;
+    case DType::kInt32:
+      return v >= INT32_MIN && v <= INT32_MAX;
+    default:
+      return true;
   }
 }
 
@@ -77,9 +81,9 @@ ir::Shape BroadcastAll(const char* api, std::initializer_list<const Operand*> op
     if (!o->is_array()) continue;
     std::optional<ir::Shape> s = frontend::BroadcastShapes(shape, o->array().shape());
     if (!s) {
-      Fail<ShapeError>(api, absl::StrCat("operands could not be broadcast together with shapes ",
-                                         shapes),
-                       DescribeAll(ops), site);
+      Fail<ShapeError>(
+          api, absl::StrCat("operands could not be broadcast together with shapes ", shapes),
+          DescribeAll(ops), site);
     }
     shape = *s;
   }
@@ -127,8 +131,9 @@ NDArray Binary(const char* api, ir::Op op, const Operand& a, const Operand& b, D
       if (compare) {
         dtype = DType::kInt64;  // compare exactly in a dtype that holds both (NumPy 2 does too)
       } else {
-        Fail<ValueError>(api, absl::StrCat("integer scalar ", o->scalar().as_int(),
-                                           " is out of bounds for ", DTypeName(dtype)),
+        Fail<ValueError>(api,
+                         absl::StrCat("integer scalar ", o->scalar().as_int(),
+                                      " is out of bounds for ", DTypeName(dtype)),
                          DescribeAll({&a, &b}), site);
       }
     }
@@ -189,8 +194,12 @@ NDArray operator-(const Operand& a) {
 
 namespace nd {
 
-NDArray exp(const NDArray& x, SourceLocation site) { return FloatUnary("exp", ir::Op::kExp, x, site); }
-NDArray log(const NDArray& x, SourceLocation site) { return FloatUnary("log", ir::Op::kLog, x, site); }
+NDArray exp(const NDArray& x, SourceLocation site) {
+  return FloatUnary("exp", ir::Op::kExp, x, site);
+}
+NDArray log(const NDArray& x, SourceLocation site) {
+  return FloatUnary("log", ir::Op::kLog, x, site);
+}
 NDArray sqrt(const NDArray& x, SourceLocation site) {
   return FloatUnary("sqrt", ir::Op::kSqrt, x, site);
 }
@@ -204,9 +213,9 @@ NDArray sigmoid(const NDArray& x, SourceLocation site) {
   const DType dt = frontend::FloatFor(v->type().dtype);
   const ir::TensorType t{dt, v->type().shape};
   ValuePtr in = frontend::CastTo(v, dt, site);
-  ValuePtr e = frontend::Record(ir::Op::kExp,
-                                {frontend::Record(ir::Op::kNeg, {in}, {}, std::nullopt, site)}, {},
-                                std::nullopt, site);
+  ValuePtr e =
+      frontend::Record(ir::Op::kExp, {frontend::Record(ir::Op::kNeg, {in}, {}, std::nullopt, site)},
+                       {}, std::nullopt, site);
   ValuePtr one = frontend::Constant(ir::Scalar::Float(1.0), t, site);
   ValuePtr denom = frontend::Record(ir::Op::kAdd, {one, e}, {}, std::nullopt, site);
   return frontend::Wrap(frontend::Record(ir::Op::kDiv, {one, denom}, {}, std::nullopt, site));
@@ -230,8 +239,8 @@ NDArray negative(const NDArray& x, SourceLocation site) {
 
 NDArray relu(const NDArray& x, SourceLocation site) {
   const ValuePtr& v = ValueOf(x, "relu", site);
-  ValuePtr zero = frontend::Constant(frontend::ScalarForDType(Scalar(0), v->type().dtype),
-                                     v->type(), site);
+  ValuePtr zero =
+      frontend::Constant(frontend::ScalarForDType(Scalar(0), v->type().dtype), v->type(), site);
   return frontend::Wrap(frontend::Record(ir::Op::kMax, {v, zero}, {}, std::nullopt, site));
 }
 
@@ -252,8 +261,9 @@ NDArray where(const Operand& cond, const Operand& x, const Operand& y) {
   const DType dtype = PromoteOperands({&x, &y});
   for (const Operand* o : {&x, &y}) {
     if (!o->is_array() && IsInteger(dtype) && !IntScalarFits(o->scalar(), dtype)) {
-      Fail<ValueError>("where", absl::StrCat("integer scalar ", o->scalar().as_int(),
-                                             " is out of bounds for ", DTypeName(dtype)),
+      Fail<ValueError>("where",
+                       absl::StrCat("integer scalar ", o->scalar().as_int(),
+                                    " is out of bounds for ", DTypeName(dtype)),
                        DescribeAll({&cond, &x, &y}), site);
     }
   }

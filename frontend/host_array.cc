@@ -28,8 +28,8 @@ void HostArray::CheckType(DType requested) const {
 
 double HostArray::element_as_double(int64_t i) const {
   if (i < 0 || i >= size_) {
-    throw ValueError(absl::StrCat("HostArray::element_as_double: index ", i,
-                                  " out of range for size ", size_));
+    throw ValueError(
+        absl::StrCat("HostArray::element_as_double: index ", i, " out of range for size ", size_));
   }
   return ir::ElementAsDouble(dtype_, bytes_.data(), i);
 }
@@ -38,12 +38,16 @@ namespace {
 
 std::string FormatElement(const HostArray& a, int64_t i) {
   switch (a.dtype()) {
-    case DType::kBool: return a.data<bool>()[i] ? "True" : "False";
-    case DType::kInt64: return absl::StrCat(a.data<int64_t>()[i]);
+    case DType::kBool:
+      return a.data<bool>()[i] ? "True" : "False";
+    case DType::kInt64:
+      return absl::StrCat(a.data<int64_t>()[i]);
     case DType::kInt8:
     case DType::kUInt8:
-    case DType::kInt32: return absl::StrCat(static_cast<int64_t>(a.element_as_double(i)));
-    default: return absl::StrFormat("%.6g", a.element_as_double(i));
+    case DType::kInt32:
+      return absl::StrCat(static_cast<int64_t>(a.element_as_double(i)));
+    default:
+      return absl::StrFormat("%.6g", a.element_as_double(i));
   }
 }
 

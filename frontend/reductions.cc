@@ -26,9 +26,9 @@ std::vector<int64_t> NormalizeAxes(const char* api, const NDArray& x, const Axes
   for (int64_t a : axes.list()) out.push_back(frontend::NormalizeAxis(a, ndim, api, x, site));
   std::sort(out.begin(), out.end());
   if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
-    Fail<ValueError>(api, absl::StrCat("duplicate value in 'axis': [",
-                                       absl::StrJoin(axes.list(), ", "), "]"),
-                     {Describe(x)}, site);
+    Fail<ValueError>(
+        api, absl::StrCat("duplicate value in 'axis': [", absl::StrJoin(axes.list(), ", "), "]"),
+        {Describe(x)}, site);
   }
   return out;
 }
@@ -65,10 +65,10 @@ NDArray MaxMin(const char* api, ir::Op op, const NDArray& x, const Axes& axes, b
   const std::vector<int64_t> ax = NormalizeAxes(api, x, axes, site);
   for (int64_t a : ax) {
     if (x.shape()[a] == 0) {
-      Fail<ValueError>(api,
-                       absl::StrCat("zero-size array to reduction operation ", api,
-                                    " which has no identity"),
-                       {Describe(x)}, site);
+      Fail<ValueError>(
+          api,
+          absl::StrCat("zero-size array to reduction operation ", api, " which has no identity"),
+          {Describe(x)}, site);
     }
   }
   return frontend::Wrap(Reduce(op, v, ax, keepdims, site));

@@ -30,8 +30,8 @@ NDArray reshape(const NDArray& x, Shape shape, SourceLocation site) {
       }
       unknown = static_cast<int>(i);
     } else if (shape[i] < 0) {
-      Fail<ValueError>("reshape", absl::StrCat("negative dimension ", shape[i], " in new shape ",
-                                               Np(shape)),
+      Fail<ValueError>("reshape",
+                       absl::StrCat("negative dimension ", shape[i], " in new shape ", Np(shape)),
                        {Describe(x)}, site);
     } else if (__builtin_mul_overflow(known, shape[i], &known)) {
       Fail<ShapeError>("reshape", absl::StrCat("new shape ", Np(shape), " overflows int64"),
@@ -40,15 +40,17 @@ NDArray reshape(const NDArray& x, Shape shape, SourceLocation site) {
   }
   if (unknown >= 0) {
     if (known == 0 || x.size() % known != 0) {
-      Fail<ShapeError>("reshape", absl::StrCat("cannot reshape array of size ", x.size(),
-                                               " into shape ", Np(shape)),
-                       {Describe(x)}, site);
+      Fail<ShapeError>(
+          "reshape",
+          absl::StrCat("cannot reshape array of size ", x.size(), " into shape ", Np(shape)),
+          {Describe(x)}, site);
     }
     shape[unknown] = x.size() / known;
   } else if (known != x.size()) {
-    Fail<ShapeError>("reshape", absl::StrCat("cannot reshape array of size ", x.size(),
-                                             " into shape ", Np(shape)),
-                     {Describe(x)}, site);
+    Fail<ShapeError>(
+        "reshape",
+        absl::StrCat("cannot reshape array of size ", x.size(), " into shape ", Np(shape)),
+        {Describe(x)}, site);
   }
   return frontend::Wrap(
       frontend::Record(ir::Op::kReshape, {v}, {}, ir::TensorType{v->type().dtype, shape}, site));
@@ -62,17 +64,19 @@ NDArray transpose(const NDArray& x, std::vector<int64_t> axes, SourceLocation si
     for (int64_t i = ndim - 1; i >= 0; --i) perm.push_back(i);
   } else {
     if (static_cast<int64_t>(axes.size()) != ndim) {
-      Fail<ValueError>("transpose", absl::StrCat("axes [", absl::StrJoin(axes, ", "),
-                                                 "] don't match array of dimension ", ndim),
+      Fail<ValueError>("transpose",
+                       absl::StrCat("axes [", absl::StrJoin(axes, ", "),
+                                    "] don't match array of dimension ", ndim),
                        {Describe(x)}, site);
     }
     for (int64_t a : axes) perm.push_back(frontend::NormalizeAxis(a, ndim, "transpose", x, site));
     std::vector<int64_t> sorted = perm;
     std::sort(sorted.begin(), sorted.end());
     if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
-      Fail<ValueError>("transpose", absl::StrCat("repeated axis in transpose: [",
-                                                 absl::StrJoin(axes, ", "), "]"),
-                       {Describe(x)}, site);
+      Fail<ValueError>(
+          "transpose",
+          absl::StrCat("repeated axis in transpose: [", absl::StrJoin(axes, ", "), "]"),
+          {Describe(x)}, site);
     }
   }
   ir::Attrs attrs;
@@ -90,9 +94,10 @@ NDArray broadcast_to(const NDArray& x, Shape shape, SourceLocation site) {
     ok = d == 1 || d == shape[shape.size() - 1 - i];
   }
   if (!ok) {
-    Fail<ShapeError>("broadcast_to", absl::StrCat("cannot broadcast an array of shape ", Np(from),
-                                                  " to shape ", Np(shape)),
-                     {Describe(x)}, site);
+    Fail<ShapeError>(
+        "broadcast_to",
+        absl::StrCat("cannot broadcast an array of shape ", Np(from), " to shape ", Np(shape)),
+        {Describe(x)}, site);
   }
   // Always a new node, so the result is a distinct array even when the shape is unchanged.
   return frontend::Wrap(
@@ -103,8 +108,9 @@ NDArray slice(const NDArray& x, std::vector<Slice> slices, SourceLocation site) 
   const ValuePtr& v = ValueOf(x, "slice", site);
   const int64_t ndim = x.ndim();
   if (static_cast<int64_t>(slices.size()) > ndim) {
-    Fail<ShapeError>("slice", absl::StrCat("too many indices for array: array is ", ndim,
-                                           "-dimensional, but ", slices.size(), " were indexed"),
+    Fail<ShapeError>("slice",
+                     absl::StrCat("too many indices for array: array is ", ndim,
+                                  "-dimensional, but ", slices.size(), " were indexed"),
                      {Describe(x)}, site);
   }
   ir::Attrs attrs;
@@ -163,23 +169,24 @@ NDArray matmul(const Operand& a, const Operand& b) {
   if (b_vec) sb.push_back(1);
   const int64_t m = sa[sa.size() - 2], k = sa.back(), k2 = sb[sb.size() - 2], n = sb.back();
   if (k != k2) {
-    Fail<ShapeError>("matmul",
-                     absl::StrCat("core dimension mismatch: ", Np(va->type().shape), " @ ",
-                                  Np(vb->type().shape), " (size ", k2, " is different from ", k,
-                                  ")"),
-                     desc, site);
+    Fail<ShapeError>(
+        "matmul",
+        absl::StrCat("core dimension mismatch: ", Np(va->type().shape), " @ ", Np(vb->type().shape),
+                     " (size ", k2, " is different from ", k, ")"),
+        desc, site);
   }
   const ir::Shape batch_a(sa.begin(), sa.end() - 2), batch_b(sb.begin(), sb.end() - 2);
   std::optional<ir::Shape> batch = frontend::BroadcastShapes(batch_a, batch_b);
   if (!batch) {
     Fail<ShapeError>("matmul",
-                     absl::StrCat("batch dimensions could not be broadcast together: ",
-                                  Np(batch_a), " and ", Np(batch_b)),
+                     absl::StrCat("batch dimensions could not be broadcast together: ", Np(batch_a),
+                                  " and ", Np(batch_b)),
                      desc, site);
   }
   {
     ir::Shape full = *batch;
-    full.insert(full.end(), {std::max(m, int64_t{1}), std::max(k, int64_t{1}), std::max(n, int64_t{1})});
+    full.insert(full.end(),
+                {std::max(m, int64_t{1}), std::max(k, int64_t{1}), std::max(n, int64_t{1})});
     absl::StatusOr<int64_t> count = ir::CheckedNumElements(full);
     if (!count.ok()) Fail<ShapeError>("matmul", std::string(count.status().message()), desc, site);
   }

@@ -27,25 +27,38 @@ std::string ScalarToString(const Scalar& s) {
 
 const char* RandomDistName(RandomDist d) {
   switch (d) {
-    case RandomDist::kUniform: return "uniform";
-    case RandomDist::kNormal: return "normal";
+    case RandomDist::kUniform:
+      return "uniform";
+    case RandomDist::kNormal:
+      return "normal";
   }
   return "?";
 }
 
 const char* AttrFieldName(AttrField field) {
   switch (field) {
-    case kAttrAxes: return "axes";
-    case kAttrAxis: return "axis";
-    case kAttrDist: return "dist";
-    case kAttrHigh: return "high";
-    case kAttrIndex: return "index";
-    case kAttrLow: return "low";
-    case kAttrPerm: return "perm";
-    case kAttrSeed: return "seed";
-    case kAttrStarts: return "starts";
-    case kAttrSteps: return "steps";
-    case kAttrValue: return "value";
+    case kAttrAxes:
+      return "axes";
+    case kAttrAxis:
+      return "axis";
+    case kAttrDist:
+      return "dist";
+    case kAttrHigh:
+      return "high";
+    case kAttrIndex:
+      return "index";
+    case kAttrLow:
+      return "low";
+    case kAttrPerm:
+      return "perm";
+    case kAttrSeed:
+      return "seed";
+    case kAttrStarts:
+      return "starts";
+    case kAttrSteps:
+      return "steps";
+    case kAttrValue:
+      return "value";
   }
   return "?";
 }

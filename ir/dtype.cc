@@ -8,15 +8,24 @@ namespace ndjit {
 
 const char* DTypeName(DType dtype) {
   switch (dtype) {
-    case DType::kBool: return "bool";
-    case DType::kInt8: return "int8";
-    case DType::kUInt8: return "uint8";
-    case DType::kInt32: return "int32";
-    case DType::kInt64: return "int64";
-    case DType::kFloat16: return "float16";
-    case DType::kBFloat16: return "bfloat16";
-    case DType::kFloat32: return "float32";
-    case DType::kFloat64: return "float64";
+    case DType::kBool:
+      return "bool";
+    case DType::kInt8:
+      return "int8";
+    case DType::kUInt8:
+      return "uint8";
+    case DType::kInt32:
+      return "int32";
+    case DType::kInt64:
+      return "int64";
+    case DType::kFloat16:
+      return "float16";
+    case DType::kBFloat16:
+      return "bfloat16";
+    case DType::kFloat32:
+      return "float32";
+    case DType::kFloat64:
+      return "float64";
   }
   return "?";
 }
@@ -25,13 +34,17 @@ int DTypeSize(DType dtype) {
   switch (dtype) {
     case DType::kBool:
     case DType::kInt8:
-    case DType::kUInt8: return 1;
+    case DType::kUInt8:
+      return 1;
     case DType::kFloat16:
-    case DType::kBFloat16: return 2;
+    case DType::kBFloat16:
+      return 2;
     case DType::kInt32:
-    case DType::kFloat32: return 4;
+    case DType::kFloat32:
+      return 4;
     case DType::kInt64:
-    case DType::kFloat64: return 8;
+    case DType::kFloat64:
+      return 8;
   }
   return 0;
 }
@@ -49,7 +62,7 @@ uint16_t float16::FromFloat(float f) {
   const uint32_t u = std::bit_cast<uint32_t>(f);
   const uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000u);
   const uint32_t abs = u & 0x7fffffffu;
-  if (abs > 0x7f800000u) return sign | 0x7e00u;  // NaN -> quiet NaN
+  if (abs > 0x7f800000u) return sign | 0x7e00u;   // NaN -> quiet NaN
   if (abs >= 0x47800000u) return sign | 0x7c00u;  // >= 65536 (after rounding: overflow) -> inf
   if (abs < 0x38800000u) {
     // Subnormal or zero in half precision: scale so that the half ulp (2^-24) becomes 1 and
@@ -80,15 +93,24 @@ namespace ir {
 
 const char* DTypeShortName(DType dtype) {
   switch (dtype) {
-    case DType::kBool: return "bool";
-    case DType::kInt8: return "i8";
-    case DType::kUInt8: return "u8";
-    case DType::kInt32: return "i32";
-    case DType::kInt64: return "i64";
-    case DType::kFloat16: return "f16";
-    case DType::kBFloat16: return "bf16";
-    case DType::kFloat32: return "f32";
-    case DType::kFloat64: return "f64";
+    case DType::kBool:
+      return "bool";
+    case DType::kInt8:
+      return "i8";
+    case DType::kUInt8:
+      return "u8";
+    case DType::kInt32:
+      return "i32";
+    case DType::kInt64:
+      return "i64";
+    case DType::kFloat16:
+      return "f16";
+    case DType::kBFloat16:
+      return "bf16";
+    case DType::kFloat32:
+      return "f32";
+    case DType::kFloat64:
+      return "f64";
   }
   return "?";
 }
@@ -107,10 +129,14 @@ namespace {
 int IntRank(DType d) {
   switch (d) {
     case DType::kInt8:
-    case DType::kUInt8: return 1;
-    case DType::kInt32: return 3;
-    case DType::kInt64: return 4;
-    default: return 0;
+    case DType::kUInt8:
+      return 1;
+    case DType::kInt32:
+      return 3;
+    case DType::kInt64:
+      return 4;
+    default:
+      return 0;
   }
 }
 
@@ -149,18 +175,24 @@ DType PromoteTypes(DType a, DType b) {
 
 DType PromoteWithScalar(DType array, ScalarKind scalar) {
   switch (scalar) {
-    case ScalarKind::kBool: return array;
-    case ScalarKind::kInt: return array == DType::kBool ? DType::kInt64 : array;
-    case ScalarKind::kFloat: return IsFloat(array) ? array : DType::kFloat64;
+    case ScalarKind::kBool:
+      return array;
+    case ScalarKind::kInt:
+      return array == DType::kBool ? DType::kInt64 : array;
+    case ScalarKind::kFloat:
+      return IsFloat(array) ? array : DType::kFloat64;
   }
   return array;
 }
 
 DType DefaultDType(ScalarKind kind) {
   switch (kind) {
-    case ScalarKind::kBool: return DType::kBool;
-    case ScalarKind::kInt: return DType::kInt64;
-    case ScalarKind::kFloat: return DType::kFloat64;
+    case ScalarKind::kBool:
+      return DType::kBool;
+    case ScalarKind::kInt:
+      return DType::kInt64;
+    case ScalarKind::kFloat:
+      return DType::kFloat64;
   }
   return DType::kFloat64;
 }

@@ -42,14 +42,14 @@ absl::StatusOr<Node*> Graph::AddNode(Op op, std::vector<Node*> operands, Attrs a
   operand_types.reserve(operands.size());
   for (Node* operand : operands) {
     RET_CHECK(operand != nullptr, "null operand of ", OpName(op));
-    RET_CHECK(operand->id() < num_nodes() && nodes_[operand->id()].get() == operand,
-              "operand of ", OpName(op), " is not a node of graph @", name_);
+    RET_CHECK(operand->id() < num_nodes() && nodes_[operand->id()].get() == operand, "operand of ",
+              OpName(op), " is not a node of graph @", name_);
     operand_types.push_back(operand->type());
   }
   ASSIGN_OR_RETURN(TensorType result, InferType(op, operand_types, attrs, type));
   if (op == Op::kInput) ++num_inputs_;
-  nodes_.push_back(std::unique_ptr<Node>(new Node(op, std::move(result), std::move(operands),
-                                                  std::move(attrs), loc, num_nodes())));
+  nodes_.push_back(std::unique_ptr<Node>(
+      new Node(op, std::move(result), std::move(operands), std::move(attrs), loc, num_nodes())));
   return nodes_.back().get();
 }
 

@@ -58,8 +58,12 @@ class Node {
  private:
   friend class Graph;
   Node(Op op, TensorType type, std::vector<Node*> operands, Attrs attrs, SourceLoc loc, int id)
-      : op_(op), type_(std::move(type)), operands_(std::move(operands)), attrs_(std::move(attrs)),
-        loc_(loc), id_(id) {}
+      : op_(op),
+        type_(std::move(type)),
+        operands_(std::move(operands)),
+        attrs_(std::move(attrs)),
+        loc_(loc),
+        id_(id) {}
 
   Op op_;
   TensorType type_;
@@ -82,8 +86,7 @@ class Graph {
   // iota, random, cast, reshape, broadcast, slice); for the others it may be omitted and is
   // inferred, or given and checked.
   absl::StatusOr<Node*> AddNode(Op op, std::vector<Node*> operands, Attrs attrs,
-                                std::optional<TensorType> type = std::nullopt,
-                                SourceLoc loc = {});
+                                std::optional<TensorType> type = std::nullopt, SourceLoc loc = {});
   // Convenience for an `input` leaf numbered after the existing inputs.
   Node* AddInput(TensorType type, SourceLoc loc = {});
 

@@ -26,9 +26,13 @@ class HostTensor {
   void* data() { return storage_.get(); }
   const void* data() const { return storage_.get(); }
   template <typename T>
-  T* data_as() { return static_cast<T*>(data()); }
+  T* data_as() {
+    return static_cast<T*>(data());
+  }
   template <typename T>
-  const T* data_as() const { return static_cast<const T*>(data()); }
+  const T* data_as() const {
+    return static_cast<const T*>(data());
+  }
   // Same type, same bytes (no copy of storage).
   HostTensor Reshaped(Shape shape) const;
   HostTensor Clone() const;

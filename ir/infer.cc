@@ -47,19 +47,46 @@ absl::Status DTypeAllowed(Op op, DType d) {
     case Op::kSub:
     case Op::kDiv:
     case Op::kMod:
-    case Op::kPow: ok = !is_bool; break;
-    case Op::kExp: case Op::kExpm1: case Op::kLog: case Op::kLog1p: case Op::kSqrt:
-    case Op::kSin: case Op::kCos: case Op::kTan: case Op::kAsin: case Op::kAcos: case Op::kAtan:
-    case Op::kSinh: case Op::kCosh: case Op::kTanh: case Op::kAsinh: case Op::kAcosh:
-    case Op::kAtanh: case Op::kErf: case Op::kFloor: case Op::kCeil: case Op::kRound:
-    case Op::kTrunc: case Op::kAtan2:
-    case Op::kRandom: ok = is_float; break;
+    case Op::kPow:
+      ok = !is_bool;
+      break;
+    case Op::kExp:
+    case Op::kExpm1:
+    case Op::kLog:
+    case Op::kLog1p:
+    case Op::kSqrt:
+    case Op::kSin:
+    case Op::kCos:
+    case Op::kTan:
+    case Op::kAsin:
+    case Op::kAcos:
+    case Op::kAtan:
+    case Op::kSinh:
+    case Op::kCosh:
+    case Op::kTanh:
+    case Op::kAsinh:
+    case Op::kAcosh:
+    case Op::kAtanh:
+    case Op::kErf:
+    case Op::kFloor:
+    case Op::kCeil:
+    case Op::kRound:
+    case Op::kTrunc:
+    case Op::kAtan2:
+    case Op::kRandom:
+      ok = is_float;
+      break;
     case Op::kNot:
     case Op::kAnd:
     case Op::kOr:
-    case Op::kXor: ok = !is_float; break;
-    case Op::kIota: ok = !is_bool; break;
-    default: break;
+    case Op::kXor:
+      ok = !is_float;
+      break;
+    case Op::kIota:
+      ok = !is_bool;
+      break;
+    default:
+      break;
   }
   if (ok) return absl::OkStatus();
   return Bad(op, absl::StrCat("dtype ", DTypeName(d), " is not supported"));
@@ -70,19 +97,33 @@ absl::Status DTypeAllowed(Op op, DType d) {
 absl::Status ScalarFits(Op op, const Scalar& v, DType d) {
   if (IsFloat(d)) {
     if (v.is_float()) return absl::OkStatus();
-    return Bad(op, absl::StrCat("value ", ScalarToString(v), " must be a float for ", DTypeName(d)));
+    return Bad(op,
+               absl::StrCat("value ", ScalarToString(v), " must be a float for ", DTypeName(d)));
   }
   if (v.is_float()) {
-    return Bad(op, absl::StrCat("value ", ScalarToString(v), " must be an integer for ",
-                                DTypeName(d)));
+    return Bad(op,
+               absl::StrCat("value ", ScalarToString(v), " must be an integer for ", DTypeName(d)));
   }
   int64_t lo = INT64_MIN, hi = INT64_MAX;
   switch (d) {
-    case DType::kBool: lo = 0; hi = 1; break;
-    case DType::kInt8: lo = -128; hi = 127; break;
-    case DType::kUInt8: lo = 0; hi = 255; break;
-    case DType::kInt32: lo = INT32_MIN; hi = INT32_MAX; break;
-    default: break;
+    case DType::kBool:
+      lo = 0;
+      hi = 1;
+      break;
+    case DType::kInt8:
+      lo = -128;
+      hi = 127;
+      break;
+    case DType::kUInt8:
+      lo = 0;
+      hi = 255;
+      break;
+    case DType::kInt32:
+      lo = INT32_MIN;
+      hi = INT32_MAX;
+      break;
+    default:
+      break;
   }
   if (v.i < lo || v.i > hi) {
     return Bad(op, absl::StrCat("value ", v.i, " out of range for ", DTypeName(d)));
@@ -151,8 +192,8 @@ absl::StatusOr<TensorType> InferView(Op op, const TensorType& in, const Attrs& a
         ok = d == 1 || d == to[to.size() - 1 - i];
       }
       if (!ok) {
-        return Bad(op, absl::StrCat("cannot broadcast ", TypeToString(in), " to ",
-                                    ShapeToString(to)));
+        return Bad(op,
+                   absl::StrCat("cannot broadcast ", TypeToString(in), " to ", ShapeToString(to)));
       }
       return TensorType{in.dtype, to};
     }
@@ -199,8 +240,7 @@ absl::StatusOr<TensorType> InferView(Op op, const TensorType& in, const Attrs& a
   }
 }
 
-absl::StatusOr<TensorType> InferFromOperands(Op op, absl::Span<const TensorType> in,
-                                             const Attrs& a,
+absl::StatusOr<TensorType> InferFromOperands(Op op, absl::Span<const TensorType> in, const Attrs& a,
                                              const std::optional<TensorType>& declared) {
   switch (GetOpKind(op)) {
     case OpKind::kLeaf: {
@@ -296,8 +336,10 @@ bool ResultTypeIsDeclared(Op op) {
     case Op::kCast:
     case Op::kReshape:
     case Op::kBroadcast:
-    case Op::kSlice: return true;
-    default: return false;
+    case Op::kSlice:
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -21,15 +21,24 @@ double LoadAsDouble(const HostTensor& t, int64_t i) {
 
 double ElementAsDouble(DType dtype, const void* p, int64_t i) {
   switch (dtype) {
-    case DType::kBool: return static_cast<const uint8_t*>(p)[i] ? 1.0 : 0.0;
-    case DType::kInt8: return static_cast<const int8_t*>(p)[i];
-    case DType::kUInt8: return static_cast<const uint8_t*>(p)[i];
-    case DType::kInt32: return static_cast<const int32_t*>(p)[i];
-    case DType::kInt64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
-    case DType::kFloat16: return float16::ToFloat(static_cast<const uint16_t*>(p)[i]);
-    case DType::kBFloat16: return bfloat16::ToFloat(static_cast<const uint16_t*>(p)[i]);
-    case DType::kFloat32: return static_cast<const float*>(p)[i];
-    case DType::kFloat64: return static_cast<const double*>(p)[i];
+    case DType::kBool:
+      return static_cast<const uint8_t*>(p)[i] ? 1.0 : 0.0;
+    case DType::kInt8:
+      return static_cast<const int8_t*>(p)[i];
+    case DType::kUInt8:
+      return static_cast<const uint8_t*>(p)[i];
+    case DType::kInt32:
+      return static_cast<const int32_t*>(p)[i];
+    case DType::kInt64:
+      return static_cast<double>(static_cast<const int64_t*>(p)[i]);
+    case DType::kFloat16:
+      return float16::ToFloat(static_cast<const uint16_t*>(p)[i]);
+    case DType::kBFloat16:
+      return bfloat16::ToFloat(static_cast<const uint16_t*>(p)[i]);
+    case DType::kFloat32:
+      return static_cast<const float*>(p)[i];
+    case DType::kFloat64:
+      return static_cast<const double*>(p)[i];
   }
   return 0;
 }
@@ -37,15 +46,21 @@ double ElementAsDouble(DType dtype, const void* p, int64_t i) {
 int64_t LoadAsInt(const HostTensor& t, int64_t i) {
   const void* p = t.data();
   switch (t.dtype()) {
-    case DType::kBool: return static_cast<const uint8_t*>(p)[i] ? 1 : 0;
-    case DType::kInt8: return static_cast<const int8_t*>(p)[i];
-    case DType::kUInt8: return static_cast<const uint8_t*>(p)[i];
-    case DType::kInt32: return static_cast<const int32_t*>(p)[i];
-    case DType::kInt64: return static_cast<const int64_t*>(p)[i];
+    case DType::kBool:
+      return static_cast<const uint8_t*>(p)[i] ? 1 : 0;
+    case DType::kInt8:
+      return static_cast<const int8_t*>(p)[i];
+    case DType::kUInt8:
+      return static_cast<const uint8_t*>(p)[i];
+    case DType::kInt32:
+      return static_cast<const int32_t*>(p)[i];
+    case DType::kInt64:
+      return static_cast<const int64_t*>(p)[i];
     case DType::kFloat16:
     case DType::kBFloat16:
     case DType::kFloat32:
-    case DType::kFloat64: return SaturatingFloatToInt(LoadAsDouble(t, i), DType::kInt64);
+    case DType::kFloat64:
+      return SaturatingFloatToInt(LoadAsDouble(t, i), DType::kInt64);
   }
   return 0;
 }
@@ -84,38 +99,60 @@ float IntToFloatRoundToOdd(int64_t v) {
 void StoreDouble(HostTensor& t, int64_t i, double v) {
   void* p = t.data();
   switch (t.dtype()) {
-    case DType::kBool: static_cast<uint8_t*>(p)[i] = v != 0.0; return;
+    case DType::kBool:
+      static_cast<uint8_t*>(p)[i] = v != 0.0;
+      return;
     case DType::kInt8:
     case DType::kUInt8:
     case DType::kInt32:
-    case DType::kInt64: StoreInt(t, i, SaturatingFloatToInt(v, t.dtype())); return;
+    case DType::kInt64:
+      StoreInt(t, i, SaturatingFloatToInt(v, t.dtype()));
+      return;
     case DType::kFloat16:
       static_cast<uint16_t*>(p)[i] = float16::FromFloat(RoundToOddFloat(v));
       return;
     case DType::kBFloat16:
       static_cast<uint16_t*>(p)[i] = bfloat16::FromFloat(RoundToOddFloat(v));
       return;
-    case DType::kFloat32: static_cast<float*>(p)[i] = static_cast<float>(v); return;
-    case DType::kFloat64: static_cast<double*>(p)[i] = v; return;
+    case DType::kFloat32:
+      static_cast<float*>(p)[i] = static_cast<float>(v);
+      return;
+    case DType::kFloat64:
+      static_cast<double*>(p)[i] = v;
+      return;
   }
 }
 
 void StoreInt(HostTensor& t, int64_t i, int64_t v) {
   void* p = t.data();
   switch (t.dtype()) {
-    case DType::kBool: static_cast<uint8_t*>(p)[i] = v != 0; return;
-    case DType::kInt8: static_cast<int8_t*>(p)[i] = static_cast<int8_t>(v); return;
-    case DType::kUInt8: static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v); return;
-    case DType::kInt32: static_cast<int32_t*>(p)[i] = static_cast<int32_t>(v); return;
-    case DType::kInt64: static_cast<int64_t*>(p)[i] = v; return;
+    case DType::kBool:
+      static_cast<uint8_t*>(p)[i] = v != 0;
+      return;
+    case DType::kInt8:
+      static_cast<int8_t*>(p)[i] = static_cast<int8_t>(v);
+      return;
+    case DType::kUInt8:
+      static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v);
+      return;
+    case DType::kInt32:
+      static_cast<int32_t*>(p)[i] = static_cast<int32_t>(v);
+      return;
+    case DType::kInt64:
+      static_cast<int64_t*>(p)[i] = v;
+      return;
     case DType::kFloat16:
       static_cast<uint16_t*>(p)[i] = float16::FromFloat(IntToFloatRoundToOdd(v));
       return;
     case DType::kBFloat16:
       static_cast<uint16_t*>(p)[i] = bfloat16::FromFloat(IntToFloatRoundToOdd(v));
       return;
-    case DType::kFloat64: static_cast<double*>(p)[i] = static_cast<double>(v); return;
-    case DType::kFloat32: static_cast<float*>(p)[i] = static_cast<float>(v); return;
+    case DType::kFloat64:
+      static_cast<double*>(p)[i] = static_cast<double>(v);
+      return;
+    case DType::kFloat32:
+      static_cast<float*>(p)[i] = static_cast<float>(v);
+      return;
   }
 }
 
@@ -124,10 +161,20 @@ int64_t SaturatingFloatToInt(double v, DType to) {
   if (std::isnan(v)) return 0;
   double lo = -9223372036854775808.0, hi = 9223372036854775807.0;
   switch (to) {
-    case DType::kInt8: lo = -128; hi = 127; break;
-    case DType::kUInt8: lo = 0; hi = 255; break;
-    case DType::kInt32: lo = -2147483648.0; hi = 2147483647.0; break;
-    default: break;
+    case DType::kInt8:
+      lo = -128;
+      hi = 127;
+      break;
+    case DType::kUInt8:
+      lo = 0;
+      hi = 255;
+      break;
+    case DType::kInt32:
+      lo = -2147483648.0;
+      hi = 2147483647.0;
+      break;
+    default:
+      break;
   }
   if (v <= lo) return static_cast<int64_t>(lo);
   // 2^63 is the first double above INT64_MAX.
@@ -197,87 +244,152 @@ double SignOf(double x) {
 
 double UnaryFloat(Op op, double x) {
   switch (op) {
-    case Op::kNeg: return -x;
-    case Op::kAbs: return std::fabs(x);
-    case Op::kSign: return SignOf(x);
-    case Op::kExp: return std::exp(x);
-    case Op::kExpm1: return std::expm1(x);
-    case Op::kLog: return std::log(x);
-    case Op::kLog1p: return std::log1p(x);
-    case Op::kSqrt: return std::sqrt(x);
-    case Op::kSin: return std::sin(x);
-    case Op::kCos: return std::cos(x);
-    case Op::kTan: return std::tan(x);
-    case Op::kAsin: return std::asin(x);
-    case Op::kAcos: return std::acos(x);
-    case Op::kAtan: return std::atan(x);
-    case Op::kSinh: return std::sinh(x);
-    case Op::kCosh: return std::cosh(x);
-    case Op::kTanh: return std::tanh(x);
-    case Op::kAsinh: return std::asinh(x);
-    case Op::kAcosh: return std::acosh(x);
-    case Op::kAtanh: return std::atanh(x);
-    case Op::kErf: return std::erf(x);
-    case Op::kFloor: return std::floor(x);
-    case Op::kCeil: return std::ceil(x);
-    case Op::kRound: return std::nearbyint(x);
-    case Op::kTrunc: return std::trunc(x);
-    default: return std::numeric_limits<double>::quiet_NaN();  // rejected by the verifier
+    case Op::kNeg:
+      return -x;
+    case Op::kAbs:
+      return std::fabs(x);
+    case Op::kSign:
+      return SignOf(x);
+    case Op::kExp:
+      return std::exp(x);
+    case Op::kExpm1:
+      return std::expm1(x);
+    case Op::kLog:
+      return std::log(x);
+    case Op::kLog1p:
+      return std::log1p(x);
+    case Op::kSqrt:
+      return std::sqrt(x);
+    case Op::kSin:
+      return std::sin(x);
+    case Op::kCos:
+      return std::cos(x);
+    case Op::kTan:
+      return std::tan(x);
+    case Op::kAsin:
+      return std::asin(x);
+    case Op::kAcos:
+      return std::acos(x);
+    case Op::kAtan:
+      return std::atan(x);
+    case Op::kSinh:
+      return std::sinh(x);
+    case Op::kCosh:
+      return std::cosh(x);
+    case Op::kTanh:
+      return std::tanh(x);
+    case Op::kAsinh:
+      return std::asinh(x);
+    case Op::kAcosh:
+      return std::acosh(x);
+    case Op::kAtanh:
+      return std::atanh(x);
+    case Op::kErf:
+      return std::erf(x);
+    case Op::kFloor:
+      return std::floor(x);
+    case Op::kCeil:
+      return std::ceil(x);
+    case Op::kRound:
+      return std::nearbyint(x);
+    case Op::kTrunc:
+      return std::trunc(x);
+    default:
+      return std::numeric_limits<double>::quiet_NaN();  // rejected by the verifier
   }
 }
 
 int64_t UnaryInt(Op op, int64_t x, DType dtype) {
   switch (op) {
-    case Op::kNeg: return WrapSub(0, x);
-    case Op::kAbs: return x < 0 ? WrapSub(0, x) : x;
-    case Op::kSign: return x > 0 ? 1 : (x < 0 ? -1 : 0);
-    case Op::kNot: return dtype == DType::kBool ? !x : ~x;
-    default: return x;  // float-only ops are rejected by the verifier
+    case Op::kNeg:
+      return WrapSub(0, x);
+    case Op::kAbs:
+      return x < 0 ? WrapSub(0, x) : x;
+    case Op::kSign:
+      return x > 0 ? 1 : (x < 0 ? -1 : 0);
+    case Op::kNot:
+      return dtype == DType::kBool ? !x : ~x;
+    default:
+      return x;  // float-only ops are rejected by the verifier
   }
 }
 
 double BinaryFloat(Op op, double a, double b) {
   switch (op) {
-    case Op::kAdd: return a + b;
-    case Op::kSub: return a - b;
-    case Op::kMul: return a * b;
-    case Op::kDiv: return a / b;
-    case Op::kMod: return FloatMod(a, b);
-    case Op::kPow: return std::pow(a, b);
-    case Op::kMax: return FloatMax(a, b);
-    case Op::kMin: return FloatMin(a, b);
-    case Op::kAtan2: return std::atan2(a, b);
-    case Op::kEq: return a == b;
-    case Op::kNe: return a != b;
-    case Op::kLt: return a < b;
-    case Op::kLe: return a <= b;
-    case Op::kGt: return a > b;
-    case Op::kGe: return a >= b;
-    default: return std::numeric_limits<double>::quiet_NaN();
+    case Op::kAdd:
+      return a + b;
+    case Op::kSub:
+      return a - b;
+    case Op::kMul:
+      return a * b;
+    case Op::kDiv:
+      return a / b;
+    case Op::kMod:
+      return FloatMod(a, b);
+    case Op::kPow:
+      return std::pow(a, b);
+    case Op::kMax:
+      return FloatMax(a, b);
+    case Op::kMin:
+      return FloatMin(a, b);
+    case Op::kAtan2:
+      return std::atan2(a, b);
+    case Op::kEq:
+      return a == b;
+    case Op::kNe:
+      return a != b;
+    case Op::kLt:
+      return a < b;
+    case Op::kLe:
+      return a <= b;
+    case Op::kGt:
+      return a > b;
+    case Op::kGe:
+      return a >= b;
+    default:
+      return std::numeric_limits<double>::quiet_NaN();
   }
 }
 
 int64_t BinaryInt(Op op, int64_t a, int64_t b, DType dtype) {
   const bool is_bool = dtype == DType::kBool;
   switch (op) {
-    case Op::kAdd: return is_bool ? (a | b) : WrapAdd(a, b);
-    case Op::kSub: return WrapSub(a, b);
-    case Op::kMul: return is_bool ? (a & b) : WrapMul(a, b);
-    case Op::kDiv: return FloorDiv(a, b);
-    case Op::kMod: return FloorMod(a, b);
-    case Op::kPow: return IntPow(a, b);
-    case Op::kMax: return std::max(a, b);
-    case Op::kMin: return std::min(a, b);
-    case Op::kAnd: return a & b;
-    case Op::kOr: return a | b;
-    case Op::kXor: return a ^ b;
-    case Op::kEq: return a == b;
-    case Op::kNe: return a != b;
-    case Op::kLt: return a < b;
-    case Op::kLe: return a <= b;
-    case Op::kGt: return a > b;
-    case Op::kGe: return a >= b;
-    default: return 0;
+    case Op::kAdd:
+      return is_bool ? (a | b) : WrapAdd(a, b);
+    case Op::kSub:
+      return WrapSub(a, b);
+    case Op::kMul:
+      return is_bool ? (a & b) : WrapMul(a, b);
+    case Op::kDiv:
+      return FloorDiv(a, b);
+    case Op::kMod:
+      return FloorMod(a, b);
+    case Op::kPow:
+      return IntPow(a, b);
+    case Op::kMax:
+      return std::max(a, b);
+    case Op::kMin:
+      return std::min(a, b);
+    case Op::kAnd:
+      return a & b;
+    case Op::kOr:
+      return a | b;
+    case Op::kXor:
+      return a ^ b;
+    case Op::kEq:
+      return a == b;
+    case Op::kNe:
+      return a != b;
+    case Op::kLt:
+      return a < b;
+    case Op::kLe:
+      return a <= b;
+    case Op::kGt:
+      return a > b;
+    case Op::kGe:
+      return a >= b;
+    default:
+      return 0;
   }
 }
 
@@ -301,9 +413,9 @@ class IndexIter {
 };
 
 absl::Status NodeError(const Node& node, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(OpName(node.op()), ": ", AbslView(what), " (node %",
-                                                 node.id(), " created at ", node.loc().ToString(),
-                                                 ")"));
+  return absl::InvalidArgumentError(absl::StrCat(OpName(node.op()), ": ", AbslView(what),
+                                                 " (node %", node.id(), " created at ",
+                                                 node.loc().ToString(), ")"));
 }
 
 // ---- Evaluation of one node -------------------------------------------------------------------
@@ -344,14 +456,16 @@ class Evaluator {
             StoreDouble(out, i,
                         BinaryFloat(node.op(), LoadAsDouble(*in[0], i), LoadAsDouble(*in[1], i)));
           } else {
-            StoreInt(out, i, BinaryInt(node.op(), LoadAsInt(*in[0], i), LoadAsInt(*in[1], i),
-                                       in[0]->dtype()));
+            StoreInt(
+                out, i,
+                BinaryInt(node.op(), LoadAsInt(*in[0], i), LoadAsInt(*in[1], i), in[0]->dtype()));
           }
         }
         return out;
       }
       case OpKind::kSelect:
-        for (int64_t i = 0; i < n; ++i) CopyElement(*(LoadAsInt(*in[0], i) ? in[1] : in[2]), i, out, i);
+        for (int64_t i = 0; i < n; ++i)
+          CopyElement(*(LoadAsInt(*in[0], i) ? in[1] : in[2]), i, out, i);
         return out;
       case OpKind::kCast:
         for (int64_t i = 0; i < n; ++i) {
@@ -432,7 +546,8 @@ class Evaluator {
     const std::vector<int64_t> out_strides = RowMajorStrides(out.shape());
     std::vector<int64_t> in_to_out(in.shape().size(), 0);
     for (size_t d = 0, k = 0; d < in.shape().size(); ++d) {
-      if (!std::binary_search(axes.begin(), axes.end(), int64_t(d))) in_to_out[d] = out_strides[k++];
+      if (!std::binary_search(axes.begin(), axes.end(), int64_t(d)))
+        in_to_out[d] = out_strides[k++];
     }
     IndexIter it(in.shape());
     for (int64_t i = 0; i < in.num_elements(); ++i, it.Next()) {
@@ -442,22 +557,40 @@ class Evaluator {
         const double x = LoadAsDouble(in, i);
         double& acc = accf[o];
         switch (op) {
-          case Op::kReduceSum: acc += x; break;
-          case Op::kReduceProd: acc *= x; break;
-          case Op::kReduceMax: acc = seen[o] ? FloatMax(acc, x) : x; break;
-          case Op::kReduceMin: acc = seen[o] ? FloatMin(acc, x) : x; break;
-          default: break;
+          case Op::kReduceSum:
+            acc += x;
+            break;
+          case Op::kReduceProd:
+            acc *= x;
+            break;
+          case Op::kReduceMax:
+            acc = seen[o] ? FloatMax(acc, x) : x;
+            break;
+          case Op::kReduceMin:
+            acc = seen[o] ? FloatMin(acc, x) : x;
+            break;
+          default:
+            break;
         }
       } else {
         const int64_t x = LoadAsInt(in, i);
         int64_t& acc = acci[o];
         const bool is_bool = in.dtype() == DType::kBool;
         switch (op) {
-          case Op::kReduceSum: acc = is_bool ? (acc | x) : WrapAdd(acc, x); break;
-          case Op::kReduceProd: acc = is_bool ? (acc & x) : WrapMul(acc, x); break;
-          case Op::kReduceMax: acc = seen[o] ? std::max(acc, x) : x; break;
-          case Op::kReduceMin: acc = seen[o] ? std::min(acc, x) : x; break;
-          default: break;
+          case Op::kReduceSum:
+            acc = is_bool ? (acc | x) : WrapAdd(acc, x);
+            break;
+          case Op::kReduceProd:
+            acc = is_bool ? (acc & x) : WrapMul(acc, x);
+            break;
+          case Op::kReduceMax:
+            acc = seen[o] ? std::max(acc, x) : x;
+            break;
+          case Op::kReduceMin:
+            acc = seen[o] ? std::min(acc, x) : x;
+            break;
+          default:
+            break;
         }
       }
       seen[o] = true;
@@ -530,7 +663,8 @@ class Evaluator {
           }
           break;
         case Op::kSlice:
-          for (size_t d = 0; d < in_rank; ++d) src += (a.starts[d] + idx[d] * a.steps[d]) * in_strides[d];
+          for (size_t d = 0; d < in_rank; ++d)
+            src += (a.starts[d] + idx[d] * a.steps[d]) * in_strides[d];
           break;
         case Op::kPad:
           for (size_t d = 0; d < in_rank; ++d) {
@@ -665,9 +799,9 @@ absl::StatusOr<std::vector<HostTensor>> Interpret(const Graph& graph,
         return NodeError(node, absl::StrCat("no buffer bound for input ", index));
       }
       if (inputs[index].type() != node.type()) {
-        return NodeError(node, absl::StrCat("bound buffer has type ",
-                                            TypeToString(inputs[index].type()), ", expected ",
-                                            TypeToString(node.type())));
+        return NodeError(node,
+                         absl::StrCat("bound buffer has type ", TypeToString(inputs[index].type()),
+                                      ", expected ", TypeToString(node.type())));
       }
       values[id] = inputs[index];
       continue;

@@ -12,19 +12,19 @@ namespace ndjit::ir {
 
 // The family of an op: what shape/dtype rule it follows and how backends treat it.
 enum class OpKind : uint8_t {
-  kLeaf,             // no operands
-  kUnary,            // elementwise, result dtype = operand dtype
-  kUnaryPredicate,   // elementwise, bool result
-  kBinary,           // elementwise, result dtype = operand dtype
-  kCompare,          // elementwise, bool result
-  kSelect,           // select(cond, x, y)
-  kCast,             // elementwise conversion to the node's dtype
-  kReduce,           // reduction over `axes`
-  kArgReduce,        // index of max/min along `axis`
-  kView,             // index arithmetic on one operand
-  kConcat,           // concatenation
-  kGather,           // indexed read
-  kMatmul,           // batched matrix product
+  kLeaf,            // no operands
+  kUnary,           // elementwise, result dtype = operand dtype
+  kUnaryPredicate,  // elementwise, bool result
+  kBinary,          // elementwise, result dtype = operand dtype
+  kCompare,         // elementwise, bool result
+  kSelect,          // select(cond, x, y)
+  kCast,            // elementwise conversion to the node's dtype
+  kReduce,          // reduction over `axes`
+  kArgReduce,       // index of max/min along `axis`
+  kView,            // index arithmetic on one operand
+  kConcat,          // concatenation
+  kGather,          // indexed read
+  kMatmul,          // batched matrix product
 };
 
 enum class Op : uint8_t {
@@ -54,8 +54,10 @@ inline bool IsElementwise(Op op) {
     case OpKind::kBinary:
     case OpKind::kCompare:
     case OpKind::kSelect:
-    case OpKind::kCast: return true;
-    default: return false;
+    case OpKind::kCast:
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -16,8 +16,7 @@ namespace {
 
 class Parser {
  public:
-  Parser(absl::string_view text, absl::string_view filename)
-      : text_(text), filename_(filename) {}
+  Parser(absl::string_view text, absl::string_view filename) : text_(text), filename_(filename) {}
 
   absl::StatusOr<std::vector<std::unique_ptr<Graph>>> ParseAll() {
     std::vector<std::unique_ptr<Graph>> graphs;
@@ -84,9 +83,8 @@ class Parser {
   absl::StatusOr<absl::string_view> Ident() {
     SkipSpace();
     const size_t start = pos_;
-    while (pos_ < text_.size() &&
-           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_' ||
-            text_[pos_] == '.')) {
+    while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
+                                   text_[pos_] == '_' || text_[pos_] == '.')) {
       ++pos_;
     }
     if (pos_ == start) return Error("expected an identifier");
@@ -194,16 +192,46 @@ class Parser {
     seen |= field;
     RETURN_IF_ERROR(Expect('='));
     switch (field) {
-      case kAttrAxes: { ASSIGN_OR_RETURN(attrs.axes, IntList()); break; }
-      case kAttrAxis: { ASSIGN_OR_RETURN(attrs.axis, Int()); break; }
-      case kAttrHigh: { ASSIGN_OR_RETURN(attrs.high, IntList()); break; }
-      case kAttrIndex: { ASSIGN_OR_RETURN(attrs.index, Int()); break; }
-      case kAttrLow: { ASSIGN_OR_RETURN(attrs.low, IntList()); break; }
-      case kAttrPerm: { ASSIGN_OR_RETURN(attrs.perm, IntList()); break; }
-      case kAttrSeed: { ASSIGN_OR_RETURN(attrs.seed, UInt64()); break; }
-      case kAttrStarts: { ASSIGN_OR_RETURN(attrs.starts, IntList()); break; }
-      case kAttrSteps: { ASSIGN_OR_RETURN(attrs.steps, IntList()); break; }
-      case kAttrValue: { ASSIGN_OR_RETURN(attrs.value, Number()); break; }
+      case kAttrAxes: {
+        ASSIGN_OR_RETURN(attrs.axes, IntList());
+        break;
+      }
+      case kAttrAxis: {
+        ASSIGN_OR_RETURN(attrs.axis, Int());
+        break;
+      }
+      case kAttrHigh: {
+        ASSIGN_OR_RETURN(attrs.high, IntList());
+        break;
+      }
+      case kAttrIndex: {
+        ASSIGN_OR_RETURN(attrs.index, Int());
+        break;
+      }
+      case kAttrLow: {
+        ASSIGN_OR_RETURN(attrs.low, IntList());
+        break;
+      }
+      case kAttrPerm: {
+        ASSIGN_OR_RETURN(attrs.perm, IntList());
+        break;
+      }
+      case kAttrSeed: {
+        ASSIGN_OR_RETURN(attrs.seed, UInt64());
+        break;
+      }
+      case kAttrStarts: {
+        ASSIGN_OR_RETURN(attrs.starts, IntList());
+        break;
+      }
+      case kAttrSteps: {
+        ASSIGN_OR_RETURN(attrs.steps, IntList());
+        break;
+      }
+      case kAttrValue: {
+        ASSIGN_OR_RETURN(attrs.value, Number());
+        break;
+      }
       case kAttrDist: {
         const size_t vat = (SkipSpace(), pos_);
         ASSIGN_OR_RETURN(absl::string_view d, Ident());
@@ -260,8 +288,7 @@ class Parser {
     if (line <= 0 || line > UINT32_MAX || col < 0 || col > UINT32_MAX) {
       return Error("location line/column out of range");
     }
-    return SourceLoc{InternFileName(file), static_cast<uint32_t>(line),
-                     static_cast<uint32_t>(col)};
+    return SourceLoc{InternFileName(file), static_cast<uint32_t>(line), static_cast<uint32_t>(col)};
   }
 
   absl::StatusOr<Node*> ValueRef() {
@@ -329,7 +356,8 @@ class Parser {
     std::string out;
     for (int i = 0; i < kNumAttrFields; ++i) {
       if (OpAttrFields(op) & (1u << i)) {
-        absl::StrAppend(&out, out.empty() ? "" : ", ", AttrFieldName(static_cast<AttrField>(1u << i)));
+        absl::StrAppend(&out, out.empty() ? "" : ", ",
+                        AttrFieldName(static_cast<AttrField>(1u << i)));
       }
     }
     return out;

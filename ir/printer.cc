@@ -14,17 +14,28 @@ std::string IntList(const std::vector<int64_t>& v) {
 
 std::string AttrValue(AttrField field, const Attrs& a) {
   switch (field) {
-    case kAttrAxes: return IntList(a.axes);
-    case kAttrAxis: return absl::StrCat(a.axis);
-    case kAttrDist: return std::string(RandomDistName(a.dist));
-    case kAttrHigh: return IntList(a.high);
-    case kAttrIndex: return absl::StrCat(a.index);
-    case kAttrLow: return IntList(a.low);
-    case kAttrPerm: return IntList(a.perm);
-    case kAttrSeed: return absl::StrCat(a.seed);
-    case kAttrStarts: return IntList(a.starts);
-    case kAttrSteps: return IntList(a.steps);
-    case kAttrValue: return ScalarToString(a.value);
+    case kAttrAxes:
+      return IntList(a.axes);
+    case kAttrAxis:
+      return absl::StrCat(a.axis);
+    case kAttrDist:
+      return std::string(RandomDistName(a.dist));
+    case kAttrHigh:
+      return IntList(a.high);
+    case kAttrIndex:
+      return absl::StrCat(a.index);
+    case kAttrLow:
+      return IntList(a.low);
+    case kAttrPerm:
+      return IntList(a.perm);
+    case kAttrSeed:
+      return absl::StrCat(a.seed);
+    case kAttrStarts:
+      return IntList(a.starts);
+    case kAttrSteps:
+      return IntList(a.steps);
+    case kAttrValue:
+      return ScalarToString(a.value);
   }
   return "?";
 }
@@ -51,21 +62,21 @@ std::string PrintAttrs(Op op, const Attrs& attrs) {
   std::vector<std::string> parts;
   for (int i = 0; i < kNumAttrFields; ++i) {
     const auto field = static_cast<AttrField>(1u << i);
-    if (fields & field) parts.push_back(absl::StrCat(AttrFieldName(field), "=", AttrValue(field, attrs)));
+    if (fields & field)
+      parts.push_back(absl::StrCat(AttrFieldName(field), "=", AttrValue(field, attrs)));
   }
   return absl::StrCat("[", absl::StrJoin(parts, ", "), "]");
 }
 
 std::string PrintNode(const Node& node, const PrintOptions& options) {
-  std::string line = absl::StrCat("%", node.id(), " = ", OpName(node.op()),
-                                  PrintAttrs(node.op(), node.attrs()));
+  std::string line =
+      absl::StrCat("%", node.id(), " = ", OpName(node.op()), PrintAttrs(node.op(), node.attrs()));
   if (!node.operands().empty()) {
-    absl::StrAppend(&line, "(",
-                    absl::StrJoin(node.operands(), ", ",
-                                  [](std::string* out, const Node* n) {
-                                    absl::StrAppend(out, "%", n->id());
-                                  }),
-                    ")");
+    absl::StrAppend(
+        &line, "(",
+        absl::StrJoin(node.operands(), ", ",
+                      [](std::string* out, const Node* n) { absl::StrAppend(out, "%", n->id()); }),
+        ")");
   }
   absl::StrAppend(&line, " : ", TypeToString(node.type()));
   if (options.locations && node.loc().known()) {
@@ -80,11 +91,11 @@ std::string PrintGraph(const Graph& graph, const PrintOptions& options) {
   for (const auto& node : graph.nodes()) {
     absl::StrAppend(&out, "  ", PrintNode(*node, options), "\n");
   }
-  absl::StrAppend(&out, "  return",
-                  graph.outputs().empty() ? "" : " ",
-                  absl::StrJoin(graph.outputs(), ", ",
-                                [](std::string* o, const Node* n) { absl::StrAppend(o, "%", n->id()); }),
-                  "\n}\n");
+  absl::StrAppend(
+      &out, "  return", graph.outputs().empty() ? "" : " ",
+      absl::StrJoin(graph.outputs(), ", ",
+                    [](std::string* o, const Node* n) { absl::StrAppend(o, "%", n->id()); }),
+      "\n}\n");
   return out;
 }
 

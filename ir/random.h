@@ -28,10 +28,14 @@ inline uint64_t RandomBits(uint64_t seed, uint64_t counter) {
 // representable (and therefore never rounds up to 1).
 inline int UniformBits(DType dtype) {
   switch (dtype) {
-    case DType::kFloat16: return 11;
-    case DType::kBFloat16: return 8;
-    case DType::kFloat32: return 24;
-    default: return 53;
+    case DType::kFloat16:
+      return 11;
+    case DType::kBFloat16:
+      return 8;
+    case DType::kFloat32:
+      return 24;
+    default:
+      return 53;
   }
 }
 

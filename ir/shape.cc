@@ -23,8 +23,8 @@ absl::StatusOr<int64_t> CheckedNumElements(absl::Span<const int64_t> dims) {
     if (d == 0) return 0;
   }
   if (overflow) {
-    return absl::OutOfRangeError(absl::StrCat("the element count of shape ",
-                                              ShapeToNumpyString(dims), " overflows int64"));
+    return absl::OutOfRangeError(
+        absl::StrCat("the element count of shape ", ShapeToNumpyString(dims), " overflows int64"));
   }
   return n;
 }

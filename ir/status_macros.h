@@ -19,9 +19,9 @@ inline std::string_view StdView(absl::string_view s) { return {s.data(), s.size(
 #define NDJIT_STATUS_CONCAT_INNER_(a, b) a##b
 #define NDJIT_STATUS_CONCAT_(a, b) NDJIT_STATUS_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                    \
-  do {                                           \
-    ::absl::Status ndjit_status_ = (expr);       \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::absl::Status ndjit_status_ = (expr);         \
     if (!ndjit_status_.ok()) return ndjit_status_; \
   } while (false)
 
@@ -34,13 +34,12 @@ inline std::string_view StdView(absl::string_view s) { return {s.data(), s.size(
   lhs = std::move(statusor).value()
 
 // Checks an invariant of the IR; failure is an internal error naming the condition.
-#define RET_CHECK(cond, ...)                                                              \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
-      return ::absl::InternalError(                                                       \
-          ::absl::StrCat("RET_CHECK failed: " #cond " (", __FILE__, ":", __LINE__, ") ", \
-                         ##__VA_ARGS__));                                                 \
-    }                                                                                     \
+#define RET_CHECK(cond, ...)                                                                      \
+  do {                                                                                            \
+    if (!(cond)) {                                                                                \
+      return ::absl::InternalError(::absl::StrCat("RET_CHECK failed: " #cond " (", __FILE__, ":", \
+                                                  __LINE__, ") ", ##__VA_ARGS__));                \
+    }                                                                                             \
   } while (false)
 
 #endif  // NDJIT_IR_STATUS_MACROS_H_

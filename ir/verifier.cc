@@ -23,7 +23,8 @@ absl::Status VerifyGraph(const Graph& graph) {
       }
       operand_types.push_back(operand->type());
     }
-    absl::StatusOr<TensorType> type = InferType(node.op(), operand_types, node.attrs(), node.type());
+    absl::StatusOr<TensorType> type =
+        InferType(node.op(), operand_types, node.attrs(), node.type());
     if (!type.ok()) return fail(type.status().message());
     if (node.op() == Op::kInput) {
       const int64_t index = node.attrs().index;

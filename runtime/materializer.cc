@@ -12,8 +12,8 @@ namespace ndjit::runtime {
 
 struct Materializer::Collected {
   std::unique_ptr<ir::Graph> graph;
-  std::vector<Value*> pending;              // in topological order
-  std::vector<ir::HostTensor> inputs;       // buffers of the realized leaves, by input index
+  std::vector<Value*> pending;         // in topological order
+  std::vector<ir::HostTensor> inputs;  // buffers of the realized leaves, by input index
   absl::flat_hash_map<Value*, ir::Node*> node_of;
   absl::flat_hash_map<Value*, int> internal_refs;  // references from pending operand lists
   absl::Status status;
@@ -79,8 +79,8 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
       absl::StatusOr<ir::Node*> node = c.graph->AddNode(done->op(), std::move(operands),
                                                         done->attrs(), done->type(), done->loc());
       if (!node.ok()) {
-        c.status = absl::InternalError(absl::StrCat("recording produced an invalid node: ",
-                                                    node.status().message()));
+        c.status = absl::InternalError(
+            absl::StrCat("recording produced an invalid node: ", node.status().message()));
         return c;
       }
       c.node_of[done] = *node;

@@ -29,9 +29,9 @@ namespace ndjit::runtime {
 
 // Counters for tests and tools; monotonically increasing until Reset.
 struct Counters {
-  int64_t values_recorded = 0;    // pending values created
-  int64_t materializations = 0;   // graphs evaluated
-  int64_t nodes_evaluated = 0;    // non-leaf nodes computed
+  int64_t values_recorded = 0;   // pending values created
+  int64_t materializations = 0;  // graphs evaluated
+  int64_t nodes_evaluated = 0;   // non-leaf nodes computed
 };
 
 class Materializer {

@@ -43,7 +43,10 @@ class Value : public std::enable_shared_from_this<Value> {
   friend class Materializer;
   Value(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands, ir::Attrs attrs,
         ir::SourceLoc loc)
-      : op_(op), type_(std::move(type)), attrs_(std::move(attrs)), loc_(loc),
+      : op_(op),
+        type_(std::move(type)),
+        attrs_(std::move(attrs)),
+        loc_(loc),
         operands_(std::move(operands)) {}
 
   const ir::Op op_;

@@ -43,8 +43,8 @@ inline std::vector<double> Values(const HostArray& h) {
 // Elementwise comparison with a relative tolerance; NaN positions must match; infinities must be
 // equal.
 inline ::testing::AssertionResult AllClose(const std::vector<double>& actual,
-                                           const std::vector<double>& expected,
-                                           double rtol = 1e-6, double atol = 1e-7) {
+                                           const std::vector<double>& expected, double rtol = 1e-6,
+                                           double atol = 1e-7) {
   if (actual.size() != expected.size()) {
     return ::testing::AssertionFailure()
            << "size " << actual.size() << " != expected " << expected.size();

@@ -43,7 +43,8 @@ NDArray full(Shape shape, Scalar value, std::optional<DType> dtype = std::nullop
 // Values from start (inclusive) to stop (exclusive) by step, as numpy.arange: the dtype
 // defaults to int64 when all three are integers and to float64 (or float32 if all floating
 // arguments are C++ floats) otherwise; the length is ceil((stop - start) / step).
-NDArray arange(Scalar start, Scalar stop, Scalar step = 1, std::optional<DType> dtype = std::nullopt,
+NDArray arange(Scalar start, Scalar stop, Scalar step = 1,
+               std::optional<DType> dtype = std::nullopt,
                SourceLocation site = SourceLocation::current());
 NDArray arange(Scalar stop, SourceLocation site = SourceLocation::current());
 
@@ -99,7 +100,8 @@ NDArray reshape(const NDArray& x, Shape shape, SourceLocation site = SourceLocat
 // Permutes axes; empty `axes` reverses them.
 NDArray transpose(const NDArray& x, std::vector<int64_t> axes = {},
                   SourceLocation site = SourceLocation::current());
-NDArray broadcast_to(const NDArray& x, Shape shape, SourceLocation site = SourceLocation::current());
+NDArray broadcast_to(const NDArray& x, Shape shape,
+                     SourceLocation site = SourceLocation::current());
 NDArray slice(const NDArray& x, std::vector<Slice> slices,
               SourceLocation site = SourceLocation::current());
 

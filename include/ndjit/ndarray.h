@@ -86,7 +86,7 @@ class Axes {
  public:
   Axes() = default;
   Axes(int64_t axis) : axes_(std::vector<int64_t>{axis}) {}  // NOLINT: a single axis
-  Axes(std::initializer_list<int64_t> axes) {                 // NOLINT
+  Axes(std::initializer_list<int64_t> axes) {                // NOLINT
     if (axes.size() > 0) axes_ = std::vector<int64_t>(axes);
   }
   Axes(std::vector<int64_t> axes) : axes_(std::move(axes)) {}  // NOLINT
@@ -132,7 +132,8 @@ class NDArray {
 
   // ---- Methods mirroring nd:: functions ----
   NDArray astype(DType dtype, SourceLocation site = SourceLocation::current()) const;
-  NDArray reshape(std::vector<int64_t> shape, SourceLocation site = SourceLocation::current()) const;
+  NDArray reshape(std::vector<int64_t> shape,
+                  SourceLocation site = SourceLocation::current()) const;
   NDArray transpose(std::vector<int64_t> axes = {},
                     SourceLocation site = SourceLocation::current()) const;
   NDArray broadcast_to(std::vector<int64_t> shape,

@@ -5,8 +5,8 @@
 
 #include "gtest/gtest.h"
 #include "ir/interpreter.h"
-#include "ir/printer.h"
 #include "ir/parser.h"
+#include "ir/printer.h"
 
 namespace ndjit::runtime {
 namespace {
