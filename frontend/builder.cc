@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ir/infer.h"
+#include "ir/interpreter.h"
 #include "ir/status_macros.h"
 #include "runtime/materializer.h"
 
@@ -109,20 +110,9 @@ ir::Scalar ScalarForDType(const Scalar& s, DType dtype) {
     case DType::kInt64:
       break;
   }
-  // Integers: wrap an integer (as a cast would), truncate-and-saturate a float.
-  int64_t v = s.is_float() ? 0 : s.as_int();
-  if (s.is_float()) {
-    const double d = s.as_double();
-    if (std::isnan(d)) {
-      v = 0;
-    } else if (d >= 9.2233720368547758e18) {
-      v = INT64_MAX;
-    } else if (d <= -9.2233720368547758e18) {
-      v = INT64_MIN;
-    } else {
-      v = static_cast<int64_t>(d);
-    }
-  }
+  // Integers: a float truncates and saturates, an integer wraps, both exactly as `cast` does.
+  if (s.is_float()) return ir::Scalar::Int(ir::SaturatingFloatToInt(s.as_double(), dtype));
+  const int64_t v = s.as_int();
   switch (dtype) {
     case DType::kInt8:
       return ir::Scalar::Int(static_cast<int8_t>(v));

@@ -110,11 +110,12 @@ NDArray min(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
 
 NDArray argmax(const NDArray& x, std::optional<int64_t> axis, bool keepdims, SourceLocation site) {
   const ValuePtr& v = ValueOf(x, "argmax", site);
-  if (x.size() == 0) {
+  auto fail_empty = [&] {
     Fail<ValueError>("argmax", "attempt to get argmax of an empty sequence", {Describe(x)}, site);
-  }
+  };
   ir::Attrs attrs;
   if (!axis) {
+    if (x.size() == 0) fail_empty();
     // Over the flattened array; keepdims gives an all-ones shape of the input's rank.
     ValuePtr flat = frontend::ReshapeTo(v, {x.size()}, site);
     attrs.axis = 0;
@@ -123,6 +124,7 @@ NDArray argmax(const NDArray& x, std::optional<int64_t> axis, bool keepdims, Sou
     return frontend::Wrap(r);
   }
   const int64_t a = frontend::NormalizeAxis(*axis, x.ndim(), "argmax", x, site);
+  if (x.shape()[a] == 0) fail_empty();  // other axes may be empty: the result is empty too
   attrs.axis = a;
   ValuePtr r = frontend::Record(ir::Op::kArgMax, {v}, attrs, std::nullopt, site);
   if (keepdims) r = frontend::ReshapeTo(r, KeptShape(x.shape(), {a}, true), site);
