@@ -56,6 +56,10 @@ ValuePtr Constant(const ir::Scalar& value, ir::TensorType type, const SourceLoca
 // exact attribute value of a constant of that dtype.
 ir::Scalar ScalarForDType(const Scalar& s, DType dtype);
 
+// Whether an integer scalar fits an integer dtype (NumPy 2 raises OverflowError when a Python
+// int does not); true for non-integer scalars and dtypes.
+bool IntScalarFits(const Scalar& s, DType dtype);
+
 // NumPy broadcasting of two shapes; nullopt if incompatible.
 std::optional<ir::Shape> BroadcastShapes(const ir::Shape& a, const ir::Shape& b);
 

@@ -114,6 +114,12 @@ NDArray full(Shape shape, Scalar value, std::optional<DType> dtype, SourceLocati
   CheckShape("full", shape, site);
   const DType dt = dtype ? *dtype : value.natural_dtype();
   CheckDType("full", dt, site);
+  if (!frontend::IntScalarFits(value, dt)) {
+    Fail<ValueError>("full",
+                     absl::StrCat("integer fill value ", value.as_int(), " is out of bounds for ",
+                                  DTypeName(dt)),
+                     {}, site);
+  }
   return frontend::Wrap(
       frontend::Constant(frontend::ScalarForDType(value, dt), ir::TensorType{dt, shape}, site));
 }

@@ -52,22 +52,6 @@ DType PromoteOperands(std::initializer_list<const Operand*> ops) {
   return d;
 }
 
-// Whether an integer scalar fits the integer dtype (NumPy 2 raises OverflowError otherwise).
-bool IntScalarFits(const Scalar& s, DType d) {
-  if (s.kind() != Scalar::Kind::kInt) return true;
-  const int64_t v = s.as_int();
-  switch (d) {
-    case DType::kInt8:
-      return v >= -128 && v <= 127;
-    case DType::kUInt8:
-      return v >= 0 && v <= 255;
-    case DType::kInt32:
-      return v >= INT32_MIN && v <= INT32_MAX;
-    default:
-      return true;
-  }
-}
-
 ir::Shape BroadcastAll(const char* api, std::initializer_list<const Operand*> ops,
                        const SourceLocation& site) {
   ir::Shape shape;
@@ -127,7 +111,7 @@ NDArray Binary(const char* api, ir::Op op, const Operand& a, const Operand& b, D
                      DescribeAll({&a, &b}), site);
   }
   for (const Operand* o : {&a, &b}) {
-    if (!o->is_array() && IsInteger(dtype) && !IntScalarFits(o->scalar(), dtype)) {
+    if (!o->is_array() && IsInteger(dtype) && !frontend::IntScalarFits(o->scalar(), dtype)) {
       if (compare) {
         dtype = DType::kInt64;  // compare exactly in a dtype that holds both (NumPy 2 does too)
       } else {
@@ -260,7 +244,7 @@ NDArray where(const Operand& cond, const Operand& x, const Operand& y) {
   const ir::Shape shape = BroadcastAll("where", {&cond, &x, &y}, site);
   const DType dtype = PromoteOperands({&x, &y});
   for (const Operand* o : {&x, &y}) {
-    if (!o->is_array() && IsInteger(dtype) && !IntScalarFits(o->scalar(), dtype)) {
+    if (!o->is_array() && IsInteger(dtype) && !frontend::IntScalarFits(o->scalar(), dtype)) {
       Fail<ValueError>("where",
                        absl::StrCat("integer scalar ", o->scalar().as_int(),
                                     " is out of bounds for ", DTypeName(dtype)),
