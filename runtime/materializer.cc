@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "ir/interpreter.h"
 #include "ir/status_macros.h"
+#include "passes/pipeline.h"
 
 namespace ndjit::runtime {
 
@@ -113,6 +114,11 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   }
   if (stored.empty()) return absl::OkStatus();
   for (Value* v : stored) c.graph->AddOutput(c.node_of.at(v));
+  passes::Pipeline pipeline = passes::DefaultPipeline();
+  absl::Status optimized = pipeline.Run(*c.graph);
+  if (!optimized.ok()) {
+    return absl::InternalError(absl::StrCat("optimizing the graph: ", optimized.message()));
+  }
   ir::InterpretStats stats;
   absl::StatusOr<std::vector<ir::HostTensor>> results = ir::Interpret(*c.graph, c.inputs, &stats);
   materializations_.fetch_add(1, std::memory_order_relaxed);

@@ -1,8 +1,9 @@
 // Materialization: computes the pending values an accessor needs.
 //
 // Given the values a caller wants, the materializer collects their pending subgraph (stopping at
-// realized values, which become `input` leaves), builds one ir::Graph, evaluates it with the
-// reference interpreter, and stores the results. Every pending value in that subgraph that is
+// realized values, which become `input` leaves), builds one ir::Graph, runs the default pass
+// pipeline over it (cse, dce), evaluates it with the reference interpreter, and stores the
+// results. Every pending value in that subgraph that is
 // referenced from outside it (a live handle, or a pending value not in this request) is stored
 // too, so a value shared by several arrays is computed once. Realized values drop their operands.
 //

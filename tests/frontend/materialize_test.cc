@@ -51,6 +51,16 @@ TEST_F(MaterializeTest, ANodeSharedBySeveralArraysIsComputedOnce) {
   EXPECT_EQ(stats().nodes_evaluated, 5);
 }
 
+TEST_F(MaterializeTest, DuplicatedWorkInARecordedProgramIsComputedOnce) {
+  NDArray a = nd::array<float>({1, 2, 3}, {3});
+  // Written twice by the user: two exp nodes, two constants 2.0f, two multiplies.
+  NDArray y = nd::exp(a) * 2.0f + nd::exp(a) * 2.0f;
+  EXPECT_EQ(stats().nodes_recorded, 7);
+  const std::vector<float> v = y.asnumpy().to_vector<float>();
+  EXPECT_EQ(stats().nodes_evaluated, 4);  // cse leaves exp, constant, mul, add
+  EXPECT_FLOAT_EQ(v[0], 4 * std::exp(1.0f));
+}
+
 TEST_F(MaterializeTest, ReadingTwiceComputesOnce) {
   NDArray c = nd::sum(nd::arange(0, 100));
   EXPECT_EQ(c.asscalar<int64_t>(), 4950);
