@@ -242,7 +242,30 @@ double SignOf(double x) {
   return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0);
 }
 
-double UnaryFloat(Op op, double x) {
+// Comparisons on either representation; nullopt for ops that are not comparisons.
+template <typename T>
+std::optional<bool> Compare(Op op, T a, T b) {
+  switch (op) {
+    case Op::kEq:
+      return a == b;
+    case Op::kNe:
+      return a != b;
+    case Op::kLt:
+      return a < b;
+    case Op::kLe:
+      return a <= b;
+    case Op::kGt:
+      return a > b;
+    case Op::kGe:
+      return a >= b;
+    default:
+      return std::nullopt;
+  }
+}
+
+// The per-element rules below return nullopt for an op they have no rule for; the evaluator
+// turns that into an error, so an op added to ops.def without a rule here fails loudly.
+std::optional<double> UnaryFloat(Op op, double x) {
   switch (op) {
     case Op::kNeg:
       return -x;
@@ -295,11 +318,11 @@ double UnaryFloat(Op op, double x) {
     case Op::kTrunc:
       return std::trunc(x);
     default:
-      return std::numeric_limits<double>::quiet_NaN();  // rejected by the verifier
+      return std::nullopt;
   }
 }
 
-int64_t UnaryInt(Op op, int64_t x, DType dtype) {
+std::optional<int64_t> UnaryInt(Op op, int64_t x, DType dtype) {
   switch (op) {
     case Op::kNeg:
       return WrapSub(0, x);
@@ -310,11 +333,12 @@ int64_t UnaryInt(Op op, int64_t x, DType dtype) {
     case Op::kNot:
       return dtype == DType::kBool ? !x : ~x;
     default:
-      return x;  // float-only ops are rejected by the verifier
+      return std::nullopt;
   }
 }
 
-double BinaryFloat(Op op, double a, double b) {
+std::optional<double> BinaryFloat(Op op, double a, double b) {
+  if (std::optional<bool> c = Compare(op, a, b)) return *c ? 1.0 : 0.0;
   switch (op) {
     case Op::kAdd:
       return a + b;
@@ -334,24 +358,13 @@ double BinaryFloat(Op op, double a, double b) {
       return FloatMin(a, b);
     case Op::kAtan2:
       return std::atan2(a, b);
-    case Op::kEq:
-      return a == b;
-    case Op::kNe:
-      return a != b;
-    case Op::kLt:
-      return a < b;
-    case Op::kLe:
-      return a <= b;
-    case Op::kGt:
-      return a > b;
-    case Op::kGe:
-      return a >= b;
     default:
-      return std::numeric_limits<double>::quiet_NaN();
+      return std::nullopt;
   }
 }
 
-int64_t BinaryInt(Op op, int64_t a, int64_t b, DType dtype) {
+std::optional<int64_t> BinaryInt(Op op, int64_t a, int64_t b, DType dtype) {
+  if (std::optional<bool> c = Compare(op, a, b)) return *c ? 1 : 0;
   const bool is_bool = dtype == DType::kBool;
   switch (op) {
     case Op::kAdd:
@@ -376,20 +389,8 @@ int64_t BinaryInt(Op op, int64_t a, int64_t b, DType dtype) {
       return a | b;
     case Op::kXor:
       return a ^ b;
-    case Op::kEq:
-      return a == b;
-    case Op::kNe:
-      return a != b;
-    case Op::kLt:
-      return a < b;
-    case Op::kLe:
-      return a <= b;
-    case Op::kGt:
-      return a > b;
-    case Op::kGe:
-      return a >= b;
     default:
-      return 0;
+      return std::nullopt;
   }
 }
 
@@ -418,6 +419,13 @@ absl::Status NodeError(const Node& node, std::string_view what) {
                                                  node.loc().ToString(), ")"));
 }
 
+// An op that reached the interpreter without a rule for its dtype: the verifier and the rules
+// here disagree, which is a bug in ndjit, never a value.
+absl::Status NoRule(const Node& node, DType dtype) {
+  return absl::InternalError(absl::StrCat("interpreter: no rule for ", OpName(node.op()), " on ",
+                                          DTypeName(dtype), " (node %", node.id(), ")"));
+}
+
 // ---- Evaluation of one node -------------------------------------------------------------------
 
 class Evaluator {
@@ -432,33 +440,51 @@ class Evaluator {
       case OpKind::kUnary:
         for (int64_t i = 0; i < n; ++i) {
           if (IsFloat(dt)) {
-            StoreDouble(out, i, UnaryFloat(node.op(), LoadAsDouble(*in[0], i)));
+            const std::optional<double> r = UnaryFloat(node.op(), LoadAsDouble(*in[0], i));
+            if (!r) return NoRule(node, dt);
+            StoreDouble(out, i, *r);
           } else {
-            StoreInt(out, i, UnaryInt(node.op(), LoadAsInt(*in[0], i), dt));
+            const std::optional<int64_t> r = UnaryInt(node.op(), LoadAsInt(*in[0], i), dt);
+            if (!r) return NoRule(node, dt);
+            StoreInt(out, i, *r);
           }
         }
         return out;
-      case OpKind::kUnaryPredicate:
+      case OpKind::kUnaryPredicate: {
+        bool (*predicate)(double) = nullptr;
+        switch (node.op()) {
+          case Op::kIsNan:
+            predicate = [](double x) { return std::isnan(x); };
+            break;
+          case Op::kIsInf:
+            predicate = [](double x) { return std::isinf(x); };
+            break;
+          case Op::kIsFinite:
+            predicate = [](double x) { return std::isfinite(x); };
+            break;
+          default:
+            return NoRule(node, in[0]->dtype());
+        }
         for (int64_t i = 0; i < n; ++i) {
           const double x = IsFloat(in[0]->dtype()) ? LoadAsDouble(*in[0], i) : 0.0;
-          bool r = false;
-          if (node.op() == Op::kIsNan) r = std::isnan(x);
-          if (node.op() == Op::kIsInf) r = std::isinf(x);
-          if (node.op() == Op::kIsFinite) r = std::isfinite(x);
-          StoreInt(out, i, r);
+          StoreInt(out, i, predicate(x));
         }
         return out;
+      }
       case OpKind::kBinary:
       case OpKind::kCompare: {
-        const bool fl = IsFloat(in[0]->dtype());
+        const DType operand_dtype = in[0]->dtype();
         for (int64_t i = 0; i < n; ++i) {
-          if (fl) {
-            StoreDouble(out, i,
-                        BinaryFloat(node.op(), LoadAsDouble(*in[0], i), LoadAsDouble(*in[1], i)));
+          if (IsFloat(operand_dtype)) {
+            const std::optional<double> r =
+                BinaryFloat(node.op(), LoadAsDouble(*in[0], i), LoadAsDouble(*in[1], i));
+            if (!r) return NoRule(node, operand_dtype);
+            StoreDouble(out, i, *r);
           } else {
-            StoreInt(
-                out, i,
-                BinaryInt(node.op(), LoadAsInt(*in[0], i), LoadAsInt(*in[1], i), in[0]->dtype()));
+            const std::optional<int64_t> r =
+                BinaryInt(node.op(), LoadAsInt(*in[0], i), LoadAsInt(*in[1], i), operand_dtype);
+            if (!r) return NoRule(node, operand_dtype);
+            StoreInt(out, i, *r);
           }
         }
         return out;
@@ -539,6 +565,15 @@ class Evaluator {
     const int64_t n_out = out.num_elements();
     const bool fl = IsFloat(in.dtype());
     const Op op = node.op();
+    switch (op) {
+      case Op::kReduceSum:
+      case Op::kReduceProd:
+      case Op::kReduceMax:
+      case Op::kReduceMin:
+        break;
+      default:
+        return NoRule(node, in.dtype());
+    }
     std::vector<double> accf(n_out, op == Op::kReduceProd ? 1.0 : 0.0);
     std::vector<int64_t> acci(n_out, op == Op::kReduceProd ? 1 : 0);
     std::vector<bool> seen(n_out, false);
@@ -569,7 +604,7 @@ class Evaluator {
           case Op::kReduceMin:
             acc = seen[o] ? FloatMin(acc, x) : x;
             break;
-          default:
+          default:  // excluded above
             break;
         }
       } else {
@@ -589,7 +624,7 @@ class Evaluator {
           case Op::kReduceMin:
             acc = seen[o] ? std::min(acc, x) : x;
             break;
-          default:
+          default:  // excluded above
             break;
         }
       }
