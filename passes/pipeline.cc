@@ -47,7 +47,8 @@ absl::Status Pipeline::Run(ir::Graph& graph) {
       return InPass(name, absl::InternalError("the pass reported no change but changed the graph"));
     }
     if (options_.print_after_all || options_.print_after == name) {
-      const std::string text = absl::StrCat("// after pass ", name, "\n", ir::PrintGraph(graph));
+      const std::string text =
+          absl::StrCat("// after pass ", name, "\n", ir::PrintGraph(graph, options_.print_options));
       if (options_.print_sink) {
         options_.print_sink(text);
       } else {

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ir/printer.h"
 #include "passes/pass.h"
 
 namespace ndjit::passes {
@@ -38,6 +39,8 @@ struct PipelineOptions {
   std::string print_after;
   // Receives printed graphs ("// after pass NAME\n<graph>"); standard error when empty.
   std::function<void(const std::string&)> print_sink;
+  // How those graphs are printed.
+  ir::PrintOptions print_options;
 };
 
 struct PassRun {

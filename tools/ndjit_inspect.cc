@@ -1,12 +1,13 @@
-// ndjit-inspect: reads graph IR text, verifies it, and prints it in canonical form or as stats.
+// ndjit-inspect: reads graph IR text, verifies it, optionally runs passes over it, and prints it
+// in canonical form or as stats. The project's opt-style driver (issue #5 adds --emit, --dot,
+// explain and the remaining passes).
 //
-// This is the seed of the project's opt-style driver (issue #5 adds passes, --emit, --dot and
-// explain). Today it checks and normalizes .ir files: dumps, golden files, hand-written graphs.
-//
-//   ndjit-inspect graph.ir                 # verify, print canonical text
-//   ndjit-inspect --no_locations graph.ir  # the same without loc(...) call sites
-//   ndjit-inspect --stats graph.ir         # node, op and byte counts
-//   ndjit-inspect -                        # read standard input
+//   ndjit-inspect graph.ir                          # verify, print canonical text
+//   ndjit-inspect --passes=cse,dce graph.ir         # run passes in order, print the result
+//   ndjit-inspect --passes=default --print_after_all graph.ir
+//   ndjit-inspect --no_locations graph.ir           # without loc(...) call sites
+//   ndjit-inspect --stats graph.ir                  # node, op and byte counts
+//   ndjit-inspect -                                 # read standard input
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -16,12 +17,19 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "ir/parser.h"
 #include "ir/printer.h"
+#include "ir/status_macros.h"
 #include "ir/verifier.h"
+#include "passes/pipeline.h"
 
 ABSL_FLAG(bool, stats, false, "print node, op and byte counts instead of the IR");
 ABSL_FLAG(bool, no_locations, false, "omit loc(...) call sites when printing");
+ABSL_FLAG(std::string, passes, "",
+          "comma-separated passes to run in order, or 'default' for the materialization "
+          "pipeline; each is verified after it changes the graph");
+ABSL_FLAG(bool, print_after_all, false, "print the graph after every pass");
 
 namespace {
 
@@ -43,15 +51,35 @@ void PrintStats(const ndjit::ir::Graph& g) {
   for (const auto& [op, count] : ops) std::cout << "  " << op << ": " << count << "\n";
 }
 
+// Builds the pipeline the --passes flag names.
+absl::StatusOr<ndjit::passes::Pipeline> MakePipeline(const std::string& spec, bool locations) {
+  ndjit::passes::PipelineOptions options;
+  options.print_after_all = absl::GetFlag(FLAGS_print_after_all);
+  options.print_sink = [](const std::string& text) { std::cout << text; };
+  options.print_options.locations = locations;
+  if (spec == "default") return ndjit::passes::DefaultPipeline(options);
+  ndjit::passes::Pipeline pipeline(options);
+  for (absl::string_view name : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
+    absl::StatusOr<std::unique_ptr<ndjit::passes::Pass>> pass =
+        ndjit::passes::CreatePass(ndjit::StdView(name));
+    if (!pass.ok()) return pass.status();
+    pipeline.Add(*std::move(pass));
+  }
+  return pipeline;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "verifies graph IR text and prints it canonically.\n"
-      "usage: ndjit-inspect [--stats] [--no_locations] FILE.ir|-\n"
+      "usage: ndjit-inspect [--passes=LIST|default] [--print_after_all] [--stats]\n"
+      "                     [--no_locations] FILE.ir|-\n"
       "examples:\n"
-      "  ndjit-inspect dump/0001-main.ir\n"
-      "  ndjit-inspect --stats dump/0001-main.ir");
+      "  ndjit-inspect graph.ir\n"
+      "  ndjit-inspect --passes=cse,dce graph.ir\n"
+      "  ndjit-inspect --passes=default --print_after_all graph.ir\n"
+      "  ndjit-inspect --stats graph.ir");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() != 2) return Fail("ndjit-inspect: expected one input file (see --help)");
   const std::string path = args[1];
@@ -65,13 +93,22 @@ int main(int argc, char** argv) {
   }
   auto graphs = ndjit::ir::ParseGraphs(text.str(), path == "-" ? "<stdin>" : path);
   if (!graphs.ok()) return Fail(std::string(graphs.status().message()));
+  const bool locations = !absl::GetFlag(FLAGS_no_locations);
   for (const auto& g : *graphs) {
     absl::Status verified = ndjit::ir::VerifyGraph(*g);
     if (!verified.ok()) return Fail(absl::StrCat(path, ": error: ", verified.message()));
+    if (!absl::GetFlag(FLAGS_passes).empty()) {
+      absl::StatusOr<ndjit::passes::Pipeline> pipeline =
+          MakePipeline(absl::GetFlag(FLAGS_passes), locations);
+      if (!pipeline.ok()) return Fail(absl::StrCat("ndjit-inspect: ", pipeline.status().message()));
+      absl::Status ran = pipeline->Run(*g);
+      if (!ran.ok()) return Fail(absl::StrCat(path, ": error: ", ran.message()));
+      if (absl::GetFlag(FLAGS_print_after_all)) continue;  // the last print is the result
+    }
     if (absl::GetFlag(FLAGS_stats)) {
       PrintStats(*g);
     } else {
-      std::cout << ndjit::ir::PrintGraph(*g, {.locations = !absl::GetFlag(FLAGS_no_locations)});
+      std::cout << ndjit::ir::PrintGraph(*g, {.locations = locations});
     }
   }
   return 0;
