@@ -94,16 +94,35 @@ void RequireArray(const char* api, std::initializer_list<const Operand*> ops,
   Fail<ValueError>(api, "at least one operand must be an NDArray", DescribeAll(ops), site);
 }
 
-enum class DTypeRule { kSame, kTrueDivide, kRemainder };
+// How an op adjusts the promoted dtype of its operands.
+enum class DTypeRule {
+  kSame,        // the promoted dtype
+  kTrueDivide,  // integers and bool -> float64
+  kBoolToInt8,  // bool -> int8 (NumPy's remainder, floor_divide, power on bool)
+  kFloat,       // the float dtype that holds the promoted one (arctan2, hypot)
+  kNotFloat,    // integers and bool only (bitwise ops)
+};
 
-NDArray Binary(const char* api, ir::Op op, const Operand& a, const Operand& b, DTypeRule rule) {
-  const SourceLocation& site = a.is_array() ? a.site() : b.site();
+// Where an operator was written: the first array operand's conversion site.
+const SourceLocation& SiteOf(const Operand& a, const Operand& b) {
+  return a.is_array() ? a.site() : b.site();
+}
+
+NDArray Binary(const char* api, ir::Op op, const Operand& a, const Operand& b, DTypeRule rule,
+               const SourceLocation& site) {
   RequireArray(api, {&a, &b}, site);
   const ir::Shape shape = BroadcastAll(api, {&a, &b}, site);
   DType dtype = PromoteOperands({&a, &b});
   const bool compare = ir::GetOpKind(op) == ir::OpKind::kCompare;
   if (rule == DTypeRule::kTrueDivide && !IsFloat(dtype)) dtype = DType::kFloat64;
-  if (rule == DTypeRule::kRemainder && dtype == DType::kBool) dtype = DType::kInt8;
+  if (rule == DTypeRule::kBoolToInt8 && dtype == DType::kBool) dtype = DType::kInt8;
+  if (rule == DTypeRule::kFloat) dtype = frontend::FloatFor(dtype);
+  if (rule == DTypeRule::kNotFloat && IsFloat(dtype)) {
+    Fail<DTypeError>(
+        api,
+        absl::StrCat("not supported for ", DTypeName(dtype), " (integer and bool dtypes only)"),
+        DescribeAll({&a, &b}), site);
+  }
   if (dtype == DType::kBool && (op == ir::Op::kSub)) {
     Fail<DTypeError>(api,
                      "boolean subtract is not supported (NumPy rejects it too); use "
@@ -134,40 +153,60 @@ NDArray FloatUnary(const char* api, ir::Op op, const NDArray& x, const SourceLoc
   return frontend::Wrap(frontend::Record(op, {in}, {}, std::nullopt, site));
 }
 
+// An op on x's own dtype.
+ValuePtr Unary(ir::Op op, const ValuePtr& x, const SourceLocation& site) {
+  return frontend::Record(op, {x}, {}, std::nullopt, site);
+}
+
+ValuePtr Bin(ir::Op op, const ValuePtr& x, const ValuePtr& y, const SourceLocation& site) {
+  return frontend::Record(op, {x, y}, {}, std::nullopt, site);
+}
+
+// A constant shaped and typed like `like`.
+ValuePtr Const(double v, const ValuePtr& like, const SourceLocation& site) {
+  return frontend::Constant(frontend::ScalarForDType(v, like->type().dtype), like->type(), site);
+}
+
+// x cast to the float dtype a float function computes in.
+ValuePtr AsFloat(const NDArray& x, const char* api, const SourceLocation& site) {
+  const ValuePtr& v = ValueOf(x, api, site);
+  return frontend::CastTo(v, frontend::FloatFor(v->type().dtype), site);
+}
+
 }  // namespace
 
 NDArray operator+(const Operand& a, const Operand& b) {
-  return Binary("add", ir::Op::kAdd, a, b, DTypeRule::kSame);
+  return Binary("add", ir::Op::kAdd, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray operator-(const Operand& a, const Operand& b) {
-  return Binary("subtract", ir::Op::kSub, a, b, DTypeRule::kSame);
+  return Binary("subtract", ir::Op::kSub, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray operator*(const Operand& a, const Operand& b) {
-  return Binary("multiply", ir::Op::kMul, a, b, DTypeRule::kSame);
+  return Binary("multiply", ir::Op::kMul, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray operator/(const Operand& a, const Operand& b) {
-  return Binary("true_divide", ir::Op::kDiv, a, b, DTypeRule::kTrueDivide);
+  return Binary("true_divide", ir::Op::kDiv, a, b, DTypeRule::kTrueDivide, SiteOf(a, b));
 }
 NDArray operator%(const Operand& a, const Operand& b) {
-  return Binary("remainder", ir::Op::kMod, a, b, DTypeRule::kRemainder);
+  return Binary("remainder", ir::Op::kMod, a, b, DTypeRule::kBoolToInt8, SiteOf(a, b));
 }
 NDArray operator==(const Operand& a, const Operand& b) {
-  return Binary("equal", ir::Op::kEq, a, b, DTypeRule::kSame);
+  return Binary("equal", ir::Op::kEq, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray operator!=(const Operand& a, const Operand& b) {
-  return Binary("not_equal", ir::Op::kNe, a, b, DTypeRule::kSame);
+  return Binary("not_equal", ir::Op::kNe, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray operator<(const Operand& a, const Operand& b) {
-  return Binary("less", ir::Op::kLt, a, b, DTypeRule::kSame);
+  return Binary("less", ir::Op::kLt, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray operator<=(const Operand& a, const Operand& b) {
-  return Binary("less_equal", ir::Op::kLe, a, b, DTypeRule::kSame);
+  return Binary("less_equal", ir::Op::kLe, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray operator>(const Operand& a, const Operand& b) {
-  return Binary("greater", ir::Op::kGt, a, b, DTypeRule::kSame);
+  return Binary("greater", ir::Op::kGt, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray operator>=(const Operand& a, const Operand& b) {
-  return Binary("greater_equal", ir::Op::kGe, a, b, DTypeRule::kSame);
+  return Binary("greater_equal", ir::Op::kGe, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray operator-(const Operand& a) {
   if (!a.is_array()) {
@@ -229,10 +268,10 @@ NDArray relu(const NDArray& x, SourceLocation site) {
 }
 
 NDArray maximum(const Operand& a, const Operand& b) {
-  return Binary("maximum", ir::Op::kMax, a, b, DTypeRule::kSame);
+  return Binary("maximum", ir::Op::kMax, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray minimum(const Operand& a, const Operand& b) {
-  return Binary("minimum", ir::Op::kMin, a, b, DTypeRule::kSame);
+  return Binary("minimum", ir::Op::kMin, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 
 NDArray where(const Operand& cond, const Operand& x, const Operand& y) {
@@ -267,3 +306,217 @@ NDArray astype(const NDArray& x, DType dtype, SourceLocation site) {
 
 }  // namespace nd
 }  // namespace ndjit
+
+namespace ndjit::nd {
+
+#define NDJIT_FLOAT_FUNCTION(name, op) \
+  NDArray name(const NDArray& x, SourceLocation site) { return FloatUnary(#name, op, x, site); }
+NDJIT_FLOAT_FUNCTION(log1p, ir::Op::kLog1p)
+NDJIT_FLOAT_FUNCTION(expm1, ir::Op::kExpm1)
+NDJIT_FLOAT_FUNCTION(log2, ir::Op::kLog2)
+NDJIT_FLOAT_FUNCTION(log10, ir::Op::kLog10)
+NDJIT_FLOAT_FUNCTION(exp2, ir::Op::kExp2)
+NDJIT_FLOAT_FUNCTION(sin, ir::Op::kSin)
+NDJIT_FLOAT_FUNCTION(cos, ir::Op::kCos)
+NDJIT_FLOAT_FUNCTION(tan, ir::Op::kTan)
+NDJIT_FLOAT_FUNCTION(arcsin, ir::Op::kAsin)
+NDJIT_FLOAT_FUNCTION(arccos, ir::Op::kAcos)
+NDJIT_FLOAT_FUNCTION(arctan, ir::Op::kAtan)
+NDJIT_FLOAT_FUNCTION(sinh, ir::Op::kSinh)
+NDJIT_FLOAT_FUNCTION(cosh, ir::Op::kCosh)
+NDJIT_FLOAT_FUNCTION(arcsinh, ir::Op::kAsinh)
+NDJIT_FLOAT_FUNCTION(arccosh, ir::Op::kAcosh)
+NDJIT_FLOAT_FUNCTION(arctanh, ir::Op::kAtanh)
+NDJIT_FLOAT_FUNCTION(erf, ir::Op::kErf)
+#undef NDJIT_FLOAT_FUNCTION
+
+NDArray rsqrt(const NDArray& x, SourceLocation site) {
+  ValuePtr v = AsFloat(x, "rsqrt", site);
+  return frontend::Wrap(
+      Bin(ir::Op::kDiv, Const(1.0, v, site), Unary(ir::Op::kSqrt, v, site), site));
+}
+
+NDArray softplus(const NDArray& x, SourceLocation site) {
+  // max(x, 0) + log1p(exp(-|x|)): exact for large |x| in both directions, no overflow.
+  ValuePtr v = AsFloat(x, "softplus", site);
+  ValuePtr pos = Bin(ir::Op::kMax, v, Const(0.0, v, site), site);
+  ValuePtr tail = Unary(
+      ir::Op::kLog1p,
+      Unary(ir::Op::kExp, Unary(ir::Op::kNeg, Unary(ir::Op::kAbs, v, site), site), site), site);
+  return frontend::Wrap(Bin(ir::Op::kAdd, pos, tail, site));
+}
+
+NDArray gelu(const NDArray& x, bool approximate, SourceLocation site) {
+  ValuePtr v = AsFloat(x, "gelu", site);
+  ValuePtr inner;
+  if (approximate) {
+    // sqrt(2 / pi) * (x + 0.044715 x^3)
+    ValuePtr cube = Bin(ir::Op::kMul, Bin(ir::Op::kMul, v, v, site), v, site);
+    ValuePtr poly =
+        Bin(ir::Op::kAdd, v, Bin(ir::Op::kMul, Const(0.044715, v, site), cube, site), site);
+    inner = Unary(ir::Op::kTanh, Bin(ir::Op::kMul, Const(0.7978845608028654, v, site), poly, site),
+                  site);
+  } else {
+    inner =
+        Unary(ir::Op::kErf, Bin(ir::Op::kMul, v, Const(0.7071067811865476, v, site), site), site);
+  }
+  ValuePtr half_x = Bin(ir::Op::kMul, Const(0.5, v, site), v, site);
+  return frontend::Wrap(
+      Bin(ir::Op::kMul, half_x, Bin(ir::Op::kAdd, Const(1.0, v, site), inner, site), site));
+}
+
+namespace {
+// floor/ceil/trunc/round: floats round; integers and bool are already integral (a new node, so
+// the result is a distinct array).
+NDArray Rounding(const char* api, ir::Op op, const NDArray& x, const SourceLocation& site) {
+  const ValuePtr& v = ValueOf(x, api, site);
+  if (!IsFloat(v->type().dtype)) {
+    return frontend::Wrap(frontend::Record(ir::Op::kCast, {v}, {}, v->type(), site));
+  }
+  return frontend::Wrap(Unary(op, v, site));
+}
+
+NDArray Predicate(const char* api, ir::Op op, const NDArray& x, const SourceLocation& site) {
+  return frontend::Wrap(Unary(op, ValueOf(x, api, site), site));
+}
+
+// Operands as bool arrays of their broadcast shape, for logical ops.
+NDArray Logical(const char* api, ir::Op op, const Operand& a, const Operand& b) {
+  const SourceLocation& site = SiteOf(a, b);
+  RequireArray(api, {&a, &b}, site);
+  const ir::Shape shape = BroadcastAll(api, {&a, &b}, site);
+  ValuePtr x = Lower(a, DType::kBool, shape, site);
+  ValuePtr y = Lower(b, DType::kBool, shape, site);
+  return frontend::Wrap(Bin(op, x, y, site));
+}
+}  // namespace
+
+NDArray floor(const NDArray& x, SourceLocation site) {
+  return Rounding("floor", ir::Op::kFloor, x, site);
+}
+NDArray ceil(const NDArray& x, SourceLocation site) {
+  return Rounding("ceil", ir::Op::kCeil, x, site);
+}
+NDArray trunc(const NDArray& x, SourceLocation site) {
+  return Rounding("trunc", ir::Op::kTrunc, x, site);
+}
+NDArray round(const NDArray& x, SourceLocation site) {
+  return Rounding("round", ir::Op::kRound, x, site);
+}
+
+NDArray sign(const NDArray& x, SourceLocation site) {
+  const ValuePtr& v = ValueOf(x, "sign", site);
+  if (v->type().dtype == DType::kBool) {
+    Fail<DTypeError>("sign", "not supported for bool (NumPy rejects it too)", {Describe(x)}, site);
+  }
+  return frontend::Wrap(Unary(ir::Op::kSign, v, site));
+}
+
+NDArray square(const NDArray& x, SourceLocation site) {
+  const ValuePtr& v = ValueOf(x, "square", site);
+  ValuePtr in =
+      frontend::CastTo(v, v->type().dtype == DType::kBool ? DType::kInt8 : v->type().dtype, site);
+  return frontend::Wrap(Bin(ir::Op::kMul, in, in, site));
+}
+
+NDArray reciprocal(const NDArray& x, SourceLocation site) {
+  const ValuePtr& v = ValueOf(x, "reciprocal", site);
+  const DType dt = v->type().dtype;
+  if (IsFloat(dt)) return frontend::Wrap(Bin(ir::Op::kDiv, Const(1.0, v, site), v, site));
+  // Integers: C's truncating 1 / x, as NumPy computes it: 1 for 1, -1 for -1, 0 otherwise
+  // (NumPy's 1 / 0 is undefined behaviour in C; ndjit defines it as 0).
+  ValuePtr in = frontend::CastTo(v, dt == DType::kBool ? DType::kInt8 : dt, site);
+  ValuePtr one = Const(1, in, site), minus_one = Const(-1, in, site), zero = Const(0, in, site);
+  ValuePtr is_one = Bin(ir::Op::kEq, in, one, site);
+  ValuePtr is_minus_one = Bin(ir::Op::kEq, in, minus_one, site);
+  return frontend::Wrap(frontend::Record(
+      ir::Op::kSelect,
+      {is_one, one,
+       frontend::Record(ir::Op::kSelect, {is_minus_one, minus_one, zero}, {}, std::nullopt, site)},
+      {}, std::nullopt, site));
+}
+
+NDArray isnan(const NDArray& x, SourceLocation site) {
+  return Predicate("isnan", ir::Op::kIsNan, x, site);
+}
+NDArray isinf(const NDArray& x, SourceLocation site) {
+  return Predicate("isinf", ir::Op::kIsInf, x, site);
+}
+NDArray isfinite(const NDArray& x, SourceLocation site) {
+  return Predicate("isfinite", ir::Op::kIsFinite, x, site);
+}
+
+NDArray logical_and(const Operand& a, const Operand& b) {
+  return Logical("logical_and", ir::Op::kAnd, a, b);
+}
+NDArray logical_or(const Operand& a, const Operand& b) {
+  return Logical("logical_or", ir::Op::kOr, a, b);
+}
+NDArray logical_xor(const Operand& a, const Operand& b) {
+  return Logical("logical_xor", ir::Op::kXor, a, b);
+}
+NDArray logical_not(const NDArray& x, SourceLocation site) {
+  ValuePtr v = frontend::CastTo(ValueOf(x, "logical_not", site), DType::kBool, site);
+  return frontend::Wrap(Unary(ir::Op::kNot, v, site));
+}
+
+NDArray bitwise_and(const Operand& a, const Operand& b) {
+  return Binary("bitwise_and", ir::Op::kAnd, a, b, DTypeRule::kNotFloat, SiteOf(a, b));
+}
+NDArray bitwise_or(const Operand& a, const Operand& b) {
+  return Binary("bitwise_or", ir::Op::kOr, a, b, DTypeRule::kNotFloat, SiteOf(a, b));
+}
+NDArray bitwise_xor(const Operand& a, const Operand& b) {
+  return Binary("bitwise_xor", ir::Op::kXor, a, b, DTypeRule::kNotFloat, SiteOf(a, b));
+}
+NDArray bitwise_not(const NDArray& x, SourceLocation site) {
+  const ValuePtr& v = ValueOf(x, "bitwise_not", site);
+  if (IsFloat(v->type().dtype)) {
+    Fail<DTypeError>("bitwise_not",
+                     absl::StrCat("not supported for ", DTypeName(v->type().dtype),
+                                  " (integer and bool dtypes only)"),
+                     {Describe(x)}, site);
+  }
+  return frontend::Wrap(Unary(ir::Op::kNot, v, site));
+}
+NDArray invert(const NDArray& x, SourceLocation site) { return bitwise_not(x, site); }
+
+NDArray power(const Operand& a, const Operand& b) {
+  const SourceLocation& site = SiteOf(a, b);
+  if (a.is_array() && !b.is_array() && b.scalar().kind() == Scalar::Kind::kInt &&
+      b.scalar().as_int() < 0 && !IsFloat(a.array().dtype())) {
+    Fail<ValueError>("power", "integers to negative integer powers are not allowed",
+                     DescribeAll({&a, &b}), site);
+  }
+  return Binary("power", ir::Op::kPow, a, b, DTypeRule::kBoolToInt8, site);
+}
+
+NDArray mod(const Operand& a, const Operand& b) {
+  return Binary("remainder", ir::Op::kMod, a, b, DTypeRule::kBoolToInt8, SiteOf(a, b));
+}
+NDArray remainder(const Operand& a, const Operand& b) { return mod(a, b); }
+
+NDArray floor_divide(const Operand& a, const Operand& b) {
+  return Binary("floor_divide", ir::Op::kFloorDiv, a, b, DTypeRule::kBoolToInt8, SiteOf(a, b));
+}
+
+NDArray arctan2(const Operand& y, const Operand& x) {
+  return Binary("arctan2", ir::Op::kAtan2, y, x, DTypeRule::kFloat, SiteOf(y, x));
+}
+NDArray hypot(const Operand& a, const Operand& b) {
+  return Binary("hypot", ir::Op::kHypot, a, b, DTypeRule::kFloat, SiteOf(a, b));
+}
+
+NDArray clip(const NDArray& x, std::optional<Operand> a_min, std::optional<Operand> a_max,
+             SourceLocation site) {
+  ValueOf(x, "clip", site);
+  if (!a_min && !a_max) {
+    Fail<ValueError>("clip", "one of a_min and a_max must be given", {Describe(x)}, site);
+  }
+  NDArray r = x;
+  if (a_min) r = Binary("clip", ir::Op::kMax, Operand(r, site), *a_min, DTypeRule::kSame, site);
+  if (a_max) r = Binary("clip", ir::Op::kMin, Operand(r, site), *a_max, DTypeRule::kSame, site);
+  return r;
+}
+
+}  // namespace ndjit::nd

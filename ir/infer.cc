@@ -46,6 +46,7 @@ absl::Status DTypeAllowed(Op op, DType d) {
     case Op::kSign:
     case Op::kSub:
     case Op::kDiv:
+    case Op::kFloorDiv:
     case Op::kMod:
     case Op::kPow:
       ok = !is_bool;
@@ -54,6 +55,10 @@ absl::Status DTypeAllowed(Op op, DType d) {
     case Op::kExpm1:
     case Op::kLog:
     case Op::kLog1p:
+    case Op::kLog2:
+    case Op::kLog10:
+    case Op::kExp2:
+    case Op::kHypot:
     case Op::kSqrt:
     case Op::kSin:
     case Op::kCos:

@@ -234,6 +234,19 @@ double FloatMod(double a, double b) {
   return mod;
 }
 
+// NumPy's npy_floor_divide: the quotient of a - fmod(a, b), floored, with the rounding and
+// signed-zero corrections NumPy makes.
+double FloatFloorDiv(double a, double b) {
+  if (b == 0.0) return a / b;
+  double mod = std::fmod(a, b);
+  double div = (a - mod) / b;
+  if (mod != 0.0 && ((b < 0) != (mod < 0))) div -= 1.0;
+  if (div == 0.0) return std::copysign(0.0, a / b);
+  double floordiv = std::floor(div);
+  if (div - floordiv > 0.5) floordiv += 1.0;
+  return floordiv;
+}
+
 double FloatMax(double a, double b) { return (a >= b || std::isnan(a)) ? a : b; }
 double FloatMin(double a, double b) { return (a <= b || std::isnan(a)) ? a : b; }
 
@@ -281,6 +294,12 @@ std::optional<double> UnaryFloat(Op op, double x) {
       return std::log(x);
     case Op::kLog1p:
       return std::log1p(x);
+    case Op::kLog2:
+      return std::log2(x);
+    case Op::kLog10:
+      return std::log10(x);
+    case Op::kExp2:
+      return std::exp2(x);
     case Op::kSqrt:
       return std::sqrt(x);
     case Op::kSin:
@@ -358,6 +377,10 @@ std::optional<double> BinaryFloat(Op op, double a, double b) {
       return FloatMin(a, b);
     case Op::kAtan2:
       return std::atan2(a, b);
+    case Op::kHypot:
+      return std::hypot(a, b);
+    case Op::kFloorDiv:
+      return FloatFloorDiv(a, b);
     default:
       return std::nullopt;
   }
@@ -374,6 +397,7 @@ std::optional<int64_t> BinaryInt(Op op, int64_t a, int64_t b, DType dtype) {
     case Op::kMul:
       return is_bool ? (a & b) : WrapMul(a, b);
     case Op::kDiv:
+    case Op::kFloorDiv:
       return FloorDiv(a, b);
     case Op::kMod:
       return FloorMod(a, b);

@@ -79,6 +79,74 @@ NDArray minimum(const Operand& a, const Operand& b);
 NDArray where(const Operand& cond, const Operand& x, const Operand& y);
 NDArray astype(const NDArray& x, DType dtype, SourceLocation site = SourceLocation::current());
 
+// More float functions (integer and bool inputs computed as for exp). NumPy's names.
+#define NDJIT_FLOAT_FUNCTION(name) \
+  NDArray name(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDJIT_FLOAT_FUNCTION(log1p)
+NDJIT_FLOAT_FUNCTION(expm1)
+NDJIT_FLOAT_FUNCTION(log2)
+NDJIT_FLOAT_FUNCTION(log10)
+NDJIT_FLOAT_FUNCTION(exp2)
+NDJIT_FLOAT_FUNCTION(sin)
+NDJIT_FLOAT_FUNCTION(cos)
+NDJIT_FLOAT_FUNCTION(tan)
+NDJIT_FLOAT_FUNCTION(arcsin)
+NDJIT_FLOAT_FUNCTION(arccos)
+NDJIT_FLOAT_FUNCTION(arctan)
+NDJIT_FLOAT_FUNCTION(sinh)
+NDJIT_FLOAT_FUNCTION(cosh)
+NDJIT_FLOAT_FUNCTION(arcsinh)
+NDJIT_FLOAT_FUNCTION(arccosh)
+NDJIT_FLOAT_FUNCTION(arctanh)
+NDJIT_FLOAT_FUNCTION(erf)
+// 1 / sqrt(x) (MXNet's rsqrt).
+NDJIT_FLOAT_FUNCTION(rsqrt)
+// log(1 + exp(x)) computed without overflow.
+NDJIT_FLOAT_FUNCTION(softplus)
+#undef NDJIT_FLOAT_FUNCTION
+// GELU: 0.5 x (1 + erf(x / sqrt 2)), or with approximate=true the tanh form
+// 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+NDArray gelu(const NDArray& x, bool approximate = false,
+             SourceLocation site = SourceLocation::current());
+// Rounding keeps integer and bool dtypes (NumPy 2.1+); round is to nearest even.
+NDArray floor(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray ceil(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray trunc(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray round(const NDArray& x, SourceLocation site = SourceLocation::current());
+// -1, 0 or 1 in x's dtype (NaN stays NaN); bool is a DTypeError as in NumPy.
+NDArray sign(const NDArray& x, SourceLocation site = SourceLocation::current());
+// x * x, and 1 / x; for integers 1 / x truncates (NumPy): 1, -1 or 0 (and 0 for x == 0).
+NDArray square(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray reciprocal(const NDArray& x, SourceLocation site = SourceLocation::current());
+// Bool results for any dtype.
+NDArray isnan(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray isinf(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray isfinite(const NDArray& x, SourceLocation site = SourceLocation::current());
+// Truth-value logic on any dtypes (nonzero is true); bool results.
+NDArray logical_and(const Operand& a, const Operand& b);
+NDArray logical_or(const Operand& a, const Operand& b);
+NDArray logical_xor(const Operand& a, const Operand& b);
+NDArray logical_not(const NDArray& x, SourceLocation site = SourceLocation::current());
+// Bitwise logic on integers (logical on bool); floats are a DTypeError.
+NDArray bitwise_and(const Operand& a, const Operand& b);
+NDArray bitwise_or(const Operand& a, const Operand& b);
+NDArray bitwise_xor(const Operand& a, const Operand& b);
+NDArray bitwise_not(const NDArray& x, SourceLocation site = SourceLocation::current());
+NDArray invert(const NDArray& x, SourceLocation site = SourceLocation::current());
+// a ** b. An integer array with a negative integer scalar exponent is a ValueError (NumPy);
+// negative exponents inside integer arrays give the values ops.def defines.
+NDArray power(const Operand& a, const Operand& b);
+// NumPy's remainder (sign of the divisor; also the % operator) and floor_divide.
+NDArray mod(const Operand& a, const Operand& b);
+NDArray remainder(const Operand& a, const Operand& b);
+NDArray floor_divide(const Operand& a, const Operand& b);
+// Float functions of two arguments (integers computed in float as for exp).
+NDArray arctan2(const Operand& y, const Operand& x);
+NDArray hypot(const Operand& a, const Operand& b);
+// minimum(maximum(x, a_min), a_max) with NumPy's promotion; either bound may be omitted.
+NDArray clip(const NDArray& x, std::optional<Operand> a_min, std::optional<Operand> a_max,
+             SourceLocation site = SourceLocation::current());
+
 // ---- Reductions ----
 // sum/prod of bool and integers below int64 give int64 (NumPy; uint8 too, as ndjit has no
 // uint64). mean of integers gives float64. max/min of an empty axis is a ValueError.

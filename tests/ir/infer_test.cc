@@ -239,6 +239,7 @@ Allowed AllowedFor(Op op) {
     case Op::kSign:
     case Op::kSub:
     case Op::kDiv:
+    case Op::kFloorDiv:
     case Op::kMod:
     case Op::kPow:
       return Allowed::kNotBool;
@@ -300,7 +301,7 @@ TEST(InferElementwiseTest, DTypeRestrictionsOfEveryOp) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 9 * (26 + 3 + 12 + 6));  // unary, predicates, binary, compare
+  EXPECT_EQ(checked, 9 * (29 + 3 + 14 + 6));  // unary, predicates, binary, compare
 }
 
 TEST(InferElementwiseTest, NamedExamples) {

@@ -1472,3 +1472,82 @@ TEST(SaturatingFloatToIntTest, NaNCastsToTrueAndZero) {
 
 }  // namespace
 }  // namespace ndjit::ir
+
+namespace ndjit::ir {
+namespace {
+
+// Evaluates one elementwise op on float64 scalars through a one-node graph.
+double EvalScalarF64(Op op, std::vector<double> args) {
+  Graph g("one");
+  std::vector<Node*> operands;
+  std::vector<HostTensor> inputs;
+  for (double a : args) {
+    HostTensor t(TensorType{DType::kFloat64, {}});
+    t.data_as<double>()[0] = a;
+    inputs.push_back(t);
+    operands.push_back(g.AddInput(TensorType{DType::kFloat64, {}}));
+  }
+  auto node = g.AddNode(op, operands, {});
+  EXPECT_TRUE(node.ok()) << node.status();
+  g.AddOutput(*node);
+  auto out = Interpret(g, inputs);
+  EXPECT_TRUE(out.ok()) << out.status();
+  return (*out)[0].data_as<double>()[0];
+}
+
+TEST(InterpreterCatalogTest, Log2Log10Exp2AreExactOnPowers) {
+  for (int e = -20; e <= 20; ++e) {
+    EXPECT_EQ(EvalScalarF64(Op::kLog2, {std::ldexp(1.0, e)}), e);
+    EXPECT_EQ(EvalScalarF64(Op::kExp2, {static_cast<double>(e)}), std::ldexp(1.0, e));
+  }
+  for (int e = 0; e <= 15; ++e) EXPECT_EQ(EvalScalarF64(Op::kLog10, {std::pow(10.0, e)}), e);
+  EXPECT_EQ(EvalScalarF64(Op::kLog2, {0.0}), -INFINITY);
+  EXPECT_TRUE(std::isnan(EvalScalarF64(Op::kLog10, {-1.0})));
+}
+
+TEST(InterpreterCatalogTest, HypotDoesNotOverflowAndInfBeatsNaN) {
+  EXPECT_EQ(EvalScalarF64(Op::kHypot, {3e300, 4e300}), 5e300);
+  EXPECT_EQ(EvalScalarF64(Op::kHypot, {INFINITY, NAN}), INFINITY);
+  EXPECT_EQ(EvalScalarF64(Op::kHypot, {-3.0, 4.0}), 5.0);
+}
+
+TEST(InterpreterCatalogTest, FloatFloorDivideFollowsNumPy) {
+  // Values from numpy.floor_divide (float64).
+  EXPECT_EQ(EvalScalarF64(Op::kFloorDiv, {7.0, 2.0}), 3.0);
+  EXPECT_EQ(EvalScalarF64(Op::kFloorDiv, {-7.0, 2.0}), -4.0);
+  EXPECT_EQ(EvalScalarF64(Op::kFloorDiv, {7.0, -2.0}), -4.0);
+  EXPECT_EQ(EvalScalarF64(Op::kFloorDiv, {-7.0, -2.0}), 3.0);
+  EXPECT_EQ(EvalScalarF64(Op::kFloorDiv, {1.0, 0.1}), 9.0);  // fmod-based, as NumPy: not 10
+  EXPECT_EQ(EvalScalarF64(Op::kFloorDiv, {1.0, 0.0}), INFINITY);
+  EXPECT_EQ(EvalScalarF64(Op::kFloorDiv, {-1.0, 0.0}), -INFINITY);
+  EXPECT_TRUE(std::isnan(EvalScalarF64(Op::kFloorDiv, {0.0, 0.0})));
+  EXPECT_TRUE(std::isnan(EvalScalarF64(Op::kFloorDiv, {NAN, 2.0})));
+  const double neg_zero = EvalScalarF64(Op::kFloorDiv, {-0.0, 5.0});
+  EXPECT_EQ(neg_zero, 0.0);
+  EXPECT_TRUE(std::signbit(neg_zero));
+  const double pos_zero = EvalScalarF64(Op::kFloorDiv, {1.0, 5.0});
+  EXPECT_FALSE(std::signbit(pos_zero));
+}
+
+TEST(InterpreterCatalogTest, IntegerFloorDivideIsDiv) {
+  Graph g("int");
+  Node* a = g.AddInput(TensorType{DType::kInt32, {4}});
+  Node* b = g.AddInput(TensorType{DType::kInt32, {4}});
+  g.AddOutput(*g.AddNode(Op::kFloorDiv, {a, b}, {}));
+  HostTensor x(TensorType{DType::kInt32, {4}}), y(TensorType{DType::kInt32, {4}});
+  const int32_t xs[] = {7, -7, 7, 5}, ys[] = {2, 2, -2, 0};
+  for (int i = 0; i < 4; ++i) {
+    x.data_as<int32_t>()[i] = xs[i];
+    y.data_as<int32_t>()[i] = ys[i];
+  }
+  auto out = Interpret(g, {x, y});
+  ASSERT_TRUE(out.ok());
+  const int32_t* r = (*out)[0].data_as<int32_t>();
+  EXPECT_EQ(r[0], 3);
+  EXPECT_EQ(r[1], -4);
+  EXPECT_EQ(r[2], -4);
+  EXPECT_EQ(r[3], 0);
+}
+
+}  // namespace
+}  // namespace ndjit::ir

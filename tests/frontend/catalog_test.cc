@@ -1,0 +1,241 @@
+// Tests of the catalog's elementwise functions (issue #3) against values computed with NumPy.
+//
+// Expected values were computed once with NumPy (float64) and are written here as literals, so
+// the suite needs no Python. Each case also checks the result dtype and the IR round trip.
+#include <cmath>
+#include <limits>
+
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+namespace ndjit {
+namespace {
+
+namespace nd = ndjit::nd;
+using testing::AllClose;
+using testing::ExpectPendingRoundTrip;
+using testing::Values;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+NDArray F64(const std::vector<double>& v) { return nd::array<double>(v); }
+
+struct UnaryCase {
+  const char* name;
+  NDArray (*fn)(const NDArray&, SourceLocation);
+  std::vector<double> input;
+  std::vector<double> expected;
+};
+
+const UnaryCase kUnaryCases[] = {
+#include "tests/frontend/catalog_unary_cases.inc"
+};
+
+TEST(CatalogTest, FloatFunctionsMatchNumPyInFloat64) {
+  for (const UnaryCase& c : kUnaryCases) {
+    SCOPED_TRACE(c.name);
+    NDArray y = c.fn(F64(c.input), SourceLocation::current());
+    EXPECT_EQ(y.dtype(), DType::kFloat64);
+    ExpectPendingRoundTrip({y});
+    EXPECT_TRUE(AllClose(Values(y.asnumpy()), c.expected, 1e-15, 1e-300));
+  }
+}
+
+TEST(CatalogTest, FloatFunctionsInFloat32StayFloat32AndAgreeToFloatPrecision) {
+  for (const UnaryCase& c : kUnaryCases) {
+    SCOPED_TRACE(c.name);
+    NDArray y = c.fn(F64(c.input).astype(DType::kFloat32), SourceLocation::current());
+    EXPECT_EQ(y.dtype(), DType::kFloat32);
+    EXPECT_TRUE(AllClose(Values(y.asnumpy()), c.expected, 2e-7, 1e-30));
+  }
+}
+
+TEST(CatalogTest, FloatFunctionsOnIntegersComputeInTheFloatThatHoldsThem) {
+  EXPECT_EQ(nd::sin(nd::array<int32_t>({1, 2})).dtype(), DType::kFloat64);
+  EXPECT_EQ(nd::log2(nd::array<uint8_t>({1, 2})).dtype(), DType::kFloat16);
+  EXPECT_EQ(nd::erf(nd::array<bool>({true})).dtype(), DType::kFloat16);
+  EXPECT_EQ(nd::log2(nd::array<int64_t>({1, 1024})).asnumpy().to_vector<double>(),
+            (std::vector<double>{0, 10}));
+}
+
+TEST(CatalogTest, SoftplusIsStableAtBothEnds) {
+  NDArray y = nd::softplus(F64({-1000.0, -30.0, -1.0, 0.0, 1.0, 30.0, 1000.0}));
+  ExpectPendingRoundTrip({y});
+  EXPECT_TRUE(AllClose(Values(y.asnumpy()),
+                       {0.0, 9.357622968839737e-14, 0.31326168751822286, 0.6931471805599453,
+                        1.3132616875182228, 30.000000000000092, 1000.0},
+                       1e-15, 1e-300));
+}
+
+TEST(CatalogTest, GeluBothForms) {
+  NDArray x = F64({-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0});
+  EXPECT_TRUE(AllClose(Values(nd::gelu(x).asnumpy()),
+                       {-0.00404969409489031, -0.15865525393145707, -0.15426876936299344, 0.0,
+                        0.34573123063700656, 0.8413447460685429, 2.99595030590511},
+                       1e-14, 1e-300));
+  EXPECT_TRUE(AllClose(Values(nd::gelu(x, /*approximate=*/true).asnumpy()),
+                       {-0.0036373920817729943, -0.1588080093917233, -0.15428599017485606, 0.0,
+                        0.34571400982514394, 0.8411919906082768, 2.996362607918227},
+                       1e-14, 1e-300));
+}
+
+TEST(CatalogTest, RoundingFloatsAndKeepingIntegers) {
+  NDArray r = F64({-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -0.2, 0.7});
+  EXPECT_EQ(Values(nd::floor(r).asnumpy()), (std::vector<double>{-3, -2, -1, 0, 1, 2, -1, 0}));
+  EXPECT_EQ(Values(nd::ceil(r).asnumpy()), (std::vector<double>{-2, -1, -0.0, 1, 2, 3, -0.0, 1}));
+  EXPECT_EQ(Values(nd::trunc(r).asnumpy()), (std::vector<double>{-2, -1, -0.0, 0, 1, 2, -0.0, 0}));
+  // round is to nearest even, as numpy.round / numpy.rint.
+  EXPECT_EQ(Values(nd::round(r).asnumpy()), (std::vector<double>{-2, -2, -0.0, 0, 2, 2, -0.0, 1}));
+  EXPECT_TRUE(std::signbit(nd::ceil(F64({-0.5})).asnumpy().data<double>()[0]));
+  NDArray i = nd::array<int32_t>({-3, 4});
+  for (NDArray y : {nd::floor(i), nd::ceil(i), nd::trunc(i), nd::round(i)}) {
+    EXPECT_EQ(y.dtype(), DType::kInt32);
+    EXPECT_EQ(y.asnumpy().to_vector<int32_t>(), (std::vector<int32_t>{-3, 4}));
+  }
+}
+
+TEST(CatalogTest, SignSquareReciprocal) {
+  EXPECT_EQ(Values(nd::sign(F64({-2, -0.0, 0, 3, kNaN})).asnumpy())[0], -1);
+  std::vector<double> s = Values(nd::sign(F64({-2, -0.0, 0, 3, kNaN})).asnumpy());
+  EXPECT_EQ(s[1], 0);
+  EXPECT_EQ(s[3], 1);
+  EXPECT_TRUE(std::isnan(s[4]));
+  EXPECT_EQ(nd::sign(nd::array<int8_t>({-5, 0, 7})).asnumpy().to_vector<int8_t>(),
+            (std::vector<int8_t>{-1, 0, 1}));
+  EXPECT_EQ(nd::square(nd::array<int32_t>({-3, 4})).asnumpy().to_vector<int32_t>(),
+            (std::vector<int32_t>{9, 16}));
+  EXPECT_EQ(nd::square(nd::array<bool>({true, false})).dtype(), DType::kInt8);
+  EXPECT_EQ(nd::reciprocal(nd::array<int32_t>({1, -1, 2, -2, 7})).asnumpy().to_vector<int32_t>(),
+            (std::vector<int32_t>{1, -1, 0, 0, 0}));
+  EXPECT_EQ(Values(nd::reciprocal(F64({4, -0.0})).asnumpy()), (std::vector<double>{0.25, -kInf}));
+}
+
+TEST(CatalogTest, PredicatesOnEveryKind) {
+  NDArray f = F64({1, kNaN, kInf, -kInf});
+  EXPECT_EQ(Values(nd::isnan(f).asnumpy()), (std::vector<double>{0, 1, 0, 0}));
+  EXPECT_EQ(Values(nd::isinf(f).asnumpy()), (std::vector<double>{0, 0, 1, 1}));
+  EXPECT_EQ(Values(nd::isfinite(f).asnumpy()), (std::vector<double>{1, 0, 0, 0}));
+  NDArray i = nd::array<int32_t>({1, 2});
+  EXPECT_EQ(nd::isnan(i).dtype(), DType::kBool);
+  EXPECT_EQ(Values(nd::isfinite(i).asnumpy()), (std::vector<double>{1, 1}));
+}
+
+TEST(CatalogTest, LogicalOpsTakeTruthValuesAndBroadcast) {
+  NDArray a = nd::array<int32_t>({0, 1, 2, 0}, {2, 2});
+  NDArray b = nd::array<double>({0.0, 0.5});
+  NDArray y = nd::logical_and(a, b);
+  EXPECT_EQ(y.dtype(), DType::kBool);
+  ExpectPendingRoundTrip({y});
+  EXPECT_EQ(Values(y.asnumpy()), (std::vector<double>{0, 1, 0, 0}));
+  EXPECT_EQ(Values(nd::logical_or(a, b).asnumpy()), (std::vector<double>{0, 1, 1, 1}));
+  EXPECT_EQ(Values(nd::logical_xor(a, true).asnumpy()), (std::vector<double>{1, 0, 0, 1}));
+  EXPECT_EQ(Values(nd::logical_not(a).asnumpy()), (std::vector<double>{1, 0, 0, 1}));
+}
+
+TEST(CatalogTest, BitwiseOpsOnIntegersAndBool) {
+  NDArray a = nd::array<int32_t>({12, -1, 5});
+  EXPECT_EQ(nd::bitwise_and(a, 10).asnumpy().to_vector<int32_t>(),
+            (std::vector<int32_t>{8, 10, 0}));
+  EXPECT_EQ(nd::bitwise_or(a, 3).asnumpy().to_vector<int32_t>(), (std::vector<int32_t>{15, -1, 7}));
+  EXPECT_EQ(nd::bitwise_xor(a, a).asnumpy().to_vector<int32_t>(), (std::vector<int32_t>{0, 0, 0}));
+  EXPECT_EQ(nd::invert(a).asnumpy().to_vector<int32_t>(), (std::vector<int32_t>{-13, 0, -6}));
+  EXPECT_EQ(nd::invert(nd::array<uint8_t>({0, 255})).asnumpy().to_vector<uint8_t>(),
+            (std::vector<uint8_t>{255, 0}));
+  NDArray t = nd::array<bool>({true, false});
+  EXPECT_EQ(Values(nd::bitwise_not(t).asnumpy()), (std::vector<double>{0, 1}));
+  EXPECT_EQ(nd::bitwise_and(t, t).dtype(), DType::kBool);
+}
+
+TEST(CatalogTest, PowerModFloorDivide) {
+  EXPECT_EQ(nd::power(nd::array<int32_t>({2, -3, 0, 5}), 3).asnumpy().to_vector<int32_t>(),
+            (std::vector<int32_t>{8, -27, 0, 125}));
+  EXPECT_EQ(nd::power(nd::array<int64_t>({2, 3, 4}), nd::array<int64_t>({10, 0, 31}))
+                .asnumpy()
+                .to_vector<int64_t>(),
+            (std::vector<int64_t>{1024, 1, 4611686018427387904}));
+  EXPECT_EQ(nd::power(F64({2, 9}), 0.5).dtype(), DType::kFloat64);
+  NDArray a = nd::array<int32_t>({7, -7, 7, -7, 0, 5});
+  NDArray b = nd::array<int32_t>({2, 2, -2, -2, 3, 0});
+  EXPECT_EQ(nd::floor_divide(a, b).asnumpy().to_vector<int32_t>(),
+            (std::vector<int32_t>{3, -4, -4, 3, 0, 0}));
+  EXPECT_EQ(nd::mod(a, b).asnumpy().to_vector<int32_t>(),
+            (std::vector<int32_t>{1, 1, -1, -1, 0, 0}));
+  EXPECT_EQ(nd::remainder(a, b).asnumpy().to_vector<int32_t>(),
+            (a % b).asnumpy().to_vector<int32_t>());
+  NDArray fa = F64({7.5, -7.5, 1.0, -0.0, 5.0}), fb = F64({2.0, 2.0, 0.1, 3.0, -0.0});
+  std::vector<double> fd = Values(nd::floor_divide(fa, fb).asnumpy());
+  EXPECT_EQ(fd, (std::vector<double>{3.0, -4.0, 9.0, -0.0, -kInf}));
+  EXPECT_TRUE(std::signbit(fd[3]));
+  std::vector<double> fm = Values(nd::mod(fa, fb).asnumpy());
+  EXPECT_TRUE(AllClose(fm, {1.5, 0.5, 0.09999999999999995, 0.0, kNaN}, 1e-16, 0));
+  EXPECT_FALSE(std::signbit(fm[3]));
+  EXPECT_EQ(nd::floor_divide(nd::array<bool>({true}), true).dtype(), DType::kInt8);
+}
+
+TEST(CatalogTest, Arctan2AndHypot) {
+  NDArray y = nd::arctan2(F64({1.0, -1.0, 0.0, -0.0}), -1.0);
+  ExpectPendingRoundTrip({y});
+  EXPECT_TRUE(AllClose(
+      Values(y.asnumpy()),
+      {2.356194490192345, -2.356194490192345, 3.141592653589793, -3.141592653589793}, 1e-16, 0));
+  EXPECT_EQ(nd::arctan2(nd::array<int32_t>({1}), 1).dtype(), DType::kFloat64);
+  EXPECT_EQ(nd::hypot(nd::array<float>({3e30f}), 4e30f).dtype(), DType::kFloat32);
+  EXPECT_EQ(Values(nd::hypot(F64({3e300, kInf}), F64({4e300, kNaN})).asnumpy()),
+            (std::vector<double>{5e300, kInf}));
+}
+
+TEST(CatalogTest, ClipPropagatesNaNAndPromotes) {
+  NDArray x = F64({-2.0, 0.5, 3.0, kNaN});
+  NDArray y = nd::clip(x, 0.0, 1.0);
+  ExpectPendingRoundTrip({y});
+  EXPECT_TRUE(AllClose(Values(y.asnumpy()), {0.0, 0.5, 1.0, kNaN}));
+  EXPECT_EQ(Values(nd::clip(x, std::nullopt, 0.0).asnumpy())[2], 0.0);
+  NDArray i = nd::array<int32_t>({-5, 5});
+  EXPECT_EQ(nd::clip(i, 0, 3).dtype(), DType::kInt32);
+  EXPECT_EQ(nd::clip(i, 0.5, 3).dtype(), DType::kFloat64);
+  EXPECT_EQ(Values(nd::clip(i, nd::array<int32_t>({-10, 10}), std::nullopt).asnumpy()),
+            (std::vector<double>{-5, 10}));
+}
+
+// Bad inputs: exact exception type, the op's name and the caller's line.
+#define EXPECT_CATALOG_ERROR(stmt, Exc, fragment)                                     \
+  do {                                                                                \
+    const std::string where = testing::ThisFile() + ":" + std::to_string(__LINE__);   \
+    try {                                                                             \
+      (void)(stmt);                                                                   \
+      ADD_FAILURE() << #stmt << " did not throw";                                     \
+    } catch (const Exc& e) {                                                          \
+      EXPECT_EQ(typeid(e), typeid(Exc)) << e.what();                                  \
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what(); \
+      EXPECT_NE(std::string(e.what()).find(where), std::string::npos) << e.what();    \
+    }                                                                                 \
+  } while (0)
+
+TEST(CatalogErrorsTest, EachBadInputNamesTheOpAndTheCaller) {
+  NDArray f = F64({1.0, 2.0});
+  NDArray i = nd::array<int32_t>({1, 2});
+  NDArray t = nd::array<bool>({true});
+  EXPECT_CATALOG_ERROR(nd::bitwise_and(f, 1), DTypeError, "bitwise_and: not supported for float64");
+  EXPECT_CATALOG_ERROR(nd::bitwise_or(i, 0.5), DTypeError, "bitwise_or");
+  EXPECT_CATALOG_ERROR(nd::bitwise_xor(f, f), DTypeError, "bitwise_xor");
+  EXPECT_CATALOG_ERROR(nd::invert(f), DTypeError, "bitwise_not: not supported for float64");
+  EXPECT_CATALOG_ERROR(nd::sign(t), DTypeError, "sign: not supported for bool");
+  EXPECT_CATALOG_ERROR(nd::power(i, -1), ValueError, "power: integers to negative integer powers");
+  EXPECT_CATALOG_ERROR(nd::clip(f, std::nullopt, std::nullopt), ValueError,
+                       "clip: one of a_min and a_max must be given");
+  EXPECT_CATALOG_ERROR(nd::hypot(f, nd::zeros({3})), ShapeError,
+                       "hypot: operands could not be broadcast together");
+  EXPECT_CATALOG_ERROR(nd::arctan2(f, nd::zeros({3})), ShapeError, "arctan2");
+  EXPECT_CATALOG_ERROR(nd::logical_and(f, nd::zeros({3})), ShapeError, "logical_and");
+  EXPECT_CATALOG_ERROR(nd::floor_divide(i, nd::zeros({3}, DType::kInt32)), ShapeError,
+                       "floor_divide");
+  EXPECT_CATALOG_ERROR(nd::mod(nd::array<uint8_t>({1}), 300), ValueError,
+                       "remainder: integer scalar 300 is out of bounds for uint8");
+  EXPECT_CATALOG_ERROR(nd::sin(NDArray()), ValueError, "sin: the NDArray is empty");
+  EXPECT_CATALOG_ERROR(nd::logical_and(1, 2), ValueError,
+                       "logical_and: at least one operand must be an NDArray");
+}
+
+}  // namespace
+}  // namespace ndjit
