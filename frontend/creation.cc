@@ -236,3 +236,150 @@ NDArray normal(double mean, double stddev, Shape shape, std::optional<uint64_t> 
 
 }  // namespace random
 }  // namespace ndjit::nd
+
+namespace ndjit::nd {
+namespace {
+
+using frontend::CheckDType;
+using frontend::Fail;
+using frontend::ValuePtr;
+
+ValuePtr Op2(ir::Op op, const ValuePtr& a, const ValuePtr& b, const SourceLocation& site) {
+  return frontend::Record(op, {a, b}, {}, std::nullopt, site);
+}
+
+ValuePtr ConstLike(double v, const ValuePtr& like, const SourceLocation& site) {
+  return frontend::Constant(frontend::ScalarForDType(v, like->type().dtype), like->type(), site);
+}
+
+ValuePtr Iota(DType dtype, const ir::Shape& shape, int64_t axis, const SourceLocation& site) {
+  ir::Attrs attrs;
+  attrs.axis = axis;
+  return frontend::Record(ir::Op::kIota, {}, attrs, ir::TensorType{dtype, shape}, site);
+}
+
+}  // namespace
+
+NDArray empty(Shape shape, DType dtype, SourceLocation site) {
+  CheckDType("empty", dtype, site);
+  frontend::CheckShape("empty", shape, {}, site);
+  return full(std::move(shape), 0, dtype, site);
+}
+
+NDArray linspace(double start, double stop, int64_t num, bool endpoint, DType dtype,
+                 SourceLocation site) {
+  CheckDType("linspace", dtype, site);
+  if (num < 0) {
+    Fail<ValueError>("linspace", absl::StrCat("number of samples, ", num, ", must be non-negative"),
+                     {}, site);
+  }
+  if (!std::isfinite(start) || !std::isfinite(stop)) {
+    Fail<ValueError>("linspace", "start and stop must be finite", {}, site);
+  }
+  // numpy.linspace: y = iota * step + start in float64 (or iota / div * delta when step
+  // underflows to 0), and the last value set to stop when the endpoint is included.
+  const int64_t div = endpoint ? num - 1 : num;
+  const double delta = stop - start;
+  ValuePtr idx = Iota(DType::kFloat64, {num}, 0, site);
+  ValuePtr y;
+  if (div > 0) {
+    const double step = delta / div;
+    y = step == 0.0
+            ? Op2(ir::Op::kMul,
+                  Op2(ir::Op::kDiv, idx, ConstLike(static_cast<double>(div), idx, site), site),
+                  ConstLike(delta, idx, site), site)
+            : Op2(ir::Op::kMul, idx, ConstLike(step, idx, site), site);
+  } else {
+    y = Op2(ir::Op::kMul, idx, ConstLike(delta, idx, site), site);
+  }
+  y = Op2(ir::Op::kAdd, y, ConstLike(start, idx, site), site);
+  if (endpoint && num > 1) {
+    ValuePtr last = Op2(ir::Op::kEq, idx, ConstLike(static_cast<double>(num - 1), idx, site), site);
+    y = frontend::Record(ir::Op::kSelect, {last, ConstLike(stop, idx, site), y}, {}, std::nullopt,
+                         site);
+  }
+  // NumPy 2 floors before casting to an integer dtype.
+  if (!IsFloat(dtype)) y = frontend::Record(ir::Op::kFloor, {y}, {}, std::nullopt, site);
+  return frontend::Wrap(frontend::CastTo(y, dtype, site));
+}
+
+NDArray eye(int64_t n, std::optional<int64_t> m, int64_t k, DType dtype, SourceLocation site) {
+  CheckDType("eye", dtype, site);
+  const int64_t cols = m ? *m : n;
+  if (n < 0 || cols < 0) {
+    Fail<ValueError>("eye", absl::StrCat("negative dimensions are not allowed: ", n, " x ", cols),
+                     {}, site);
+  }
+  frontend::CheckShape("eye", {n, cols}, {}, site);
+  // (column - row) == k, as bool, then cast.
+  ValuePtr rows = Iota(DType::kInt64, {n, cols}, 0, site);
+  ValuePtr columns = Iota(DType::kInt64, {n, cols}, 1, site);
+  ValuePtr diff = Op2(ir::Op::kSub, columns, rows, site);
+  ValuePtr on =
+      Op2(ir::Op::kEq, diff, frontend::Constant(ir::Scalar::Int(k), diff->type(), site), site);
+  return frontend::Wrap(frontend::CastTo(on, dtype, site));
+}
+
+NDArray identity(int64_t n, DType dtype, SourceLocation site) {
+  return eye(n, std::nullopt, 0, dtype, site);
+}
+
+NDArray zeros_like(const NDArray& a, std::optional<DType> dtype, SourceLocation site) {
+  const ValuePtr& v = frontend::ValueOf(a, "zeros_like", site);
+  return full(v->type().shape, 0, dtype ? *dtype : v->type().dtype, site);
+}
+
+NDArray ones_like(const NDArray& a, std::optional<DType> dtype, SourceLocation site) {
+  const ValuePtr& v = frontend::ValueOf(a, "ones_like", site);
+  return full(v->type().shape, 1, dtype ? *dtype : v->type().dtype, site);
+}
+
+NDArray empty_like(const NDArray& a, std::optional<DType> dtype, SourceLocation site) {
+  const ValuePtr& v = frontend::ValueOf(a, "empty_like", site);
+  return full(v->type().shape, 0, dtype ? *dtype : v->type().dtype, site);
+}
+
+NDArray full_like(const NDArray& a, Scalar value, std::optional<DType> dtype, SourceLocation site) {
+  const ValuePtr& v = frontend::ValueOf(a, "full_like", site);
+  return full(v->type().shape, value, dtype ? *dtype : v->type().dtype, site);
+}
+
+namespace random {
+
+NDArray randint(int64_t low, int64_t high, Shape shape, std::optional<uint64_t> seed, DType dtype,
+                SourceLocation site) {
+  CheckDType("random.randint", dtype, site);
+  frontend::CheckShape("random.randint", shape, {}, site);
+  if (!IsInteger(dtype)) {
+    Fail<DTypeError>("random.randint",
+                     absl::StrCat("dtype must be an integer dtype, got ", DTypeName(dtype)), {},
+                     site);
+  }
+  if (low >= high) {
+    Fail<ValueError>("random.randint", absl::StrCat("low >= high (", low, " >= ", high, ")"), {},
+                     site);
+  }
+  const __int128 range = static_cast<__int128>(high) - low;
+  if (range > (__int128{1} << 53)) {
+    Fail<ValueError>("random.randint", "ranges wider than 2^53 are not supported", {}, site);
+  }
+  if (!frontend::IntScalarFits(low, dtype) || !frontend::IntScalarFits(high - 1, dtype)) {
+    Fail<ValueError>(
+        "random.randint",
+        absl::StrCat("[", low, ", ", high, ") is out of bounds for ", DTypeName(dtype)), {}, site);
+  }
+  // min(floor(u * range), range - 1) + low, with u uniform in [0, 1) on 53 bits: exact in
+  // float64 for ranges up to 2^53.
+  const double r = static_cast<double>(range);
+  ValuePtr u = RandomLeaf(ir::RandomDist::kUniform, DType::kFloat64, shape, seed, site);
+  ValuePtr scaled = frontend::Record(
+      ir::Op::kFloor, {Op2(ir::Op::kMul, u, ConstLike(r, u, site), site)}, {}, std::nullopt, site);
+  ValuePtr k = Op2(ir::Op::kMin, scaled, ConstLike(r - 1, u, site), site);
+  ValuePtr k64 = frontend::CastTo(k, DType::kInt64, site);
+  ValuePtr v =
+      Op2(ir::Op::kAdd, k64, frontend::Constant(ir::Scalar::Int(low), k64->type(), site), site);
+  return frontend::Wrap(frontend::CastTo(v, dtype, site));
+}
+
+}  // namespace random
+}  // namespace ndjit::nd

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "ndjit/ndarray.h"
@@ -47,6 +48,27 @@ NDArray arange(Scalar start, Scalar stop, Scalar step = 1,
                std::optional<DType> dtype = std::nullopt,
                SourceLocation site = SourceLocation::current());
 NDArray arange(Scalar stop, SourceLocation site = SourceLocation::current());
+// numpy.empty: ndjit has no uninitialized memory to hand out, so the values are zeros.
+NDArray empty(Shape shape, DType dtype = DType::kFloat32,
+              SourceLocation site = SourceLocation::current());
+// `num` values from start to stop (stop included when endpoint), computed in float64 as
+// numpy.linspace does, then cast to `dtype`.
+NDArray linspace(double start, double stop, int64_t num = 50, bool endpoint = true,
+                 DType dtype = DType::kFloat32, SourceLocation site = SourceLocation::current());
+// Ones on the k-th diagonal of an n x m matrix (m defaults to n).
+NDArray eye(int64_t n, std::optional<int64_t> m = std::nullopt, int64_t k = 0,
+            DType dtype = DType::kFloat32, SourceLocation site = SourceLocation::current());
+NDArray identity(int64_t n, DType dtype = DType::kFloat32,
+                 SourceLocation site = SourceLocation::current());
+// Arrays shaped like `a`, with a's dtype unless one is given.
+NDArray zeros_like(const NDArray& a, std::optional<DType> dtype = std::nullopt,
+                   SourceLocation site = SourceLocation::current());
+NDArray ones_like(const NDArray& a, std::optional<DType> dtype = std::nullopt,
+                  SourceLocation site = SourceLocation::current());
+NDArray empty_like(const NDArray& a, std::optional<DType> dtype = std::nullopt,
+                   SourceLocation site = SourceLocation::current());
+NDArray full_like(const NDArray& a, Scalar value, std::optional<DType> dtype = std::nullopt,
+                  SourceLocation site = SourceLocation::current());
 
 namespace random {
 // Sets the seed from which calls without an explicit seed draw theirs (deterministically).
@@ -57,6 +79,9 @@ NDArray uniform(double low, double high, Shape shape, std::optional<uint64_t> se
 // Normal with mean `mean` and standard deviation `stddev` (>= 0).
 NDArray normal(double mean, double stddev, Shape shape, std::optional<uint64_t> seed = std::nullopt,
                DType dtype = DType::kFloat32, SourceLocation site = SourceLocation::current());
+// Integers uniform in [low, high) (numpy.random.randint); the range must be at most 2^53 wide.
+NDArray randint(int64_t low, int64_t high, Shape shape, std::optional<uint64_t> seed = std::nullopt,
+                DType dtype = DType::kInt64, SourceLocation site = SourceLocation::current());
 }  // namespace random
 
 // ---- Elementwise ----
@@ -177,6 +202,15 @@ NDArray slice(const NDArray& x, std::vector<Slice> slices,
 // numpy.matmul: 1-D operands are promoted to matrices and the added axis removed; batch axes
 // broadcast.
 NDArray matmul(const Operand& a, const Operand& b);
+
+// ---- .npy files ----
+// NumPy .npy files (versions 1.0-3.0 read, 1.0 written; details in HostArray::load_npy).
+// Reads the file into a HostArray and returns nd::array(host, site).
+NDArray load_npy(const std::string& path, SourceLocation site = SourceLocation::current());
+// Writes a.asnumpy(site) to `path`, byte-identical to numpy.save of the same array.
+void save_npy(const NDArray& a, const std::string& path,
+              SourceLocation site = SourceLocation::current());
+// ---- end .npy files ----
 
 }  // namespace ndjit::nd
 

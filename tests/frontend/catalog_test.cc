@@ -198,6 +198,80 @@ TEST(CatalogTest, ClipPropagatesNaNAndPromotes) {
             (std::vector<double>{-5, 10}));
 }
 
+TEST(CatalogCreationTest, LinspaceMatchesNumPy) {
+  NDArray a = nd::linspace(0, 1, 5, true, DType::kFloat64);
+  ExpectPendingRoundTrip({a});
+  EXPECT_EQ(Values(a.asnumpy()), (std::vector<double>{0.0, 0.25, 0.5, 0.75, 1.0}));
+  EXPECT_EQ(Values(nd::linspace(0, 1, 5, false, DType::kFloat64).asnumpy()),
+            (std::vector<double>{0.0, 0.2, 0.4, 0.6000000000000001, 0.8}));
+  EXPECT_EQ(Values(nd::linspace(2, 3, 1, true, DType::kFloat64).asnumpy()),
+            (std::vector<double>{2.0}));
+  EXPECT_EQ(nd::linspace(2, 3, 0).shape(), (std::vector<int64_t>{0}));
+  // NumPy 2 floors for integer dtypes.
+  EXPECT_EQ(nd::linspace(0, 10, 4, true, DType::kInt32).asnumpy().to_vector<int32_t>(),
+            (std::vector<int32_t>{0, 3, 6, 10}));
+  EXPECT_EQ(nd::linspace(-1, 0, 3, true, DType::kInt64).asnumpy().to_vector<int64_t>(),
+            (std::vector<int64_t>{-1, -1, 0}));
+  NDArray f = nd::linspace(0.1, 0.7, 7);  // float32 by default
+  EXPECT_EQ(f.dtype(), DType::kFloat32);
+  EXPECT_EQ(f.asnumpy().to_vector<float>(),
+            (std::vector<float>{0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f}));
+}
+
+TEST(CatalogCreationTest, EyeIdentityAndEmpty) {
+  NDArray e = nd::eye(3, 4, 1);
+  ExpectPendingRoundTrip({e});
+  EXPECT_EQ(e.shape(), (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(Values(e.asnumpy()), (std::vector<double>{0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}));
+  EXPECT_EQ(Values(nd::eye(3, std::nullopt, -1).asnumpy()),
+            (std::vector<double>{0, 0, 0, 1, 0, 0, 0, 1, 0}));
+  NDArray i = nd::identity(2, DType::kInt32);
+  EXPECT_EQ(i.asnumpy().to_vector<int32_t>(), (std::vector<int32_t>{1, 0, 0, 1}));
+  EXPECT_EQ(nd::eye(0).shape(), (std::vector<int64_t>{0, 0}));
+  NDArray z = nd::empty({2, 0, 3}, DType::kInt8);
+  EXPECT_EQ(z.shape(), (std::vector<int64_t>{2, 0, 3}));
+  EXPECT_EQ(z.dtype(), DType::kInt8);
+}
+
+TEST(CatalogCreationTest, LikeFunctionsKeepShapeAndDType) {
+  NDArray a = nd::array<int32_t>({1, 2, 3, 4, 5, 6}, {2, 3});
+  for (NDArray y : {nd::zeros_like(a), nd::ones_like(a), nd::empty_like(a), nd::full_like(a, 7)}) {
+    EXPECT_EQ(y.shape(), a.shape());
+    EXPECT_EQ(y.dtype(), DType::kInt32);
+  }
+  EXPECT_EQ(nd::ones_like(a).asnumpy().to_vector<int32_t>(), std::vector<int32_t>(6, 1));
+  // The tutorial's missing full_like: np.full_like(np.arange(6), 10) is integer.
+  EXPECT_EQ(nd::full_like(nd::arange(0, 6), 10).asnumpy().to_vector<int64_t>(),
+            std::vector<int64_t>(6, 10));
+  // A float fill value is cast to the array's dtype (NumPy's unsafe casting).
+  EXPECT_EQ(nd::full_like(a, 2.7).asnumpy().to_vector<int32_t>(), std::vector<int32_t>(6, 2));
+  EXPECT_EQ(nd::full_like(a, 2.5, DType::kFloat64).dtype(), DType::kFloat64);
+  EXPECT_EQ(nd::zeros_like(a, DType::kBool).dtype(), DType::kBool);
+}
+
+TEST(CatalogCreationTest, RandintIsInRangeUniformAndSeeded) {
+  NDArray r = nd::random::randint(-3, 3, {6000}, /*seed=*/5);
+  ExpectPendingRoundTrip({r});
+  EXPECT_EQ(r.dtype(), DType::kInt64);
+  const std::vector<int64_t> v = r.asnumpy().to_vector<int64_t>();
+  std::vector<int> counts(6, 0);
+  for (int64_t x : v) {
+    ASSERT_GE(x, -3);
+    ASSERT_LT(x, 3);
+    ++counts[x + 3];
+  }
+  for (int c : counts) EXPECT_NEAR(c, 1000, 150);
+  EXPECT_EQ(nd::random::randint(-3, 3, {6000}, 5).asnumpy().to_vector<int64_t>(), v);
+  EXPECT_NE(nd::random::randint(-3, 3, {6000}, 6).asnumpy().to_vector<int64_t>(), v);
+  NDArray u8 = nd::random::randint(250, 256, {100}, 1, DType::kUInt8);
+  for (uint8_t x : u8.asnumpy().to_vector<uint8_t>()) EXPECT_GE(x, 250);
+  const int64_t big = int64_t{1} << 53;
+  for (int64_t x : nd::random::randint(-big, 0, {1000}, 2).asnumpy().to_vector<int64_t>()) {
+    ASSERT_GE(x, -big);
+    ASSERT_LT(x, 0);
+  }
+}
+
 // Bad inputs: exact exception type, the op's name and the caller's line.
 #define EXPECT_CATALOG_ERROR(stmt, Exc, fragment)                                     \
   do {                                                                                \
@@ -235,6 +309,22 @@ TEST(CatalogErrorsTest, EachBadInputNamesTheOpAndTheCaller) {
   EXPECT_CATALOG_ERROR(nd::sin(NDArray()), ValueError, "sin: the NDArray is empty");
   EXPECT_CATALOG_ERROR(nd::logical_and(1, 2), ValueError,
                        "logical_and: at least one operand must be an NDArray");
+  EXPECT_CATALOG_ERROR(nd::linspace(0, 1, -1), ValueError,
+                       "linspace: number of samples, -1, must be non-negative");
+  EXPECT_CATALOG_ERROR(nd::linspace(0, INFINITY, 3), ValueError, "linspace: start and stop");
+  EXPECT_CATALOG_ERROR(nd::eye(-2), ValueError, "eye: negative dimensions are not allowed");
+  EXPECT_CATALOG_ERROR(nd::eye(int64_t{1} << 40), ShapeError, "eye: the element count");
+  EXPECT_CATALOG_ERROR(nd::empty({-1}), ValueError, "empty: negative dimension");
+  EXPECT_CATALOG_ERROR(nd::full_like(i, int64_t{1} << 40), ValueError,
+                       "full: integer fill value 1099511627776 is out of bounds for int32");
+  EXPECT_CATALOG_ERROR(nd::zeros_like(NDArray()), ValueError, "zeros_like: the NDArray is empty");
+  EXPECT_CATALOG_ERROR(nd::random::randint(3, 3, {2}), ValueError, "random.randint: low >= high");
+  EXPECT_CATALOG_ERROR(nd::random::randint(0, int64_t{1} << 60, {2}), ValueError,
+                       "ranges wider than 2^53");
+  EXPECT_CATALOG_ERROR(nd::random::randint(0, 300, {2}, 1, DType::kUInt8), ValueError,
+                       "random.randint: [0, 300) is out of bounds for uint8");
+  EXPECT_CATALOG_ERROR(nd::random::randint(0, 3, {2}, 1, DType::kFloat32), DTypeError,
+                       "random.randint: dtype must be an integer dtype");
 }
 
 }  // namespace
