@@ -1,5 +1,6 @@
 // Reductions: sum, mean, max, min, argmax (NumPy semantics for axes, keepdims and dtypes).
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -108,10 +109,13 @@ NDArray min(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
   return MaxMin("min", ir::Op::kReduceMin, x, axes, keepdims, site);
 }
 
-NDArray argmax(const NDArray& x, std::optional<int64_t> axis, bool keepdims, SourceLocation site) {
-  const ValuePtr& v = ValueOf(x, "argmax", site);
+namespace {
+NDArray ArgReduce(const char* api, ir::Op op, const NDArray& x, std::optional<int64_t> axis,
+                  bool keepdims, const SourceLocation& site) {
+  const ValuePtr& v = ValueOf(x, api, site);
   auto fail_empty = [&] {
-    Fail<ValueError>("argmax", "attempt to get argmax of an empty sequence", {Describe(x)}, site);
+    Fail<ValueError>(api, absl::StrCat("attempt to get ", api, " of an empty sequence"),
+                     {Describe(x)}, site);
   };
   ir::Attrs attrs;
   if (!axis) {
@@ -119,16 +123,179 @@ NDArray argmax(const NDArray& x, std::optional<int64_t> axis, bool keepdims, Sou
     // Over the flattened array; keepdims gives an all-ones shape of the input's rank.
     ValuePtr flat = frontend::ReshapeTo(v, {x.size()}, site);
     attrs.axis = 0;
-    ValuePtr r = frontend::Record(ir::Op::kArgMax, {flat}, attrs, std::nullopt, site);
+    ValuePtr r = frontend::Record(op, {flat}, attrs, std::nullopt, site);
     if (keepdims) r = frontend::ReshapeTo(r, ir::Shape(x.ndim(), 1), site);
     return frontend::Wrap(r);
   }
-  const int64_t a = frontend::NormalizeAxis(*axis, x.ndim(), "argmax", x, site);
+  const int64_t a = frontend::NormalizeAxis(*axis, x.ndim(), api, x, site);
   if (x.shape()[a] == 0) fail_empty();  // other axes may be empty: the result is empty too
   attrs.axis = a;
-  ValuePtr r = frontend::Record(ir::Op::kArgMax, {v}, attrs, std::nullopt, site);
+  ValuePtr r = frontend::Record(op, {v}, attrs, std::nullopt, site);
   if (keepdims) r = frontend::ReshapeTo(r, KeptShape(x.shape(), {a}, true), site);
   return frontend::Wrap(r);
+}
+}  // namespace
+
+NDArray argmax(const NDArray& x, std::optional<int64_t> axis, bool keepdims, SourceLocation site) {
+  return ArgReduce("argmax", ir::Op::kArgMax, x, axis, keepdims, site);
+}
+
+NDArray argmin(const NDArray& x, std::optional<int64_t> axis, bool keepdims, SourceLocation site) {
+  return ArgReduce("argmin", ir::Op::kArgMin, x, axis, keepdims, site);
+}
+
+NDArray prod(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
+  const ValuePtr& v = ValueOf(x, "prod", site);
+  const std::vector<int64_t> ax = NormalizeAxes("prod", x, axes, site);
+  ValuePtr in = frontend::CastTo(v, SumDType(v->type().dtype), site);
+  return frontend::Wrap(Reduce(ir::Op::kReduceProd, in, ax, keepdims, site));
+}
+
+NDArray any(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
+  // Sum on bool is logical or, and an empty one is false.
+  const ValuePtr& v = ValueOf(x, "any", site);
+  const std::vector<int64_t> ax = NormalizeAxes("any", x, axes, site);
+  ValuePtr b = frontend::CastTo(v, DType::kBool, site);
+  return frontend::Wrap(Reduce(ir::Op::kReduceSum, b, ax, keepdims, site));
+}
+
+NDArray all(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
+  // Product on bool is logical and, and an empty one is true.
+  const ValuePtr& v = ValueOf(x, "all", site);
+  const std::vector<int64_t> ax = NormalizeAxes("all", x, axes, site);
+  ValuePtr b = frontend::CastTo(v, DType::kBool, site);
+  return frontend::Wrap(Reduce(ir::Op::kReduceProd, b, ax, keepdims, site));
+}
+
+NDArray var(const NDArray& x, Axes axes, int64_t ddof, bool keepdims, SourceLocation site) {
+  const ValuePtr& v = ValueOf(x, "var", site);
+  const std::vector<int64_t> ax = NormalizeAxes("var", x, axes, site);
+  if (ddof < 0) Fail<ValueError>("var", "ddof must be non-negative", {Describe(x)}, site);
+  const DType in_dtype = v->type().dtype;
+  const DType result = IsFloat(in_dtype) ? in_dtype : DType::kFloat64;
+  const DType compute =
+      (result == DType::kFloat16 || result == DType::kBFloat16) ? DType::kFloat32 : result;
+  int64_t count = 1;
+  for (int64_t a : ax) count *= x.shape()[a];
+  // numpy.var: mean of squared deviations from the mean, divided by max(count - ddof, 0).
+  ValuePtr in = frontend::CastTo(v, compute, site);
+  ValuePtr total = Reduce(ir::Op::kReduceSum, in, ax, /*keepdims=*/true, site);
+  ValuePtr mean = frontend::Record(
+      ir::Op::kDiv,
+      {total,
+       frontend::Constant(ir::Scalar::Float(static_cast<double>(count)), total->type(), site)},
+      {}, std::nullopt, site);
+  ValuePtr dev =
+      frontend::Record(ir::Op::kSub, {in, frontend::BroadcastTo(mean, in->type().shape, site)}, {},
+                       std::nullopt, site);
+  ValuePtr sq = frontend::Record(ir::Op::kMul, {dev, dev}, {}, std::nullopt, site);
+  ValuePtr ss = Reduce(ir::Op::kReduceSum, sq, ax, keepdims, site);
+  const double denom = static_cast<double>(std::max<int64_t>(count - ddof, 0));
+  ValuePtr r = frontend::Record(
+      ir::Op::kDiv, {ss, frontend::Constant(ir::Scalar::Float(denom), ss->type(), site)}, {},
+      std::nullopt, site);
+  return frontend::Wrap(frontend::CastTo(r, result, site));
+}
+
+NDArray std(const NDArray& x, Axes axes, int64_t ddof, bool keepdims, SourceLocation site) {
+  NDArray v = var(x, std::move(axes), ddof, keepdims, site);
+  return frontend::Wrap(frontend::Record(ir::Op::kSqrt, {v.value()}, {}, std::nullopt, site));
+}
+
+NDArray nansum(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
+  const ValuePtr& v = ValueOf(x, "nansum", site);
+  if (!IsFloat(v->type().dtype)) return sum(x, std::move(axes), keepdims, site);
+  // NaNs count as zero.
+  ValuePtr nan = frontend::Record(ir::Op::kIsNan, {v}, {}, std::nullopt, site);
+  ValuePtr zero = frontend::Constant(ir::Scalar::Float(0.0), v->type(), site);
+  ValuePtr clean = frontend::Record(ir::Op::kSelect, {nan, zero, v}, {}, std::nullopt, site);
+  return sum(frontend::Wrap(clean), std::move(axes), keepdims, site);
+}
+
+namespace {
+// nanmax/nanmin: NaNs replaced by the identity of the reduction (-inf / +inf); a slice of only
+// NaNs gives NaN (NumPy also warns).
+NDArray NanMaxMin(const char* api, ir::Op op, const NDArray& x, const Axes& axes, bool keepdims,
+                  const SourceLocation& site) {
+  const ValuePtr& v = ValueOf(x, api, site);
+  if (!IsFloat(v->type().dtype)) return MaxMin(api, op, x, axes, keepdims, site);
+  const std::vector<int64_t> ax = NormalizeAxes(api, x, axes, site);
+  for (int64_t a : ax) {
+    if (x.shape()[a] == 0) {
+      Fail<ValueError>(
+          api,
+          absl::StrCat("zero-size array to reduction operation ", api, " which has no identity"),
+          {Describe(x)}, site);
+    }
+  }
+  const double identity = op == ir::Op::kReduceMax ? -INFINITY : INFINITY;
+  ValuePtr nan = frontend::Record(ir::Op::kIsNan, {v}, {}, std::nullopt, site);
+  ValuePtr fill = frontend::Constant(ir::Scalar::Float(identity), v->type(), site);
+  ValuePtr clean = frontend::Record(ir::Op::kSelect, {nan, fill, v}, {}, std::nullopt, site);
+  ValuePtr m = Reduce(op, clean, ax, keepdims, site);
+  ValuePtr all_nan = Reduce(ir::Op::kReduceProd, nan, ax, keepdims, site);
+  ValuePtr nans = frontend::Constant(ir::Scalar::Float(NAN), m->type(), site);
+  return frontend::Wrap(
+      frontend::Record(ir::Op::kSelect, {all_nan, nans, m}, {}, std::nullopt, site));
+}
+
+// Inclusive scan along `axis` by doubling steps (Hillis-Steele): log2(n) rounds of
+// y = y (op) shift(y, 2^k), where shift pads `identity` in front and drops the tail. Only views
+// and elementwise ops, so it fuses like any other elementwise chain.
+ValuePtr Scan(ir::Op op, ValuePtr y, int64_t axis, const ir::Scalar& identity,
+              const SourceLocation& site) {
+  const ir::Shape shape = y->type().shape;
+  const int64_t n = shape[axis];
+  const size_t rank = shape.size();
+  for (int64_t step = 1; step < n; step *= 2) {
+    ir::Attrs pad;
+    pad.low.assign(rank, 0);
+    pad.high.assign(rank, 0);
+    pad.low[axis] = step;
+    pad.value = identity;
+    ValuePtr padded = frontend::Record(ir::Op::kPad, {y}, pad, std::nullopt, site);
+    ir::Attrs cut;
+    cut.starts.assign(rank, 0);
+    cut.steps.assign(rank, 1);
+    ValuePtr shifted = frontend::Record(ir::Op::kSlice, {padded}, cut,
+                                        ir::TensorType{y->type().dtype, shape}, site);
+    y = frontend::Record(op, {y, shifted}, {}, std::nullopt, site);
+  }
+  return y;
+}
+
+NDArray CumOp(const char* api, ir::Op op, double identity, const NDArray& x,
+              std::optional<int64_t> axis, const SourceLocation& site) {
+  const ValuePtr& v = ValueOf(x, api, site);
+  ValuePtr in = frontend::CastTo(v, SumDType(v->type().dtype), site);
+  int64_t a = 0;
+  if (!axis) {
+    in = frontend::ReshapeTo(in, {x.size()}, site);  // numpy: axis=None scans the flat array
+  } else {
+    a = frontend::NormalizeAxis(*axis, x.ndim(), api, x, site);
+  }
+  const ir::Scalar id = frontend::ScalarForDType(identity, in->type().dtype);
+  // A new node even when there is nothing to scan, so the result is a distinct array.
+  ValuePtr r = Scan(op, in, a, id, site);
+  if (r == in) r = frontend::Record(ir::Op::kCast, {in}, {}, in->type(), site);
+  return frontend::Wrap(r);
+}
+}  // namespace
+
+NDArray nanmax(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
+  return NanMaxMin("nanmax", ir::Op::kReduceMax, x, axes, keepdims, site);
+}
+
+NDArray nanmin(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
+  return NanMaxMin("nanmin", ir::Op::kReduceMin, x, axes, keepdims, site);
+}
+
+NDArray cumsum(const NDArray& x, std::optional<int64_t> axis, SourceLocation site) {
+  return CumOp("cumsum", ir::Op::kAdd, 0.0, x, axis, site);
+}
+
+NDArray cumprod(const NDArray& x, std::optional<int64_t> axis, SourceLocation site) {
+  return CumOp("cumprod", ir::Op::kMul, 1.0, x, axis, site);
 }
 
 }  // namespace ndjit::nd

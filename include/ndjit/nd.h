@@ -186,6 +186,33 @@ NDArray min(const NDArray& x, Axes axes = {}, bool keepdims = false,
 // Index (int64) of the first maximum along `axis`, or in the flattened array without one.
 NDArray argmax(const NDArray& x, std::optional<int64_t> axis = std::nullopt, bool keepdims = false,
                SourceLocation site = SourceLocation::current());
+NDArray argmin(const NDArray& x, std::optional<int64_t> axis = std::nullopt, bool keepdims = false,
+               SourceLocation site = SourceLocation::current());
+NDArray prod(const NDArray& x, Axes axes = {}, bool keepdims = false,
+             SourceLocation site = SourceLocation::current());
+// Truth-value reductions with bool results: any of nothing is false, all of nothing is true.
+NDArray any(const NDArray& x, Axes axes = {}, bool keepdims = false,
+            SourceLocation site = SourceLocation::current());
+NDArray all(const NDArray& x, Axes axes = {}, bool keepdims = false,
+            SourceLocation site = SourceLocation::current());
+// numpy.var / numpy.std with `ddof` (integers give float64; float16 computes in float32).
+NDArray var(const NDArray& x, Axes axes = {}, int64_t ddof = 0, bool keepdims = false,
+            SourceLocation site = SourceLocation::current());
+NDArray std(const NDArray& x, Axes axes = {}, int64_t ddof = 0, bool keepdims = false,
+            SourceLocation site = SourceLocation::current());
+// NaN-ignoring sum, max and min; nanmax/nanmin of an all-NaN slice is NaN.
+NDArray nansum(const NDArray& x, Axes axes = {}, bool keepdims = false,
+               SourceLocation site = SourceLocation::current());
+NDArray nanmax(const NDArray& x, Axes axes = {}, bool keepdims = false,
+               SourceLocation site = SourceLocation::current());
+NDArray nanmin(const NDArray& x, Axes axes = {}, bool keepdims = false,
+               SourceLocation site = SourceLocation::current());
+// Inclusive running sum / product along `axis` (the flattened array without one); integers and
+// bool accumulate in int64 as numpy.cumsum does.
+NDArray cumsum(const NDArray& x, std::optional<int64_t> axis = std::nullopt,
+               SourceLocation site = SourceLocation::current());
+NDArray cumprod(const NDArray& x, std::optional<int64_t> axis = std::nullopt,
+                SourceLocation site = SourceLocation::current());
 
 // ---- Shape ----
 // One entry may be -1 (inferred).

@@ -272,6 +272,82 @@ TEST(CatalogCreationTest, RandintIsInRangeUniformAndSeeded) {
   }
 }
 
+TEST(CatalogReductionTest, NanReductionsMatchNumPy) {
+  NDArray x = nd::array<double>({1., 5., kNaN, 2., 3., -1., 4., 0.5}, {2, 4});
+  NDArray s = nd::nansum(x);
+  ExpectPendingRoundTrip({s});
+  EXPECT_EQ(s.asscalar<double>(), 14.5);
+  EXPECT_EQ(Values(nd::nansum(x, 1).asnumpy()), (std::vector<double>{8.0, 6.5}));
+  EXPECT_EQ(Values(nd::nanmax(x, 0).asnumpy()), (std::vector<double>{3.0, 5.0, 4.0, 2.0}));
+  EXPECT_EQ(Values(nd::nanmin(x, 1).asnumpy()), (std::vector<double>{1.0, -1.0}));
+  std::vector<double> all_nan = Values(nd::nanmax(F64({kNaN, kNaN})).asnumpy());
+  EXPECT_TRUE(std::isnan(all_nan[0]));
+  EXPECT_EQ(nd::nansum(nd::array<int32_t>({1, 2})).asscalar<int64_t>(), 3);
+  EXPECT_EQ(nd::nanmax(nd::array<int32_t>({1, 2})).asscalar<int32_t>(), 2);
+}
+
+TEST(CatalogReductionTest, VarStdProdMatchNumPy) {
+  NDArray y = nd::array<double>({1, 2, 3, 4, 2, 4, 8, 16}, {2, 4});
+  NDArray v = nd::var(y);
+  ExpectPendingRoundTrip({v});
+  EXPECT_EQ(v.asscalar<double>(), 21.25);
+  EXPECT_EQ(Values(nd::var(y, 1).asnumpy()), (std::vector<double>{1.25, 28.75}));
+  EXPECT_TRUE(AllClose(Values(nd::var(y, 1, /*ddof=*/1).asnumpy()),
+                       {1.6666666666666667, 38.333333333333336}, 1e-15));
+  EXPECT_EQ(Values(nd::std(y, 0).asnumpy()), (std::vector<double>{0.5, 1.0, 2.5, 6.0}));
+  EXPECT_EQ(nd::var(y, 1, 0, /*keepdims=*/true).shape(), (std::vector<int64_t>{2, 1}));
+  NDArray i = nd::array<int32_t>({1, 2, 3, 4, 5, 6}, {2, 3});
+  EXPECT_EQ(nd::var(i).dtype(), DType::kFloat64);
+  EXPECT_TRUE(AllClose({nd::var(i).asscalar<double>()}, {2.9166666666666665}, 1e-15));
+  EXPECT_EQ(nd::prod(i, 0).asnumpy().to_vector<int64_t>(), (std::vector<int64_t>{4, 10, 18}));
+  EXPECT_EQ(nd::prod(i).asscalar<int64_t>(), 720);
+  EXPECT_EQ(nd::prod(nd::zeros({0})).asscalar<float>(), 1.0f);
+  // ddof >= count divides by zero, as NumPy (which warns): inf, or NaN for 0/0.
+  EXPECT_TRUE(std::isinf(nd::var(F64({1, 2}), {}, 2).asscalar<double>()));
+  EXPECT_TRUE(std::isnan(nd::var(F64({1, 1}), {}, 2).asscalar<double>()));
+}
+
+TEST(CatalogReductionTest, AnyAllArgmin) {
+  NDArray b = nd::array<int32_t>({0, 2, 0, 0}, {2, 2});
+  EXPECT_EQ(Values(nd::any(b, 1).asnumpy()), (std::vector<double>{1, 0}));
+  EXPECT_EQ(Values(nd::all(b, 0).asnumpy()), (std::vector<double>{0, 0}));
+  EXPECT_EQ(nd::any(b).dtype(), DType::kBool);
+  EXPECT_FALSE(nd::any(nd::zeros({0})).asscalar<bool>());
+  EXPECT_TRUE(nd::all(nd::zeros({0})).asscalar<bool>());
+  EXPECT_TRUE(nd::all(F64({kNaN, 1})).asscalar<bool>());               // NaN is true
+  EXPECT_EQ(nd::argmin(F64({3, 1, kNaN, 1})).asscalar<int64_t>(), 2);  // the first NaN wins
+  EXPECT_EQ(
+      nd::argmin(nd::array<int32_t>({3, 1, 1, 0, 7, -2}, {2, 3}), 1).asnumpy().to_vector<int64_t>(),
+      (std::vector<int64_t>{1, 2}));
+}
+
+TEST(CatalogReductionTest, CumsumCumprodMatchNumPy) {
+  NDArray i = nd::array<int32_t>({1, 2, 3, 4, 5, 6}, {2, 3});
+  NDArray c = nd::cumsum(i);
+  ExpectPendingRoundTrip({c});
+  EXPECT_EQ(c.dtype(), DType::kInt64);
+  EXPECT_EQ(c.asnumpy().to_vector<int64_t>(), (std::vector<int64_t>{1, 3, 6, 10, 15, 21}));
+  EXPECT_EQ(nd::cumsum(i, 0).asnumpy().to_vector<int64_t>(),
+            (std::vector<int64_t>{1, 2, 3, 5, 7, 9}));
+  EXPECT_EQ(nd::cumprod(i, -1).asnumpy().to_vector<int64_t>(),
+            (std::vector<int64_t>{1, 2, 6, 4, 20, 120}));
+  EXPECT_EQ(nd::cumsum(nd::arange(1, 11).astype(DType::kFloat32)).asnumpy().to_vector<float>(),
+            (std::vector<float>{1, 3, 6, 10, 15, 21, 28, 36, 45, 55}));
+  // Long scans against a sequential reference: exact for integers.
+  NDArray r = nd::random::randint(-1000, 1000, {3, 1000}, 9);
+  const std::vector<int64_t> v = r.asnumpy().to_vector<int64_t>();
+  const std::vector<int64_t> scanned = nd::cumsum(r, 1).asnumpy().to_vector<int64_t>();
+  for (int row = 0; row < 3; ++row) {
+    int64_t acc = 0;
+    for (int k = 0; k < 1000; ++k) {
+      acc += v[row * 1000 + k];
+      ASSERT_EQ(scanned[row * 1000 + k], acc) << row << "," << k;
+    }
+  }
+  EXPECT_EQ(nd::cumsum(nd::zeros({0})).shape(), (std::vector<int64_t>{0}));
+  EXPECT_EQ(nd::cumsum(nd::full({}, 3)).asnumpy().to_vector<int64_t>(), (std::vector<int64_t>{3}));
+}
+
 // Bad inputs: exact exception type, the op's name and the caller's line.
 #define EXPECT_CATALOG_ERROR(stmt, Exc, fragment)                                     \
   do {                                                                                \
@@ -325,6 +401,15 @@ TEST(CatalogErrorsTest, EachBadInputNamesTheOpAndTheCaller) {
                        "random.randint: [0, 300) is out of bounds for uint8");
   EXPECT_CATALOG_ERROR(nd::random::randint(0, 3, {2}, 1, DType::kFloat32), DTypeError,
                        "random.randint: dtype must be an integer dtype");
+  EXPECT_CATALOG_ERROR(nd::argmin(nd::zeros({0})), ValueError,
+                       "argmin: attempt to get argmin of an empty sequence");
+  EXPECT_CATALOG_ERROR(nd::var(f, 2), ShapeError, "var: axis 2 is out of bounds");
+  EXPECT_CATALOG_ERROR(nd::var(f, {}, -1), ValueError, "var: ddof must be non-negative");
+  EXPECT_CATALOG_ERROR(nd::nanmax(nd::zeros({0})), ValueError,
+                       "nanmax: zero-size array to reduction operation nanmax");
+  EXPECT_CATALOG_ERROR(nd::cumsum(f, 1), ShapeError, "cumsum: axis 1 is out of bounds");
+  EXPECT_CATALOG_ERROR(nd::prod(f, {0, 0}), ValueError, "prod: duplicate value in 'axis'");
+  EXPECT_CATALOG_ERROR(nd::any(f, -2), ShapeError, "any: axis -2 is out of bounds");
 }
 
 }  // namespace
