@@ -6,8 +6,10 @@
 #define NDJIT_ND_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ndjit/ndarray.h"
@@ -224,6 +226,66 @@ NDArray broadcast_to(const NDArray& x, Shape shape,
                      SourceLocation site = SourceLocation::current());
 NDArray slice(const NDArray& x, std::vector<Slice> slices,
               SourceLocation site = SourceLocation::current());
+// Inserts size-1 axes at `axes` (positions in the result).
+NDArray expand_dims(const NDArray& x, std::vector<int64_t> axes,
+                    SourceLocation site = SourceLocation::current());
+// Removes the listed size-1 axes, or every size-1 axis.
+NDArray squeeze(const NDArray& x, std::optional<std::vector<int64_t>> axes = std::nullopt,
+                SourceLocation site = SourceLocation::current());
+// Reverses the listed axes, or every axis.
+NDArray flip(const NDArray& x, std::optional<std::vector<int64_t>> axes = std::nullopt,
+             SourceLocation site = SourceLocation::current());
+NDArray moveaxis(const NDArray& x, std::vector<int64_t> source, std::vector<int64_t> destination,
+                 SourceLocation site = SourceLocation::current());
+NDArray swapaxes(const NDArray& x, int64_t axis1, int64_t axis2,
+                 SourceLocation site = SourceLocation::current());
+NDArray ravel(const NDArray& x, SourceLocation site = SourceLocation::current());
+// Joins arrays along an existing axis (the flattened arrays without one), promoting dtypes.
+NDArray concatenate(const std::vector<NDArray>& arrays, std::optional<int64_t> axis = 0,
+                    SourceLocation site = SourceLocation::current());
+// Joins equally shaped arrays along a new axis.
+NDArray stack(const std::vector<NDArray>& arrays, int64_t axis = 0,
+              SourceLocation site = SourceLocation::current());
+// numpy.split: `sections` equal parts (ValueError unless they divide the axis), or parts cut at
+// sorted `indices` (Python slicing: indices past the end give empty parts).
+std::vector<NDArray> split(const NDArray& x, int64_t sections, int64_t axis = 0,
+                           SourceLocation site = SourceLocation::current());
+std::vector<NDArray> split(const NDArray& x, std::vector<int64_t> indices, int64_t axis = 0,
+                           SourceLocation site = SourceLocation::current());
+// numpy.array_split: like split, but `sections` need not divide the axis (the first
+// size % sections parts get one more element).
+std::vector<NDArray> array_split(const NDArray& x, int64_t sections, int64_t axis = 0,
+                                 SourceLocation site = SourceLocation::current());
+std::vector<NDArray> array_split(const NDArray& x, std::vector<int64_t> indices, int64_t axis = 0,
+                                 SourceLocation site = SourceLocation::current());
+// Braced lists are indices, as in NumPy (split(x, {2}) cuts at 2; split(x, 2) makes 2 parts).
+inline std::vector<NDArray> split(const NDArray& x, std::initializer_list<int64_t> indices,
+                                  int64_t axis = 0,
+                                  SourceLocation site = SourceLocation::current()) {
+  return split(x, std::vector<int64_t>(indices), axis, site);
+}
+inline std::vector<NDArray> array_split(const NDArray& x, std::initializer_list<int64_t> indices,
+                                        int64_t axis = 0,
+                                        SourceLocation site = SourceLocation::current()) {
+  return array_split(x, std::vector<int64_t>(indices), axis, site);
+}
+// numpy.tile and numpy.repeat (a count for every element, or one for all; no axis: flattened).
+NDArray tile(const NDArray& x, std::vector<int64_t> reps,
+             SourceLocation site = SourceLocation::current());
+NDArray repeat(const NDArray& x, int64_t repeats, std::optional<int64_t> axis = std::nullopt,
+               SourceLocation site = SourceLocation::current());
+NDArray repeat(const NDArray& x, std::vector<int64_t> repeats,
+               std::optional<int64_t> axis = std::nullopt,
+               SourceLocation site = SourceLocation::current());
+// numpy.pad on any rank. pad_width: one (before, after) pair for all axes, or one per axis.
+// kEdge repeats the edge values; kReflect mirrors without repeating the edge (numpy 'reflect',
+// repeatedly for widths beyond the axis).
+enum class PadMode { kConstant, kEdge, kReflect };
+NDArray pad(const NDArray& x, std::vector<std::pair<int64_t, int64_t>> pad_width,
+            PadMode mode = PadMode::kConstant, double constant_value = 0,
+            SourceLocation site = SourceLocation::current());
+NDArray pad(const NDArray& x, int64_t width, PadMode mode = PadMode::kConstant,
+            double constant_value = 0, SourceLocation site = SourceLocation::current());
 
 // ---- Linear algebra ----
 // numpy.matmul: 1-D operands are promoted to matrices and the added axis removed; batch axes
