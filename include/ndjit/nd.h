@@ -291,6 +291,48 @@ NDArray pad(const NDArray& x, int64_t width, PadMode mode = PadMode::kConstant,
 // numpy.matmul: 1-D operands are promoted to matrices and the added axis removed; batch axes
 // broadcast.
 NDArray matmul(const Operand& a, const Operand& b);
+// numpy.dot: scalars multiply; otherwise contracts a's last axis with b's second-to-last (its
+// only axis when b is 1-D).
+NDArray dot(const NDArray& a, const NDArray& b, SourceLocation site = SourceLocation::current());
+// numpy.tensordot over the listed axis pairs, or over a's last n and b's first n axes.
+NDArray tensordot(const NDArray& a, const NDArray& b, std::vector<int64_t> axes_a,
+                  std::vector<int64_t> axes_b, SourceLocation site = SourceLocation::current());
+NDArray tensordot(const NDArray& a, const NDArray& b, int64_t n = 2,
+                  SourceLocation site = SourceLocation::current());
+// numpy.outer of the flattened operands.
+NDArray outer(const NDArray& a, const NDArray& b, SourceLocation site = SourceLocation::current());
+// MXNet's batch_dot: equal ranks >= 3, equal batch dims (no broadcasting), optional transposes
+// of each operand's last two axes.
+NDArray batch_dot(const NDArray& a, const NDArray& b, bool transpose_a = false,
+                  bool transpose_b = false, SourceLocation site = SourceLocation::current());
+
+// ---- NN ops (MXNet semantics; NumPy has none of these) ----
+// Numerically stable softmax / log_softmax along `axis` (integer inputs computed in float).
+NDArray softmax(const NDArray& x, int64_t axis = -1,
+                SourceLocation site = SourceLocation::current());
+NDArray log_softmax(const NDArray& x, int64_t axis = -1,
+                    SourceLocation site = SourceLocation::current());
+// log(sum(exp(x))) without overflow; infinite maxima handled as scipy.special.logsumexp.
+NDArray logsumexp(const NDArray& x, Axes axes = {}, bool keepdims = false,
+                  SourceLocation site = SourceLocation::current());
+// MXNet's pick: data[..., index[...], ...] along `axis`; index has data's shape without axis.
+// Out-of-range indices are clipped (kClip, MXNet's default) or wrapped (kWrap).
+enum class PickMode { kClip, kWrap };
+NDArray pick(const NDArray& data, const NDArray& index, int64_t axis = -1, bool keepdims = false,
+             PickMode mode = PickMode::kClip, SourceLocation site = SourceLocation::current());
+// MXNet's one_hot: indices.shape + (depth,), on_value at the index and off_value elsewhere;
+// indices outside [0, depth) give rows of off_value.
+NDArray one_hot(const NDArray& indices, int64_t depth, double on_value = 1.0,
+                double off_value = 0.0, DType dtype = DType::kFloat32,
+                SourceLocation site = SourceLocation::current());
+// MXNet's FullyConnected: x . weight^T + bias, weight of shape (units, in_units); flatten=true
+// treats x as (batch, prod(rest)), flatten=false applies to the last axis.
+NDArray dense(const NDArray& x, const NDArray& weight, std::optional<NDArray> bias = std::nullopt,
+              bool flatten = true, SourceLocation site = SourceLocation::current());
+// Gluon's SoftmaxCELoss with sparse labels: the per-sample loss -log_softmax(logits)[label]
+// along the last axis, shape logits.shape[:-1].
+NDArray softmax_cross_entropy(const NDArray& logits, const NDArray& labels,
+                              SourceLocation site = SourceLocation::current());
 
 // ---- .npy files ----
 // NumPy .npy files (versions 1.0-3.0 read, 1.0 written; details in HostArray::load_npy).
