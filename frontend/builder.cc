@@ -1,6 +1,7 @@
 // Frontend helpers: recording, lowering, errors.
 #include "frontend/builder.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -175,6 +176,27 @@ void CheckShape(const char* api, const ir::Shape& shape, const std::vector<std::
     Fail<ShapeError>(api, std::string(n.status().message()), operands, site);
   }
   Fail<ValueError>(api, std::string(n.status().message()), operands, site);
+}
+
+SliceRange NormalizeSlice(const Slice& s, int64_t n) {
+  SliceRange r;
+  r.step = s.step;
+  // Negative values count from the end; out-of-range values clip to the ends the step allows.
+  auto resolve = [n](std::optional<int64_t> i, int64_t dflt, int64_t lo, int64_t hi) {
+    if (!i) return dflt;
+    const int64_t j = *i < 0 ? *i + n : *i;
+    return std::clamp<int64_t>(j, lo, hi);
+  };
+  if (s.step > 0) {
+    r.start = resolve(s.start, 0, 0, n);
+    const int64_t stop = resolve(s.stop, n, 0, n);
+    r.length = stop > r.start ? (stop - r.start - 1) / s.step + 1 : 0;
+  } else {
+    r.start = resolve(s.start, n - 1, -1, n - 1);
+    const int64_t stop = resolve(s.stop, -1, -1, n - 1);
+    r.length = stop < r.start ? (r.start - stop - 1) / (-s.step) + 1 : 0;
+  }
+  return r;
 }
 
 void CheckDType(const char* api, DType dtype, const SourceLocation& site) {

@@ -78,6 +78,15 @@ ir::ScalarKind KindOf(const Scalar& s);
 void CheckShape(const char* api, const ir::Shape& shape, const std::vector<std::string>& operands,
                 const SourceLocation& site);
 
+// One axis of a basic slice resolved against its size as Python's slice.indices does: element j
+// of the result is element start + j * step of the axis, for j < length. step must be nonzero.
+struct SliceRange {
+  int64_t start = 0;
+  int64_t step = 1;
+  int64_t length = 0;
+};
+SliceRange NormalizeSlice(const Slice& s, int64_t n);
+
 // DTypeError unless `dtype` is one of the enum's values (it may come from an integer cast).
 void CheckDType(const char* api, DType dtype, const SourceLocation& site);
 

@@ -119,30 +119,10 @@ NDArray slice(const NDArray& x, std::vector<Slice> slices, SourceLocation site) 
     const Slice s = d < static_cast<int64_t>(slices.size()) ? slices[d] : Slice();
     const int64_t n = x.shape()[d];
     if (s.step == 0) Fail<ValueError>("slice", "slice step cannot be zero", {Describe(x)}, site);
-    // Python's slice.indices(n).
-    int64_t start, stop, len;
-    if (s.step > 0) {
-      auto clamp = [n](std::optional<int64_t> i, int64_t dflt) {
-        if (!i) return dflt;
-        int64_t j = *i < 0 ? *i + n : *i;
-        return std::clamp<int64_t>(j, 0, n);
-      };
-      start = clamp(s.start, 0);
-      stop = clamp(s.stop, n);
-      len = stop > start ? (stop - start - 1) / s.step + 1 : 0;
-    } else {
-      auto clamp = [n](std::optional<int64_t> i, int64_t dflt) {
-        if (!i) return dflt;
-        int64_t j = *i < 0 ? *i + n : *i;
-        return std::clamp<int64_t>(j, -1, n - 1);
-      };
-      start = clamp(s.start, n - 1);
-      stop = clamp(s.stop, -1);
-      len = stop < start ? (start - stop - 1) / (-s.step) + 1 : 0;
-    }
-    attrs.starts.push_back(len > 0 ? start : 0);
-    attrs.steps.push_back(s.step);
-    out.push_back(len);
+    const frontend::SliceRange r = frontend::NormalizeSlice(s, n);
+    attrs.starts.push_back(r.length > 0 ? r.start : 0);
+    attrs.steps.push_back(r.step);
+    out.push_back(r.length);
   }
   return frontend::Wrap(
       frontend::Record(ir::Op::kSlice, {v}, attrs, ir::TensorType{v->type().dtype, out}, site));

@@ -52,6 +52,21 @@ class HostArray {
   // NumPy-like text: "[[1, 2, 3],\n [4, 5, 6]]" with dtype-appropriate formatting.
   std::string ToString() const;
 
+  // ---- .npy files ----
+  // Writes the array as a NumPy .npy file, byte-identical to numpy.save: format version 1.0
+  // (2.0 if the header exceeds 65535 bytes), C order, little-endian descrs '|b1', '|i1', '|u1',
+  // '<i4', '<i8', '<f2', '<f4', '<f8', and '<V2' for bfloat16 (what NumPy writes for
+  // ml_dtypes.bfloat16; NumPy reads it back as void 'V2', .view(ml_dtypes.bfloat16) restores it).
+  // An unwritable path is a ValueError starting "save_npy: <path>: ".
+  void save_npy(const std::string& path) const;
+  // Reads a .npy file of format version 1.0, 2.0 or 3.0 holding one of ndjit's dtypes in either
+  // byte order (big-endian data are byte-swapped); a '<V2' or '|V2' descr loads as bfloat16, and
+  // bool bytes other than 0/1 become 1. A malformed or truncated file, or one with bytes after
+  // the data, is a ValueError; a dtype ndjit lacks a DTypeError; Fortran order (unless it lays out
+  // the bytes as C order does) a NotSupportedError. Messages start "load_npy: <path>: ".
+  static HostArray load_npy(const std::string& path);
+  // ---- end .npy files ----
+
  private:
   void CheckType(DType requested) const;
 

@@ -334,6 +334,45 @@ NDArray dense(const NDArray& x, const NDArray& weight, std::optional<NDArray> bi
 NDArray softmax_cross_entropy(const NDArray& logits, const NDArray& labels,
                               SourceLocation site = SourceLocation::current());
 
+// ---- Indexing ----
+// numpy.take: elements at integer `indices` along `axis` (the flattened array without one);
+// negative indices count from the end. An out-of-range index is a ValueError at the call when
+// the indices are already computed, and an error at the accessor otherwise.
+NDArray take(const NDArray& a, const NDArray& indices, std::optional<int64_t> axis = std::nullopt,
+             SourceLocation site = SourceLocation::current());
+// numpy.take_along_axis (indices with arr's rank, broadcasting the other axes).
+NDArray take_along_axis(const NDArray& arr, const NDArray& indices, int64_t axis,
+                        SourceLocation site = SourceLocation::current());
+// numpy.diag: a 1-D array becomes a square matrix with it on diagonal k; a 2-D array gives its
+// k-th diagonal. numpy.diagonal for any rank (the diagonal becomes the last axis).
+NDArray diag(const NDArray& v, int64_t k = 0, SourceLocation site = SourceLocation::current());
+NDArray diagonal(const NDArray& a, int64_t offset = 0, int64_t axis1 = 0, int64_t axis2 = 1,
+                 SourceLocation site = SourceLocation::current());
+// Lower / upper triangle of the last two axes (elements with j - i <= k / >= k).
+NDArray tril(const NDArray& m, int64_t k = 0, SourceLocation site = SourceLocation::current());
+NDArray triu(const NDArray& m, int64_t k = 0, SourceLocation site = SourceLocation::current());
+// numpy.ravel_multi_index (C order, mode='raise': an out-of-range coordinate is an error at the
+// accessor); also MXNet's form, one (ndim, N) array of coordinates.
+NDArray ravel_multi_index(const std::vector<NDArray>& multi_index, std::vector<int64_t> dims,
+                          SourceLocation site = SourceLocation::current());
+NDArray ravel_multi_index(const NDArray& multi_index, std::vector<int64_t> dims,
+                          SourceLocation site = SourceLocation::current());
+// A braced list is always the NumPy tuple form, even with one element.
+inline NDArray ravel_multi_index(std::initializer_list<NDArray> multi_index,
+                                 std::vector<int64_t> dims,
+                                 SourceLocation site = SourceLocation::current()) {
+  return ravel_multi_index(std::vector<NDArray>(multi_index), std::move(dims), site);
+}
+// numpy.unravel_index: one coordinate array per dim; indices outside [0, size) are an error at
+// the accessor.
+std::vector<NDArray> unravel_index(const NDArray& indices, std::vector<int64_t> shape,
+                                   SourceLocation site = SourceLocation::current());
+// The functional form of `a[slices] = value`: a new array equal to `a` except in the sliced
+// region, which holds `value` (broadcast to the region, cast to a's dtype). The engine's
+// in-place slice assignment (issue #6) rebinds an array to this.
+NDArray slice_assign(const NDArray& a, std::vector<Slice> slices, const Operand& value,
+                     SourceLocation site = SourceLocation::current());
+
 // ---- .npy files ----
 // NumPy .npy files (versions 1.0-3.0 read, 1.0 written; details in HostArray::load_npy).
 // Reads the file into a HostArray and returns nd::array(host, site).
