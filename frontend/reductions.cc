@@ -77,11 +77,18 @@ NDArray MaxMin(const char* api, ir::Op op, const NDArray& x, const Axes& axes, b
 
 }  // namespace
 
-NDArray sum(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
-  const ValuePtr& v = ValueOf(x, "sum", site);
-  const std::vector<int64_t> ax = NormalizeAxes("sum", x, axes, site);
+namespace {
+NDArray Sum(const char* api, const NDArray& x, const Axes& axes, bool keepdims,
+            const SourceLocation& site) {
+  const ValuePtr& v = ValueOf(x, api, site);
+  const std::vector<int64_t> ax = NormalizeAxes(api, x, axes, site);
   ValuePtr in = frontend::CastTo(v, SumDType(v->type().dtype), site);
   return frontend::Wrap(Reduce(ir::Op::kReduceSum, in, ax, keepdims, site));
+}
+}  // namespace
+
+NDArray sum(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
+  return Sum("sum", x, axes, keepdims, site);
 }
 
 NDArray mean(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
@@ -167,10 +174,12 @@ NDArray all(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
   return frontend::Wrap(Reduce(ir::Op::kReduceProd, b, ax, keepdims, site));
 }
 
-NDArray var(const NDArray& x, Axes axes, int64_t ddof, bool keepdims, SourceLocation site) {
-  const ValuePtr& v = ValueOf(x, "var", site);
-  const std::vector<int64_t> ax = NormalizeAxes("var", x, axes, site);
-  if (ddof < 0) Fail<ValueError>("var", "ddof must be non-negative", {Describe(x)}, site);
+namespace {
+NDArray Var(const char* api, const NDArray& x, const Axes& axes, int64_t ddof, bool keepdims,
+            const SourceLocation& site) {
+  const ValuePtr& v = ValueOf(x, api, site);
+  const std::vector<int64_t> ax = NormalizeAxes(api, x, axes, site);
+  if (ddof < 0) Fail<ValueError>(api, "ddof must be non-negative", {Describe(x)}, site);
   const DType in_dtype = v->type().dtype;
   const DType result = IsFloat(in_dtype) ? in_dtype : DType::kFloat64;
   const DType compute =
@@ -197,19 +206,25 @@ NDArray var(const NDArray& x, Axes axes, int64_t ddof, bool keepdims, SourceLoca
   return frontend::Wrap(frontend::CastTo(r, result, site));
 }
 
+}  // namespace
+
+NDArray var(const NDArray& x, Axes axes, int64_t ddof, bool keepdims, SourceLocation site) {
+  return Var("var", x, axes, ddof, keepdims, site);
+}
+
 NDArray std(const NDArray& x, Axes axes, int64_t ddof, bool keepdims, SourceLocation site) {
-  NDArray v = var(x, std::move(axes), ddof, keepdims, site);
+  NDArray v = Var("std", x, axes, ddof, keepdims, site);
   return frontend::Wrap(frontend::Record(ir::Op::kSqrt, {v.value()}, {}, std::nullopt, site));
 }
 
 NDArray nansum(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
   const ValuePtr& v = ValueOf(x, "nansum", site);
-  if (!IsFloat(v->type().dtype)) return sum(x, std::move(axes), keepdims, site);
+  if (!IsFloat(v->type().dtype)) return Sum("nansum", x, axes, keepdims, site);
   // NaNs count as zero.
   ValuePtr nan = frontend::Record(ir::Op::kIsNan, {v}, {}, std::nullopt, site);
   ValuePtr zero = frontend::Constant(ir::Scalar::Float(0.0), v->type(), site);
   ValuePtr clean = frontend::Record(ir::Op::kSelect, {nan, zero, v}, {}, std::nullopt, site);
-  return sum(frontend::Wrap(clean), std::move(axes), keepdims, site);
+  return Sum("nansum", frontend::Wrap(clean), axes, keepdims, site);
 }
 
 namespace {

@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Writes the op database's NumPy golden files: tests/data/opdb/*.npy and cases.txt.
+
+Run with Debian's python3-numpy:  /usr/bin/python3 tests/data/opdb/generate.py
+The files are committed; the test suite (tests/frontend/opdb_test.cc) reads them without Python.
+
+Every case line in cases.txt is:  NAME OP LAYOUT NUM_INPUTS KWARGS
+For each input k the file NAME.in<k>.npy holds the *base* array; the test applies LAYOUT to it
+to get the operand, exactly as done here:
+  c  contiguous: the base itself
+  t  transposed: base.T                      (base stored with reversed shape)
+  s  strided:    base[..., ::2]              (base stored with a doubled last axis)
+  r  reversed:   base[::-1]                  (a negative step on axis 0)
+  b  broadcast:  np.broadcast_to(base, shape) (base stored with a leading 1)
+NAME.out.npy holds NumPy's result for the operands. KWARGS is "-" or comma-separated k=v.
+Where NumPy 1.24 and ndjit's NumPy 2 semantics give different dtypes (int8+uint8, floor of
+integers) the test compares values, not dtypes; dtype rules have their own tests.
+"""
+import math
+import os
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+np.seterr(all="ignore")
+rng = np.random.default_rng(20261124)
+
+FLOATS = ["float16", "float32", "float64"]
+INTS = ["int8", "uint8", "int32", "int64"]
+NUMERIC = INTS + FLOATS
+ALL = ["bool"] + NUMERIC
+
+erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def values(shape, dtype, domain):
+    n = int(np.prod(shape)) if len(shape) else 1
+    if dtype == "bool":
+        v = rng.integers(0, 2, n).astype(bool)
+    elif dtype in INTS:
+        lo, hi = {"int8": (-20, 20), "uint8": (0, 40), "int32": (-1000, 1000),
+                  "int64": (-10**6, 10**6)}[dtype]
+        if domain in ("pos", "ge1", "exponent"):
+            lo = max(lo, 1 if domain != "exponent" else 0)
+            hi = min(hi, 6) if domain == "exponent" else hi
+        v = rng.integers(lo, hi, n).astype(dtype)
+        if domain == "nonzero":
+            v[v == 0] = 3
+    else:
+        if domain == "pos":
+            v = rng.uniform(0.1, 10, n)
+        elif domain == "unit":
+            v = rng.uniform(-0.95, 0.95, n)
+        elif domain == "ge1":
+            v = rng.uniform(1, 10, n)
+        elif domain == "exponent":
+            v = rng.uniform(0, 3, n)
+        elif domain == "small":
+            v = rng.uniform(-3, 3, n)
+        else:
+            v = rng.uniform(-10, 10, n)
+        v = v.astype(dtype)
+    return v.reshape(shape)
+
+
+def base_for(layout, shape, dtype, domain):
+    """Returns (base, view) with view = LAYOUT(base) of the given shape."""
+    if layout == "c":
+        b = values(shape, dtype, domain)
+        return b, b
+    if layout == "t":
+        b = values(tuple(reversed(shape)), dtype, domain)
+        return b, b.T
+    if layout == "s":
+        b = values(shape[:-1] + (shape[-1] * 2,), dtype, domain)
+        return b, b[..., ::2]
+    if layout == "r":
+        b = values(shape, dtype, domain)
+        return b, b[::-1]
+    if layout == "b":
+        b = values((1,) + shape[1:], dtype, domain)
+        return b, np.broadcast_to(b, shape)
+    raise ValueError(layout)
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+# name -> (numpy function, arity, dtypes, domain)
+UNARY_FLOAT = {
+    "exp": (np.exp, "small"), "log": (np.log, "pos"), "sqrt": (np.sqrt, "pos"),
+    "tanh": (np.tanh, "any"), "sigmoid": (sigmoid, "small"), "log1p": (np.log1p, "pos"),
+    "expm1": (np.expm1, "small"), "log2": (np.log2, "pos"), "log10": (np.log10, "pos"),
+    "exp2": (np.exp2, "small"), "sin": (np.sin, "any"), "cos": (np.cos, "any"),
+    "tan": (np.tan, "unit"), "arcsin": (np.arcsin, "unit"), "arccos": (np.arccos, "unit"),
+    "arctan": (np.arctan, "any"), "sinh": (np.sinh, "small"), "cosh": (np.cosh, "small"),
+    "arcsinh": (np.arcsinh, "any"), "arccosh": (np.arccosh, "ge1"),
+    "arctanh": (np.arctanh, "unit"), "rsqrt": (lambda x: 1 / np.sqrt(x), "pos"),
+    "softplus": (lambda x: np.logaddexp(0, x), "any"),
+    "erf": (lambda x: erf(x).astype(x.dtype), "small"),
+}
+UNARY_KEEP = {  # name -> (function, dtypes, domain)
+    "abs": (np.abs, NUMERIC, "any"), "negative": (np.negative, NUMERIC, "any"),
+    "relu": (lambda x: np.maximum(x, np.zeros((), x.dtype)), ALL, "any"),
+    "sign": (np.sign, NUMERIC, "any"), "square": (np.square, NUMERIC, "small"),
+    "floor": (np.floor, FLOATS, "any"), "ceil": (np.ceil, FLOATS, "any"),
+    "trunc": (np.trunc, FLOATS, "any"), "round": (np.rint, FLOATS, "any"),
+    "reciprocal": (np.reciprocal, FLOATS, "nonzero"),
+    "logical_not": (np.logical_not, ALL, "any"), "isnan": (np.isnan, ALL, "any"),
+    "isinf": (np.isinf, ALL, "any"), "isfinite": (np.isfinite, ALL, "any"),
+    "bitwise_not": (np.invert, ["bool"] + INTS, "any"),
+}
+BINARY = {  # name -> (function, dtypes, domain of the second operand)
+    "add": (np.add, ALL, "any"), "subtract": (np.subtract, NUMERIC, "any"),
+    "multiply": (np.multiply, ALL, "small"), "true_divide": (np.true_divide, NUMERIC, "nonzero"),
+    "remainder": (np.remainder, NUMERIC, "nonzero"),
+    "floor_divide": (np.floor_divide, NUMERIC, "nonzero"),
+    "equal": (np.equal, ALL, "any"), "not_equal": (np.not_equal, ALL, "any"),
+    "less": (np.less, ALL, "any"), "less_equal": (np.less_equal, ALL, "any"),
+    "greater": (np.greater, ALL, "any"), "greater_equal": (np.greater_equal, ALL, "any"),
+    "maximum": (np.maximum, ALL, "any"), "minimum": (np.minimum, ALL, "any"),
+    "power": (np.power, ["int32", "int64"] + FLOATS, "exponent"),
+    "arctan2": (np.arctan2, FLOATS, "any"), "hypot": (np.hypot, FLOATS, "any"),
+    "logical_and": (np.logical_and, ALL, "any"), "logical_or": (np.logical_or, ALL, "any"),
+    "logical_xor": (np.logical_xor, ALL, "any"),
+    "bitwise_and": (np.bitwise_and, ["bool"] + INTS, "any"),
+    "bitwise_or": (np.bitwise_or, ["bool"] + INTS, "any"),
+    "bitwise_xor": (np.bitwise_xor, ["bool"] + INTS, "any"),
+}
+
+
+def reduce_fn(f, sum_like):
+    def run(x, axis, keepdims):
+        if sum_like and x.dtype.kind in "biu":
+            x = x.astype(np.int64)
+        return f(x, axis=axis, keepdims=keepdims)
+    return run
+
+
+REDUCE = {  # name -> (function(x, axis, keepdims), dtypes, nonempty)
+    "sum": (reduce_fn(np.sum, True), ALL, False), "prod": (reduce_fn(np.prod, True), NUMERIC, False),
+    "mean": (reduce_fn(np.mean, False), NUMERIC, False),
+    "max": (reduce_fn(np.max, False), ALL, True), "min": (reduce_fn(np.min, False), ALL, True),
+    "var": (reduce_fn(np.var, False), NUMERIC, False), "std": (reduce_fn(np.std, False), FLOATS, False),
+    "any": (reduce_fn(np.any, False), ALL, False), "all": (reduce_fn(np.all, False), ALL, False),
+    "nansum": (reduce_fn(np.nansum, True), FLOATS, False),
+    "nanmax": (reduce_fn(np.nanmax, False), FLOATS, True),
+    "nanmin": (reduce_fn(np.nanmin, False), FLOATS, True),
+}
+
+cases = []
+
+
+def write(name, op, layout, bases, out, kwargs="-"):
+    for k, b in enumerate(bases):
+        np.save(os.path.join(HERE, f"{name}.in{k}.npy"), np.array(b, order="C"))  # keeps 0-d
+    np.save(os.path.join(HERE, f"{name}.out.npy"), np.array(out, order="C"))
+    cases.append(f"{name} {op} {layout} {len(bases)} {kwargs}")
+
+
+def shape_tag(shape):
+    return "x".join(str(d) for d in shape) if shape else "scalar"
+
+
+def layouts_for(dtypes):
+    """(layout, shape, dtype) combinations: every dtype contiguous, other layouts and edge shapes
+    in the first float dtype the op accepts (or its first dtype)."""
+    main = next((d for d in ["float32", "float64"] if d in dtypes), dtypes[-1])
+    combos = [("c", (3, 4), d) for d in dtypes]
+    combos += [(lay, (3, 4), main) for lay in ["t", "s", "r", "b"]]
+    combos += [("c", (), main), ("c", (0, 4), main), ("c", (1, 1), main)]
+    return combos
+
+
+def main():
+    for f in os.listdir(HERE):
+        if f.endswith(".npy"):
+            os.remove(os.path.join(HERE, f))
+    for op, (f, domain) in UNARY_FLOAT.items():
+        for lay, shape, dt in layouts_for(FLOATS):
+            base, view = base_for(lay, shape, dt, domain)
+            write(f"{op}.{lay}.{dt}.{shape_tag(shape)}", op, lay, [base],
+                  f(view))
+    for op, (f, dtypes, domain) in UNARY_KEEP.items():
+        for lay, shape, dt in layouts_for(dtypes):
+            base, view = base_for(lay, shape, dt, domain)
+            write(f"{op}.{lay}.{dt}.{shape_tag(shape)}", op, lay, [base],
+                  f(view))
+    for op, (f, dtypes, domain) in BINARY.items():
+        for lay, shape, dt in layouts_for(dtypes):
+            b0, v0 = base_for(lay, shape, dt, "pos" if op == "power" else "any")
+            b1, v1 = base_for(lay, shape, dt, domain)
+            write(f"{op}.{lay}.{dt}.{shape_tag(shape)}", op, lay, [b0, b1],
+                  f(v0, v1))
+    for op, (f, dtypes, nonempty) in REDUCE.items():
+        for lay, shape, dt in layouts_for(dtypes):
+            if nonempty and 0 in shape:
+                continue
+            base, view = base_for(lay, shape, dt, "small")
+            variants = [(None, False)] if len(shape) == 0 else [(None, False), (0, False),
+                                                                  (-1, True)]
+            for axis, keep in variants:
+                kw = f"axis={'all' if axis is None else axis},keepdims={int(keep)}"
+                tag = f"{'all' if axis is None else axis}{'k' if keep else ''}"
+                write(f"{op}.{lay}.{dt}.{shape_tag(shape)}.{tag}", op, lay,
+                      [base], f(view, axis, keep), kw)
+    with open(os.path.join(HERE, "cases.txt"), "w") as out:
+        out.write(f"# Generated by generate.py with NumPy {np.__version__}; do not edit.\n")
+        out.write("\n".join(cases) + "\n")
+    print(f"{len(cases)} cases")
+
+
+if __name__ == "__main__":
+    main()
