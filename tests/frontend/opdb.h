@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,14 @@ struct Kwargs {
   static Kwargs Parse(const std::string& text);
   Axes axes() const;  // "axis": all | int
   bool keepdims() const;
+  std::optional<int64_t> axis() const;  // "axis": all (nullopt) | int
+  int64_t Int(const std::string& key) const;
+  std::string Str(const std::string& key) const;
+  std::vector<int64_t> Ints(const std::string& key) const;  // "2:3:4"
 };
 
-enum class OpFamily { kUnary, kBinary, kReduction };
+// kOther: ops whose cases carry their own keyword arguments (shape, movement, scans, NN).
+enum class OpFamily { kUnary, kBinary, kReduction, kOther };
 
 struct OpInfo {
   std::string name;
@@ -34,6 +40,7 @@ struct OpInfo {
   std::function<NDArray(const std::vector<NDArray>&, const Kwargs&)> fn;
   std::vector<DType> dtypes;  // accepted; every other dtype must raise DTypeError
   std::string api_name = "";  // the name errors use, when it differs (abs -> "absolute")
+  int num_inputs = 1;
   const std::string& error_name() const { return api_name.empty() ? name : api_name; }
 };
 

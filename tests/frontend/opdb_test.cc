@@ -1,6 +1,7 @@
 // Generic tests over the op database: NumPy golden cases, rejected dtypes, generated bad inputs.
 #include "tests/frontend/opdb.h"
 
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -80,7 +81,16 @@ TEST(OpDatabaseTest, EveryGoldenCaseMatchesNumPy) {
                                 ? expected.dtype()
                                 : actual.dtype();
     const double rtol = Tolerance(tol_dtype, op->family);
-    EXPECT_TRUE(AllClose(Values(actual), Values(expected), rtol, rtol * 1e-3));
+    // Accumulating ops (reductions, scans, matmul) round partial results whose magnitude, not
+    // the result's, sets the error: their absolute tolerance scales with the largest value.
+    const std::vector<double> want = Values(expected);
+    double scale = 1e-3;
+    if (op->family == OpFamily::kReduction || op->family == OpFamily::kOther) {
+      for (double v : want) {
+        if (std::isfinite(v)) scale = std::max(scale, std::fabs(v));
+      }
+    }
+    EXPECT_TRUE(AllClose(Values(actual), want, rtol, rtol * scale));
     ++checked;
   }
   EXPECT_EQ(checked, static_cast<int>(cases.size()));
@@ -97,7 +107,7 @@ TEST(OpDatabaseTest, EveryEntryHasGoldenCasesAndEveryCaseAnEntry) {
 
 std::vector<NDArray> Operands(const OpInfo& op, DType dtype, std::vector<int64_t> a,
                               std::vector<int64_t> b) {
-  if (op.family == OpFamily::kBinary) return {nd::zeros(a, dtype), nd::zeros(b, dtype)};
+  if (op.num_inputs == 2) return {nd::zeros(a, dtype), nd::zeros(b, dtype)};
   return {nd::zeros(a, dtype)};
 }
 
@@ -138,12 +148,15 @@ TEST(OpDatabaseTest, RejectedDTypesRaiseDTypeError) {
 TEST(OpDatabaseTest, GeneratedBadInputs) {
   int count = 0;
   for (const OpInfo& op : OpDatabase()) {
+    // kOther entries need their case's keyword arguments; their bad inputs are tested in
+    // movement_test.cc, indexing_test.cc and nn_linalg_test.cc.
+    if (op.family == OpFamily::kOther) continue;
     const DType dtype = op.dtypes.back();
     // An empty handle, for every op.
     ExpectOpError<ValueError>(
         op,
         [&] {
-          std::vector<NDArray> in(op.family == OpFamily::kBinary ? 2 : 1);
+          std::vector<NDArray> in(op.num_inputs);
           op.fn(in, Kwargs());
         },
         "empty NDArray");

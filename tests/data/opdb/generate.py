@@ -149,6 +149,81 @@ REDUCE = {  # name -> (function(x, axis, keepdims), dtypes, nonempty)
     "nanmin": (reduce_fn(np.nanmin, False), FLOATS, True),
 }
 
+
+
+def softmax(x, axis):
+    x = x.astype(np.result_type(x.dtype, np.float16)) if x.dtype.kind in "biu" else x
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(x, axis):
+    z = x - x.max(axis=axis, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+
+
+def logsumexp(x, axis):
+    m = x.max(axis=axis, keepdims=True)
+    return (np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m).squeeze(
+        axis=axis if axis is not None else tuple(range(x.ndim)))
+
+
+def ax(kw):
+    return None if kw["axis"] == "all" else int(kw["axis"])
+
+
+def ints(text):
+    return tuple(int(v) for v in text.split(":")) if text else ()
+
+
+# Ops with keyword arguments: name -> (f(views, kw), num_inputs, dtypes, kwargs variants, flags).
+# Lists inside kwargs use ':' ("shape=2:3:4"). Flags: "nonempty" skips size-0 shapes, "2d"
+# skips 0-d shapes.
+OTHER = {
+    "reshape": (lambda v, kw: v[0].reshape(ints(kw["shape"])), 1, ALL, ["shape=-1"], "2d"),
+    "transpose": (lambda v, kw: v[0].T, 1, ALL, ["-"], ""),
+    "broadcast_to": (lambda v, kw: np.broadcast_to(v[0], (2,) + v[0].shape), 1, ALL, ["-"], ""),
+    "expand_dims": (lambda v, kw: np.expand_dims(v[0], int(kw["axis"])), 1, ALL,
+                    ["axis=0", "axis=-1"], ""),
+    "flip": (lambda v, kw: np.flip(v[0], ax(kw)), 1, ALL, ["axis=all", "axis=0"], "2d"),
+    "swapaxes": (lambda v, kw: np.swapaxes(v[0], 0, 1), 1, ALL, ["-"], "2d"),
+    "ravel": (lambda v, kw: np.ravel(v[0]), 1, ALL, ["-"], ""),
+    "concatenate": (lambda v, kw: np.concatenate(v, axis=int(kw["axis"])), 2, ALL,
+                    ["axis=0", "axis=1"], "2d"),
+    "stack": (lambda v, kw: np.stack(v, axis=int(kw["axis"])), 2, ALL, ["axis=0", "axis=-1"], ""),
+    "tile": (lambda v, kw: np.tile(v[0], (2, 1)), 1, ALL, ["-"], ""),
+    "repeat": (lambda v, kw: np.repeat(v[0], 2, axis=ax(kw)), 1, ALL,
+               ["axis=all", "axis=1"], "2d"),
+    "pad": (lambda v, kw: np.pad(v[0], 1, mode=kw["mode"]), 1, ALL,
+            ["mode=constant", "mode=edge", "mode=reflect"], "2d,nonempty"),
+    "cumsum": (lambda v, kw: np.cumsum(v[0].astype(np.int64) if v[0].dtype.kind in "biu"
+                                       else v[0], axis=ax(kw)), 1, ALL,
+               ["axis=all", "axis=1"], "2d"),
+    "cumprod": (lambda v, kw: np.cumprod(v[0].astype(np.int64) if v[0].dtype.kind in "biu"
+                                         else v[0], axis=ax(kw)), 1, ["int32", "int64"] + FLOATS,
+                ["axis=0"], "2d"),
+    "argmax": (lambda v, kw: np.argmax(v[0], axis=ax(kw)), 1, ALL, ["axis=all", "axis=1"],
+               "2d,nonempty"),
+    "argmin": (lambda v, kw: np.argmin(v[0], axis=ax(kw)), 1, ALL, ["axis=all", "axis=0"],
+               "2d,nonempty"),
+    "softmax": (lambda v, kw: softmax(v[0], int(kw["axis"])), 1, FLOATS, ["axis=-1", "axis=0"],
+                "2d,nonempty"),
+    "log_softmax": (lambda v, kw: log_softmax(v[0], -1), 1, FLOATS, ["-"], "2d,nonempty"),
+    "logsumexp": (lambda v, kw: logsumexp(v[0], ax(kw)), 1, FLOATS, ["axis=all", "axis=1"],
+                  "2d,nonempty"),
+    "matmul_bt": (lambda v, kw: np.matmul(v[0], v[1].T), 2, ["int32", "int64"] + FLOATS, ["-"],
+                  "2d"),
+    "tensordot": (lambda v, kw: np.tensordot(v[0], v[1], 2), 2, ["int32", "int64"] + FLOATS,
+                  ["-"], "2d"),
+    "outer": (lambda v, kw: np.outer(v[0], v[1]), 2, ["int32", "int64"] + FLOATS, ["-"], ""),
+    "tril": (lambda v, kw: np.tril(v[0], int(kw["k"])), 1, ALL, ["k=0", "k=1"], "2d"),
+    "triu": (lambda v, kw: np.triu(v[0], int(kw["k"])), 1, ALL, ["k=0", "k=-1"], "2d"),
+    "diagonal": (lambda v, kw: np.diagonal(v[0], int(kw["k"])), 1, ALL, ["k=0", "k=1", "k=-2"],
+                 "2d"),
+    "clip": (lambda v, kw: np.clip(v[0], v[0].dtype.type(-2), v[0].dtype.type(5)), 1,
+             ["int8", "int32", "int64"] + FLOATS, ["-"], ""),
+}
+
 cases = []
 
 
@@ -205,6 +280,16 @@ def main():
                 tag = f"{'all' if axis is None else axis}{'k' if keep else ''}"
                 write(f"{op}.{lay}.{dt}.{shape_tag(shape)}.{tag}", op, lay,
                       [base], f(view, axis, keep), kw)
+    for op, (f, nin, dtypes, variants, flags) in OTHER.items():
+        for lay, shape, dt in layouts_for(dtypes):
+            if ("nonempty" in flags and 0 in shape) or ("2d" in flags and len(shape) < 2):
+                continue
+            for kw_text in variants:
+                kw = dict(item.split("=") for item in kw_text.split(",")) if kw_text != "-" else {}
+                pairs = [base_for(lay, shape, dt, "small") for _ in range(nin)]
+                tag = kw_text.replace("=", "").replace(",", "_").replace(":", "x")
+                write(f"{op}.{lay}.{dt}.{shape_tag(shape)}.{tag}", op, lay, [b for b, _ in pairs],
+                      f([v for _, v in pairs], kw), kw_text)
     with open(os.path.join(HERE, "cases.txt"), "w") as out:
         out.write(f"# Generated by generate.py with NumPy {np.__version__}; do not edit.\n")
         out.write("\n".join(cases) + "\n")
