@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "ir/elements.h"
 #include "ir/graph.h"
 #include "ir/host_tensor.h"
 
@@ -28,16 +29,6 @@ absl::StatusOr<std::vector<HostTensor>> Interpret(const Graph& graph,
                                                   absl::Span<const HostTensor> inputs,
                                                   InterpretStats* stats = nullptr);
 
-// Element access used by the interpreter and by tests: any dtype read as double / int64, and
-// written back with the dtype's rounding (floats: nearest-even; integers: wrap).
-double LoadAsDouble(const HostTensor& t, int64_t i);
-// The same on raw row-major storage of the given dtype.
-double ElementAsDouble(DType dtype, const void* data, int64_t i);
-int64_t LoadAsInt(const HostTensor& t, int64_t i);
-void StoreDouble(HostTensor& t, int64_t i, double v);
-void StoreInt(HostTensor& t, int64_t i, int64_t v);
-// Float to integer conversion as `cast` defines it: truncate, NaN -> 0, saturate.
-int64_t SaturatingFloatToInt(double v, DType to);
 
 }  // namespace ndjit::ir
 
