@@ -1,7 +1,8 @@
 // ndjit::nd: NumPy-style array functions. Each returns at once and records a node.
 //
 // Names, argument meaning, broadcasting and dtype promotion follow NumPy 2 (with weak C++
-// scalars); see docs/semantics.md for the few places ndjit's dtype set forces a difference.
+// scalars); the README's API tour lists the few places where ndjit's dtype set forces a difference,
+// and ir/ops.def defines each primitive exactly.
 #ifndef NDJIT_ND_H_
 #define NDJIT_ND_H_
 
