@@ -2,6 +2,7 @@
 #include "tests/frontend/opdb.h"
 
 #include <sstream>
+#include <stdexcept>
 
 namespace ndjit::testing {
 namespace {
@@ -52,6 +53,13 @@ OpInfo Other(std::string name, int num_inputs, std::function<NDArray(const In&, 
   OpInfo op{name, OpFamily::kOther, std::move(f), std::move(dtypes)};
   op.num_inputs = num_inputs;
   return op;
+}
+
+DType DTypeNamed(const std::string& name) {
+  for (int d = 0; d < kNumDTypes; ++d) {
+    if (name == DTypeName(static_cast<DType>(d))) return static_cast<DType>(d);
+  }
+  throw std::invalid_argument("unknown dtype " + name);
 }
 
 nd::PadMode ModeOf(const std::string& m) {
@@ -208,6 +216,74 @@ std::vector<OpInfo> Build() {
       Other("diagonal", 1,
             [](const In& in, const Kwargs& kw) { return nd::diagonal(in[0], kw.Int("k")); }),
       Other("clip", 1, [](const In& in, const Kwargs&) { return nd::clip(in[0], -2, 5); }),
+      Other("gelu", 1, [](const In& in, const Kwargs&) { return nd::gelu(in[0]); }),
+      Other("where", 3,
+            [](const In& in, const Kwargs&) { return nd::where(in[0] > 0, in[1], in[2]); }),
+      Other(
+          "astype", 1,
+          [](const In& in, const Kwargs& kw) { return in[0].astype(DTypeNamed(kw.Str("dtype"))); }),
+      Other("squeeze", 1, [](const In& in, const Kwargs&) { return nd::squeeze(in[0]); }),
+      Other("moveaxis", 1,
+            [](const In& in, const Kwargs&) { return nd::moveaxis(in[0], {0}, {-1}); }),
+      Other("split", 1,
+            [](const In& in, const Kwargs& kw) {
+              return nd::split(in[0], {1}, 1).at(kw.Int("part"));
+            }),
+      Other("array_split", 1,
+            [](const In& in, const Kwargs& kw) {
+              return nd::array_split(in[0], 3, 1).at(kw.Int("part"));
+            }),
+      Other("take", 1,
+            [](const In& in, const Kwargs& kw) {
+              return nd::take(in[0], nd::array<int64_t>({0, -1}), kw.axis());
+            }),
+      Other("take_along_axis", 1,
+            [](const In& in, const Kwargs&) {
+              const int64_t rows = in[0].shape()[0];
+              std::vector<int64_t> idx = {0, -1, 0};
+              idx.resize(rows);
+              return nd::take_along_axis(in[0], nd::array<int64_t>(idx, {rows, 1}), 1);
+            }),
+      Other("pick", 1,
+            [](const In& in, const Kwargs&) {
+              const int64_t rows = in[0].shape()[0], cols = in[0].shape()[1];
+              std::vector<int64_t> idx = {3 % cols, 0, 1 % cols};
+              idx.resize(rows);
+              return nd::pick(in[0], nd::array<int64_t>(idx, {rows}));
+            }),
+      Other("one_hot", 1, [](const In& in, const Kwargs&) { return nd::one_hot(in[0], 5); }),
+      Other("diag", 1,
+            [](const In& in, const Kwargs& kw) { return nd::diag(nd::ravel(in[0]), kw.Int("k")); }),
+      Other("ravel_multi_index", 2,
+            [](const In& in, const Kwargs&) {
+              NDArray r = nd::abs(in[0].astype(DType::kInt64)) % 3;
+              NDArray c = nd::abs(in[1].astype(DType::kInt64)) % 4;
+              return nd::ravel_multi_index({r, c}, {3, 4});
+            }),
+      Other("unravel_index", 1,
+            [](const In& in, const Kwargs& kw) {
+              NDArray flat = nd::abs(in[0].astype(DType::kInt64)) % 12;
+              return nd::unravel_index(flat, {3, 4}).at(kw.Int("part"));
+            }),
+      Other("slice_assign", 1,
+            [](const In& in, const Kwargs&) {
+              return nd::slice_assign(in[0], {Slice(1, None), Slice(None, None, 2)}, 1);
+            }),
+      Other("dot", 2,
+            [](const In& in, const Kwargs&) { return nd::dot(in[0], in[1].transpose()); }),
+      Other("batch_dot", 2,
+            [](const In& in, const Kwargs&) {
+              return nd::batch_dot(nd::expand_dims(in[0], {-1}), nd::expand_dims(in[1], {1}));
+            }),
+      Other("dense", 2, [](const In& in, const Kwargs&) { return nd::dense(in[0], in[1]); }),
+      Other("softmax_cross_entropy", 1,
+            [](const In& in, const Kwargs&) {
+              const int64_t rows = in[0].shape()[0], cols = in[0].shape()[1];
+              return nd::softmax_cross_entropy(in[0], nd::arange(0, rows) % cols);
+            }),
+      Other("full_like", 1, [](const In& in, const Kwargs&) { return nd::full_like(in[0], 3); }),
+      Other("zeros_like", 1, [](const In& in, const Kwargs&) { return nd::zeros_like(in[0]); }),
+      Other("ones_like", 1, [](const In& in, const Kwargs&) { return nd::ones_like(in[0]); }),
   };
   return db;
 }

@@ -222,7 +222,51 @@ OTHER = {
                  "2d"),
     "clip": (lambda v, kw: np.clip(v[0], v[0].dtype.type(-2), v[0].dtype.type(5)), 1,
              ["int8", "int32", "int64"] + FLOATS, ["-"], ""),
+    "gelu": (lambda v, kw: (0.5 * v[0] * (1 + erf(v[0] / np.sqrt(2)))).astype(v[0].dtype), 1,
+             FLOATS, ["-"], ""),
+    "where": (lambda v, kw: np.where(v[0] > 0, v[1], v[2]), 3, ALL, ["-"], ""),
+    "astype": (lambda v, kw: v[0].astype(kw["dtype"]), 1, ALL,
+               ["dtype=float32", "dtype=int32", "dtype=bool"], ""),
+    "squeeze": (lambda v, kw: np.squeeze(v[0]), 1, ALL, ["-"], ""),
+    "moveaxis": (lambda v, kw: np.moveaxis(v[0], 0, -1), 1, ALL, ["-"], "2d"),
+    "split": (lambda v, kw: np.split(v[0], [1], axis=1)[int(kw["part"])], 1, ALL,
+              ["part=0", "part=1"], "2d"),
+    "array_split": (lambda v, kw: np.array_split(v[0], 3, axis=1)[int(kw["part"])], 1, ALL,
+                    ["part=0", "part=2"], "2d"),
+    "take": (lambda v, kw: np.take(v[0], [0, -1], axis=ax(kw)), 1, ALL,
+             ["axis=all", "axis=1"], "2d,nonempty"),
+    "take_along_axis": (lambda v, kw: np.take_along_axis(
+        v[0], np.array([[0], [-1], [0]])[:v[0].shape[0]], axis=1), 1, ALL, ["-"], "2d,nonempty"),
+    "pick": (lambda v, kw: np.take_along_axis(
+        v[0], np.array([[3], [0], [1]])[:v[0].shape[0]] % v[0].shape[1], axis=1)[:, 0], 1, ALL,
+             ["-"], "2d,nonempty"),
+    "one_hot": (lambda v, kw: (np.arange(5) == v[0][..., None]).astype(np.float32), 1, INTS,
+                ["-"], ""),
+    "diag": (lambda v, kw: np.diag(np.ravel(v[0]), int(kw["k"])), 1, ALL, ["k=0", "k=-1"], ""),
+    "ravel_multi_index": (lambda v, kw: np.ravel_multi_index(
+        (np.abs(v[0].astype(np.int64)) % 3, np.abs(v[1].astype(np.int64)) % 4), (3, 4)), 2,
+        ["int8", "int32", "int64"], ["-"], ""),
+    "unravel_index": (lambda v, kw: np.unravel_index(np.abs(v[0].astype(np.int64)) % 12,
+                                                     (3, 4))[int(kw["part"])], 1,
+                      ["int8", "int32", "int64"], ["part=0", "part=1"], ""),
+    "slice_assign": (lambda v, kw: assigned(v[0]), 1, ALL, ["-"], "2d"),
+    "dot": (lambda v, kw: np.dot(v[0], v[1].T), 2, ["int32", "int64"] + FLOATS, ["-"], "2d"),
+    "batch_dot": (lambda v, kw: np.matmul(v[0][..., None], v[1][:, None, :]), 2,
+                  ["int32", "int64"] + FLOATS, ["-"], "2d"),
+    "dense": (lambda v, kw: v[0] @ v[1].T, 2, FLOATS, ["-"], "2d"),
+    "softmax_cross_entropy": (lambda v, kw: -np.take_along_axis(
+        log_softmax(v[0], -1), (np.arange(v[0].shape[0]) % v[0].shape[1])[:, None], 1)[:, 0], 1,
+        FLOATS, ["-"], "2d,nonempty"),
+    "full_like": (lambda v, kw: np.full_like(v[0], 3), 1, ALL, ["-"], ""),
+    "zeros_like": (lambda v, kw: np.zeros_like(v[0]), 1, ALL, ["-"], ""),
+    "ones_like": (lambda v, kw: np.ones_like(v[0]), 1, ALL, ["-"], ""),
 }
+
+
+def assigned(a):
+    b = a.copy()
+    b[1:, ::2] = 1
+    return b
 
 cases = []
 
