@@ -284,6 +284,38 @@ std::vector<OpInfo> Build() {
       Other("full_like", 1, [](const In& in, const Kwargs&) { return nd::full_like(in[0], 3); }),
       Other("zeros_like", 1, [](const In& in, const Kwargs&) { return nd::zeros_like(in[0]); }),
       Other("ones_like", 1, [](const In& in, const Kwargs&) { return nd::ones_like(in[0]); }),
+      // Creation: no operands, the dtype from the case.
+      Other("zeros", 0,
+            [](const In&, const Kwargs& kw) {
+              return nd::zeros({3, 4}, DTypeNamed(kw.Str("dtype")));
+            }),
+      Other("ones", 0,
+            [](const In&, const Kwargs& kw) {
+              return nd::ones({3, 4}, DTypeNamed(kw.Str("dtype")));
+            }),
+      Other("full", 0,
+            [](const In&, const Kwargs& kw) {
+              return nd::full({3, 4}, 7, DTypeNamed(kw.Str("dtype")));
+            }),
+      Other("empty", 0,
+            [](const In&, const Kwargs& kw) {
+              return nd::empty({3, 4}, DTypeNamed(kw.Str("dtype")));
+            }),
+      Other("arange", 0,
+            [](const In&, const Kwargs& kw) {
+              return nd::arange(0, 12, 2, DTypeNamed(kw.Str("dtype")));
+            }),
+      Other("linspace", 0,
+            [](const In&, const Kwargs& kw) {
+              return nd::linspace(0, 10, 5, true, DTypeNamed(kw.Str("dtype")));
+            }),
+      Other("eye", 0,
+            [](const In&, const Kwargs& kw) {
+              return nd::eye(3, 4, 1, DTypeNamed(kw.Str("dtype")));
+            }),
+      Other(
+          "identity", 0,
+          [](const In&, const Kwargs& kw) { return nd::identity(3, DTypeNamed(kw.Str("dtype"))); }),
   };
   return db;
 }

@@ -157,6 +157,7 @@ TEST(OpDatabaseTest, GeneratedBadInputs) {
       // report the empty handle from the first op it applies, so the message is checked for
       // the condition rather than the name.
       SCOPED_TRACE(op.name);
+      if (op.num_inputs == 0) continue;  // creation functions take no arrays
       try {
         op.fn(std::vector<NDArray>(op.num_inputs), first_kwargs.at(op.name));
         ADD_FAILURE() << "no error";
