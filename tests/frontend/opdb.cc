@@ -284,6 +284,23 @@ std::vector<OpInfo> Build() {
       Other("full_like", 1, [](const In& in, const Kwargs&) { return nd::full_like(in[0], 3); }),
       Other("zeros_like", 1, [](const In& in, const Kwargs&) { return nd::zeros_like(in[0]); }),
       Other("ones_like", 1, [](const In& in, const Kwargs&) { return nd::ones_like(in[0]); }),
+      Other("gelu_tanh", 1, [](const In& in, const Kwargs&) { return nd::gelu(in[0], true); }),
+      // The tutorial's examples, each the one-line ndjit call that replaces its workaround.
+      Other("tutorial_full_like", 0,
+            [](const In&, const Kwargs&) { return nd::full_like(nd::arange(0, 6), 10); }),
+      Other("tutorial_pad_array", 1,
+            [](const In& in, const Kwargs&) {
+              return nd::pad(in[0], {{0, 5 - 3}});
+            }),
+      Other("tutorial_split_indices", 1,
+            [](const In& in, const Kwargs&) {
+              return nd::split(in[0], {3, 7})[1];
+            }),
+      Other("tutorial_ravel_multi_index", 1,
+            [](const In& in, const Kwargs&) {
+              return nd::ravel_multi_index(in[0], {7, 6});
+            }),
+      Other("tutorial_diag", 1, [](const In& in, const Kwargs&) { return nd::diag(in[0]); }),
       // Creation: no operands, the dtype from the case.
       Other("zeros", 0,
             [](const In&, const Kwargs& kw) {

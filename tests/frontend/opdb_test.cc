@@ -174,8 +174,14 @@ void ExpectOpError(const OpInfo& op, const std::function<void()>& call, const st
     ADD_FAILURE() << "no error";
   } catch (const E& e) {
     EXPECT_EQ(typeid(e), typeid(E)) << e.what();
-    EXPECT_NE(std::string(e.what()).find(op.error_name() + ": "), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(" at "), std::string::npos) << e.what();
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(op.error_name() + ": "), std::string::npos) << msg;
+    // The caller is the database entry's lambda in opdb.cc: errors name that file and line.
+    EXPECT_NE(msg.find(" at "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("opdb.cc:"), std::string::npos) << msg;
+    if (what != "empty NDArray") {
+      EXPECT_NE(msg.find("(2, 3)"), std::string::npos) << "operand shapes missing: " << msg;
+    }
   } catch (const std::exception& e) {
     ADD_FAILURE() << "wrong exception: " << e.what();
   }
