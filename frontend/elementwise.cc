@@ -217,19 +217,6 @@ NDArray operator-(const Operand& a) {
 
 namespace nd {
 
-NDArray exp(const NDArray& x, SourceLocation site) {
-  return FloatUnary("exp", ir::Op::kExp, x, site);
-}
-NDArray log(const NDArray& x, SourceLocation site) {
-  return FloatUnary("log", ir::Op::kLog, x, site);
-}
-NDArray sqrt(const NDArray& x, SourceLocation site) {
-  return FloatUnary("sqrt", ir::Op::kSqrt, x, site);
-}
-NDArray tanh(const NDArray& x, SourceLocation site) {
-  return FloatUnary("tanh", ir::Op::kTanh, x, site);
-}
-
 NDArray sigmoid(const NDArray& x, SourceLocation site) {
   // 1 / (1 + exp(-x)): exact limits at both ends (exp overflow gives 1/inf = 0).
   const ValuePtr& v = ValueOf(x, "sigmoid", site);
@@ -311,6 +298,10 @@ namespace ndjit::nd {
 
 #define NDJIT_FLOAT_FUNCTION(name, op) \
   NDArray name(const NDArray& x, SourceLocation site) { return FloatUnary(#name, op, x, site); }
+NDJIT_FLOAT_FUNCTION(exp, ir::Op::kExp)
+NDJIT_FLOAT_FUNCTION(log, ir::Op::kLog)
+NDJIT_FLOAT_FUNCTION(sqrt, ir::Op::kSqrt)
+NDJIT_FLOAT_FUNCTION(tanh, ir::Op::kTanh)
 NDJIT_FLOAT_FUNCTION(log1p, ir::Op::kLog1p)
 NDJIT_FLOAT_FUNCTION(expm1, ir::Op::kExpm1)
 NDJIT_FLOAT_FUNCTION(log2, ir::Op::kLog2)
