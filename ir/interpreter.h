@@ -29,7 +29,6 @@ absl::StatusOr<std::vector<HostTensor>> Interpret(const Graph& graph,
                                                   absl::Span<const HostTensor> inputs,
                                                   InterpretStats* stats = nullptr);
 
-
 }  // namespace ndjit::ir
 
 #endif  // NDJIT_IR_INTERPRETER_H_

@@ -70,4 +70,19 @@ inline ::testing::AssertionResult AllClose(const std::vector<double>& actual,
 
 }  // namespace ndjit::testing
 
+// Asserts that `stmt` throws exactly `Exc` (not a subclass) whose message contains `fragment`
+// and the file:line of this macro's use (the caller ndjit must name).
+#define EXPECT_NDJIT_THROWS(stmt, Exc, fragment)                                                   \
+  do {                                                                                             \
+    const std::string ndjit_where = ::ndjit::testing::ThisFile() + ":" + std::to_string(__LINE__); \
+    try {                                                                                          \
+      (void)(stmt);                                                                                \
+      ADD_FAILURE() << #stmt << " did not throw";                                                  \
+    } catch (const Exc& e) {                                                                       \
+      EXPECT_EQ(typeid(e), typeid(Exc)) << e.what();                                               \
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();              \
+      EXPECT_NE(std::string(e.what()).find(ndjit_where), std::string::npos) << e.what();           \
+    }                                                                                              \
+  } while (0)
+
 #endif  // NDJIT_TESTS_TEST_UTIL_H_
