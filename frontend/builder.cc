@@ -128,17 +128,9 @@ ir::Scalar ScalarForDType(const Scalar& s, DType dtype) {
 
 bool IntScalarFits(const Scalar& s, DType d) {
   if (s.kind() != Scalar::Kind::kInt) return true;
-  const int64_t v = s.as_int();
-  switch (d) {
-    case DType::kInt8:
-      return v >= -128 && v <= 127;
-    case DType::kUInt8:
-      return v >= 0 && v <= 255;
-    case DType::kInt32:
-      return v >= INT32_MIN && v <= INT32_MAX;
-    default:
-      return true;
-  }
+  if (!IsInteger(d)) return true;
+  const ir::IntRange range = ir::IntegerRange(d);
+  return s.as_int() >= range.lo && s.as_int() <= range.hi;
 }
 
 std::optional<ir::Shape> BroadcastShapes(const ir::Shape& a, const ir::Shape& b) {

@@ -185,6 +185,21 @@ DType PromoteWithScalar(DType array, ScalarKind scalar) {
   return array;
 }
 
+IntRange IntegerRange(DType dtype) {
+  switch (dtype) {
+    case DType::kBool:
+      return {0, 1};
+    case DType::kInt8:
+      return {INT8_MIN, INT8_MAX};
+    case DType::kUInt8:
+      return {0, UINT8_MAX};
+    case DType::kInt32:
+      return {INT32_MIN, INT32_MAX};
+    default:
+      return {INT64_MIN, INT64_MAX};
+  }
+}
+
 DType DefaultDType(ScalarKind kind) {
   switch (kind) {
     case ScalarKind::kBool:

@@ -7,6 +7,7 @@
 #ifndef NDJIT_IR_DTYPE_H_
 #define NDJIT_IR_DTYPE_H_
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -28,6 +29,13 @@ enum class ScalarKind : uint8_t { kBool, kInt, kFloat };
 // kind; a float scalar with an integer or bool array gives float64; an int scalar with a bool
 // array gives int64.
 DType PromoteWithScalar(DType array, ScalarKind scalar);
+
+// The inclusive value range of bool (0..1) and the integer dtypes; float dtypes give int64's.
+struct IntRange {
+  int64_t lo;
+  int64_t hi;
+};
+IntRange IntegerRange(DType dtype);
 
 // The dtype NumPy gives a default scalar of that kind (bool, int64, float64).
 DType DefaultDType(ScalarKind kind);

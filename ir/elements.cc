@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "ir/dtype.h"
+
 namespace ndjit::ir {
 
 // ---- Element access ------------------------------------------------------------------------
@@ -153,28 +155,11 @@ void StoreInt(HostTensor& t, int64_t i, int64_t v) {
 int64_t SaturatingFloatToInt(double v, DType to) {
   if (to == DType::kBool) return v != 0.0;  // NaN is true
   if (std::isnan(v)) return 0;
-  double lo = -9223372036854775808.0, hi = 9223372036854775807.0;
-  switch (to) {
-    case DType::kInt8:
-      lo = -128;
-      hi = 127;
-      break;
-    case DType::kUInt8:
-      lo = 0;
-      hi = 255;
-      break;
-    case DType::kInt32:
-      lo = -2147483648.0;
-      hi = 2147483647.0;
-      break;
-    default:
-      break;
-  }
-  if (v <= lo) return static_cast<int64_t>(lo);
-  // 2^63 is the first double above INT64_MAX.
-  if (to == DType::kInt64 ? v >= 9223372036854775808.0 : v >= hi) {
-    return to == DType::kInt64 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(hi);
-  }
+  const IntRange range = IntegerRange(to);
+  // Both bounds are exact doubles except INT64_MAX, which rounds up to 2^63: the first double
+  // above it, so `>=` saturates exactly the out-of-range values.
+  if (v <= static_cast<double>(range.lo)) return range.lo;
+  if (v >= static_cast<double>(range.hi)) return range.hi;
   return static_cast<int64_t>(std::trunc(v));
 }
 

@@ -109,28 +109,8 @@ absl::Status ScalarFits(Op op, const Scalar& v, DType d) {
     return Bad(op,
                absl::StrCat("value ", ScalarToString(v), " must be an integer for ", DTypeName(d)));
   }
-  int64_t lo = INT64_MIN, hi = INT64_MAX;
-  switch (d) {
-    case DType::kBool:
-      lo = 0;
-      hi = 1;
-      break;
-    case DType::kInt8:
-      lo = -128;
-      hi = 127;
-      break;
-    case DType::kUInt8:
-      lo = 0;
-      hi = 255;
-      break;
-    case DType::kInt32:
-      lo = INT32_MIN;
-      hi = INT32_MAX;
-      break;
-    default:
-      break;
-  }
-  if (v.i < lo || v.i > hi) {
+  const IntRange range = IntegerRange(d);
+  if (v.i < range.lo || v.i > range.hi) {
     return Bad(op, absl::StrCat("value ", v.i, " out of range for ", DTypeName(d)));
   }
   return absl::OkStatus();

@@ -17,16 +17,6 @@ namespace {
 using testing::AllDTypes;
 using testing::T;
 
-constexpr DType kBool = DType::kBool;
-constexpr DType kI8 = DType::kInt8;
-constexpr DType kU8 = DType::kUInt8;
-constexpr DType kI32 = DType::kInt32;
-constexpr DType kI64 = DType::kInt64;
-constexpr DType kF16 = DType::kFloat16;
-constexpr DType kBF16 = DType::kBFloat16;
-constexpr DType kF32 = DType::kFloat32;
-constexpr DType kF64 = DType::kFloat64;
-
 absl::StatusOr<TensorType> Infer(Op op, std::vector<TensorType> in, Attrs a = {},
                                  std::optional<TensorType> declared = std::nullopt) {
   return InferType(op, in, a, declared);

@@ -32,16 +32,6 @@ using testing::Ints;
 using testing::T;
 using testing::TryEvalOp;
 
-constexpr DType kBool = DType::kBool;
-constexpr DType kI8 = DType::kInt8;
-constexpr DType kU8 = DType::kUInt8;
-constexpr DType kI32 = DType::kInt32;
-constexpr DType kI64 = DType::kInt64;
-constexpr DType kF16 = DType::kFloat16;
-constexpr DType kBF16 = DType::kBFloat16;
-constexpr DType kF32 = DType::kFloat32;
-constexpr DType kF64 = DType::kFloat64;
-
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int64_t kI64Min = std::numeric_limits<int64_t>::min();

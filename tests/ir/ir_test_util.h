@@ -17,6 +17,21 @@
 #include "ir/interpreter.h"
 #include "ir/shape.h"
 
+namespace ndjit::ir {
+
+// Short dtype names for test tables (test-only header).
+constexpr DType kBool = DType::kBool;
+constexpr DType kI8 = DType::kInt8;
+constexpr DType kU8 = DType::kUInt8;
+constexpr DType kI32 = DType::kInt32;
+constexpr DType kI64 = DType::kInt64;
+constexpr DType kF16 = DType::kFloat16;
+constexpr DType kBF16 = DType::kBFloat16;
+constexpr DType kF32 = DType::kFloat32;
+constexpr DType kF64 = DType::kFloat64;
+
+}  // namespace ndjit::ir
+
 namespace ndjit::ir::testing {
 
 // All nine dtypes in enum order.

@@ -23,7 +23,6 @@ namespace {
 
 using testing::T;
 
-constexpr DType kF32 = DType::kFloat32;
 constexpr DType kF64 = DType::kFloat64;
 
 // Adds nodes and records any failure; later nodes that use a failed one fail too.

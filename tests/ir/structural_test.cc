@@ -17,8 +17,6 @@ namespace {
 
 using testing::T;
 
-constexpr DType kF32 = DType::kFloat32;
-
 // What to vary in the reference graph built by Build().
 struct Variant {
   std::string name = "main";

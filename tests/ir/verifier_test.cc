@@ -16,8 +16,6 @@ namespace {
 using testing::HasError;
 using testing::T;
 
-constexpr DType kF32 = DType::kFloat32;
-
 Attrs Index(int64_t i) {
   Attrs a;
   a.index = i;
