@@ -6,7 +6,8 @@ include(CMakePackageConfigHelpers)
 
 set(NDJIT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/ndjit)
 
-install(TARGETS ndjit_frontend ndjit_runtime ndjit_passes ndjit_ir ndjit_warnings
+install(TARGETS ndjit_frontend ndjit_runtime ndjit_codegen_cpu ndjit_codegen ndjit_passes ndjit_ir
+  ndjit_warnings
   EXPORT ndjitTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -18,6 +18,11 @@ HostTensor::HostTensor(TensorType type) : type_(std::move(type)) {
       std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
 }
 
+HostTensor::HostTensor(TensorType type, std::shared_ptr<std::byte> storage)
+    : type_(std::move(type)), storage_(std::move(storage)) {
+  num_elements_ = NumElements(type_.shape);
+}
+
 HostTensor HostTensor::Reshaped(Shape shape) const {
   HostTensor t = *this;
   t.type_.shape = std::move(shape);

@@ -17,6 +17,9 @@ class HostTensor {
   HostTensor() = default;
   // Zero-filled tensor of the given (valid) type.
   explicit HostTensor(TensorType type);
+  // A tensor over existing storage of at least size_bytes() bytes (64-byte aligned, contents
+  // as they are): how pooled buffers are handed out.
+  HostTensor(TensorType type, std::shared_ptr<std::byte> storage);
 
   const TensorType& type() const { return type_; }
   DType dtype() const { return type_.dtype; }

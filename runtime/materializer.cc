@@ -8,6 +8,8 @@
 #include "ir/interpreter.h"
 #include "ir/status_macros.h"
 #include "passes/pipeline.h"
+#include "runtime/config.h"
+#include "runtime/executor.h"
 
 namespace ndjit::runtime {
 
@@ -119,10 +121,21 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   if (!optimized.ok()) {
     return absl::InternalError(absl::StrCat("optimizing the graph: ", optimized.message()));
   }
-  ir::InterpretStats stats;
-  absl::StatusOr<std::vector<ir::HostTensor>> results = ir::Interpret(*c.graph, c.inputs, &stats);
+  const Config config = GetConfig();
+  RETURN_IF_ERROR(config.env_error);
+  absl::StatusOr<std::vector<ir::HostTensor>> results;
+  if (config.backend == Backend::kInterp) {
+    ir::InterpretStats stats;
+    results = ir::Interpret(*c.graph, c.inputs, &stats);
+    nodes_evaluated_.fetch_add(stats.nodes_evaluated, std::memory_order_relaxed);
+  } else {
+    ExecuteOptions options;
+    options.num_threads = config.num_threads;
+    results = ExecuteCompiled(*c.graph, c.inputs, options);
+    nodes_evaluated_.fetch_add(c.graph->num_nodes() - c.graph->num_inputs(),
+                               std::memory_order_relaxed);
+  }
   materializations_.fetch_add(1, std::memory_order_relaxed);
-  nodes_evaluated_.fetch_add(stats.nodes_evaluated, std::memory_order_relaxed);
   RETURN_IF_ERROR(results.status());
   for (size_t i = 0; i < stored.size(); ++i) {
     stored[i]->buffer_ = std::move((*results)[i]);

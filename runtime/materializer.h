@@ -2,7 +2,8 @@
 //
 // Given the values a caller wants, the materializer collects their pending subgraph (stopping at
 // realized values, which become `input` leaves), builds one ir::Graph, runs the default pass
-// pipeline over it (cse, dce), evaluates it with the reference interpreter, and stores the
+// pipeline over it (cse, dce), evaluates it with the configured backend (compiled kernels by
+// default, the reference interpreter with NDJIT_BACKEND=interp; see config.h), and stores the
 // results. Every pending value in that subgraph that is
 // referenced from outside it (a live handle, or a pending value not in this request) is stored
 // too, so a value shared by several arrays is computed once. Realized values drop their operands.

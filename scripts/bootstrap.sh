@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config ccache
   llvm-19-dev            # CPU JIT (ORC), linked as the shared libLLVM-19.so
+  clang-19               # compiles codegen/cpu's scalar-op library to LLVM bitcode at build time
+  libeigen3-dev          # bench/: the Eigen peer of the fusion benchmarks
   libabsl-dev            # Status/StatusOr, strings, hash maps, synchronization
   libgtest-dev libgmock-dev  # test framework
   libbenchmark-dev       # bench/

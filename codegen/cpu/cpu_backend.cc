@@ -1,0 +1,712 @@
+// The CPU backend (see cpu_backend.h). The only file with LLVM headers.
+#include "codegen/cpu/cpu_backend.h"
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "codegen/cpu/prelude_bitcode.h"
+#include "ir/dtype.h"
+#include "ir/status_macros.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Linker/Linker.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
+
+namespace ndjit::codegen::cpu {
+
+namespace {
+
+using ndjit::DType;
+using ir::KInstr;
+using ir::KOp;
+
+std::string ToString(llvm::Error err) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << err;
+  return s;
+}
+
+// glibc libmvec functions: scalar name, arity. float versions append "f".
+struct MathFn {
+  const char* name;
+  int arity;
+};
+constexpr MathFn kMathFns[] = {
+    {"acos", 1},  {"acosh", 1}, {"asin", 1},  {"asinh", 1}, {"atan", 1},  {"atanh", 1},
+    {"cbrt", 1},  {"cos", 1},   {"cosh", 1},  {"erf", 1},   {"erfc", 1},  {"exp10", 1},
+    {"exp2", 1},  {"exp", 1},   {"expm1", 1}, {"log10", 1}, {"log1p", 1}, {"log2", 1},
+    {"log", 1},   {"sin", 1},   {"sinh", 1},  {"tan", 1},   {"tanh", 1},  {"atan2", 2},
+    {"hypot", 2}, {"pow", 2},
+};
+
+// The process-wide JIT and target description.
+class Jit {
+ public:
+  static Jit& Get() {
+    static Jit* jit = new Jit();  // never destroyed: compiled code lives as long as the process
+    return *jit;
+  }
+
+  absl::Status status() const { return status_; }
+  llvm::orc::LLJIT& lljit() { return *lljit_; }
+  llvm::orc::JITTargetMachineBuilder& jtmb() { return *jtmb_; }
+  const std::string& description() const { return description_; }
+  bool vector_math() const { return vector_math_; }
+  bool has_feature(const std::string& f) const {
+    auto it = features_.find(f);
+    return it != features_.end() && it->second;
+  }
+  std::mutex& mu() { return mu_; }
+  int64_t NextId() { return next_id_++; }
+
+ private:
+  Jit() {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+    // libmvec: loaded into the process so that the JIT's symbol lookup finds its functions.
+    std::string err;
+    vector_math_ = !llvm::sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &err);
+    auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!jtmb) {
+      status_ = absl::InternalError(absl::StrCat("LLVM: no target for this host: ",
+                                                 ToString(jtmb.takeError())));
+      return;
+    }
+    jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+    features_ = llvm::sys::getHostCPUFeatures();
+    jtmb_ = std::make_unique<llvm::orc::JITTargetMachineBuilder>(*jtmb);
+    auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
+    if (!jit) {
+      status_ = absl::InternalError(
+          absl::StrCat("LLVM: creating the JIT failed: ", ToString(jit.takeError())));
+      return;
+    }
+    lljit_ = std::move(*jit);
+    auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+        lljit_->getDataLayout().getGlobalPrefix());
+    if (!gen) {
+      status_ = absl::InternalError(
+          absl::StrCat("LLVM: process symbol lookup failed: ", ToString(gen.takeError())));
+      return;
+    }
+    lljit_->getMainJITDylib().addGenerator(std::move(*gen));
+    description_ = absl::StrCat(jtmb_->getTargetTriple().str(), " ", jtmb_->getCPU(), " ",
+                                jtmb_->getFeatures().getString(),
+                                vector_math_ ? " libmvec" : "");
+  }
+
+  absl::Status status_;
+  std::unique_ptr<llvm::orc::JITTargetMachineBuilder> jtmb_;
+  std::unique_ptr<llvm::orc::LLJIT> lljit_;
+  llvm::StringMap<bool> features_;
+  std::string description_;
+  bool vector_math_ = false;
+  std::mutex mu_;
+  int64_t next_id_ = 0;
+};
+
+// Emits one kernel into a module.
+class Emitter {
+ public:
+  Emitter(const ir::Kernel& k, llvm::Module& m)
+      : k_(k), m_(m), ctx_(m.getContext()), b_(ctx_), val_(k.instrs.size(), nullptr),
+        vars_(k.num_vars, nullptr) {}
+
+  absl::Status Emit(const std::string& symbol) {
+    llvm::Type* ptr = b_.getPtrTy();
+    llvm::Type* i64 = b_.getInt64Ty();
+    // The body takes each buffer as a noalias pointer; the entry point unpacks the array.
+    std::vector<llvm::Type*> body_args(k_.buffers.size(), ptr);
+    body_args.insert(body_args.end(), {ptr, ptr, i64, i64});
+    auto* body_ty = llvm::FunctionType::get(b_.getVoidTy(), body_args, false);
+    body_ = llvm::Function::Create(body_ty, llvm::Function::InternalLinkage, symbol + ".body", m_);
+    body_->addFnAttr(llvm::Attribute::AlwaysInline);
+    body_->addFnAttr(llvm::Attribute::NoUnwind);
+    for (size_t i = 0; i < k_.buffers.size(); ++i) {
+      body_->addParamAttr(i, llvm::Attribute::NoAlias);
+      if (!k_.buffers[i].output) body_->addParamAttr(i, llvm::Attribute::ReadOnly);
+    }
+    const size_t nb = k_.buffers.size();
+    params_ = body_->getArg(nb);
+    status_ = body_->getArg(nb + 1);
+    llvm::Value* begin = body_->getArg(nb + 2);
+    llvm::Value* end = body_->getArg(nb + 3);
+    for (size_t i = 0; i < nb; ++i) bufs_.push_back(body_->getArg(i));
+
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", body_));
+    RETURN_IF_ERROR(EmitBlock(0));
+    const size_t rank = k_.domain.size();
+    if (rank == 0) {
+      llvm::BasicBlock* run = NewBlock("point");
+      llvm::BasicBlock* done = NewBlock("done");
+      b_.CreateCondBr(b_.CreateICmpSLT(begin, end), run, done);
+      b_.SetInsertPoint(run);
+      RETURN_IF_ERROR(EmitBlock(1));
+      b_.CreateBr(done);
+      b_.SetInsertPoint(done);
+    } else {
+      std::vector<llvm::Value*> ext;
+      for (int e : k_.domain) ext.push_back(val_[e]);
+      llvm::Value* inner = ext.back();
+      absl::Status st;
+      // while (i < end): one row segment [j0, j1) per trip.
+      Loop(begin, end, {}, /*step_by_body=*/true,
+           [&](llvm::Value* i, std::vector<llvm::Value*>&) -> llvm::Value* {
+             llvm::Value* row = b_.CreateUDiv(i, inner, "row");
+             llvm::Value* j0 = b_.CreateSub(i, b_.CreateMul(row, inner), "j0");
+             llvm::Value* avail = b_.CreateAdd(j0, b_.CreateSub(end, i));
+             llvm::Value* j1 = b_.CreateSelect(b_.CreateICmpSLT(avail, inner), avail, inner, "j1");
+             llvm::Value* r = row;
+             for (size_t d = rank - 1; d-- > 0;) {
+               if (d == 0) {
+                 vars_[0] = r;
+               } else {
+                 vars_[d] = b_.CreateURem(r, ext[d]);
+                 r = b_.CreateUDiv(r, ext[d]);
+               }
+             }
+             Loop(j0, j1, {}, false, [&](llvm::Value* j, std::vector<llvm::Value*>&) {
+               vars_[rank - 1] = j;
+               if (st.ok()) st = EmitBlock(1);
+               return static_cast<llvm::Value*>(nullptr);
+             });
+             return b_.CreateAdd(i, b_.CreateSub(j1, j0));
+           });
+      RETURN_IF_ERROR(st);
+    }
+    b_.CreateRetVoid();
+
+    // Entry point: unpack the buffer array and call the body (inlined).
+    auto* entry_ty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, ptr, i64, i64}, false);
+    llvm::Function* entry =
+        llvm::Function::Create(entry_ty, llvm::Function::ExternalLinkage, symbol, m_);
+    entry->addFnAttr(llvm::Attribute::NoUnwind);
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", entry));
+    std::vector<llvm::Value*> args;
+    for (size_t i = 0; i < nb; ++i) {
+      llvm::Value* slot = b_.CreateConstGEP1_64(ptr, entry->getArg(0), i);
+      args.push_back(b_.CreateLoad(ptr, slot));
+    }
+    for (int a = 1; a < 5; ++a) args.push_back(entry->getArg(a));
+    b_.CreateCall(body_, args);
+    b_.CreateRetVoid();
+    return absl::OkStatus();
+  }
+
+ private:
+  llvm::BasicBlock* NewBlock(const char* name) {
+    return llvm::BasicBlock::Create(ctx_, name, body_);
+  }
+
+  llvm::Type* StorageType(DType dt) {
+    switch (dt) {
+      case DType::kBool:
+      case DType::kInt8:
+      case DType::kUInt8:
+        return b_.getInt8Ty();
+      case DType::kInt32:
+        return b_.getInt32Ty();
+      case DType::kInt64:
+        return b_.getInt64Ty();
+      case DType::kFloat16:
+      case DType::kBFloat16:
+        return b_.getInt16Ty();
+      case DType::kFloat32:
+        return b_.getFloatTy();
+      case DType::kFloat64:
+        return b_.getDoubleTy();
+    }
+    return nullptr;
+  }
+
+  llvm::Value* CallPrelude(const std::string& name, DType ret, std::vector<llvm::Value*> args) {
+    std::vector<llvm::Type*> types;
+    for (llvm::Value* a : args) types.push_back(a->getType());
+    auto* fty = llvm::FunctionType::get(StorageType(ret), types, false);
+    llvm::FunctionCallee f = m_.getOrInsertFunction(name, fty);
+    return b_.CreateCall(f, args);
+  }
+
+  // for (v = start; v < end; ...) with loop-carried values. The body returns the next value of
+  // v when `step_by_body`, otherwise v + 1 is used.
+  std::vector<llvm::Value*> Loop(
+      llvm::Value* start, llvm::Value* end, std::vector<llvm::Value*> init, bool step_by_body,
+      const std::function<llvm::Value*(llvm::Value*, std::vector<llvm::Value*>&)>& body) {
+    llvm::BasicBlock* pre = b_.GetInsertBlock();
+    llvm::BasicBlock* header = NewBlock("loop");
+    llvm::BasicBlock* inside = NewBlock("body");
+    llvm::BasicBlock* exit = NewBlock("exit");
+    b_.CreateBr(header);
+    b_.SetInsertPoint(header);
+    llvm::PHINode* v = b_.CreatePHI(start->getType(), 2, "v");
+    v->addIncoming(start, pre);
+    std::vector<llvm::PHINode*> phis;
+    std::vector<llvm::Value*> carried;
+    for (llvm::Value* x : init) {
+      llvm::PHINode* p = b_.CreatePHI(x->getType(), 2);
+      p->addIncoming(x, pre);
+      phis.push_back(p);
+      carried.push_back(p);
+    }
+    b_.CreateCondBr(b_.CreateICmpSLT(v, end), inside, exit);
+    b_.SetInsertPoint(inside);
+    llvm::Value* next = body(v, carried);
+    if (!step_by_body) next = b_.CreateAdd(v, b_.getInt64(1), "", /*HasNUW=*/true, true);
+    llvm::BasicBlock* latch = b_.GetInsertBlock();
+    v->addIncoming(next, latch);
+    for (size_t i = 0; i < phis.size(); ++i) phis[i]->addIncoming(carried[i], latch);
+    b_.CreateBr(header);
+    b_.SetInsertPoint(exit);
+    return std::vector<llvm::Value*>(phis.begin(), phis.end());
+  }
+
+  absl::Status EmitBlock(int block) {
+    for (int id : k_.blocks[block].instrs) RETURN_IF_ERROR(EmitInstr(id));
+    return absl::OkStatus();
+  }
+
+  llvm::Value* Constant(DType dt, const ir::Scalar& v) {
+    switch (dt) {
+      case DType::kFloat16:
+        return b_.getInt16(float16::FromFloat(static_cast<float>(v.AsDouble())));
+      case DType::kBFloat16:
+        return b_.getInt16(bfloat16::FromFloat(static_cast<float>(v.AsDouble())));
+      case DType::kFloat32:
+        return llvm::ConstantFP::get(b_.getFloatTy(), static_cast<float>(v.AsDouble()));
+      case DType::kFloat64:
+        return llvm::ConstantFP::get(b_.getDoubleTy(), v.AsDouble());
+      case DType::kBool:
+        return b_.getInt8(v.is_float() ? v.f != 0.0 : v.i != 0);
+      default: {
+        const int64_t i = v.is_float() ? static_cast<int64_t>(v.f) : v.i;
+        return llvm::ConstantInt::get(StorageType(dt), static_cast<uint64_t>(i), true);
+      }
+    }
+  }
+
+  absl::Status EmitInstr(int id) {
+    const KInstr& in = k_.instrs[id];
+    auto arg = [&](int i) { return val_[in.args[i]]; };
+    switch (in.kind) {
+      case KOp::kConst:
+        val_[id] = Constant(in.dtype, in.value);
+        return absl::OkStatus();
+      case KOp::kParam: {
+        llvm::Value* slot = b_.CreateConstGEP1_64(b_.getInt64Ty(), params_, in.index);
+        val_[id] = b_.CreateLoad(b_.getInt64Ty(), slot, absl::StrCat("p", in.index));
+        return absl::OkStatus();
+      }
+      case KOp::kVar:
+        RET_CHECK(vars_[in.index] != nullptr, "var used outside its loop");
+        val_[id] = vars_[in.index];
+        return absl::OkStatus();
+      case KOp::kIndex: {
+        llvm::Value* x = arg(0);
+        llvm::Value* y = arg(1);
+        switch (in.iop) {
+          case ir::IndexOp::kAdd:
+            val_[id] = b_.CreateAdd(x, y);
+            break;
+          case ir::IndexOp::kSub:
+            val_[id] = b_.CreateSub(x, y);
+            break;
+          case ir::IndexOp::kMul:
+            val_[id] = b_.CreateMul(x, y);
+            break;
+          case ir::IndexOp::kDiv:
+            val_[id] = b_.CreateUDiv(x, y);
+            break;
+          case ir::IndexOp::kMod:
+            val_[id] = b_.CreateURem(x, y);
+            break;
+          case ir::IndexOp::kMin:
+            val_[id] = b_.CreateSelect(b_.CreateICmpSLT(x, y), x, y);
+            break;
+          case ir::IndexOp::kMax:
+            val_[id] = b_.CreateSelect(b_.CreateICmpSGT(x, y), x, y);
+            break;
+          case ir::IndexOp::kLt:
+            val_[id] = b_.CreateZExt(b_.CreateICmpSLT(x, y), b_.getInt8Ty());
+            break;
+          case ir::IndexOp::kGe:
+            val_[id] = b_.CreateZExt(b_.CreateICmpSGE(x, y), b_.getInt8Ty());
+            break;
+          case ir::IndexOp::kAnd:
+            val_[id] = b_.CreateAnd(x, y);
+            break;
+        }
+        return absl::OkStatus();
+      }
+      case KOp::kLoad: {
+        llvm::Type* t = StorageType(in.dtype);
+        val_[id] = b_.CreateLoad(t, b_.CreateGEP(t, bufs_[in.index], arg(0)));
+        return absl::OkStatus();
+      }
+      case KOp::kStore: {
+        llvm::Type* t = StorageType(in.dtype);
+        b_.CreateStore(arg(1), b_.CreateGEP(t, bufs_[in.index], arg(0)));
+        return absl::OkStatus();
+      }
+      case KOp::kOp: {
+        std::vector<llvm::Value*> args;
+        for (int a : in.args) args.push_back(val_[a]);
+        std::string name;
+        if (in.op == ir::Op::kCast) {
+          name = absl::StrCat("ndj_cast_", ir::DTypeShortName(k_.instrs[in.args[0]].dtype), "_",
+                              ir::DTypeShortName(in.dtype));
+        } else if (in.op == ir::Op::kSelect) {
+          name = absl::StrCat("ndj_select_", ir::DTypeShortName(in.dtype));
+        } else {
+          name = absl::StrCat("ndj_", ir::OpName(in.op), "_",
+                              ir::DTypeShortName(k_.instrs[in.args[0]].dtype));
+        }
+        val_[id] = CallPrelude(name, in.dtype, std::move(args));
+        return absl::OkStatus();
+      }
+      case KOp::kRandom: {
+        const std::string name =
+            absl::StrCat("ndj_random_", ir::RandomDistName(in.dist), "_", ir::DTypeShortName(in.dtype));
+        val_[id] = CallPrelude(name, in.dtype, {b_.getInt64(in.seed), arg(0)});
+        return absl::OkStatus();
+      }
+      case KOp::kCheck: {
+        llvm::BasicBlock* fail = NewBlock("check_failed");
+        llvm::BasicBlock* cont = NewBlock("check_ok");
+        b_.CreateCondBr(b_.CreateICmpNE(arg(0), b_.getInt8(0)), cont, fail);
+        b_.SetInsertPoint(fail);
+        auto* first = b_.CreateAtomicCmpXchg(status_, b_.getInt64(0), b_.getInt64(in.index),
+                                             llvm::MaybeAlign(8), llvm::AtomicOrdering::Monotonic,
+                                             llvm::AtomicOrdering::Monotonic);
+        llvm::BasicBlock* record = NewBlock("check_record");
+        b_.CreateCondBr(b_.CreateExtractValue(first, 1), record, cont);
+        b_.SetInsertPoint(record);
+        llvm::Value* slot = b_.CreateConstGEP1_64(b_.getInt64Ty(), status_, 1);
+        auto* store = b_.CreateStore(arg(1), slot);
+        store->setAtomic(llvm::AtomicOrdering::Monotonic);
+        store->setAlignment(llvm::Align(8));
+        b_.CreateBr(cont);
+        b_.SetInsertPoint(cont);
+        return absl::OkStatus();
+      }
+      case KOp::kReduce:
+        return EmitReduce(id, in);
+    }
+    return absl::InternalError("cpu backend: unknown kernel instruction");
+  }
+
+  llvm::Value* Identity(const KInstr& in) {
+    const DType acc = in.acc;
+    const bool fl = IsFloat(acc);
+    llvm::Type* t = StorageType(acc);
+    switch (in.red) {
+      case ir::ReduceKind::kSum:
+        return fl ? llvm::ConstantFP::get(t, 0.0) : llvm::ConstantInt::get(t, 0);
+      case ir::ReduceKind::kProd:
+        return fl ? llvm::ConstantFP::get(t, 1.0) : llvm::ConstantInt::get(t, 1);
+      case ir::ReduceKind::kMax:
+        if (fl) return llvm::ConstantFP::getInfinity(t, /*Negative=*/true);
+        if (acc == DType::kBool || acc == DType::kUInt8) return llvm::ConstantInt::get(t, 0);
+        return llvm::ConstantInt::get(t, llvm::APInt::getSignedMinValue(t->getIntegerBitWidth()));
+      case ir::ReduceKind::kMin:
+        if (fl) return llvm::ConstantFP::getInfinity(t, /*Negative=*/false);
+        if (acc == DType::kBool) return llvm::ConstantInt::get(t, 1);
+        if (acc == DType::kUInt8) return llvm::ConstantInt::get(t, 255);
+        return llvm::ConstantInt::get(t, llvm::APInt::getSignedMaxValue(t->getIntegerBitWidth()));
+      case ir::ReduceKind::kArgMax:
+      case ir::ReduceKind::kArgMin:
+        return fl ? llvm::ConstantFP::get(t, 0.0) : llvm::ConstantInt::get(t, 0);
+    }
+    return nullptr;
+  }
+
+  llvm::Value* Combine(const KInstr& in, llvm::Value* acc, llvm::Value* x) {
+    const DType dt = in.acc;
+    const bool fl = IsFloat(dt);
+    const bool boolean = dt == DType::kBool;
+    const bool is_unsigned = dt == DType::kUInt8;
+    llvm::Type* t = StorageType(dt);
+    switch (in.red) {
+      case ir::ReduceKind::kSum: {
+        if (boolean) return b_.CreateOr(acc, x);
+        if (!fl) return b_.CreateAdd(acc, x);
+        llvm::FastMathFlags fmf;
+        fmf.setAllowReassoc();
+        auto* r = llvm::cast<llvm::Instruction>(b_.CreateFAdd(acc, x));
+        r->setFastMathFlags(fmf);
+        return r;
+      }
+      case ir::ReduceKind::kProd: {
+        if (boolean) return b_.CreateAnd(acc, x);
+        if (!fl) return b_.CreateMul(acc, x);
+        llvm::FastMathFlags fmf;
+        fmf.setAllowReassoc();
+        auto* r = llvm::cast<llvm::Instruction>(b_.CreateFMul(acc, x));
+        r->setFastMathFlags(fmf);
+        return r;
+      }
+      case ir::ReduceKind::kMax:
+        if (boolean) return b_.CreateOr(acc, x);
+        if (fl) return b_.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, acc, x);
+        return b_.CreateBinaryIntrinsic(is_unsigned ? llvm::Intrinsic::umax : llvm::Intrinsic::smax,
+                                        acc, x);
+      case ir::ReduceKind::kMin:
+        if (boolean) return b_.CreateAnd(acc, x);
+        if (fl) return b_.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, acc, x);
+        return b_.CreateBinaryIntrinsic(is_unsigned ? llvm::Intrinsic::umin : llvm::Intrinsic::smin,
+                                        acc, x);
+      default:
+        (void)t;
+        return nullptr;
+    }
+  }
+
+  absl::Status EmitReduce(int id, const KInstr& in) {
+    const bool arg = in.red == ir::ReduceKind::kArgMax || in.red == ir::ReduceKind::kArgMin;
+    std::vector<llvm::Value*> init = {Identity(in)};
+    if (arg) init.push_back(b_.getInt64(-1));
+    absl::Status st;
+    const size_t dims = in.args.size();
+    // Nested loops over the box; the innermost evaluates the block and folds its yield.
+    std::function<void(size_t, std::vector<llvm::Value*>&)> nest =
+        [&](size_t d, std::vector<llvm::Value*>& carried) {
+          if (d == dims) {
+            if (st.ok()) st = EmitBlock(in.block);
+            if (!st.ok()) return;
+            llvm::Value* x = val_[in.yield];
+            if (!arg) {
+              carried[0] = Combine(in, carried[0], x);
+              return;
+            }
+            llvm::Value* best = carried[0];
+            llvm::Value* best_i = carried[1];
+            llvm::Value* first = b_.CreateICmpSLT(best_i, b_.getInt64(0));
+            llvm::Value* better;
+            const bool is_max = in.red == ir::ReduceKind::kArgMax;
+            if (IsFloat(in.acc)) {
+              llvm::Value* best_nan = b_.CreateFCmpUNO(best, best);
+              llvm::Value* x_nan = b_.CreateFCmpUNO(x, x);
+              llvm::Value* cmp = is_max ? b_.CreateFCmpOGT(x, best) : b_.CreateFCmpOLT(x, best);
+              better = b_.CreateAnd(b_.CreateNot(best_nan), b_.CreateOr(x_nan, cmp));
+            } else if (in.acc == DType::kUInt8 || in.acc == DType::kBool) {
+              better = is_max ? b_.CreateICmpUGT(x, best) : b_.CreateICmpULT(x, best);
+            } else {
+              better = is_max ? b_.CreateICmpSGT(x, best) : b_.CreateICmpSLT(x, best);
+            }
+            llvm::Value* take = b_.CreateOr(first, better);
+            carried[0] = b_.CreateSelect(take, x, best);
+            carried[1] = b_.CreateSelect(take, vars_[in.index], best_i);
+            return;
+          }
+          std::vector<llvm::Value*> out =
+              Loop(b_.getInt64(0), val_[in.args[d]], carried, false,
+                   [&](llvm::Value* v, std::vector<llvm::Value*>& inner) -> llvm::Value* {
+                     vars_[in.index + d] = v;
+                     nest(d + 1, inner);
+                     return nullptr;
+                   });
+          carried = out;
+        };
+    std::vector<llvm::Value*> acc = init;
+    nest(0, acc);
+    RETURN_IF_ERROR(st);
+    if (arg) {
+      val_[id] = acc[1];
+    } else if (in.acc != in.dtype) {
+      val_[id] = CallPrelude(absl::StrCat("ndj_cast_", ir::DTypeShortName(in.acc), "_",
+                                          ir::DTypeShortName(in.dtype)),
+                             in.dtype, {acc[0]});
+    } else {
+      val_[id] = acc[0];
+    }
+    return absl::OkStatus();
+  }
+
+  const ir::Kernel& k_;
+  llvm::Module& m_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> b_;
+  llvm::Function* body_ = nullptr;
+  llvm::Value* params_ = nullptr;
+  llvm::Value* status_ = nullptr;
+  std::vector<llvm::Value*> bufs_;
+  std::vector<llvm::Value*> val_;
+  std::vector<llvm::Value*> vars_;
+};
+
+// Marks libm calls pure and tells the loop vectorizer about their libmvec versions.
+void AddVectorMath(llvm::Module& m, Jit& jit) {
+  std::vector<std::pair<char, int>> isas = {{'b', 16}};  // SSE2: 128-bit
+  if (jit.has_feature("avx2")) isas.push_back({'d', 32});
+  if (jit.has_feature("avx512f")) isas.push_back({'e', 64});
+  std::vector<llvm::GlobalValue*> used;
+  for (const MathFn& fn : kMathFns) {
+    for (bool single : {true, false}) {
+      const std::string scalar = absl::StrCat(fn.name, single ? "f" : "");
+      llvm::Function* f = m.getFunction(scalar);
+      if (!f || !f->isDeclaration()) continue;
+      f->setDoesNotAccessMemory();
+      f->setDoesNotThrow();
+      f->setWillReturn();
+      for (llvm::User* u : f->users()) {
+        if (auto* call = llvm::dyn_cast<llvm::CallBase>(u)) call->setDoesNotAccessMemory();
+      }
+      if (!jit.vector_math()) continue;
+      std::vector<std::string> variants;
+      llvm::Type* elem = f->getReturnType();
+      for (const auto& [isa, bytes] : isas) {
+        const int lanes = bytes / (single ? 4 : 8);
+        const std::string params(fn.arity, 'v');
+        const std::string vname = absl::StrCat("_ZGV", std::string(1, isa), "N", lanes, params, "_",
+                                               scalar);
+        auto* vty = llvm::FixedVectorType::get(elem, lanes);
+        std::vector<llvm::Type*> args(fn.arity, vty);
+        llvm::FunctionCallee decl =
+            m.getOrInsertFunction(vname, llvm::FunctionType::get(vty, args, false));
+        auto* vf = llvm::cast<llvm::Function>(decl.getCallee());
+        vf->setDoesNotAccessMemory();
+        vf->setDoesNotThrow();
+        used.push_back(vf);
+        variants.push_back(absl::StrCat(vname, "(", vname, ")"));
+      }
+      f->addFnAttr("vector-function-abi-variant", absl::StrJoin(variants, ","));
+    }
+  }
+  if (!used.empty()) llvm::appendToCompilerUsed(m, used);
+}
+
+}  // namespace
+
+const std::string& TargetDescription() { return Jit::Get().description(); }
+
+bool HasVectorMath() { return Jit::Get().vector_math(); }
+
+absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  Jit& jit = Jit::Get();
+  RETURN_IF_ERROR(jit.status());
+  std::lock_guard<std::mutex> lock(jit.mu());
+  const std::string symbol = absl::StrCat("ndjit_", kernel.name, "_", jit.NextId());
+
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  auto module = std::make_unique<llvm::Module>(symbol, *ctx);
+  auto tm = jit.jtmb().createTargetMachine();
+  if (!tm) return absl::InternalError(ToString(tm.takeError()));
+  module->setDataLayout((*tm)->createDataLayout());
+  module->setTargetTriple((*tm)->getTargetTriple().str());
+
+  Emitter emitter(kernel, *module);
+  absl::Status emitted = emitter.Emit(symbol);
+  if (!emitted.ok()) {
+    return absl::InternalError(absl::StrCat("emitting LLVM IR for kernel @", kernel.name, ": ",
+                                            emitted.message(), "\n", ir::PrintKernel(kernel, true)));
+  }
+
+  // Link the prelude functions the kernel calls.
+  auto buffer = llvm::MemoryBuffer::getMemBuffer(
+      llvm::StringRef(reinterpret_cast<const char*>(kPreludeBitcode), kPreludeBitcodeSize),
+      "prelude", /*RequiresNullTerminator=*/false);
+  auto prelude = llvm::getLazyBitcodeModule(buffer->getMemBufferRef(), *ctx);
+  if (!prelude) return absl::InternalError(ToString(prelude.takeError()));
+  (*prelude)->setDataLayout(module->getDataLayout());
+  (*prelude)->setTargetTriple(module->getTargetTriple());
+  if (llvm::Linker::linkModules(*module, std::move(*prelude), llvm::Linker::LinkOnlyNeeded)) {
+    return absl::InternalError(absl::StrCat("linking the prelude into kernel @", kernel.name));
+  }
+  const std::string cpu = (*tm)->getTargetCPU().str();
+  const std::string features = (*tm)->getTargetFeatureString().str();
+  for (llvm::Function& f : *module) {
+    if (f.isDeclaration()) continue;
+    if (f.getName() != symbol) f.setLinkage(llvm::GlobalValue::InternalLinkage);
+    f.removeFnAttr("target-cpu");
+    f.removeFnAttr("target-features");
+    f.removeFnAttr("tune-cpu");
+    f.addFnAttr("target-cpu", cpu);
+    f.addFnAttr("target-features", features);
+  }
+  AddVectorMath(*module, jit);
+
+  std::string verify_errors;
+  llvm::raw_string_ostream verify_os(verify_errors);
+  if (llvm::verifyModule(*module, &verify_os)) {
+    return absl::InternalError(absl::StrCat("LLVM verifier rejected kernel @", kernel.name, ": ",
+                                            verify_errors, "\n", ir::PrintKernel(kernel, true)));
+  }
+
+  {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PipelineTuningOptions pto;
+    pto.LoopVectorization = true;
+    pto.SLPVectorization = true;
+    llvm::PassBuilder pb(tm->get(), pto);
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+    mpm.run(*module, mam);
+  }
+
+  CompiledKernel out;
+  if (options.keep_llvm_ir) {
+    llvm::raw_string_ostream os(out.llvm_ir);
+    module->print(os, nullptr);
+  }
+  if (options.keep_assembly) {
+    llvm::SmallString<0> text;
+    llvm::raw_svector_ostream os(text);
+    llvm::legacy::PassManager pm;
+    auto clone_tm = jit.jtmb().createTargetMachine();
+    if (clone_tm && !(*clone_tm)->addPassesToEmitFile(pm, os, nullptr,
+                                                      llvm::CodeGenFileType::AssemblyFile)) {
+      auto copy = llvm::CloneModule(*module);
+      pm.run(*copy);
+      out.assembly = std::string(text.str());
+    }
+  }
+
+  if (llvm::Error err = jit.lljit().addIRModule(
+          llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
+    return absl::InternalError(absl::StrCat("adding kernel @", kernel.name, " to the JIT: ",
+                                            ToString(std::move(err))));
+  }
+  auto addr = jit.lljit().lookup(symbol);
+  if (!addr) {
+    return absl::InternalError(absl::StrCat("compiling kernel @", kernel.name, ": ",
+                                            ToString(addr.takeError()), "\n",
+                                            ir::PrintKernel(kernel, true)));
+  }
+  out.fn = addr->toPtr<KernelFn>();
+  out.compile_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace ndjit::codegen::cpu

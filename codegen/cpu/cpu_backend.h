@@ -1,0 +1,58 @@
+// The CPU backend: kernel IR -> LLVM IR -> native code through ORC LLJIT.
+//
+// A compiled kernel is a function over a range of its domain's row-major points:
+//
+//   void kernel(void* const* buffers, const int64_t* params, int64_t* status,
+//               int64_t begin, int64_t end);
+//
+// so the runtime can split the domain across threads. `buffers` follows the kernel's buffer
+// list, `params` its size parameters. `status` points at two int64s, zero on entry: a failed
+// run-time check stores its code and offending value there (the first one wins).
+//
+// Generated code: the domain is walked row by row with the innermost dim as the inner loop (which
+// LLVM vectorizes for the host CPU's widest profitable vectors); scalar semantics come from the
+// prelude (prelude.cc, linked as bitcode and inlined); libm calls are marked pure and mapped to
+// glibc's vector math library (libmvec), so transcendental loops vectorize without fast-math.
+// Float sums are reassociated only inside one reduction loop (a fixed split per compiled kernel,
+// so results are reproducible run to run and across thread counts). No other fast-math flag is
+// used: NaN, infinities and signed zeros behave as in the interpreter.
+#ifndef NDJIT_CODEGEN_CPU_CPU_BACKEND_H_
+#define NDJIT_CODEGEN_CPU_CPU_BACKEND_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ir/kernel.h"
+
+namespace ndjit::codegen::cpu {
+
+using KernelFn = void (*)(void* const* buffers, const int64_t* params, int64_t* status,
+                          int64_t begin, int64_t end);
+
+struct CompileOptions {
+  bool keep_llvm_ir = false;  // optimized LLVM IR text, for dumps and `ndjit-inspect --emit=llvm`
+  bool keep_assembly = false;  // native assembly text
+};
+
+struct CompiledKernel {
+  KernelFn fn = nullptr;
+  std::string llvm_ir;
+  std::string assembly;
+  double compile_seconds = 0;
+};
+
+// Compiles `kernel` (thread-safe; compilations are serialized). The code lives as long as the
+// process. An error carries the kernel text and, for an LLVM verifier failure, its message.
+absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOptions& options = {});
+
+// The target the code is generated for ("x86_64-pc-linux-gnu skylake-avx512 +avx512f,..."): part
+// of every cache key.
+const std::string& TargetDescription();
+
+// Whether glibc's vector math library was found (transcendental loops vectorize only then).
+bool HasVectorMath();
+
+}  // namespace ndjit::codegen::cpu
+
+#endif  // NDJIT_CODEGEN_CPU_CPU_BACKEND_H_

@@ -1,0 +1,415 @@
+// The scalar semantics of every IR primitive on every dtype, for JIT-compiled CPU kernels.
+//
+// This file is not part of the C++ build: clang-19 compiles it to LLVM bitcode at build time
+// (codegen/cpu/CMakeLists.txt), the bitcode is embedded in the library, and the CPU backend links
+// the functions a kernel calls into the kernel's module, where they are inlined and vectorized.
+// Writing the rules once in C++ keeps them readable next to the interpreter's (ir/interpreter.cc)
+// instead of spelling each one out as LLVM IR builder calls.
+//
+// ABI: `ndj_<op>_<dtype>` with the IR mnemonic and the dtype's short name; bool is uint8_t (0 or
+// 1), float16 and bfloat16 are their bits in uint16_t, computed in float and rounded once.
+// Integer arithmetic is done in int64 and wrapped to the dtype, as the interpreter does.
+// Transcendental functions call libm's float/double functions; the backend marks them pure and
+// maps them to glibc's vector versions (libmvec), so that loops over them vectorize.
+#include <math.h>
+#include <stdint.h>
+
+#define NDJ extern "C" __attribute__((always_inline))
+
+namespace {
+
+// ---- 16-bit floats ------------------------------------------------------------------------------
+
+inline float H2F(uint16_t h) { return static_cast<float>(__builtin_bit_cast(_Float16, h)); }
+inline uint16_t F2H(float f) { return __builtin_bit_cast(uint16_t, static_cast<_Float16>(f)); }
+inline float B2F(uint16_t b) { return __builtin_bit_cast(float, static_cast<uint32_t>(b) << 16); }
+inline uint16_t F2B(float f) {
+  uint32_t u = __builtin_bit_cast(uint32_t, f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<uint16_t>(u >> 16);
+}
+
+// double -> float rounding to odd, so that a second rounding to 16 bits is a single correct
+// rounding of the double (as ir/elements.cc does).
+inline float RoundToOdd(double v) {
+  float f = static_cast<float>(v);
+  if (v != v || __builtin_isinf(v) || static_cast<double>(f) == v) return f;
+  if (__builtin_isinf(f) || __builtin_fabs(static_cast<double>(f)) > __builtin_fabs(v)) {
+    f = __builtin_nextafterf(f, 0.0f);
+  }
+  return __builtin_bit_cast(float, __builtin_bit_cast(uint32_t, f) | 1u);
+}
+inline float IntRoundToOdd(int64_t v) {
+  float f = static_cast<float>(v);
+  const __int128 exact = v;
+  const __int128 rounded = static_cast<__int128>(f);
+  if (rounded == exact) return f;
+  if ((rounded < 0 ? -rounded : rounded) > (exact < 0 ? -exact : exact)) {
+    f = __builtin_nextafterf(f, 0.0f);
+  }
+  return __builtin_bit_cast(float, __builtin_bit_cast(uint32_t, f) | 1u);
+}
+
+// ---- Integer rules --------------------------------------------------------------------------
+
+inline int64_t FloorDiv(int64_t a, int64_t b) {
+  if (b == 0) return 0;
+  if (b == -1) return static_cast<int64_t>(0ull - static_cast<uint64_t>(a));  // wraps
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+inline int64_t FloorMod(int64_t a, int64_t b) {
+  if (b == 0 || b == -1) return 0;
+  int64_t r = a % b;
+  if (r != 0 && ((r < 0) != (b < 0))) r += b;
+  return r;
+}
+inline int64_t IntPow(int64_t base, int64_t exp) {
+  if (exp < 0) {
+    if (base == 1) return 1;
+    if (base == -1) return (exp & 1) ? -1 : 1;
+    return 0;
+  }
+  uint64_t result = 1, b = static_cast<uint64_t>(base);
+  while (exp > 0) {
+    if (exp & 1) result *= b;
+    b *= b;
+    exp >>= 1;
+  }
+  return static_cast<int64_t>(result);
+}
+inline int64_t WAdd(int64_t a, int64_t b) { return int64_t(uint64_t(a) + uint64_t(b)); }
+inline int64_t WSub(int64_t a, int64_t b) { return int64_t(uint64_t(a) - uint64_t(b)); }
+inline int64_t WMul(int64_t a, int64_t b) { return int64_t(uint64_t(a) * uint64_t(b)); }
+
+// ---- Float rules ----------------------------------------------------------------------------
+
+inline double FMod(double a, double b) {
+  double mod = fmod(a, b);
+  if (b == 0.0) return mod;
+  if (mod != 0.0) {
+    if ((b < 0) != (mod < 0)) mod += b;
+  } else {
+    mod = __builtin_copysign(0.0, b);
+  }
+  return mod;
+}
+inline double FFloorDiv(double a, double b) {
+  if (b == 0.0) return a / b;
+  double mod = fmod(a, b);
+  double div = (a - mod) / b;
+  if (mod != 0.0 && ((b < 0) != (mod < 0))) div -= 1.0;
+  if (div == 0.0) return __builtin_copysign(0.0, a / b);
+  double fl = __builtin_floor(div);
+  if (div - fl > 0.5) fl += 1.0;
+  return fl;
+}
+template <typename T>
+inline T FMax(T a, T b) {
+  return (a >= b || a != a) ? a : b;
+}
+template <typename T>
+inline T FMin(T a, T b) {
+  return (a <= b || a != a) ? a : b;
+}
+template <typename T>
+inline T Sign(T x) {
+  if (x != x) return x;
+  return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0));
+}
+
+// Saturating float -> integer (truncate; NaN -> 0).
+inline int64_t SatToInt(double v, int64_t lo, int64_t hi) {
+  if (v != v) return 0;
+  if (v <= static_cast<double>(lo)) return lo;
+  if (v >= static_cast<double>(hi)) return hi;
+  return static_cast<int64_t>(v);
+}
+
+}  // namespace
+
+// ---- Storage types and conversions per dtype --------------------------------------------------
+// For each dtype: its C type, how a value widens to the computation type, and back.
+
+#define NDJ_FLOAT_DTYPES(X) \
+  X(f32, float, float, (v), (v))        \
+  X(f64, double, double, (v), (v))      \
+  X(f16, uint16_t, float, H2F(v), F2H(v)) \
+  X(bf16, uint16_t, float, B2F(v), F2B(v))
+
+#define NDJ_INT_DTYPES(X)          \
+  X(i8, int8_t, -128, 127)         \
+  X(u8, uint8_t, 0, 255)           \
+  X(i32, int32_t, -2147483648ll, 2147483647ll) \
+  X(i64, int64_t, (-9223372036854775807ll - 1), 9223372036854775807ll)
+
+// ---- Float ops ------------------------------------------------------------------------------
+
+#define NDJ_FLOAT_UNARY(name, fn32, fn64)                                             \
+  NDJ uint16_t ndj_##name##_f16(uint16_t v) { return F2H(fn32(H2F(v))); }           \
+  NDJ uint16_t ndj_##name##_bf16(uint16_t v) { return F2B(fn32(B2F(v))); }          \
+  NDJ float ndj_##name##_f32(float v) { return fn32(v); }                           \
+  NDJ double ndj_##name##_f64(double v) { return fn64(v); }
+
+#define NDJ_NEGF(x) (-(x))
+NDJ_FLOAT_UNARY(neg, NDJ_NEGF, NDJ_NEGF)
+NDJ_FLOAT_UNARY(abs, __builtin_fabsf, __builtin_fabs)
+NDJ_FLOAT_UNARY(sign, Sign<float>, Sign<double>)
+NDJ_FLOAT_UNARY(exp, expf, exp)
+NDJ_FLOAT_UNARY(expm1, expm1f, expm1)
+NDJ_FLOAT_UNARY(log, logf, log)
+NDJ_FLOAT_UNARY(log1p, log1pf, log1p)
+NDJ_FLOAT_UNARY(log2, log2f, log2)
+NDJ_FLOAT_UNARY(log10, log10f, log10)
+NDJ_FLOAT_UNARY(exp2, exp2f, exp2)
+NDJ_FLOAT_UNARY(sqrt, sqrtf, sqrt)
+NDJ_FLOAT_UNARY(sin, sinf, sin)
+NDJ_FLOAT_UNARY(cos, cosf, cos)
+NDJ_FLOAT_UNARY(tan, tanf, tan)
+NDJ_FLOAT_UNARY(asin, asinf, asin)
+NDJ_FLOAT_UNARY(acos, acosf, acos)
+NDJ_FLOAT_UNARY(atan, atanf, atan)
+NDJ_FLOAT_UNARY(sinh, sinhf, sinh)
+NDJ_FLOAT_UNARY(cosh, coshf, cosh)
+NDJ_FLOAT_UNARY(tanh, tanhf, tanh)
+NDJ_FLOAT_UNARY(asinh, asinhf, asinh)
+NDJ_FLOAT_UNARY(acosh, acoshf, acosh)
+NDJ_FLOAT_UNARY(atanh, atanhf, atanh)
+NDJ_FLOAT_UNARY(erf, erff, erf)
+NDJ_FLOAT_UNARY(floor, __builtin_floorf, __builtin_floor)
+NDJ_FLOAT_UNARY(ceil, __builtin_ceilf, __builtin_ceil)
+NDJ_FLOAT_UNARY(round, __builtin_rintf, __builtin_rint)
+NDJ_FLOAT_UNARY(trunc, __builtin_truncf, __builtin_trunc)
+
+#define NDJ_FLOAT_PRED(name, expr)                                               \
+  NDJ uint8_t ndj_##name##_f16(uint16_t h) { float v = H2F(h); return (expr); }  \
+  NDJ uint8_t ndj_##name##_bf16(uint16_t h) { float v = B2F(h); return (expr); } \
+  NDJ uint8_t ndj_##name##_f32(float v) { return (expr); }                       \
+  NDJ uint8_t ndj_##name##_f64(double v) { return (expr); }
+NDJ_FLOAT_PRED(isnan, v != v)
+NDJ_FLOAT_PRED(isinf, __builtin_isinf(v) != 0)
+NDJ_FLOAT_PRED(isfinite, v == v && !__builtin_isinf(v))
+
+// Binary ops: `expr` over a, b of the computation type C.
+#define NDJ_FLOAT_BINARY_ONE(name, tag, T, C, widen, narrow, expr) \
+  NDJ T ndj_##name##_##tag(T x, T y) {                             \
+    C a, b;                                                        \
+    {                                                              \
+      T v = x;                                                     \
+      a = widen;                                                   \
+    }                                                              \
+    {                                                              \
+      T v = y;                                                     \
+      b = widen;                                                   \
+    }                                                              \
+    C v = static_cast<C>(expr);                                    \
+    return narrow;                                                 \
+  }
+#define NDJ_FLOAT_BINARY(name, expr32, expr64)                                      \
+  NDJ_FLOAT_BINARY_ONE(name, f16, uint16_t, float, H2F(v), F2H(v), expr32)          \
+  NDJ_FLOAT_BINARY_ONE(name, bf16, uint16_t, float, B2F(v), F2B(v), expr32)         \
+  NDJ_FLOAT_BINARY_ONE(name, f32, float, float, (v), (v), expr32)                   \
+  NDJ_FLOAT_BINARY_ONE(name, f64, double, double, (v), (v), expr64)
+
+NDJ_FLOAT_BINARY(add, a + b, a + b)
+NDJ_FLOAT_BINARY(sub, a - b, a - b)
+NDJ_FLOAT_BINARY(mul, a * b, a * b)
+NDJ_FLOAT_BINARY(div, a / b, a / b)
+NDJ_FLOAT_BINARY(floordiv, FFloorDiv(a, b), FFloorDiv(a, b))
+NDJ_FLOAT_BINARY(mod, FMod(a, b), FMod(a, b))
+NDJ_FLOAT_BINARY(pow, powf(a, b), pow(a, b))
+NDJ_FLOAT_BINARY(max, FMax(a, b), FMax(a, b))
+NDJ_FLOAT_BINARY(min, FMin(a, b), FMin(a, b))
+NDJ_FLOAT_BINARY(atan2, atan2f(a, b), atan2(a, b))
+NDJ_FLOAT_BINARY(hypot, hypotf(a, b), hypot(a, b))
+
+#define NDJ_FLOAT_COMPARE_ONE(name, tag, T, widen, op) \
+  NDJ uint8_t ndj_##name##_##tag(T x, T y) {           \
+    auto w = [](T v) { return widen; };                \
+    return w(x) op w(y);                               \
+  }
+#define NDJ_FLOAT_COMPARE(name, op)                      \
+  NDJ_FLOAT_COMPARE_ONE(name, f16, uint16_t, H2F(v), op) \
+  NDJ_FLOAT_COMPARE_ONE(name, bf16, uint16_t, B2F(v), op) \
+  NDJ_FLOAT_COMPARE_ONE(name, f32, float, v, op)         \
+  NDJ_FLOAT_COMPARE_ONE(name, f64, double, v, op)
+NDJ_FLOAT_COMPARE(eq, ==)
+NDJ_FLOAT_COMPARE(ne, !=)
+NDJ_FLOAT_COMPARE(lt, <)
+NDJ_FLOAT_COMPARE(le, <=)
+NDJ_FLOAT_COMPARE(gt, >)
+NDJ_FLOAT_COMPARE(ge, >=)
+
+// ---- Integer and bool ops ---------------------------------------------------------------------
+
+#define NDJ_INT_OPS(tag, T, lo, hi)                                                           \
+  NDJ T ndj_neg_##tag(T x) { return T(WSub(0, x)); }                                          \
+  NDJ T ndj_abs_##tag(T x) { return T(x < 0 ? WSub(0, x) : int64_t(x)); }                     \
+  NDJ T ndj_sign_##tag(T x) { return T(x > 0 ? 1 : (x < 0 ? -1 : 0)); }                       \
+  NDJ T ndj_not_##tag(T x) { return T(~int64_t(x)); }                                         \
+  NDJ uint8_t ndj_isnan_##tag(T) { return 0; }                                                \
+  NDJ uint8_t ndj_isinf_##tag(T) { return 0; }                                                \
+  NDJ uint8_t ndj_isfinite_##tag(T) { return 1; }                                             \
+  NDJ T ndj_add_##tag(T a, T b) { return T(WAdd(a, b)); }                                     \
+  NDJ T ndj_sub_##tag(T a, T b) { return T(WSub(a, b)); }                                     \
+  NDJ T ndj_mul_##tag(T a, T b) { return T(WMul(a, b)); }                                     \
+  NDJ T ndj_div_##tag(T a, T b) { return T(FloorDiv(a, b)); }                                 \
+  NDJ T ndj_floordiv_##tag(T a, T b) { return T(FloorDiv(a, b)); }                            \
+  NDJ T ndj_mod_##tag(T a, T b) { return T(FloorMod(a, b)); }                                 \
+  NDJ T ndj_pow_##tag(T a, T b) { return T(IntPow(a, b)); }                                   \
+  NDJ T ndj_max_##tag(T a, T b) { return a > b ? a : b; }                                     \
+  NDJ T ndj_min_##tag(T a, T b) { return a < b ? a : b; }                                     \
+  NDJ T ndj_and_##tag(T a, T b) { return T(a & b); }                                          \
+  NDJ T ndj_or_##tag(T a, T b) { return T(a | b); }                                           \
+  NDJ T ndj_xor_##tag(T a, T b) { return T(a ^ b); }                                          \
+  NDJ uint8_t ndj_eq_##tag(T a, T b) { return a == b; }                                       \
+  NDJ uint8_t ndj_ne_##tag(T a, T b) { return a != b; }                                       \
+  NDJ uint8_t ndj_lt_##tag(T a, T b) { return a < b; }                                        \
+  NDJ uint8_t ndj_le_##tag(T a, T b) { return a <= b; }                                       \
+  NDJ uint8_t ndj_gt_##tag(T a, T b) { return a > b; }                                        \
+  NDJ uint8_t ndj_ge_##tag(T a, T b) { return a >= b; }
+#define NDJ_INT_OPS_X(tag, T, lo, hi) NDJ_INT_OPS(tag, T, lo, hi)
+NDJ_INT_DTYPES(NDJ_INT_OPS_X)
+
+// bool: integer rules on 0/1, results normalized (add/mul are or/and, as NumPy's).
+NDJ uint8_t ndj_not_bool(uint8_t x) { return !x; }
+NDJ uint8_t ndj_isnan_bool(uint8_t) { return 0; }
+NDJ uint8_t ndj_isinf_bool(uint8_t) { return 0; }
+NDJ uint8_t ndj_isfinite_bool(uint8_t) { return 1; }
+NDJ uint8_t ndj_add_bool(uint8_t a, uint8_t b) { return a | b; }
+NDJ uint8_t ndj_mul_bool(uint8_t a, uint8_t b) { return a & b; }
+NDJ uint8_t ndj_sub_bool(uint8_t a, uint8_t b) { return WSub(a, b) != 0; }
+NDJ uint8_t ndj_div_bool(uint8_t a, uint8_t b) { return FloorDiv(a, b) != 0; }
+NDJ uint8_t ndj_floordiv_bool(uint8_t a, uint8_t b) { return FloorDiv(a, b) != 0; }
+NDJ uint8_t ndj_mod_bool(uint8_t a, uint8_t b) { return FloorMod(a, b) != 0; }
+NDJ uint8_t ndj_pow_bool(uint8_t a, uint8_t b) { return IntPow(a, b) != 0; }
+NDJ uint8_t ndj_max_bool(uint8_t a, uint8_t b) { return a | b; }
+NDJ uint8_t ndj_min_bool(uint8_t a, uint8_t b) { return a & b; }
+NDJ uint8_t ndj_and_bool(uint8_t a, uint8_t b) { return a & b; }
+NDJ uint8_t ndj_or_bool(uint8_t a, uint8_t b) { return a | b; }
+NDJ uint8_t ndj_xor_bool(uint8_t a, uint8_t b) { return a ^ b; }
+NDJ uint8_t ndj_eq_bool(uint8_t a, uint8_t b) { return a == b; }
+NDJ uint8_t ndj_ne_bool(uint8_t a, uint8_t b) { return a != b; }
+NDJ uint8_t ndj_lt_bool(uint8_t a, uint8_t b) { return a < b; }
+NDJ uint8_t ndj_le_bool(uint8_t a, uint8_t b) { return a <= b; }
+NDJ uint8_t ndj_gt_bool(uint8_t a, uint8_t b) { return a > b; }
+NDJ uint8_t ndj_ge_bool(uint8_t a, uint8_t b) { return a >= b; }
+
+// ---- select -----------------------------------------------------------------------------------
+
+#define NDJ_SELECT(tag, T) \
+  NDJ T ndj_select_##tag(uint8_t c, T a, T b) { return c ? a : b; }
+NDJ_SELECT(bool, uint8_t)
+NDJ_SELECT(i8, int8_t)
+NDJ_SELECT(u8, uint8_t)
+NDJ_SELECT(i32, int32_t)
+NDJ_SELECT(i64, int64_t)
+NDJ_SELECT(f16, uint16_t)
+NDJ_SELECT(bf16, uint16_t)
+NDJ_SELECT(f32, float)
+NDJ_SELECT(f64, double)
+
+// ---- cast: every source to every destination ---------------------------------------------------
+// Sources read as double (floats) or int64 (integers, bool); destinations written with the
+// interpreter's rounding (ir/elements.cc StoreDouble / StoreInt).
+
+namespace {
+// Writers from double.
+inline uint8_t D2bool(double v) { return v != 0.0; }
+inline int8_t D2i8(double v) { return int8_t(SatToInt(v, -128, 127)); }
+inline uint8_t D2u8(double v) { return uint8_t(SatToInt(v, 0, 255)); }
+inline int32_t D2i32(double v) { return int32_t(SatToInt(v, -2147483648ll, 2147483647ll)); }
+inline int64_t D2i64(double v) {
+  return SatToInt(v, -9223372036854775807ll - 1, 9223372036854775807ll);
+}
+inline uint16_t D2f16(double v) { return F2H(RoundToOdd(v)); }
+inline uint16_t D2bf16(double v) { return F2B(RoundToOdd(v)); }
+inline float D2f32(double v) { return static_cast<float>(v); }
+inline double D2f64(double v) { return v; }
+// Writers from int64.
+inline uint8_t I2bool(int64_t v) { return v != 0; }
+inline int8_t I2i8(int64_t v) { return int8_t(v); }
+inline uint8_t I2u8(int64_t v) { return uint8_t(v); }
+inline int32_t I2i32(int64_t v) { return int32_t(v); }
+inline int64_t I2i64(int64_t v) { return v; }
+inline uint16_t I2f16(int64_t v) { return F2H(IntRoundToOdd(v)); }
+inline uint16_t I2bf16(int64_t v) { return F2B(IntRoundToOdd(v)); }
+inline float I2f32(int64_t v) { return static_cast<float>(v); }
+inline double I2f64(int64_t v) { return static_cast<double>(v); }
+// float32 sources narrow to 16 bits directly (a single rounding), without the double path.
+inline uint16_t F2f16(float v) { return F2H(v); }
+inline uint16_t F2bf16(float v) { return F2B(v); }
+}  // namespace
+
+#define NDJ_CAST_FROM_FLOAT(from, T, read)                                      \
+  NDJ uint8_t ndj_cast_##from##_bool(T x) { return D2bool(read); }              \
+  NDJ int8_t ndj_cast_##from##_i8(T x) { return D2i8(read); }                   \
+  NDJ uint8_t ndj_cast_##from##_u8(T x) { return D2u8(read); }                  \
+  NDJ int32_t ndj_cast_##from##_i32(T x) { return D2i32(read); }                \
+  NDJ int64_t ndj_cast_##from##_i64(T x) { return D2i64(read); }                \
+  NDJ float ndj_cast_##from##_f32(T x) { return D2f32(read); }                  \
+  NDJ double ndj_cast_##from##_f64(T x) { return D2f64(read); }
+NDJ_CAST_FROM_FLOAT(f16, uint16_t, double(H2F(x)))
+NDJ_CAST_FROM_FLOAT(bf16, uint16_t, double(B2F(x)))
+NDJ_CAST_FROM_FLOAT(f32, float, double(x))
+NDJ_CAST_FROM_FLOAT(f64, double, x)
+NDJ uint16_t ndj_cast_f16_f16(uint16_t x) { return x; }
+NDJ uint16_t ndj_cast_f16_bf16(uint16_t x) { return F2B(H2F(x)); }
+NDJ uint16_t ndj_cast_bf16_f16(uint16_t x) { return F2H(B2F(x)); }
+NDJ uint16_t ndj_cast_bf16_bf16(uint16_t x) { return x; }
+NDJ uint16_t ndj_cast_f32_f16(float x) { return F2f16(x); }
+NDJ uint16_t ndj_cast_f32_bf16(float x) { return F2bf16(x); }
+NDJ uint16_t ndj_cast_f64_f16(double x) { return D2f16(x); }
+NDJ uint16_t ndj_cast_f64_bf16(double x) { return D2bf16(x); }
+
+#define NDJ_CAST_FROM_INT(from, T)                                           \
+  NDJ uint8_t ndj_cast_##from##_bool(T x) { return I2bool(x); }              \
+  NDJ int8_t ndj_cast_##from##_i8(T x) { return I2i8(x); }                   \
+  NDJ uint8_t ndj_cast_##from##_u8(T x) { return I2u8(x); }                  \
+  NDJ int32_t ndj_cast_##from##_i32(T x) { return I2i32(x); }                \
+  NDJ int64_t ndj_cast_##from##_i64(T x) { return I2i64(x); }                \
+  NDJ uint16_t ndj_cast_##from##_f16(T x) { return I2f16(x); }               \
+  NDJ uint16_t ndj_cast_##from##_bf16(T x) { return I2bf16(x); }             \
+  NDJ float ndj_cast_##from##_f32(T x) { return I2f32(x); }                  \
+  NDJ double ndj_cast_##from##_f64(T x) { return I2f64(x); }
+NDJ_CAST_FROM_INT(bool, uint8_t)
+NDJ_CAST_FROM_INT(i8, int8_t)
+NDJ_CAST_FROM_INT(u8, uint8_t)
+NDJ_CAST_FROM_INT(i32, int32_t)
+NDJ_CAST_FROM_INT(i64, int64_t)
+
+// ---- random: the `random` leaf at flat index n (ir/random.h) ----------------------------------
+
+namespace {
+inline uint64_t SplitMix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+inline uint64_t RandomBits(uint64_t seed, uint64_t counter) {
+  const uint64_t base = SplitMix64(seed + 0x9e3779b97f4a7c15ull);
+  return SplitMix64(base + (counter + 1) * 0x9e3779b97f4a7c15ull);
+}
+inline double Uniform(uint64_t r, int bits) {
+  return static_cast<double>(r >> (64 - bits)) * __builtin_ldexp(1.0, -bits);
+}
+inline double Normal(uint64_t seed, uint64_t n) {
+  const double u1 = Uniform(RandomBits(seed, 2 * n), 53);
+  const double u2 = Uniform(RandomBits(seed, 2 * n + 1), 53);
+  return sqrt(-2.0 * log1p(-u1)) * cos(6.283185307179586 * u2);
+}
+}  // namespace
+
+NDJ uint16_t ndj_random_uniform_f16(uint64_t s, int64_t n) { return D2f16(Uniform(RandomBits(s, n), 11)); }
+NDJ uint16_t ndj_random_uniform_bf16(uint64_t s, int64_t n) { return D2bf16(Uniform(RandomBits(s, n), 8)); }
+NDJ float ndj_random_uniform_f32(uint64_t s, int64_t n) { return D2f32(Uniform(RandomBits(s, n), 24)); }
+NDJ double ndj_random_uniform_f64(uint64_t s, int64_t n) { return Uniform(RandomBits(s, n), 53); }
+NDJ uint16_t ndj_random_normal_f16(uint64_t s, int64_t n) { return D2f16(Normal(s, n)); }
+NDJ uint16_t ndj_random_normal_bf16(uint64_t s, int64_t n) { return D2bf16(Normal(s, n)); }
+NDJ float ndj_random_normal_f32(uint64_t s, int64_t n) { return D2f32(Normal(s, n)); }
+NDJ double ndj_random_normal_f64(uint64_t s, int64_t n) { return Normal(s, n); }
+
+// ---- accumulator -> result conversions used by reductions -------------------------------------
+// (The backend calls ndj_cast_<acc>_<dtype>; nothing extra is needed here.)

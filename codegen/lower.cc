@@ -1,0 +1,419 @@
+// Lowering of a fusion group to kernel IR (see lower.h).
+#include "codegen/lower.h"
+
+#include <optional>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "ir/status_macros.h"
+
+namespace ndjit::codegen {
+
+namespace {
+
+using ndjit::DType;
+using ir::IndexOp;
+using ir::KernelBuilder;
+using ir::Node;
+using ir::Op;
+using ir::OpKind;
+using ir::Scalar;
+using ir::Shape;
+
+// A multi-index into a node's shape, with its row-major linear form; either is computed from
+// the other on demand (and then shared by every use).
+struct Idx {
+  const Shape* shape = nullptr;
+  std::optional<std::vector<int>> dims;
+  int linear = -1;
+};
+
+// The accumulator of sums and products: 16-bit floats in float32, others in their own dtype.
+DType AccumulatorFor(DType dt) {
+  return (dt == DType::kFloat16 || dt == DType::kBFloat16) ? DType::kFloat32 : dt;
+}
+
+class Lowerer {
+ public:
+  Lowerer(const ir::Graph& graph, const passes::FusionPlan& plan, int group)
+      : graph_(graph), plan_(plan), group_(group), b_(plan.groups[group].name) {}
+
+  absl::StatusOr<LoweredKernel> Run() {
+    const passes::FusionGroup& g = plan_.groups[group_];
+    const Shape& shape = g.roots.front()->shape();
+    for (const Node* r : g.roots) {
+      RET_CHECK(r->shape() == shape, "roots of one kernel differ in shape");
+      out_.buffers.push_back(r);
+      output_buffer_[r] = b_.AddBuffer(r->dtype(), /*output=*/true);
+    }
+    // Domain: one var per dim of the roots' shape.
+    std::vector<int> extents;
+    for (int64_t d : shape) extents.push_back(Size(d));
+    b_.SetDomain(extents);
+    const int first = b_.NewVars(static_cast<int>(shape.size()));
+    Idx idx{&shape, std::vector<int>{}, -1};
+    for (size_t d = 0; d < shape.size(); ++d) idx.dims->push_back(b_.Var(first + d));
+    out_.domain = shape;
+    out_.points = ir::NumElements(shape);
+    out_.work = out_.points;
+    for (const Node* r : g.roots) {
+      ASSIGN_OR_RETURN(int v, Emit(*r, idx, /*is_root=*/true));
+      b_.Store(output_buffer_.at(r), Linear(idx), v);
+    }
+    for (const Node* m : g.members) {
+      b_.AddNote(absl::StrCat("%", m->id(), " = ", ir::OpName(m->op()), " : ",
+                              ir::TypeToString(m->type()), " at ", m->loc().ToString()));
+    }
+    b_.set_num_params(static_cast<int>(out_.params.size()));
+    out_.kernel = std::move(b_).Finish();
+    return std::move(out_);
+  }
+
+ private:
+  // A dim extent: 0 and 1 are structural constants, larger sizes are parameters.
+  int Size(int64_t v) {
+    if (v <= 1) return b_.ConstIndex(v);
+    auto [it, inserted] = param_of_.try_emplace(v, static_cast<int>(out_.params.size()));
+    if (inserted) out_.params.push_back(v);
+    return b_.Param(it->second);
+  }
+  int C(int64_t v) { return b_.ConstIndex(v); }
+  int Add(int a, int c) { return b_.Index(IndexOp::kAdd, a, c); }
+  int Sub(int a, int c) { return b_.Index(IndexOp::kSub, a, c); }
+  int Mul(int a, int c) { return b_.Index(IndexOp::kMul, a, c); }
+
+  int Linear(Idx& idx) {
+    if (idx.linear >= 0) return idx.linear;
+    const Shape& s = *idx.shape;
+    int lin = C(0);
+    for (size_t d = 0; d < s.size(); ++d) {
+      lin = Add(Mul(lin, Size(s[d])), (*idx.dims)[d]);
+    }
+    idx.linear = lin;
+    return lin;
+  }
+
+  std::vector<int>& Dims(Idx& idx) {
+    if (idx.dims) return *idx.dims;
+    const Shape& s = *idx.shape;
+    std::vector<int> dims(s.size());
+    int rem = idx.linear;
+    for (size_t d = s.size(); d-- > 1;) {
+      dims[d] = b_.Index(IndexOp::kMod, rem, Size(s[d]));
+      rem = b_.Index(IndexOp::kDiv, rem, Size(s[d]));
+    }
+    if (!s.empty()) dims[0] = rem;
+    idx.dims = std::move(dims);
+    return *idx.dims;
+  }
+
+  static Idx WithDims(const Shape& shape, std::vector<int> dims) {
+    return Idx{&shape, std::move(dims), -1};
+  }
+
+  int BufferFor(const Node& n) {
+    auto [it, inserted] = input_buffer_.try_emplace(&n, -1);
+    if (inserted) {
+      it->second = b_.AddBuffer(n.dtype(), /*output=*/false);
+      out_.buffers.push_back(&n);
+    }
+    return it->second;
+  }
+
+  std::string MemoKey(const Node& n, const Idx& idx) const {
+    if (idx.dims) return absl::StrCat(n.id(), "d", absl::StrJoin(*idx.dims, ","));
+    return absl::StrCat(n.id(), "l", idx.linear);
+  }
+
+  absl::StatusOr<int> Emit(const Node& n, Idx& idx, bool is_root = false) {
+    const bool stored = n.op() == Op::kInput || (!is_root && plan_.stored_by[n.id()] >= 0);
+    if (stored) {
+      if (ir::NumElements(n.shape()) == 0) return b_.Const(n.dtype(), Zero(n.dtype()));
+      return b_.Load(BufferFor(n), Linear(idx));
+    }
+    const std::string key = MemoKey(n, idx);
+    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    ASSIGN_OR_RETURN(int v, EmitOp(n, idx));
+    memo_[key] = v;
+    return v;
+  }
+
+  static Scalar Zero(DType dt) { return IsFloat(dt) ? Scalar::Float(0.0) : Scalar::Int(0); }
+
+  absl::StatusOr<int> EmitOp(const Node& n, Idx& idx) {
+    const ir::Attrs& a = n.attrs();
+    switch (ir::GetOpKind(n.op())) {
+      case OpKind::kLeaf:
+        switch (n.op()) {
+          case Op::kConstant:
+            return b_.Const(n.dtype(), a.value);
+          case Op::kIota:
+            return b_.Apply(Op::kCast, n.dtype(), {Dims(idx)[a.axis]});
+          case Op::kRandom:
+            return b_.Random(n.dtype(), a.seed, a.dist, Linear(idx));
+          default:
+            return absl::InternalError("lowering: input leaves are loads");
+        }
+      case OpKind::kUnary:
+      case OpKind::kUnaryPredicate:
+      case OpKind::kBinary:
+      case OpKind::kCompare:
+      case OpKind::kSelect:
+      case OpKind::kCast: {
+        std::vector<int> args;
+        for (const Node* o : n.operands()) {
+          ASSIGN_OR_RETURN(int v, Emit(*o, idx));
+          args.push_back(v);
+        }
+        return b_.Apply(n.op(), n.dtype(), std::move(args));
+      }
+      case OpKind::kView:
+        return EmitView(n, idx);
+      case OpKind::kReduce:
+      case OpKind::kArgReduce:
+        return EmitReduce(n, idx);
+      case OpKind::kMatmul:
+        return EmitMatmul(n, idx);
+      case OpKind::kConcat:
+        return EmitConcat(n, idx);
+      case OpKind::kGather:
+        return EmitGather(n, idx);
+    }
+    return absl::InternalError("lowering: unknown op kind");
+  }
+
+  absl::StatusOr<int> EmitView(const Node& n, Idx& idx) {
+    const Node& in = *n.operand(0);
+    const Shape& is = in.shape();
+    const ir::Attrs& a = n.attrs();
+    switch (n.op()) {
+      case Op::kReshape: {
+        Idx sub{&is, std::nullopt, Linear(idx)};
+        return Emit(in, sub);
+      }
+      case Op::kPermute: {
+        std::vector<int>& d = Dims(idx);
+        std::vector<int> dims(is.size());
+        for (size_t i = 0; i < a.perm.size(); ++i) dims[a.perm[i]] = d[i];
+        Idx sub = WithDims(is, std::move(dims));
+        return Emit(in, sub);
+      }
+      case Op::kBroadcast: {
+        if (ir::NumElements(is) == 1) {
+          Idx sub{&is, std::nullopt, C(0)};
+          return Emit(in, sub);
+        }
+        std::vector<int>& d = Dims(idx);
+        const size_t lead = n.shape().size() - is.size();
+        std::vector<int> dims(is.size());
+        for (size_t k = 0; k < is.size(); ++k) dims[k] = is[k] == 1 ? C(0) : d[k + lead];
+        Idx sub = WithDims(is, std::move(dims));
+        return Emit(in, sub);
+      }
+      case Op::kSlice: {
+        std::vector<int>& d = Dims(idx);
+        std::vector<int> dims(is.size());
+        for (size_t k = 0; k < is.size(); ++k) {
+          dims[k] = Add(C(a.starts[k]), Mul(d[k], C(a.steps[k])));
+        }
+        Idx sub = WithDims(is, std::move(dims));
+        return Emit(in, sub);
+      }
+      case Op::kFlip: {
+        std::vector<int> dims = Dims(idx);
+        for (int64_t axis : a.axes) dims[axis] = Sub(Sub(Size(is[axis]), C(1)), dims[axis]);
+        Idx sub = WithDims(is, std::move(dims));
+        return Emit(in, sub);
+      }
+      case Op::kPad: {
+        const int pad_value = b_.Const(n.dtype(), a.value);
+        if (ir::NumElements(is) == 0) return pad_value;
+        std::vector<int>& d = Dims(idx);
+        std::vector<int> dims(is.size());
+        int mask = -1;
+        for (size_t k = 0; k < is.size(); ++k) {
+          if (a.low[k] == 0 && a.high[k] == 0) {
+            dims[k] = d[k];
+            continue;
+          }
+          const int shifted = Sub(d[k], C(a.low[k]));
+          const int extent = Size(is[k]);
+          const int inside = b_.Index(IndexOp::kAnd, b_.Index(IndexOp::kGe, shifted, C(0)),
+                                      b_.Index(IndexOp::kLt, shifted, extent));
+          mask = mask < 0 ? inside : b_.Index(IndexOp::kAnd, mask, inside);
+          dims[k] = b_.Index(IndexOp::kMin, b_.Index(IndexOp::kMax, shifted, C(0)),
+                             Sub(extent, C(1)));
+        }
+        Idx sub = WithDims(is, std::move(dims));
+        ASSIGN_OR_RETURN(int v, Emit(in, sub));
+        if (mask < 0) return v;
+        return b_.Apply(Op::kSelect, n.dtype(), {mask, v, pad_value});
+      }
+      default:
+        return absl::InternalError(absl::StrCat("lowering: no rule for view ", ir::OpName(n.op())));
+    }
+  }
+
+  absl::StatusOr<int> EmitReduce(const Node& n, Idx& idx) {
+    const Node& in = *n.operand(0);
+    const Shape& is = in.shape();
+    std::vector<int64_t> axes;
+    if (ir::GetOpKind(n.op()) == OpKind::kArgReduce) {
+      axes = {n.attrs().axis};
+    } else {
+      axes = n.attrs().axes;
+    }
+    std::vector<int> extents;
+    int64_t box = 1;
+    for (int64_t ax : axes) {
+      extents.push_back(Size(is[ax]));
+      box *= is[ax];
+    }
+    out_.work = std::max<int64_t>(out_.work, out_.points * std::max<int64_t>(box, 1));
+    std::vector<int>& d = Dims(idx);
+    const int saved_block = b_.current_block();
+    std::vector<int> vars;
+    const int first = b_.BeginReduce(extents, &vars);
+    std::vector<int> dims(is.size());
+    for (size_t k = 0, kept = 0, r = 0; k < is.size(); ++k) {
+      if (r < axes.size() && axes[r] == static_cast<int64_t>(k)) {
+        dims[k] = vars[r++];
+      } else {
+        dims[k] = d[kept++];
+      }
+    }
+    Idx sub = WithDims(is, std::move(dims));
+    ASSIGN_OR_RETURN(int v, Emit(in, sub));
+    ir::ReduceKind kind;
+    DType acc = AccumulatorFor(in.dtype());
+    switch (n.op()) {
+      case Op::kReduceSum:
+        kind = ir::ReduceKind::kSum;
+        break;
+      case Op::kReduceProd:
+        kind = ir::ReduceKind::kProd;
+        break;
+      case Op::kReduceMax:
+        kind = ir::ReduceKind::kMax;
+        break;
+      case Op::kReduceMin:
+        kind = ir::ReduceKind::kMin;
+        break;
+      case Op::kArgMax:
+        kind = ir::ReduceKind::kArgMax;
+        break;
+      case Op::kArgMin:
+        kind = ir::ReduceKind::kArgMin;
+        break;
+      default:
+        return absl::InternalError("lowering: not a reduction");
+    }
+    if (acc != in.dtype()) v = b_.Apply(Op::kCast, acc, {v});
+    const int r = b_.EndReduce(kind, n.dtype(), acc, v, extents, first);
+    RET_CHECK(b_.current_block() == saved_block);
+    return r;
+  }
+
+  absl::StatusOr<int> EmitMatmul(const Node& n, Idx& idx) {
+    const Node& x = *n.operand(0);
+    const Node& y = *n.operand(1);
+    const size_t r = n.shape().size();
+    const int64_t k_extent = x.shape()[r - 1];
+    const DType acc = AccumulatorFor(n.dtype());
+    std::vector<int>& d = Dims(idx);
+    std::vector<int> vars;
+    const int extent = Size(k_extent);
+    out_.work = std::max<int64_t>(out_.work, out_.points * std::max<int64_t>(k_extent, 1));
+    const int first = b_.BeginReduce({extent}, &vars);
+    std::vector<int> xd(d.begin(), d.end()), yd(d.begin(), d.end());
+    xd[r - 1] = vars[0];
+    yd[r - 2] = vars[0];
+    Idx xi = WithDims(x.shape(), std::move(xd));
+    Idx yi = WithDims(y.shape(), std::move(yd));
+    ASSIGN_OR_RETURN(int xv, Emit(x, xi));
+    ASSIGN_OR_RETURN(int yv, Emit(y, yi));
+    if (acc != n.dtype()) {
+      xv = b_.Apply(Op::kCast, acc, {xv});
+      yv = b_.Apply(Op::kCast, acc, {yv});
+    }
+    const int prod = b_.Apply(Op::kMul, acc, {xv, yv});
+    return b_.EndReduce(ir::ReduceKind::kSum, n.dtype(), acc, prod, {extent}, first);
+  }
+
+  absl::StatusOr<int> EmitConcat(const Node& n, Idx& idx) {
+    const int64_t axis = n.attrs().axis;
+    std::vector<int>& d = Dims(idx);
+    struct Part {
+      const Node* node;
+      int64_t offset;
+    };
+    std::vector<Part> parts;
+    int64_t offset = 0;
+    for (const Node* o : n.operands()) {
+      if (o->shape()[axis] > 0) parts.push_back({o, offset});
+      offset += o->shape()[axis];
+    }
+    if (parts.empty()) return b_.Const(n.dtype(), Zero(n.dtype()));
+    int result = -1;
+    for (size_t p = parts.size(); p-- > 0;) {
+      const Node& o = *parts[p].node;
+      std::vector<int> dims = d;
+      const int shifted = Sub(d[axis], C(parts[p].offset));
+      dims[axis] = b_.Index(IndexOp::kMin, b_.Index(IndexOp::kMax, shifted, C(0)),
+                            Sub(Size(o.shape()[axis]), C(1)));
+      Idx sub = WithDims(o.shape(), std::move(dims));
+      ASSIGN_OR_RETURN(int v, Emit(o, sub));
+      if (result < 0) {
+        result = v;
+      } else {
+        const int end = C(parts[p].offset + o.shape()[axis]);
+        result = b_.Apply(Op::kSelect, n.dtype(), {b_.Index(IndexOp::kLt, d[axis], end), v, result});
+      }
+    }
+    return result;
+  }
+
+  absl::StatusOr<int> EmitGather(const Node& n, Idx& idx) {
+    const Node& data = *n.operand(0);
+    const Node& indices = *n.operand(1);
+    const int64_t axis = n.attrs().axis;
+    const size_t ir = indices.shape().size();
+    std::vector<int>& d = Dims(idx);
+    Idx ii = WithDims(indices.shape(), std::vector<int>(d.begin() + axis, d.begin() + axis + ir));
+    ASSIGN_OR_RETURN(int raw, Emit(indices, ii));
+    const int iv = indices.dtype() == DType::kInt64 ? raw : b_.Apply(Op::kCast, DType::kInt64, {raw});
+    const int64_t n_axis = data.shape()[axis];
+    const int extent = Size(n_axis);
+    const int negative = b_.Index(IndexOp::kLt, iv, C(0));
+    const int j = b_.Apply(Op::kSelect, DType::kInt64, {negative, Add(iv, extent), iv});
+    const int ok = b_.Index(IndexOp::kAnd, b_.Index(IndexOp::kGe, j, C(0)),
+                            b_.Index(IndexOp::kLt, j, extent));
+    b_.Check(ir::CheckCode::kGatherIndexOutOfRange, ok, iv);
+    if (n_axis == 0 || ir::NumElements(data.shape()) == 0) return b_.Const(n.dtype(), Zero(n.dtype()));
+    std::vector<int> dims(d.begin(), d.begin() + axis);
+    dims.push_back(b_.Index(IndexOp::kMin, b_.Index(IndexOp::kMax, j, C(0)), Sub(extent, C(1))));
+    dims.insert(dims.end(), d.begin() + axis + ir, d.end());
+    Idx di = WithDims(data.shape(), std::move(dims));
+    return Emit(data, di);
+  }
+
+  const ir::Graph& graph_;
+  const passes::FusionPlan& plan_;
+  const int group_;
+  KernelBuilder b_;
+  LoweredKernel out_;
+  absl::flat_hash_map<int64_t, int> param_of_;
+  absl::flat_hash_map<const Node*, int> output_buffer_;
+  absl::flat_hash_map<const Node*, int> input_buffer_;
+  absl::flat_hash_map<std::string, int> memo_;
+};
+
+}  // namespace
+
+absl::StatusOr<LoweredKernel> LowerGroup(const ir::Graph& graph, const passes::FusionPlan& plan,
+                                         int group) {
+  return Lowerer(graph, plan, group).Run();
+}
+
+}  // namespace ndjit::codegen

@@ -1,0 +1,40 @@
+// Lowering of one fusion group to kernel IR.
+//
+// The group's roots define the domain (their common shape); every member is emitted as scalar
+// code at the index its consumer asks for. Views rewrite the index (reshape: linearize and
+// delinearize; permute: reorder; broadcast: zero the repeated dims; slice: start + i * step;
+// flip: n - 1 - i; pad: shift, with a mask selecting the pad value); reductions and matmul open a
+// reduce block over their reduced dims; gather loads the index operand first and checks its
+// range at run time. Stored values (graph inputs and other kernels' roots) are loads.
+//
+// Every dim larger than one becomes a size parameter (equal sizes share one), so the kernel text
+// does not depend on the sizes and one compiled kernel serves every shape with the same
+// structure; dims of 0 and 1 are structural and stay constants.
+#ifndef NDJIT_CODEGEN_LOWER_H_
+#define NDJIT_CODEGEN_LOWER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ir/graph.h"
+#include "ir/kernel.h"
+#include "passes/fusion.h"
+
+namespace ndjit::codegen {
+
+struct LoweredKernel {
+  ir::Kernel kernel;
+  std::vector<int64_t> params;               // value of each size parameter
+  std::vector<const ir::Node*> buffers;      // the node bound to each kernel buffer
+  std::vector<int64_t> domain;               // extents of the parallel domain
+  int64_t points = 0;                        // domain points
+  int64_t work = 0;                          // estimated scalar iterations (points x reduce box)
+};
+
+absl::StatusOr<LoweredKernel> LowerGroup(const ir::Graph& graph, const passes::FusionPlan& plan,
+                                         int group);
+
+}  // namespace ndjit::codegen
+
+#endif  // NDJIT_CODEGEN_LOWER_H_

@@ -1,0 +1,350 @@
+// Kernel IR printing and building (see kernel.h).
+#include "ir/kernel.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "ir/dtype.h"
+
+namespace ndjit::ir {
+
+const char* IndexOpName(IndexOp op) {
+  switch (op) {
+    case IndexOp::kAdd:
+      return "iadd";
+    case IndexOp::kSub:
+      return "isub";
+    case IndexOp::kMul:
+      return "imul";
+    case IndexOp::kDiv:
+      return "idiv";
+    case IndexOp::kMod:
+      return "imod";
+    case IndexOp::kMin:
+      return "imin";
+    case IndexOp::kMax:
+      return "imax";
+    case IndexOp::kLt:
+      return "ilt";
+    case IndexOp::kGe:
+      return "ige";
+    case IndexOp::kAnd:
+      return "band";
+  }
+  return "?";
+}
+
+const char* ReduceKindName(ReduceKind kind) {
+  switch (kind) {
+    case ReduceKind::kSum:
+      return "sum";
+    case ReduceKind::kProd:
+      return "prod";
+    case ReduceKind::kMax:
+      return "max";
+    case ReduceKind::kMin:
+      return "min";
+    case ReduceKind::kArgMax:
+      return "argmax";
+    case ReduceKind::kArgMin:
+      return "argmin";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string Args(const std::vector<int>& args) {
+  return absl::StrJoin(args, ", ", [](std::string* out, int a) { absl::StrAppend(out, "%", a); });
+}
+
+void PrintBlock(const Kernel& k, int block, int indent, std::string& out) {
+  const std::string pad(indent, ' ');
+  for (int id : k.blocks[block].instrs) {
+    const KInstr& in = k.instrs[id];
+    absl::StrAppend(&out, pad);
+    switch (in.kind) {
+      case KOp::kConst:
+        absl::StrAppend(&out, "%", id, " = const ", ScalarToString(in.value), " : ",
+                        DTypeShortName(in.dtype), "\n");
+        break;
+      case KOp::kParam:
+        absl::StrAppend(&out, "%", id, " = param ", in.index, "\n");
+        break;
+      case KOp::kVar:
+        absl::StrAppend(&out, "%", id, " = var ", in.index, "\n");
+        break;
+      case KOp::kIndex:
+        absl::StrAppend(&out, "%", id, " = ", IndexOpName(in.iop), " ", Args(in.args), "\n");
+        break;
+      case KOp::kLoad:
+        absl::StrAppend(&out, "%", id, " = load %b", in.index, "[%", in.args[0], "] : ",
+                        DTypeShortName(in.dtype), "\n");
+        break;
+      case KOp::kStore:
+        absl::StrAppend(&out, "store %b", in.index, "[%", in.args[0], "], %", in.args[1], "\n");
+        break;
+      case KOp::kOp:
+        absl::StrAppend(&out, "%", id, " = ", OpName(in.op), " ", Args(in.args), " : ",
+                        DTypeShortName(in.dtype), "\n");
+        break;
+      case KOp::kRandom:
+        absl::StrAppend(&out, "%", id, " = random[seed=", in.seed, ", dist=",
+                        RandomDistName(in.dist), "] %", in.args[0], " : ",
+                        DTypeShortName(in.dtype), "\n");
+        break;
+      case KOp::kCheck:
+        absl::StrAppend(&out, "check ", in.index, " %", in.args[0], ", %", in.args[1], "\n");
+        break;
+      case KOp::kReduce: {
+        std::vector<std::string> vars;
+        for (size_t i = 0; i < in.args.size(); ++i) vars.push_back(absl::StrCat(in.index + i));
+        absl::StrAppend(&out, "%", id, " = reduce.", ReduceKindName(in.red), " [", Args(in.args),
+                        "] vars(", absl::StrJoin(vars, ", "), ") acc ", DTypeShortName(in.acc),
+                        " : ", DTypeShortName(in.dtype), " {\n");
+        PrintBlock(k, in.block, indent + 2, out);
+        absl::StrAppend(&out, pad, "  yield %", in.yield, "\n", pad, "}\n");
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string PrintKernel(const Kernel& k, bool notes) {
+  std::string out;
+  if (notes) {
+    for (const std::string& n : k.notes) absl::StrAppend(&out, "// ", n, "\n");
+  }
+  absl::StrAppend(&out, "kernel @", k.name, "(");
+  for (size_t i = 0; i < k.buffers.size(); ++i) {
+    absl::StrAppend(&out, i ? ", " : "", "%b", i, ": ", k.buffers[i].output ? "out " : "in ",
+                    DTypeShortName(k.buffers[i].dtype));
+  }
+  absl::StrAppend(&out, ") params ", k.num_params, " vars ", k.num_vars, " {\n");
+  PrintBlock(k, 0, 2, out);
+  absl::StrAppend(&out, "  domain [", Args(k.domain), "]\n  body {\n");
+  PrintBlock(k, 1, 4, out);
+  absl::StrAppend(&out, "  }\n}\n");
+  return out;
+}
+
+KernelBuilder::KernelBuilder(std::string name) {
+  kernel_.name = std::move(name);
+  kernel_.blocks.push_back(KBlock{-1, {}});  // prologue
+  kernel_.blocks.push_back(KBlock{0, {}});   // body
+}
+
+int KernelBuilder::AddBuffer(DType dtype, bool output) {
+  kernel_.buffers.push_back(KBuffer{dtype, output});
+  return static_cast<int>(kernel_.buffers.size()) - 1;
+}
+
+int KernelBuilder::HomeBlock(const KInstr& instr) const {
+  // Blocks nest as a chain along the current path, so the deepest block is the one with the
+  // largest nesting depth; block numbers grow with depth along any one path.
+  int home = 0;
+  for (int a : instr.args) home = std::max(home, kernel_.instrs[a].in_block);
+  return home;
+}
+
+std::string KernelBuilder::Key(const KInstr& in) const {
+  std::string key = absl::StrCat(static_cast<int>(in.kind), ":", static_cast<int>(in.dtype), ":",
+                                 static_cast<int>(in.op), ":", static_cast<int>(in.iop), ":",
+                                 in.index, ":", in.seed, ":", static_cast<int>(in.dist), ":");
+  if (in.kind == KOp::kConst) absl::StrAppend(&key, ScalarToString(in.value), ":");
+  for (int a : in.args) absl::StrAppend(&key, a, ",");
+  absl::StrAppend(&key, "@", in.in_block);
+  return key;
+}
+
+int KernelBuilder::Add(KInstr instr, bool pure) {
+  if (instr.in_block < 0) instr.in_block = HomeBlock(instr);
+  if (pure) {
+    std::string key = Key(instr);
+    auto [it, inserted] = interned_.try_emplace(std::move(key), -1);
+    if (!inserted) return it->second;
+    it->second = static_cast<int>(kernel_.instrs.size());
+  }
+  const int id = static_cast<int>(kernel_.instrs.size());
+  kernel_.blocks[instr.in_block].instrs.push_back(id);
+  kernel_.instrs.push_back(std::move(instr));
+  return id;
+}
+
+int KernelBuilder::Param(int64_t number) {
+  KInstr in;
+  in.kind = KOp::kParam;
+  in.index = number;
+  in.in_block = 0;
+  return Add(std::move(in), true);
+}
+
+int KernelBuilder::ConstIndex(int64_t v) { return Const(DType::kInt64, Scalar::Int(v)); }
+
+int KernelBuilder::Const(DType dtype, Scalar value) {
+  KInstr in;
+  in.kind = KOp::kConst;
+  in.dtype = dtype;
+  in.value = value;
+  in.in_block = 0;
+  return Add(std::move(in), true);
+}
+
+int KernelBuilder::Var(int64_t number) {
+  KInstr in;
+  in.kind = KOp::kVar;
+  in.index = number;
+  in.in_block = current_;
+  return Add(std::move(in), true);
+}
+
+int KernelBuilder::Index(IndexOp op, int a, int b) {
+  const KInstr& x = kernel_.instrs[a];
+  const KInstr& y = kernel_.instrs[b];
+  const bool xc = x.kind == KOp::kConst && !x.value.is_float();
+  const bool yc = y.kind == KOp::kConst && !y.value.is_float();
+  // Folding that keeps index expressions small (and affine where they are).
+  if (xc && yc && op != IndexOp::kLt && op != IndexOp::kGe && op != IndexOp::kAnd) {
+    const int64_t p = x.value.i, q = y.value.i;
+    switch (op) {
+      case IndexOp::kAdd:
+        return ConstIndex(p + q);
+      case IndexOp::kSub:
+        return ConstIndex(p - q);
+      case IndexOp::kMul:
+        return ConstIndex(p * q);
+      case IndexOp::kDiv:
+        return ConstIndex(p / q);
+      case IndexOp::kMod:
+        return ConstIndex(p % q);
+      case IndexOp::kMin:
+        return ConstIndex(std::min(p, q));
+      case IndexOp::kMax:
+        return ConstIndex(std::max(p, q));
+      default:
+        break;
+    }
+  }
+  switch (op) {
+    case IndexOp::kAdd:
+      if (xc && x.value.i == 0) return b;
+      if (yc && y.value.i == 0) return a;
+      break;
+    case IndexOp::kSub:
+      if (yc && y.value.i == 0) return a;
+      break;
+    case IndexOp::kMul:
+      if ((xc && x.value.i == 0) || (yc && y.value.i == 0)) return ConstIndex(0);
+      if (xc && x.value.i == 1) return b;
+      if (yc && y.value.i == 1) return a;
+      break;
+    case IndexOp::kDiv:
+      if (yc && y.value.i == 1) return a;
+      break;
+    case IndexOp::kMod:
+      if (yc && y.value.i == 1) return ConstIndex(0);
+      break;
+    default:
+      break;
+  }
+  KInstr in;
+  in.kind = KOp::kIndex;
+  in.dtype = (op == IndexOp::kLt || op == IndexOp::kGe || op == IndexOp::kAnd) ? DType::kBool
+                                                                               : DType::kInt64;
+  in.iop = op;
+  in.args = {a, b};
+  return Add(std::move(in), true);
+}
+
+int KernelBuilder::Load(int buffer, int offset) {
+  KInstr in;
+  in.kind = KOp::kLoad;
+  in.dtype = kernel_.buffers[buffer].dtype;
+  in.index = buffer;
+  in.args = {offset};
+  // Never in the prologue: it runs even when the domain is empty.
+  in.in_block = std::max(1, HomeBlock(in));
+  return Add(std::move(in), true);
+}
+
+void KernelBuilder::Store(int buffer, int offset, int value) {
+  KInstr in;
+  in.kind = KOp::kStore;
+  in.dtype = kernel_.buffers[buffer].dtype;
+  in.index = buffer;
+  in.args = {offset, value};
+  in.in_block = current_;
+  Add(std::move(in), false);
+}
+
+int KernelBuilder::Apply(Op op, DType dtype, std::vector<int> args) {
+  KInstr in;
+  in.kind = KOp::kOp;
+  in.op = op;
+  in.dtype = dtype;
+  in.args = std::move(args);
+  in.in_block = std::max(1, HomeBlock(in));
+  return Add(std::move(in), true);
+}
+
+int KernelBuilder::Random(DType dtype, uint64_t seed, RandomDist dist, int counter) {
+  KInstr in;
+  in.kind = KOp::kRandom;
+  in.dtype = dtype;
+  in.seed = seed;
+  in.dist = dist;
+  in.args = {counter};
+  in.in_block = std::max(1, HomeBlock(in));
+  return Add(std::move(in), true);
+}
+
+void KernelBuilder::Check(CheckCode code, int ok, int value) {
+  KInstr in;
+  in.kind = KOp::kCheck;
+  in.index = static_cast<int64_t>(code);
+  in.args = {ok, value};
+  in.in_block = current_;
+  Add(std::move(in), false);
+}
+
+int KernelBuilder::NewVars(int count) {
+  const int first = kernel_.num_vars;
+  kernel_.num_vars += count;
+  return first;
+}
+
+int KernelBuilder::BeginReduce(absl::Span<const int> extents, std::vector<int>* vars) {
+  const int block = static_cast<int>(kernel_.blocks.size());
+  kernel_.blocks.push_back(KBlock{current_, {}});
+  current_ = block;
+  const int first = NewVars(static_cast<int>(extents.size()));
+  vars->clear();
+  for (size_t i = 0; i < extents.size(); ++i) vars->push_back(Var(first + i));
+  return first;
+}
+
+int KernelBuilder::EndReduce(ReduceKind kind, DType dtype, DType acc, int yield,
+                             absl::Span<const int> extents, int first_var) {
+  const int block = current_;
+  current_ = kernel_.blocks[block].parent;
+  KInstr in;
+  in.kind = KOp::kReduce;
+  in.red = kind;
+  in.dtype = dtype;
+  in.acc = acc;
+  in.index = first_var;
+  in.args.assign(extents.begin(), extents.end());
+  in.block = block;
+  in.yield = yield;
+  in.in_block = current_;
+  return Add(std::move(in), false);
+}
+
+void KernelBuilder::SetDomain(std::vector<int> extents) { kernel_.domain = std::move(extents); }
+
+Kernel KernelBuilder::Finish() && { return std::move(kernel_); }
+
+}  // namespace ndjit::ir

@@ -1,0 +1,163 @@
+// Kernel IR: one fused loop nest, independent of the backend that renders it.
+//
+// A kernel reads and writes whole buffers (the realized values of the graph), takes int64 size
+// parameters, and computes over a parallel iteration domain: a row-major box whose extents are
+// values of the prologue. The body runs once per domain point; it is a scalar expression DAG of
+// loads through index expressions (affine arithmetic plus div/mod from reshapes and masks from
+// pads), graph primitives (`add`, `exp`, `select`, `cast`, ...), nested reduction loops, and
+// stores. Backends render the same kernel: the CPU backend to LLVM IR, the CUDA backend to CUDA
+// C++.
+//
+// Values are numbered instructions (`%n`) in blocks. Block 0 is the prologue (parameters, sizes,
+// anything that depends on no loop variable); block 1 is the body. A `reduce` owns a nested block
+// that runs once per point of its own box and yields the value it accumulates. An instruction
+// may use any value of its own block defined before it or of an enclosing block.
+//
+// Text form (the form of dumps; the canonical text is also the kernel cache's key):
+//
+//   kernel @mul_add(%b0: in f32, %b1: in f32, %b2: out f32) {
+//     %0 = param 0
+//     domain [%0]
+//     body {
+//       %1 = var 0
+//       %2 = load %b0[%1] : f32
+//       %3 = load %b1[%1] : f32
+//       %4 = mul %2, %3 : f32
+//       store %b2[%1], %4
+//     }
+//   }
+#ifndef NDJIT_IR_KERNEL_H_
+#define NDJIT_IR_KERNEL_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "ir/attrs.h"
+#include "ir/ops.h"
+#include "ndjit/dtype.h"
+
+namespace ndjit::ir {
+
+enum class KOp : uint8_t {
+  kConst,   // `value` as `dtype`
+  kParam,   // int64 size parameter number `index`
+  kVar,     // int64 loop variable number `index` (domain dims first, then each reduce's dims)
+  kIndex,   // int64 index arithmetic `iop` on args (operands are non-negative where it matters)
+  kLoad,    // element args[0] of buffer `index`, of the buffer's dtype
+  kStore,   // element args[0] of output buffer `index` = args[1]
+  kOp,      // the graph primitive `op` (elementwise, select or cast) on args; result `dtype`
+  kRandom,  // the `random` leaf's value at flat counter args[0] (`seed`, `dist`), as `dtype`
+  kReduce,  // folds the yield of block `block` over the box args (vars `index`...) with `red`
+  kCheck,   // run-time check: args[0] (bool) must hold, else error `index` with value args[1]
+};
+
+// Index arithmetic. div and mod are on non-negative operands with a positive divisor; lt/ge/and
+// give bool (masks of pads, concat and range checks).
+enum class IndexOp : uint8_t { kAdd, kSub, kMul, kDiv, kMod, kMin, kMax, kLt, kGe, kAnd };
+
+// sum and prod accumulate in `acc` (float16/bfloat16/float32 in float32 lanes, float64 in float64,
+// integers wrapping in their own width, bool as or/and); max and min propagate NaN; argmax and
+// argmin give the int64 position of the first extreme (the first NaN wins) in a one-dim box.
+enum class ReduceKind : uint8_t { kSum, kProd, kMax, kMin, kArgMax, kArgMin };
+
+// Run-time check codes (kCheck `index`).
+enum class CheckCode : int64_t { kGatherIndexOutOfRange = 1 };
+
+struct KInstr {
+  KOp kind = KOp::kConst;
+  DType dtype = DType::kInt64;
+  Op op = Op::kInput;            // kOp
+  IndexOp iop = IndexOp::kAdd;   // kIndex
+  ReduceKind red = ReduceKind::kSum;  // kReduce
+  DType acc = DType::kInt64;     // kReduce: accumulator dtype
+  int64_t index = 0;             // param, var, buffer number; first var of a reduce; check code
+  Scalar value;                  // kConst
+  uint64_t seed = 0;             // kRandom
+  RandomDist dist = RandomDist::kUniform;
+  std::vector<int> args;
+  int block = -1;                // kReduce: the nested block
+  int yield = -1;                // kReduce: the value folded (an instruction of `block`)
+  int in_block = -1;             // the block this instruction belongs to
+};
+
+struct KBlock {
+  int parent = -1;
+  std::vector<int> instrs;
+};
+
+struct KBuffer {
+  DType dtype = DType::kFloat32;
+  bool output = false;
+};
+
+struct Kernel {
+  std::string name;
+  std::vector<KBuffer> buffers;
+  int num_params = 0;
+  int num_vars = 0;
+  std::vector<KInstr> instrs;
+  std::vector<KBlock> blocks;  // 0: prologue, 1: body, then reduce blocks
+  std::vector<int> domain;     // extents of the parallel box, prologue values; vars 0..rank-1
+  // One line per fused graph node ("%12 = exp at model.cc:41:7"); printed as comments, not
+  // part of the canonical text.
+  std::vector<std::string> notes;
+};
+
+// The canonical text (the cache key) or, with `notes`, the dump form with the call sites.
+std::string PrintKernel(const Kernel& kernel, bool notes = false);
+const char* IndexOpName(IndexOp op);
+const char* ReduceKindName(ReduceKind kind);
+
+// Builds a kernel block by block, interning identical pure instructions within a block and its
+// enclosing blocks (so each distinct value is computed once).
+class KernelBuilder {
+ public:
+  explicit KernelBuilder(std::string name);
+
+  int AddBuffer(DType dtype, bool output);
+  // Block 0 or 1 at the start; EnterReduce opens a new block.
+  int current_block() const { return current_; }
+  void SetBlock(int block) { current_ = block; }
+
+  int Param(int64_t number);  // in the prologue
+  int ConstIndex(int64_t v);  // int64 constant in the prologue
+  int Const(DType dtype, Scalar value);
+  int Var(int64_t number);
+  int Index(IndexOp op, int a, int b);
+  int Load(int buffer, int offset);
+  void Store(int buffer, int offset, int value);
+  int Apply(Op op, DType dtype, std::vector<int> args);
+  int Random(DType dtype, uint64_t seed, RandomDist dist, int counter);
+  void Check(CheckCode code, int ok, int value);
+  // Opens a reduce over `extents` (prologue values) and returns its first var number; the body
+  // is built in the new block, then EndReduce closes it and returns the reduce's value.
+  int BeginReduce(absl::Span<const int> extents, std::vector<int>* vars);
+  int EndReduce(ReduceKind kind, DType dtype, DType acc, int yield, absl::Span<const int> extents,
+                int first_var);
+  void SetDomain(std::vector<int> extents);
+  int NewVars(int count);  // reserves loop variable numbers
+  void set_num_params(int n) { kernel_.num_params = n; }
+  void AddNote(std::string note) { kernel_.notes.push_back(std::move(note)); }
+
+  // True when `value` (an instruction) does not depend on any var (a prologue value).
+  bool IsInvariant(int value) const { return kernel_.instrs[value].in_block == 0; }
+  const KInstr& instr(int id) const { return kernel_.instrs[id]; }
+  Kernel Finish() &&;
+
+ private:
+  int Add(KInstr instr, bool pure);
+  // The innermost block `instr` may live in: the deepest block among its args', or the prologue.
+  int HomeBlock(const KInstr& instr) const;
+  std::string Key(const KInstr& instr) const;
+
+  Kernel kernel_;
+  int current_ = 1;
+  int reduce_depth_ = 0;
+  absl::flat_hash_map<std::string, int> interned_;  // key incl. block -> instruction
+};
+
+}  // namespace ndjit::ir
+
+#endif  // NDJIT_IR_KERNEL_H_

@@ -1,0 +1,73 @@
+// Fusion planning: partitions a graph into kernels.
+//
+// Every node is either *stored* (its value gets a buffer: graph inputs, graph outputs and the
+// roots of kernels) or *inlined* into the kernels that use it, where it becomes scalar code
+// evaluated at the index its consumer asks for. Views are index arithmetic, so a chain of
+// elementwise ops and the views that feed it is one loop kernel over its output.
+//
+// Rules, applied from the outputs backwards:
+//  * A node used by exactly one kernel is inlined into it, unless inlining would evaluate an
+//    expensive node more than once per element: a node reached through an expanding edge (a
+//    broadcast that repeats elements, a matmul operand, gather data) is inlined only if cheap.
+//  * A node used by several kernels is stored, unless it is cheap (constants, iota, views and a
+//    few arithmetic ops over stored values), in which case each kernel recomputes it.
+//  * A reduction, argreduce or matmul is inlined only into a kernel that evaluates it once per
+//    point of its own result (its consumers are elementwise all the way to the kernel's root):
+//    it then absorbs its elementwise producers and consumers (reduce + epilogue in one kernel).
+//    Otherwise it is the root of its own kernel.
+//  * A node more than `max_inline_depth` inlined ops away from its kernel's root is stored, so
+//    a chain of a million ops becomes many kernels of bounded size.
+//  * Kernels run in topological order of their roots.
+//
+// Example (`a`, `b`, `c` inputs; %3 output):
+//   %1 = mul(%a, %b)        inlined into kernel 0
+//   %2 = broadcast(%c)      inlined (view)
+//   %3 = add(%1, %2)        root of kernel 0: one loop, no intermediate buffer
+#ifndef NDJIT_PASSES_FUSION_H_
+#define NDJIT_PASSES_FUSION_H_
+
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace ndjit::passes {
+
+struct FusionOptions {
+  // Off: every non-leaf node is its own kernel (the unfused baseline, and what a failed fused
+  // kernel falls back to).
+  bool fuse = true;
+  // Inlined-expression cost up to which a node shared by kernels is recomputed rather than
+  // stored (in elementary ops).
+  int recompute_cost = 8;
+  // Longest chain of inlined nodes in one kernel; a deeper node is stored. Bounds kernel size,
+  // compile time and the lowering's recursion on very long op chains.
+  int max_inline_depth = 128;
+};
+
+struct FusionGroup {
+  // Nodes the kernel stores, all of the same shape (the kernel's domain).
+  std::vector<const ir::Node*> roots;
+  // Every node the kernel computes (roots included), in topological order.
+  std::vector<const ir::Node*> members;
+  std::string name;  // "exp_mul_add": the ops of its members
+};
+
+struct FusionPlan {
+  std::vector<FusionGroup> groups;  // in execution order
+  // By node id: the group that stores the node, or -1 (inputs, and nodes inlined into kernels).
+  std::vector<int> stored_by;
+  // By node id: the groups that compute the node inline (or store it).
+  std::vector<std::vector<int>> computed_in;
+  // Why each stored, non-output node was not inlined (for `ndjit-inspect explain`).
+  std::vector<std::string> reason;
+};
+
+FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options = {});
+
+// The plan as text: one line per kernel with its roots and members.
+std::string PrintFusionPlan(const ir::Graph& graph, const FusionPlan& plan);
+
+}  // namespace ndjit::passes
+
+#endif  // NDJIT_PASSES_FUSION_H_

@@ -1,0 +1,104 @@
+// Process-wide switches (see config.h).
+#include "runtime/config.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace ndjit::runtime {
+
+namespace {
+
+std::mutex& Mu() {
+  static auto* mu = new std::mutex();
+  return *mu;
+}
+
+absl::StatusOr<Backend> ParseBackend(std::string_view name) {
+  if (name == "cpu") return Backend::kCpu;
+  if (name == "interp") return Backend::kInterp;
+  if (name == "cuda") {
+    return absl::UnimplementedError(
+        "backend \"cuda\" is not available in this build (only cpu and interp are)");
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown backend \"", std::string(name), "\": expected cpu or interp"));
+}
+
+int HardwareThreads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+Config& Current() {
+  static Config* config = [] {
+    auto* c = new Config();
+    c->num_threads = HardwareThreads();
+    if (const char* b = std::getenv("NDJIT_BACKEND"); b && *b) {
+      absl::StatusOr<Backend> parsed = ParseBackend(b);
+      if (parsed.ok()) {
+        c->backend = *parsed;
+      } else {
+        c->env_error = absl::InvalidArgumentError(
+            absl::StrCat("NDJIT_BACKEND: ", parsed.status().message()));
+      }
+    }
+    if (const char* e = std::getenv("NDJIT_EAGER"); e && *e) {
+      const std::string v = e;
+      if (v == "1" || v == "true" || v == "on") {
+        c->eager = true;
+      } else if (!(v == "0" || v == "false" || v == "off")) {
+        c->env_error = absl::InvalidArgumentError(
+            absl::StrCat("NDJIT_EAGER=\"", v, "\": expected 1 or 0"));
+      }
+    }
+    if (const char* t = std::getenv("NDJIT_NUM_THREADS"); t && *t) {
+      int n = 0;
+      if (absl::SimpleAtoi(t, &n) && n >= 1 && n <= 1024) {
+        c->num_threads = n;
+      } else {
+        c->env_error = absl::InvalidArgumentError(
+            absl::StrCat("NDJIT_NUM_THREADS=\"", t, "\": expected an integer in [1, 1024]"));
+      }
+    }
+    return c;
+  }();
+  return *config;
+}
+
+}  // namespace
+
+Config GetConfig() {
+  std::lock_guard<std::mutex> lock(Mu());
+  return Current();
+}
+
+absl::Status SetBackend(std::string_view name) {
+  absl::StatusOr<Backend> parsed = ParseBackend(name);
+  if (!parsed.ok()) return parsed.status();
+  std::lock_guard<std::mutex> lock(Mu());
+  Current().backend = *parsed;
+  return absl::OkStatus();
+}
+
+void SetEager(bool eager) {
+  std::lock_guard<std::mutex> lock(Mu());
+  Current().eager = eager;
+}
+
+absl::Status SetNumThreads(int n) {
+  if (n < 1 || n > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("set_num_threads(", n, "): expected an integer in [1, 1024]"));
+  }
+  std::lock_guard<std::mutex> lock(Mu());
+  Current().num_threads = n;
+  return absl::OkStatus();
+}
+
+const char* BackendName(Backend backend) {
+  return backend == Backend::kCpu ? "cpu" : "interp";
+}
+
+}  // namespace ndjit::runtime
