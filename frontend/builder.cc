@@ -9,6 +9,7 @@
 #include "ir/infer.h"
 #include "ir/interpreter.h"
 #include "ir/status_macros.h"
+#include "runtime/config.h"
 #include "runtime/materializer.h"
 
 namespace ndjit::frontend {
@@ -66,8 +67,14 @@ ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
         absl::StrCat("ndjit built an invalid node (please report): ", result.status().message()),
         described, site);
   }
-  return runtime::Materializer::Get().Record(op, std::move(*result), std::move(operands),
-                                             std::move(attrs), ir::SourceLoc::From(site));
+  ValuePtr v = runtime::Materializer::Get().Record(op, std::move(*result), std::move(operands),
+                                                   std::move(attrs), ir::SourceLoc::From(site));
+  if (runtime::GetConfig().eager) {
+    // Eager mode: compute now, so errors surface at the op call (MXNet's NaiveEngine).
+    const absl::Status s = runtime::Materializer::Get().Materialize({v});
+    if (!s.ok()) ThrowStatus(ir::OpName(op), s, site);
+  }
+  return v;
 }
 
 ValuePtr CastTo(const ValuePtr& v, DType dtype, const SourceLocation& site) {

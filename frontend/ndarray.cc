@@ -8,6 +8,9 @@
 #include "ir/interpreter.h"
 #include "ir/printer.h"
 #include "ndjit/ndjit.h"
+#include "runtime/buffer_pool.h"
+#include "runtime/config.h"
+#include "runtime/executor.h"
 #include "runtime/materializer.h"
 
 namespace ndjit {
@@ -141,9 +144,44 @@ std::string pending_ir(const std::vector<NDArray>& arrays) {
 
 Stats stats() {
   const runtime::Counters c = runtime::Materializer::Get().counters();
-  return Stats{c.values_recorded, c.materializations, c.nodes_evaluated};
+  const runtime::ExecutorCounters e = runtime::GetExecutorCounters();
+  const runtime::BufferPoolStats p = runtime::BufferPool::Get().stats();
+  Stats s;
+  s.nodes_recorded = c.values_recorded;
+  s.materializations = c.materializations;
+  s.nodes_evaluated = c.nodes_evaluated;
+  s.kernels_compiled = e.kernels_compiled;
+  s.kernel_cache_hits = e.kernel_cache_hits;
+  s.kernels_launched = e.kernels_launched;
+  s.buffers_allocated = e.buffers_allocated;
+  s.bytes_allocated = e.bytes_allocated;
+  s.bytes_fresh = p.bytes_fresh;
+  s.compile_seconds = e.compile_seconds;
+  return s;
 }
 
-void reset_stats() { runtime::Materializer::Get().ResetCounters(); }
+void reset_stats() {
+  runtime::Materializer::Get().ResetCounters();
+  runtime::ResetExecutorCounters();
+  runtime::BufferPool::Get().ResetStats();
+}
+
+void set_backend(const std::string& name) {
+  const absl::Status s = runtime::SetBackend(name);
+  if (!s.ok()) throw ValueError(absl::StrCat("set_backend: ", s.message()));
+}
+
+std::string backend() { return runtime::BackendName(runtime::GetConfig().backend); }
+
+void set_eager(bool eager) { runtime::SetEager(eager); }
+
+bool eager() { return runtime::GetConfig().eager; }
+
+void set_num_threads(int n) {
+  const absl::Status s = runtime::SetNumThreads(n);
+  if (!s.ok()) throw ValueError(std::string(s.message()));
+}
+
+int num_threads() { return runtime::GetConfig().num_threads; }
 
 }  // namespace ndjit

@@ -34,6 +34,7 @@ std::shared_ptr<std::byte> BufferPool::Allocate(size_t bytes) {
       stats_.cached_bytes -= static_cast<int64_t>(cls);
     } else {
       ++stats_.fresh;
+      stats_.bytes_fresh += static_cast<int64_t>(cls);
     }
   }
   if (p == nullptr) {
@@ -65,6 +66,7 @@ void BufferPool::ResetStats() {
   std::lock_guard<std::mutex> lock(mu_);
   stats_.allocations = 0;
   stats_.fresh = 0;
+  stats_.bytes_fresh = 0;
   stats_.bytes_requested = 0;
 }
 

@@ -19,6 +19,7 @@ namespace ndjit::runtime {
 struct BufferPoolStats {
   int64_t allocations = 0;        // Allocate calls
   int64_t fresh = 0;              // of those, served by the system allocator
+  int64_t bytes_fresh = 0;        // bytes of those
   int64_t bytes_requested = 0;    // sum of the sizes asked for
   int64_t cached_bytes = 0;       // free buffers held now
   int64_t live_bytes = 0;         // buffers handed out and not yet returned

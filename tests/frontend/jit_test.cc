@@ -1,0 +1,185 @@
+// The CPU JIT through the public API: fusion, the kernel cache, buffers, errors and switches.
+// Every assertion is on counters (kernels, buffers, bytes), never on time.
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "ndjit/ndjit.h"
+#include "tests/test_util.h"
+
+namespace ndjit {
+namespace {
+
+using testing::Values;
+
+// Restores the process-wide switches after each test.
+class JitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    set_backend("cpu");
+    set_eager(false);
+    waitall();
+    reset_stats();
+  }
+  void TearDown() override {
+    set_backend("cpu");
+    set_eager(false);
+  }
+};
+
+std::vector<float> Floats(int n, float scale) {
+  std::vector<float> v(n);
+  for (int i = 0; i < n; ++i) v[i] = scale * static_cast<float>(i % 97) - 3.0f;
+  return v;
+}
+
+TEST_F(JitTest, ElementwiseChainIsOneKernelWithNoIntermediateBuffers) {
+  const int n = 1 << 16;
+  NDArray a = nd::array(Floats(n, 0.01f), {n});
+  NDArray b = nd::array(Floats(n, 0.02f), {n});
+  NDArray c = nd::array(Floats(n, 0.03f), {n});
+  waitall();
+  reset_stats();
+  NDArray y = nd::exp(a) * b + c - 1.0f;
+  y.wait_to_read();
+  const Stats s = stats();
+  EXPECT_EQ(s.kernels_launched, 1);
+  EXPECT_EQ(s.buffers_allocated, 1);  // the result only
+  EXPECT_EQ(s.bytes_allocated, int64_t{n} * 4);
+  const HostArray h = y.asnumpy();
+  const std::vector<float> av = Floats(n, 0.01f), bv = Floats(n, 0.02f), cv = Floats(n, 0.03f);
+  for (int i = 0; i < n; i += 997) {
+    const double want = std::exp(double(av[i])) * bv[i] + cv[i] - 1.0;
+    EXPECT_NEAR(h.element_as_double(i), want, 1e-5 * std::max(1.0, std::fabs(want))) << i;
+  }
+}
+
+TEST_F(JitTest, ViewsFeedingElementwiseOpsAreIndexArithmetic) {
+  NDArray x = nd::array(Floats(4 * 6, 0.5f), {4, 6});
+  NDArray row = nd::array(Floats(6, 1.0f), {6});
+  waitall();
+  reset_stats();
+  // transpose, a stepped slice, a broadcast row and a pad, all in one loop over the output.
+  // (Intermediates are not named: a live handle to one would be stored too.)
+  NDArray y = nd::pad(nd::transpose(x).slice({Slice(None, None, 2), Slice(1, None)}) + 1.0f,
+                      {{1, 0}, {0, 2}}, nd::PadMode::kConstant, 7.0f) *
+              2.0f;
+  NDArray z = x + row;  // broadcast
+  waitall();
+  EXPECT_EQ(stats().kernels_launched, 2);
+  EXPECT_EQ(stats().buffers_allocated, 2);
+  set_backend("interp");
+  NDArray y2 = nd::pad(nd::transpose(x).slice({Slice(None, None, 2), Slice(1, None)}) + 1.0f,
+                       {{1, 0}, {0, 2}}, nd::PadMode::kConstant, 7.0f) *
+               2.0f;
+  EXPECT_EQ(Values(y.asnumpy()), Values(y2.asnumpy()));
+  EXPECT_EQ(Values(z.asnumpy()), Values((x + row).asnumpy()));
+}
+
+TEST_F(JitTest, ReductionAbsorbsProducersAndEpilogue) {
+  NDArray a = nd::array(Floats(1000, 0.01f), {10, 100});
+  NDArray b = nd::array(Floats(1000, 0.02f), {10, 100});
+  waitall();
+  reset_stats();
+  // mean((a - b)^2, axis 1) * 3: producers, the reduction and the epilogue in one kernel.
+  NDArray m = nd::mean(nd::square(a - b), 1) * 3.0f;
+  m.wait_to_read();
+  EXPECT_EQ(stats().kernels_launched, 1);
+  EXPECT_EQ(stats().buffers_allocated, 1);
+}
+
+TEST_F(JitTest, SecondMaterializationWithOtherSizesCompilesNothing) {
+  auto run = [](int64_t rows, int64_t cols) {
+    NDArray x = nd::random::uniform(-1, 1, {rows, cols}, 7);
+    NDArray y = nd::sum(nd::tanh(x) * 2.0f + 1.0f, 1);
+    return y.asnumpy();
+  };
+  run(8, 16);
+  const Stats first = stats();
+  EXPECT_GT(first.kernels_compiled, 0);
+  reset_stats();
+  run(33, 1000);
+  run(5, 3);
+  const Stats later = stats();
+  EXPECT_EQ(later.kernels_compiled, 0);
+  EXPECT_EQ(later.kernel_cache_hits, 2 * first.kernels_launched);
+}
+
+TEST_F(JitTest, RepeatedMaterializationsReusePooledBuffers) {
+  const int n = 1 << 18;
+  NDArray a = nd::array(Floats(n, 0.01f), {n});
+  waitall();
+  auto once = [&] {
+    NDArray y = a * 2.0f + 1.0f;  // the temporary a * 2 is gone before the read
+    y.wait_to_read();
+  };
+  for (int i = 0; i < 3; ++i) once();  // warm the pool
+  reset_stats();
+  for (int i = 0; i < 10; ++i) once();
+  EXPECT_EQ(stats().buffers_allocated, 10);
+  EXPECT_EQ(stats().bytes_fresh, 0);  // every buffer came from the pool
+}
+
+TEST_F(JitTest, GatherIndexOutOfRangeIsAnErrorAtTheAccessor) {
+  NDArray data = nd::array(std::vector<float>{1, 2, 3}, {3});
+  // Pending indices: the frontend cannot check them, the kernel does.
+  NDArray idx = nd::array(std::vector<int32_t>{0, 5, -1}, {3}) * 1;
+  NDArray y = nd::take(data, idx) * 2.0f;
+  EXPECT_NDJIT_THROWS(y.asnumpy(), ValueError, "index 5 is out of bounds for axis 0 with size 3");
+}
+
+TEST_F(JitTest, BackendSwitch) {
+  EXPECT_EQ(backend(), "cpu");
+  set_backend("interp");
+  EXPECT_EQ(backend(), "interp");
+  reset_stats();
+  (nd::ones({4}) + 1.0f).wait_to_read();
+  EXPECT_EQ(stats().kernels_launched, 0);  // the interpreter ran it
+  try {
+    set_backend("tpu");
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_STREQ(e.what(), "set_backend: unknown backend \"tpu\": expected cpu or interp");
+  }
+  try {
+    set_num_threads(0);
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_STREQ(e.what(), "set_num_threads(0): expected an integer in [1, 1024]");
+  }
+}
+
+TEST_F(JitTest, EagerModeComputesEachPrimitiveAtOnce) {
+  NDArray a = nd::array(Floats(64, 0.1f), {64});
+  waitall();
+  set_eager(true);
+  reset_stats();
+  NDArray y = nd::exp(a) * 2.0f + 1.0f;  // exp, (constant), mul, (constant), add
+  EXPECT_EQ(stats().materializations, stats().nodes_recorded);
+  EXPECT_GE(stats().kernels_launched, 3);
+  set_eager(false);
+  NDArray z = nd::exp(a) * 2.0f + 1.0f;
+  EXPECT_EQ(Values(y.asnumpy()), Values(z.asnumpy()));
+}
+
+TEST_F(JitTest, EagerModeThrowsAtTheOpCall) {
+  NDArray data = nd::array(std::vector<float>{1, 2, 3}, {3});
+  NDArray idx = nd::array(std::vector<int64_t>{3}, {1}) * int64_t{1};
+  waitall();
+  set_eager(true);
+  EXPECT_NDJIT_THROWS(nd::take(data, idx), ValueError, "index 3 is out of bounds");
+}
+
+TEST_F(JitTest, ThreadCountDoesNotChangeResults) {
+  NDArray x = nd::random::normal(0, 1, {300, 257}, 3);
+  waitall();
+  set_num_threads(1);
+  const std::vector<double> one = Values((nd::softmax(x, 1) + nd::sum(x, 0)).asnumpy());
+  set_num_threads(2);
+  const std::vector<double> two = Values((nd::softmax(x, 1) + nd::sum(x, 0)).asnumpy());
+  EXPECT_EQ(one, two);  // bit for bit
+}
+
+}  // namespace
+}  // namespace ndjit
