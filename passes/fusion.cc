@@ -128,13 +128,15 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
   for (const Node* o : graph.outputs()) is_output[o->id()] = true;
 
   // Cost of recomputing each node inline, saturating; -1 when some op on the way is not cheap.
+  // Reductions and matmuls count as loads: one read through a view or by several kernels is
+  // necessarily stored (the rules below never inline it there).
   std::vector<int> cost(n, 0);
   for (const auto& node : graph.nodes()) {
     const int own = OpCost(*node);
     int c = own;
     for (const Node* o : node->operands()) {
       if (c < 0) break;
-      if (o->op() == Op::kInput) continue;
+      if (o->op() == Op::kInput || IsReduceLike(*o)) continue;
       c = cost[o->id()] < 0 ? -1 : std::min(1000, c + cost[o->id()]);
     }
     cost[node->id()] = c;
