@@ -47,20 +47,31 @@ class Lowerer {
       out_.buffers.push_back(r);
       output_buffer_[r] = b_.AddBuffer(r->dtype(), /*output=*/true);
     }
-    // Domain: one var per dim of the roots' shape.
+    // Domain: one var per dim of the roots' shape; a row kernel leaves the last dim to a loop
+    // in the body, after the row's reductions.
+    const size_t rank = g.row_kernel ? shape.size() - 1 : shape.size();
     std::vector<int> extents;
-    for (int64_t d : shape) extents.push_back(Size(d));
+    for (size_t d = 0; d < rank; ++d) extents.push_back(Size(shape[d]));
     b_.SetDomain(extents);
-    const int first = b_.NewVars(static_cast<int>(shape.size()));
+    const int first = b_.NewVars(static_cast<int>(rank));
     Idx idx{&shape, std::vector<int>{}, -1};
-    for (size_t d = 0; d < shape.size(); ++d) idx.dims->push_back(b_.Var(first + d));
-    out_.domain = shape;
-    out_.points = ir::NumElements(shape);
-    out_.work = out_.points;
+    for (size_t d = 0; d < rank; ++d) idx.dims->push_back(b_.Var(first + d));
+    out_.domain.assign(shape.begin(), shape.begin() + rank);
+    out_.points = ir::NumElements(out_.domain);
+    out_.work = ir::NumElements(shape);
+    std::vector<int> loop_extent;
+    int loop_var = -1;
+    if (g.row_kernel) {
+      loop_extent = {Size(shape.back())};
+      std::vector<int> vars;
+      loop_var = b_.BeginLoop(loop_extent, &vars);
+      idx.dims->push_back(vars[0]);
+    }
     for (const Node* r : g.roots) {
       ASSIGN_OR_RETURN(int v, Emit(*r, idx, /*is_root=*/true));
       b_.Store(output_buffer_.at(r), Linear(idx), v);
     }
+    if (g.row_kernel) b_.EndLoop(loop_extent, loop_var);
     for (const Node* m : g.members) {
       b_.AddNote(absl::StrCat("%", m->id(), " = ", ir::OpName(m->op()), " : ",
                               ir::TypeToString(m->type()), " at ", m->loc().ToString()));
@@ -270,11 +281,13 @@ class Lowerer {
       extents.push_back(Size(is[ax]));
       box *= is[ax];
     }
-    out_.work = std::max<int64_t>(out_.work, out_.points * std::max<int64_t>(box, 1));
+    out_.work = std::max<int64_t>(out_.work, ir::NumElements(n.shape()) * std::max<int64_t>(box, 1));
     std::vector<int>& d = Dims(idx);
     const int saved_block = b_.current_block();
     std::vector<int> vars;
-    const int first = b_.BeginReduce(extents, &vars);
+    // The reduce lives in the deepest block its index depends on: in a row kernel, the body
+    // (once per row) rather than the loop over the row.
+    const int first = b_.BeginReduce(extents, b_.DeepestBlock(d), &vars);
     std::vector<int> dims(is.size());
     for (size_t k = 0, kept = 0, r = 0; k < is.size(); ++k) {
       if (r < axes.size() && axes[r] == static_cast<int64_t>(k)) {
@@ -324,8 +337,9 @@ class Lowerer {
     std::vector<int>& d = Dims(idx);
     std::vector<int> vars;
     const int extent = Size(k_extent);
-    out_.work = std::max<int64_t>(out_.work, out_.points * std::max<int64_t>(k_extent, 1));
-    const int first = b_.BeginReduce({extent}, &vars);
+    out_.work =
+        std::max<int64_t>(out_.work, ir::NumElements(n.shape()) * std::max<int64_t>(k_extent, 1));
+    const int first = b_.BeginReduce({extent}, b_.DeepestBlock(d), &vars);
     std::vector<int> xd(d.begin(), d.end()), yd(d.begin(), d.end());
     xd[r - 1] = vars[0];
     yd[r - 2] = vars[0];

@@ -97,6 +97,15 @@ void PrintBlock(const Kernel& k, int block, int indent, std::string& out) {
       case KOp::kCheck:
         absl::StrAppend(&out, "check ", in.index, " %", in.args[0], ", %", in.args[1], "\n");
         break;
+      case KOp::kLoop: {
+        std::vector<std::string> vars;
+        for (size_t i = 0; i < in.args.size(); ++i) vars.push_back(absl::StrCat(in.index + i));
+        absl::StrAppend(&out, "loop [", Args(in.args), "] vars(", absl::StrJoin(vars, ", "),
+                        ") {\n");
+        PrintBlock(k, in.block, indent + 2, out);
+        absl::StrAppend(&out, pad, "}\n");
+        break;
+      }
       case KOp::kReduce: {
         std::vector<std::string> vars;
         for (size_t i = 0; i < in.args.size(); ++i) vars.push_back(absl::StrCat(in.index + i));
@@ -316,9 +325,16 @@ int KernelBuilder::NewVars(int count) {
   return first;
 }
 
-int KernelBuilder::BeginReduce(absl::Span<const int> extents, std::vector<int>* vars) {
+int KernelBuilder::DeepestBlock(absl::Span<const int> values, int floor) const {
+  int deepest = floor;
+  for (int v : values) deepest = std::max(deepest, kernel_.instrs[v].in_block);
+  return deepest;
+}
+
+int KernelBuilder::BeginReduce(absl::Span<const int> extents, int home, std::vector<int>* vars) {
   const int block = static_cast<int>(kernel_.blocks.size());
-  kernel_.blocks.push_back(KBlock{current_, {}});
+  kernel_.blocks.push_back(KBlock{home, {}});
+  saved_.push_back(current_);
   current_ = block;
   const int first = NewVars(static_cast<int>(extents.size()));
   vars->clear();
@@ -329,7 +345,9 @@ int KernelBuilder::BeginReduce(absl::Span<const int> extents, std::vector<int>* 
 int KernelBuilder::EndReduce(ReduceKind kind, DType dtype, DType acc, int yield,
                              absl::Span<const int> extents, int first_var) {
   const int block = current_;
-  current_ = kernel_.blocks[block].parent;
+  const int home = kernel_.blocks[block].parent;
+  current_ = saved_.back();
+  saved_.pop_back();
   KInstr in;
   in.kind = KOp::kReduce;
   in.red = kind;
@@ -339,8 +357,26 @@ int KernelBuilder::EndReduce(ReduceKind kind, DType dtype, DType acc, int yield,
   in.args.assign(extents.begin(), extents.end());
   in.block = block;
   in.yield = yield;
-  in.in_block = current_;
+  in.in_block = home;
   return Add(std::move(in), false);
+}
+
+int KernelBuilder::BeginLoop(absl::Span<const int> extents, std::vector<int>* vars) {
+  return BeginReduce(extents, current_, vars);
+}
+
+void KernelBuilder::EndLoop(absl::Span<const int> extents, int first_var) {
+  const int block = current_;
+  const int home = kernel_.blocks[block].parent;
+  current_ = saved_.back();
+  saved_.pop_back();
+  KInstr in;
+  in.kind = KOp::kLoop;
+  in.index = first_var;
+  in.args.assign(extents.begin(), extents.end());
+  in.block = block;
+  in.in_block = home;
+  Add(std::move(in), false);
 }
 
 void KernelBuilder::SetDomain(std::vector<int> extents) { kernel_.domain = std::move(extents); }

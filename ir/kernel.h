@@ -10,8 +10,10 @@
 //
 // Values are numbered instructions (`%n`) in blocks. Block 0 is the prologue (parameters, sizes,
 // anything that depends on no loop variable); block 1 is the body. A `reduce` owns a nested block
-// that runs once per point of its own box and yields the value it accumulates. An instruction
-// may use any value of its own block defined before it or of an enclosing block.
+// that runs once per point of its own box and yields the value it accumulates; a `loop` owns a
+// nested block that runs once per point of its box for its stores (the inner loop of a row
+// kernel). An instruction may use any value of its own block defined before it or of an
+// enclosing block.
 //
 // Text form (the form of dumps; the canonical text is also the kernel cache's key):
 //
@@ -50,6 +52,7 @@ enum class KOp : uint8_t {
   kOp,      // the graph primitive `op` (elementwise, select or cast) on args; result `dtype`
   kRandom,  // the `random` leaf's value at flat counter args[0] (`seed`, `dist`), as `dtype`
   kReduce,  // folds the yield of block `block` over the box args (vars `index`...) with `red`
+  kLoop,    // runs block `block` (which stores) over the box args (vars `index`...)
   kCheck,   // run-time check: args[0] (bool) must hold, else error `index` with value args[1]
 };
 
@@ -77,7 +80,7 @@ struct KInstr {
   uint64_t seed = 0;             // kRandom
   RandomDist dist = RandomDist::kUniform;
   std::vector<int> args;
-  int block = -1;                // kReduce: the nested block
+  int block = -1;                // kReduce, kLoop: the nested block
   int yield = -1;                // kReduce: the value folded (an instruction of `block`)
   int in_block = -1;             // the block this instruction belongs to
 };
@@ -98,7 +101,7 @@ struct Kernel {
   int num_params = 0;
   int num_vars = 0;
   std::vector<KInstr> instrs;
-  std::vector<KBlock> blocks;  // 0: prologue, 1: body, then reduce blocks
+  std::vector<KBlock> blocks;  // 0: prologue, 1: body, then reduce and loop blocks
   std::vector<int> domain;     // extents of the parallel box, prologue values; vars 0..rank-1
   // One line per fused graph node ("%12 = exp at model.cc:41:7"); printed as comments, not
   // part of the canonical text.
@@ -131,11 +134,18 @@ class KernelBuilder {
   int Apply(Op op, DType dtype, std::vector<int> args);
   int Random(DType dtype, uint64_t seed, RandomDist dist, int counter);
   void Check(CheckCode code, int ok, int value);
-  // Opens a reduce over `extents` (prologue values) and returns its first var number; the body
-  // is built in the new block, then EndReduce closes it and returns the reduce's value.
-  int BeginReduce(absl::Span<const int> extents, std::vector<int>* vars);
+  // Opens a reduce over `extents` (prologue values) in block `home` (an enclosing block of the
+  // current one: the deepest block the reduce's result depends on) and returns its first var
+  // number; the body is built in the new block, then EndReduce closes it, returns to the block
+  // that was current, and returns the reduce's value.
+  int BeginReduce(absl::Span<const int> extents, int home, std::vector<int>* vars);
   int EndReduce(ReduceKind kind, DType dtype, DType acc, int yield, absl::Span<const int> extents,
                 int first_var);
+  // The same for a loop (in the current block); EndLoop closes it.
+  int BeginLoop(absl::Span<const int> extents, std::vector<int>* vars);
+  void EndLoop(absl::Span<const int> extents, int first_var);
+  // The deepest block among `values` (at least `floor`).
+  int DeepestBlock(absl::Span<const int> values, int floor = 1) const;
   void SetDomain(std::vector<int> extents);
   int NewVars(int count);  // reserves loop variable numbers
   void set_num_params(int n) { kernel_.num_params = n; }
@@ -154,7 +164,7 @@ class KernelBuilder {
 
   Kernel kernel_;
   int current_ = 1;
-  int reduce_depth_ = 0;
+  std::vector<int> saved_;  // the block that was current when each open reduce or loop began
   absl::flat_hash_map<std::string, int> interned_;  // key incl. block -> instruction
 };
 

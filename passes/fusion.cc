@@ -91,6 +91,52 @@ bool ExpandingEdge(const Node& consumer, int slot) {
   }
 }
 
+// How an inlined node is indexed relative to its kernel's root of shape [O..., C]: by the
+// root's full index (or, inside a reduction over C, by the row and the reduction variable), by
+// the row index O only (a value broadcast along C), or some other way.
+enum class RowClass : uint8_t { kOther, kRow, kFull };
+
+bool IsRowShape(const ir::Shape& s, const ir::Shape& root) {
+  const ir::Shape outer(root.begin(), root.end() - 1);
+  if (s == outer) return true;
+  ir::Shape with_unit = outer;
+  with_unit.push_back(1);
+  return s == with_unit;
+}
+
+// Reduces exactly the last axis of an operand shaped like the root.
+bool ReducesRow(const Node& n, const ir::Shape& root) {
+  if (n.operand(0)->shape() != root || root.empty()) return false;
+  const int64_t last = static_cast<int64_t>(root.size()) - 1;
+  if (ir::GetOpKind(n.op()) == OpKind::kReduce) {
+    return n.attrs().axes == std::vector<int64_t>{last};
+  }
+  return ir::GetOpKind(n.op()) == OpKind::kArgReduce && n.attrs().axis == last;
+}
+
+// The class of operand `n` of consumer `c` whose class is `cc`.
+RowClass EdgeClass(const Node& c, RowClass cc, const Node& n, const ir::Shape& root) {
+  if (cc == RowClass::kOther) return RowClass::kOther;
+  if (IsElementwise(c)) return cc;
+  switch (c.op()) {
+    case Op::kBroadcast:
+      if (n.shape() == c.shape()) return cc;
+      if (cc == RowClass::kFull && c.shape() == root && IsRowShape(n.shape(), root) &&
+          n.shape().size() == root.size()) {
+        return RowClass::kRow;
+      }
+      return RowClass::kOther;
+    case Op::kReshape:
+      if (cc == RowClass::kRow && IsRowShape(n.shape(), root) && IsRowShape(c.shape(), root)) {
+        return RowClass::kRow;
+      }
+      return RowClass::kOther;
+    default:
+      if (cc == RowClass::kRow && ReducesRow(c, root)) return RowClass::kFull;
+      return RowClass::kOther;
+  }
+}
+
 std::string GroupName(const std::vector<const Node*>& members) {
   std::vector<std::string> ops;
   for (const Node* n : members) {
@@ -150,6 +196,12 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
   std::vector<bool> identity(n, false);
   std::vector<bool> expanded(n, false);
   std::vector<int> depth(n, 0);  // inlined ops between a node and its kernel's root
+  std::vector<RowClass> row_class(n, RowClass::kOther);
+  std::vector<bool> row_reduce(n, false);  // an inlined reduction evaluated once per row
+  // The class a stored node gives its operands: elementwise roots of rank >= 1 index them fully.
+  auto root_class = [&](const Node& r) {
+    return !r.shape().empty() && !IsReduceLike(r) ? RowClass::kFull : RowClass::kOther;
+  };
 
   for (int id = n - 1; id >= 0; --id) {
     const Node& node = *graph.node(id);
@@ -176,15 +228,36 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
         roots.insert(roots.end(), roots_of[cid].begin(), roots_of[cid].end());
       }
       path_identity = path_identity && IsElementwise(*c) && (stored[cid] || identity[cid]);
-      path_expands = path_expands || ExpandingEdge(*c, slot) || (!stored[cid] && expanded[cid]);
+      // The operand of a row reduction is evaluated once per (row, reduced element): whatever
+      // repeats the row's reduced value does not repeat it.
+      const bool reset = !stored[cid] && row_reduce[cid];
+      path_expands =
+          path_expands || (!reset && (ExpandingEdge(*c, slot) || (!stored[cid] && expanded[cid])));
     }
     std::sort(roots.begin(), roots.end());
     roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
     if (roots.empty()) continue;  // only dead consumers
 
+    // Row class: every path from the (single) root must agree.
+    RowClass cls = RowClass::kOther;
+    if (roots.size() == 1) {
+      const ir::Shape& root_shape = graph.node(roots[0])->shape();
+      bool first = true;
+      for (const auto& [c, slot] : consumers[id]) {
+        const RowClass cc = stored[c->id()] ? root_class(*c) : row_class[c->id()];
+        const RowClass e = EdgeClass(*c, cc, node, root_shape);
+        cls = first ? e : (cls == e ? cls : RowClass::kOther);
+        first = false;
+      }
+    }
+    const bool row_reduction =
+        cls == RowClass::kRow && ir::GetOpKind(node.op()) != OpKind::kMatmul &&
+        IsReduceLike(node) && ReducesRow(node, graph.node(roots[0])->shape());
+
     bool inline_it;
     if (IsReduceLike(node)) {
-      inline_it = roots.size() == 1 && path_identity;
+      // Evaluated once per point of the root (an epilogue), or once per row of a row kernel.
+      inline_it = roots.size() == 1 && (path_identity || row_reduction);
       if (!inline_it) {
         plan.reason[id] = roots.size() > 1
                               ? "a reduction used by several kernels is stored once"
@@ -192,7 +265,8 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
                                 "fusing would recompute it per element";
       }
     } else if (roots.size() == 1) {
-      inline_it = !path_expands || cheap(node);
+      // A value read once per row is computed once per row (hoisted out of the loop over C).
+      inline_it = !path_expands || cheap(node) || cls == RowClass::kRow;
       if (!inline_it) {
         plan.reason[id] =
             "read repeatedly through a broadcast, matmul or gather, and too expensive to recompute";
@@ -210,6 +284,8 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
       roots_of[id] = std::move(roots);
       identity[id] = path_identity;
       expanded[id] = path_expands;
+      row_class[id] = cls;
+      row_reduce[id] = row_reduction && !path_identity;
     } else {
       stored[id] = true;
     }
@@ -233,6 +309,7 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
       const int g = group_of_root[root];
       plan.groups[g].members.push_back(graph.node(id));
       plan.computed_in[id].push_back(g);
+      if (row_reduce[id]) plan.groups[g].row_kernel = true;
     }
   }
   for (FusionGroup& g : plan.groups) {
@@ -247,7 +324,8 @@ std::string PrintFusionPlan(const ir::Graph& graph, const FusionPlan& plan) {
   std::string out;
   for (size_t g = 0; g < plan.groups.size(); ++g) {
     const FusionGroup& group = plan.groups[g];
-    absl::StrAppend(&out, "kernel ", g, " @", group.name, ": stores ");
+    absl::StrAppend(&out, "kernel ", g, " @", group.name, group.row_kernel ? " (rows)" : "",
+                    ": stores ");
     absl::StrAppend(&out, absl::StrJoin(group.roots, ", ", [](std::string* s, const Node* r) {
                       absl::StrAppend(s, "%", r->id());
                     }));

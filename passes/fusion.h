@@ -15,6 +15,11 @@
 //    point of its own result (its consumers are elementwise all the way to the kernel's root):
 //    it then absorbs its elementwise producers and consumers (reduce + epilogue in one kernel).
 //    Otherwise it is the root of its own kernel.
+//  * Row kernels: a reduction over the last axis of a value shaped like the kernel's root
+//    [O..., C], read back through a broadcast along C (softmax, layer norm), is inlined too. The
+//    kernel then runs over the rows O: per row it computes its reductions (each once), then
+//    loops over C to compute and store the root, with the row in cache. Values shared by the
+//    reductions and the loop (exp(x - max) in softmax) are recomputed there rather than stored.
 //  * A node more than `max_inline_depth` inlined ops away from its kernel's root is stored, so
 //    a chain of a million ops becomes many kernels of bounded size.
 //  * Kernels run in topological order of their roots.
@@ -51,6 +56,8 @@ struct FusionGroup {
   // Every node the kernel computes (roots included), in topological order.
   std::vector<const ir::Node*> members;
   std::string name;  // "exp_mul_add": the ops of its members
+  // A row kernel (see above): the domain is the roots' shape without its last axis.
+  bool row_kernel = false;
 };
 
 struct FusionPlan {

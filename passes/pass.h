@@ -33,6 +33,8 @@ class GraphRewriter {
   // Makes uses of `node` refer to `replacement` (a node of the new graph).
   void Map(const ir::Node& node, ir::Node* replacement) { map_[node.id()] = replacement; }
   ir::Node* Mapped(const ir::Node& node) const { return map_[node.id()]; }
+  // The graph being built, for nodes that have no counterpart in the source.
+  ir::Graph& result() { return result_; }
   // The new graph with the source's outputs mapped; the rewriter is empty afterwards.
   absl::StatusOr<ir::Graph> Finish();
 

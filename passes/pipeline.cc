@@ -12,6 +12,7 @@
 #include "ir/verifier.h"
 #include "passes/cse.h"  // one include per registry.def row
 #include "passes/dce.h"
+#include "passes/split_reductions.h"
 
 namespace ndjit::passes {
 namespace {

@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "codegen/cpu/cpu_backend.h"
 #include "codegen/lower.h"
 #include "ir/status_macros.h"
+#include "passes/split_reductions.h"
 #include "runtime/buffer_pool.h"
 
 #if defined(NDJIT_HAVE_OPENMP)
@@ -178,9 +180,20 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
 
 }  // namespace
 
-absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& graph,
+absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& source,
                                                             absl::Span<const ir::HostTensor> inputs,
                                                             const ExecuteOptions& options) {
+  // Codegen strategy: large reductions with few results get a parallel first stage.
+  std::optional<ir::Graph> split;
+  if (options.split_reductions) {
+    passes::GraphRewriter copy(source);
+    for (const auto& n : source.nodes()) RETURN_IF_ERROR(copy.Copy(*n).status());
+    ASSIGN_OR_RETURN(ir::Graph g, copy.Finish());
+    passes::SplitReductions pass;
+    ASSIGN_OR_RETURN(bool changed, pass.Run(g));
+    if (changed) split = std::move(g);
+  }
+  const ir::Graph& graph = split ? *split : source;
   bool compile_failed = false;
   absl::StatusOr<std::vector<ir::HostTensor>> result = Run(graph, inputs, options, &compile_failed);
   if (result.ok() || !compile_failed || !options.fusion.fuse) return result;

@@ -38,6 +38,7 @@ struct ExecutorCounters {
 struct ExecuteOptions {
   int num_threads = 1;
   passes::FusionOptions fusion;
+  bool split_reductions = true;  // passes/split_reductions.h
 };
 
 absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& graph,

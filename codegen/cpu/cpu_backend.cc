@@ -414,6 +414,8 @@ class Emitter {
       }
       case KOp::kReduce:
         return EmitReduce(id, in);
+      case KOp::kLoop:
+        return EmitLoop(in);
     }
     return absl::InternalError("cpu backend: unknown kernel instruction");
   }
@@ -482,6 +484,24 @@ class Emitter {
         (void)t;
         return nullptr;
     }
+  }
+
+  absl::Status EmitLoop(const KInstr& in) {
+    absl::Status st;
+    std::function<void(size_t)> nest = [&](size_t d) {
+      if (d == in.args.size()) {
+        if (st.ok()) st = EmitBlock(in.block);
+        return;
+      }
+      Loop(b_.getInt64(0), val_[in.args[d]], {}, false,
+           [&](llvm::Value* v, std::vector<llvm::Value*>&) -> llvm::Value* {
+             vars_[in.index + d] = v;
+             nest(d + 1);
+             return nullptr;
+           });
+    };
+    nest(0);
+    return st;
   }
 
   absl::Status EmitReduce(int id, const KInstr& in) {

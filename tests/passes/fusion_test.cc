@@ -47,8 +47,8 @@ TEST(FusionTest, Golden) {
             %3 = sqrt(%2) : f32[4]
             return %3 })",
        "kernel 0 @mul_reduce_sum_sqrt: stores %3; computes %1, %2, %3\n"},
-      {"negative: a reduction read back through a broadcast is stored (else it would be "
-       "recomputed per element)",
+      {"a reduction over the last axis read back through a broadcast along it makes a row "
+       "kernel",
        R"(graph @g {
             %0 = input[index=0] : f32[4,3]
             %1 = reduce_max[axes=[1]](%0) : f32[4]
@@ -56,8 +56,31 @@ TEST(FusionTest, Golden) {
             %3 = broadcast(%2) : f32[4,3]
             %4 = sub(%0, %3) : f32[4,3]
             return %4 })",
-       "kernel 0 @reduce_max: stores %1; computes %1\n"
-       "kernel 1 @sub: stores %4; computes %2, %3, %4\n"},
+       "kernel 0 @reduce_max_sub (rows): stores %4; computes %1, %2, %3, %4\n"},
+      {"softmax is one row kernel: exp(x - max) is recomputed in the sum and the final loop",
+       R"(graph @g {
+            %0 = input[index=0] : f32[8,16]
+            %1 = reduce_max[axes=[1]](%0) : f32[8]
+            %2 = reshape(%1) : f32[8,1]
+            %3 = broadcast(%2) : f32[8,16]
+            %4 = sub(%0, %3) : f32[8,16]
+            %5 = exp(%4) : f32[8,16]
+            %6 = reduce_sum[axes=[1]](%5) : f32[8]
+            %7 = reshape(%6) : f32[8,1]
+            %8 = broadcast(%7) : f32[8,16]
+            %9 = div(%5, %8) : f32[8,16]
+            return %9 })",
+       "kernel 0 @reduce_max_sub_exp_reduce_sum_div (rows): stores %9; computes %1, %2, %3, %4, "
+       "%5, %6, %7, %8, %9\n"},
+      {"negative: a reduction over the first axis broadcast back is stored (it is not a row)",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4,3]
+            %1 = reduce_sum[axes=[0]](%0) : f32[3]
+            %2 = broadcast(%1) : f32[4,3]
+            %3 = sub(%0, %2) : f32[4,3]
+            return %3 })",
+       "kernel 0 @reduce_sum: stores %1; computes %1\n"
+       "kernel 1 @sub: stores %3; computes %2, %3\n"},
       {"negative: an expensive value used by two kernels is stored once",
        R"(graph @g {
             %0 = input[index=0] : f32[4,3]

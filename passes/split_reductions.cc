@@ -1,0 +1,109 @@
+// split-reductions (see split_reductions.h).
+#include "passes/split_reductions.h"
+
+#include <limits>
+
+#include "ir/dtype.h"
+#include "ir/status_macros.h"
+
+namespace ndjit::passes {
+
+namespace {
+
+using ir::Node;
+using ir::Op;
+
+bool Splittable(Op op) {
+  return op == Op::kReduceSum || op == Op::kReduceProd || op == Op::kReduceMax ||
+         op == Op::kReduceMin;
+}
+
+// The element that leaves the reduction unchanged (the padding of an uneven split).
+ir::Scalar Identity(Op op, DType dt) {
+  const bool fl = IsFloat(dt);
+  switch (op) {
+    case Op::kReduceSum:
+      return fl ? ir::Scalar::Float(0.0) : ir::Scalar::Int(0);
+    case Op::kReduceProd:
+      return fl ? ir::Scalar::Float(1.0) : ir::Scalar::Int(1);
+    case Op::kReduceMax:
+      if (fl) return ir::Scalar::Float(-std::numeric_limits<double>::infinity());
+      return ir::Scalar::Int(dt == DType::kBool ? 0 : ir::IntegerRange(dt).lo);
+    default:
+      if (fl) return ir::Scalar::Float(std::numeric_limits<double>::infinity());
+      return ir::Scalar::Int(dt == DType::kBool ? 1 : ir::IntegerRange(dt).hi);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<bool> SplitReductions::Run(ir::Graph& graph) {
+  GraphRewriter rewriter(graph);
+  bool changed = false;
+  for (const auto& node_ptr : graph.nodes()) {
+    const Node& n = *node_ptr;
+    if (!Splittable(n.op())) {
+      RETURN_IF_ERROR(rewriter.Copy(n).status());
+      continue;
+    }
+    const Node& x = *n.operand(0);
+    const ir::Shape& s = x.shape();
+    const std::vector<int64_t>& axes = n.attrs().axes;
+    const size_t r = s.size(), k = axes.size();
+    bool suffix = k > 0;
+    for (size_t i = 0; i < k && suffix; ++i) suffix = axes[i] == static_cast<int64_t>(r - k + i);
+    const ir::Shape kept(s.begin(), s.begin() + (r - k));
+    const int64_t reduced = ir::NumElements(absl::MakeSpan(s).subspan(r - k));
+    if (!suffix || ir::NumElements(kept) > options_.max_outputs || reduced < options_.min_reduced) {
+      RETURN_IF_ERROR(rewriter.Copy(n).status());
+      continue;
+    }
+    int64_t parts = options_.parts;
+    while (parts > 2 && reduced / parts < options_.min_chunk) parts /= 2;
+    const int64_t chunk = (reduced + parts - 1) / parts;
+    ir::Graph& g = rewriter.result();
+    const ir::SourceLoc loc = n.loc();
+    const DType dt = x.dtype();
+    Node* v = rewriter.Mapped(x);
+    ir::Shape flat = kept;
+    flat.push_back(reduced);
+    if (k != 1) {
+      ASSIGN_OR_RETURN(v, g.AddNode(Op::kReshape, {v}, {}, ir::TensorType{dt, flat}, loc));
+    }
+    if (parts * chunk != reduced) {
+      ir::Attrs pad;
+      pad.low.assign(flat.size(), 0);
+      pad.high.assign(flat.size(), 0);
+      pad.high.back() = parts * chunk - reduced;
+      pad.value = Identity(n.op(), dt);
+      flat.back() = parts * chunk;
+      ASSIGN_OR_RETURN(v, g.AddNode(Op::kPad, {v}, pad, ir::TensorType{dt, flat}, loc));
+    }
+    ir::Shape split = kept;
+    split.push_back(parts);
+    split.push_back(chunk);
+    ASSIGN_OR_RETURN(v, g.AddNode(Op::kReshape, {v}, {}, ir::TensorType{dt, split}, loc));
+    DType partial_dt = dt;
+    if ((dt == DType::kFloat16 || dt == DType::kBFloat16) && n.op() != Op::kReduceMax &&
+        n.op() != Op::kReduceMin) {
+      partial_dt = DType::kFloat32;
+      ASSIGN_OR_RETURN(v, g.AddNode(Op::kCast, {v}, {}, ir::TensorType{partial_dt, split}, loc));
+    }
+    ir::Attrs inner;
+    inner.axes = {static_cast<int64_t>(kept.size()) + 1};
+    ASSIGN_OR_RETURN(v, g.AddNode(n.op(), {v}, inner, std::nullopt, loc));
+    ir::Attrs outer;
+    outer.axes = {static_cast<int64_t>(kept.size())};
+    ASSIGN_OR_RETURN(v, g.AddNode(n.op(), {v}, outer, std::nullopt, loc));
+    if (partial_dt != dt) {
+      ASSIGN_OR_RETURN(v, g.AddNode(Op::kCast, {v}, {}, n.type(), loc));
+    }
+    rewriter.Map(n, v);
+    changed = true;
+  }
+  if (!changed) return false;
+  ASSIGN_OR_RETURN(graph, rewriter.Finish());
+  return true;
+}
+
+}  // namespace ndjit::passes
