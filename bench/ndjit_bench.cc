@@ -6,10 +6,13 @@
 //             the CPU JIT: fused kernels, warm kernel cache after the first iteration.
 //   Wk/eager  the same with `ndjit::set_eager(true)`: every primitive op is computed at once, one
 //             kernel per primitive (the unfused baseline).
-//   Wk/hand   a hand-written C++ loop with OpenMP on the same number of threads as ndjit, writing
-//             into preallocated std::vector<float> outputs.
+//   Wk/hand   a hand-written C++ loop with OpenMP on the same number of threads as ndjit (2),
+//             writing into preallocated std::vector<float> outputs; tanh and exp are std::tanh
+//             and std::exp, which GCC leaves scalar (no -ffast-math): the honest hand baseline.
 //   Wk/eigen  Eigen 3.4 array expressions (only when Eigen is found; Eigen does not thread
 //             coefficient-wise expressions, so these run on one thread).
+// hand and eigen are compiled with -march=native (bench/CMakeLists.txt), as the JIT targets the
+// host CPU.
 //
 //   W1  a*b+c                                                    float32, N = 2^24
 //   W2  0.5*x*(1+tanh(0.7978845608*(x+0.044715*x^3)))  (gelu)    float32, N = 2^24
@@ -36,7 +39,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <string>
@@ -576,8 +578,7 @@ int main(int argc, char** argv) {
         ->MinTime(0.5);
   }
 
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  // Read before Initialize, which removes the flags it knows from argv.
   bool console = true;  // the default format; another --benchmark_format gets its own reporter
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -585,6 +586,8 @@ int main(int argc, char** argv) {
       console = false;
     }
   }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   if (console) {
     NameReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);

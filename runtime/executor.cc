@@ -140,7 +140,11 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
   std::vector<void*> bufs;
   for (size_t g = 0; g < plan.groups.size(); ++g) {
     codegen::LoweredKernel& k = lowered[g];
-    absl::StatusOr<codegen::cpu::KernelFn> fn = KernelCache::Get().Find(k.kernel);
+    absl::StatusOr<codegen::cpu::KernelFn> fn =
+        options.fail_fused_kernels_for_testing && plan.groups[g].members.size() > 1
+            ? absl::InternalError(absl::StrCat("injected compile failure of kernel @",
+                                               plan.groups[g].name))
+            : KernelCache::Get().Find(k.kernel);
     if (!fn.ok()) {
       *compile_failed = true;
       return fn.status();

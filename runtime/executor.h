@@ -39,6 +39,9 @@ struct ExecuteOptions {
   int num_threads = 1;
   passes::FusionOptions fusion;
   bool split_reductions = true;  // passes/split_reductions.h
+  // Testing only: kernels that fuse more than one op fail to compile, which exercises the
+  // unfused retry.
+  bool fail_fused_kernels_for_testing = false;
 };
 
 absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& graph,

@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -173,6 +175,8 @@ class Emitter {
       for (int e : k_.domain) ext.push_back(val_[e]);
       llvm::Value* inner = ext.back();
       absl::Status st;
+      const bool tiled = UseTiledReductions();
+      if (tiled) AllocateAccumulators();
       // while (i < end): one row segment [j0, j1) per trip.
       Loop(begin, end, {}, /*step_by_body=*/true,
            [&](llvm::Value* i, std::vector<llvm::Value*>&) -> llvm::Value* {
@@ -189,11 +193,15 @@ class Emitter {
                  r = b_.CreateUDiv(r, ext[d]);
                }
              }
-             Loop(j0, j1, {}, false, [&](llvm::Value* j, std::vector<llvm::Value*>&) {
-               vars_[rank - 1] = j;
-               if (st.ok()) st = EmitBlock(1);
-               return static_cast<llvm::Value*>(nullptr);
-             });
+             if (tiled) {
+               if (st.ok()) st = EmitTiled(j0, j1, rank);
+             } else {
+               Loop(j0, j1, {}, false, [&](llvm::Value* j, std::vector<llvm::Value*>&) {
+                 vars_[rank - 1] = j;
+                 if (st.ok()) st = EmitBlock(1);
+                 return static_cast<llvm::Value*>(nullptr);
+               });
+             }
              return b_.CreateAdd(i, b_.CreateSub(j1, j0));
            });
       RETURN_IF_ERROR(st);
@@ -420,6 +428,203 @@ class Emitter {
     return absl::InternalError("cpu backend: unknown kernel instruction");
   }
 
+  // ---- Tiled reductions -------------------------------------------------------------------
+  // A reduction over outer axes (a column sum: the reduced elements are strided, the domain's
+  // innermost dim is contiguous) runs badly as one strided reduction loop per point. Instead
+  // each tile of up to kTile points of a row segment keeps its accumulators in an array: the
+  // reduction loops go outside and a contiguous, vectorizable loop over the tile inside; then a
+  // final loop over the tile evaluates the rest of the body with the accumulated values.
+  static constexpr int64_t kTile = 256;
+
+  // d(expr)/d(var): the coefficient of `var` in an affine index expression, or nullopt.
+  std::optional<int64_t> Coefficient(int id, int64_t var, int depth = 0) const {
+    const KInstr& in = k_.instrs[id];
+    if (depth > 64) return std::nullopt;
+    switch (in.kind) {
+      case KOp::kConst:
+      case KOp::kParam:
+        return 0;
+      case KOp::kVar:
+        return in.index == var ? 1 : 0;
+      case KOp::kIndex: {
+        const auto a = Coefficient(in.args[0], var, depth + 1);
+        const auto b = Coefficient(in.args[1], var, depth + 1);
+        if (!a || !b) return std::nullopt;
+        switch (in.iop) {
+          case ir::IndexOp::kAdd:
+            return *a + *b;
+          case ir::IndexOp::kSub:
+            return *a - *b;
+          case ir::IndexOp::kMul: {
+            const KInstr& x = k_.instrs[in.args[0]];
+            const KInstr& y = k_.instrs[in.args[1]];
+            if (*a == 0 && *b == 0) return 0;
+            if (*a == 0 && x.kind == KOp::kConst) return x.value.i * *b;
+            if (*b == 0 && y.kind == KOp::kConst) return y.value.i * *a;
+            return (*a == 0 || *b == 0) ? std::optional<int64_t>(2) : std::nullopt;  // strided
+          }
+          default:
+            return (*a == 0 && *b == 0) ? std::optional<int64_t>(0) : std::nullopt;
+        }
+      }
+      default:
+        return std::nullopt;
+    }
+  }
+
+  bool UseTiledReductions() {
+    const size_t rank = k_.domain.size();
+    if (rank == 0) return false;
+    const int64_t inner_var = static_cast<int64_t>(rank) - 1;
+    bool has_reduce = false, column = false;
+    for (int id : k_.blocks[1].instrs) {
+      const KInstr& in = k_.instrs[id];
+      if (in.kind == KOp::kLoop) return false;
+      if (in.kind != KOp::kReduce) continue;
+      has_reduce = true;
+      const int64_t last_rvar = in.index + static_cast<int64_t>(in.args.size()) - 1;
+      for (int bid : k_.blocks[in.block].instrs) {
+        const KInstr& b = k_.instrs[bid];
+        if (b.kind == KOp::kReduce || b.kind == KOp::kLoop || b.kind == KOp::kCheck) return false;
+        if (b.kind != KOp::kLoad) continue;
+        const auto along_r = Coefficient(b.args[0], last_rvar);
+        const auto along_j = Coefficient(b.args[0], inner_var);
+        // Contiguous along the points and not along the reduction: a column reduction (or the
+        // B operand of a matmul, where A's element is then the same across the tile).
+        if (along_j && *along_j == 1 && !(along_r && *along_r == 1)) column = true;
+      }
+    }
+    return has_reduce && column;
+  }
+
+  void AllocateAccumulators() {
+    llvm::IRBuilderBase::InsertPointGuard guard(b_);
+    llvm::BasicBlock& entry = body_->getEntryBlock();
+    b_.SetInsertPoint(&entry, entry.getFirstInsertionPt());
+    for (int id : k_.blocks[1].instrs) {
+      const KInstr& in = k_.instrs[id];
+      if (in.kind != KOp::kReduce) continue;
+      auto* arr_ty = llvm::ArrayType::get(StorageType(in.acc), kTile);
+      Acc a;
+      a.value = b_.CreateAlloca(arr_ty);
+      if (in.red == ir::ReduceKind::kArgMax || in.red == ir::ReduceKind::kArgMin) {
+        a.index = b_.CreateAlloca(llvm::ArrayType::get(b_.getInt64Ty(), kTile));
+      }
+      acc_[id] = a;
+    }
+  }
+
+  llvm::Value* AccSlot(llvm::Value* arr, llvm::Type* elem, llvm::Value* t) {
+    return b_.CreateGEP(llvm::ArrayType::get(elem, kTile), arr, {b_.getInt64(0), t});
+  }
+
+  // The value of reduce `id` at tile position `t` (after its phase has run).
+  void LoadAccumulated(int id, llvm::Value* t) {
+    const KInstr& in = k_.instrs[id];
+    const Acc& a = acc_.at(id);
+    if (a.index) {
+      val_[id] = b_.CreateLoad(b_.getInt64Ty(), AccSlot(a.index, b_.getInt64Ty(), t));
+      return;
+    }
+    llvm::Type* at = StorageType(in.acc);
+    llvm::Value* v = b_.CreateLoad(at, AccSlot(a.value, at, t));
+    if (in.acc != in.dtype) {
+      v = CallPrelude(absl::StrCat("ndj_cast_", ir::DTypeShortName(in.acc), "_",
+                                   ir::DTypeShortName(in.dtype)),
+                      in.dtype, {v});
+    }
+    val_[id] = v;
+  }
+
+  // Block-1 instructions before position `upto` (stores and checks skipped; earlier reductions
+  // read from their accumulators), at tile position `t`.
+  absl::Status EmitPrefix(size_t upto, llvm::Value* t) {
+    const std::vector<int>& body = k_.blocks[1].instrs;
+    for (size_t p = 0; p < upto; ++p) {
+      const KInstr& in = k_.instrs[body[p]];
+      if (in.kind == KOp::kStore || in.kind == KOp::kCheck) continue;
+      if (in.kind == KOp::kReduce) {
+        LoadAccumulated(body[p], t);
+        continue;
+      }
+      RETURN_IF_ERROR(EmitInstr(body[p]));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status EmitTiled(llvm::Value* j0, llvm::Value* j1, size_t rank) {
+    absl::Status st;
+    const std::vector<int>& body = k_.blocks[1].instrs;
+    Loop(j0, j1, {}, /*step_by_body=*/true,
+         [&](llvm::Value* t0, std::vector<llvm::Value*>&) -> llvm::Value* {
+           llvm::Value* left = b_.CreateSub(j1, t0);
+           llvm::Value* n = b_.CreateSelect(b_.CreateICmpSLT(left, b_.getInt64(kTile)), left,
+                                            b_.getInt64(kTile), "tile");
+           for (size_t p = 0; p < body.size(); ++p) {
+             const int id = body[p];
+             const KInstr& in = k_.instrs[id];
+             if (in.kind != KOp::kReduce) continue;
+             const Acc& a = acc_.at(id);
+             llvm::Type* at = StorageType(in.acc);
+             // Initialize the tile's accumulators.
+             Loop(b_.getInt64(0), n, {}, false, [&](llvm::Value* t, std::vector<llvm::Value*>&) {
+               b_.CreateStore(Identity(in), AccSlot(a.value, at, t));
+               if (a.index) b_.CreateStore(b_.getInt64(-1), AccSlot(a.index, b_.getInt64Ty(), t));
+               return static_cast<llvm::Value*>(nullptr);
+             });
+             // Reduction loops outside, the tile inside.
+             std::function<void(size_t)> nest = [&](size_t d) {
+               if (d == in.args.size()) {
+                 Loop(b_.getInt64(0), n, {}, false,
+                      [&](llvm::Value* t, std::vector<llvm::Value*>&) -> llvm::Value* {
+                        vars_[rank - 1] = b_.CreateAdd(t0, t);
+                        if (st.ok()) st = EmitPrefix(p, t);
+                        if (st.ok()) st = EmitBlock(in.block);
+                        if (!st.ok()) return nullptr;
+                        llvm::Value* x = val_[in.yield];
+                        llvm::Value* slot = AccSlot(a.value, at, t);
+                        llvm::Value* cur = b_.CreateLoad(at, slot);
+                        if (!a.index) {
+                          b_.CreateStore(Combine(in, cur, x), slot);
+                          return nullptr;
+                        }
+                        llvm::Value* islot = AccSlot(a.index, b_.getInt64Ty(), t);
+                        llvm::Value* cur_i = b_.CreateLoad(b_.getInt64Ty(), islot);
+                        auto [v, i] = CombineArg(in, cur, cur_i, x);
+                        b_.CreateStore(v, slot);
+                        b_.CreateStore(i, islot);
+                        return nullptr;
+                      });
+                 return;
+               }
+               Loop(b_.getInt64(0), val_[in.args[d]], {}, false,
+                    [&](llvm::Value* v, std::vector<llvm::Value*>&) -> llvm::Value* {
+                      vars_[in.index + d] = v;
+                      nest(d + 1);
+                      return nullptr;
+                    });
+             };
+             nest(0);
+           }
+           // The rest of the body, point by point, with the accumulated values.
+           Loop(b_.getInt64(0), n, {}, false,
+                [&](llvm::Value* t, std::vector<llvm::Value*>&) -> llvm::Value* {
+                  vars_[rank - 1] = b_.CreateAdd(t0, t);
+                  for (int id : body) {
+                    if (!st.ok()) break;
+                    if (k_.instrs[id].kind == KOp::kReduce) {
+                      LoadAccumulated(id, t);
+                    } else {
+                      st = EmitInstr(id);
+                    }
+                  }
+                  return nullptr;
+                });
+           return b_.CreateAdd(t0, n);
+         });
+    return st;
+  }
+
   llvm::Value* Identity(const KInstr& in) {
     const DType acc = in.acc;
     const bool fl = IsFloat(acc);
@@ -486,6 +691,26 @@ class Emitter {
     }
   }
 
+  // argmax/argmin: the best value and position so far, and the candidate at the reduce's var.
+  std::pair<llvm::Value*, llvm::Value*> CombineArg(const KInstr& in, llvm::Value* best,
+                                                   llvm::Value* best_i, llvm::Value* x) {
+    llvm::Value* first = b_.CreateICmpSLT(best_i, b_.getInt64(0));
+    llvm::Value* better;
+    const bool is_max = in.red == ir::ReduceKind::kArgMax;
+    if (IsFloat(in.acc)) {
+      llvm::Value* best_nan = b_.CreateFCmpUNO(best, best);
+      llvm::Value* x_nan = b_.CreateFCmpUNO(x, x);
+      llvm::Value* cmp = is_max ? b_.CreateFCmpOGT(x, best) : b_.CreateFCmpOLT(x, best);
+      better = b_.CreateAnd(b_.CreateNot(best_nan), b_.CreateOr(x_nan, cmp));
+    } else if (in.acc == DType::kUInt8 || in.acc == DType::kBool) {
+      better = is_max ? b_.CreateICmpUGT(x, best) : b_.CreateICmpULT(x, best);
+    } else {
+      better = is_max ? b_.CreateICmpSGT(x, best) : b_.CreateICmpSLT(x, best);
+    }
+    llvm::Value* take = b_.CreateOr(first, better);
+    return {b_.CreateSelect(take, x, best), b_.CreateSelect(take, vars_[in.index], best_i)};
+  }
+
   absl::Status EmitLoop(const KInstr& in) {
     absl::Status st;
     std::function<void(size_t)> nest = [&](size_t d) {
@@ -521,24 +746,9 @@ class Emitter {
               carried[0] = Combine(in, carried[0], x);
               return;
             }
-            llvm::Value* best = carried[0];
-            llvm::Value* best_i = carried[1];
-            llvm::Value* first = b_.CreateICmpSLT(best_i, b_.getInt64(0));
-            llvm::Value* better;
-            const bool is_max = in.red == ir::ReduceKind::kArgMax;
-            if (IsFloat(in.acc)) {
-              llvm::Value* best_nan = b_.CreateFCmpUNO(best, best);
-              llvm::Value* x_nan = b_.CreateFCmpUNO(x, x);
-              llvm::Value* cmp = is_max ? b_.CreateFCmpOGT(x, best) : b_.CreateFCmpOLT(x, best);
-              better = b_.CreateAnd(b_.CreateNot(best_nan), b_.CreateOr(x_nan, cmp));
-            } else if (in.acc == DType::kUInt8 || in.acc == DType::kBool) {
-              better = is_max ? b_.CreateICmpUGT(x, best) : b_.CreateICmpULT(x, best);
-            } else {
-              better = is_max ? b_.CreateICmpSGT(x, best) : b_.CreateICmpSLT(x, best);
-            }
-            llvm::Value* take = b_.CreateOr(first, better);
-            carried[0] = b_.CreateSelect(take, x, best);
-            carried[1] = b_.CreateSelect(take, vars_[in.index], best_i);
+            auto [v, i] = CombineArg(in, carried[0], carried[1], x);
+            carried[0] = v;
+            carried[1] = i;
             return;
           }
           std::vector<llvm::Value*> out =
@@ -575,6 +785,11 @@ class Emitter {
   std::vector<llvm::Value*> bufs_;
   std::vector<llvm::Value*> val_;
   std::vector<llvm::Value*> vars_;
+  struct Acc {
+    llvm::Value* value = nullptr;  // [kTile x acc]
+    llvm::Value* index = nullptr;  // [kTile x i64], argmax/argmin only
+  };
+  std::map<int, Acc> acc_;  // tiled mode: accumulators of the body's reductions
 };
 
 // Marks libm calls pure and tells the loop vectorizer about their libmvec versions.

@@ -749,3 +749,32 @@ TEST(JitRegressions, SavedCasesMatchInterpreter) {
 
 }  // namespace
 }  // namespace ndjit::runtime
+
+namespace ndjit::runtime {
+namespace {
+
+// A fused kernel that fails to compile never aborts the run: the graph runs again unfused.
+TEST(UnfusedRetry, FailedFusedKernelsAreRetriedOpByOp) {
+  auto g = ir::ParseGraph(R"(graph @g {
+      %0 = input[index=0] : f32[64]
+      %1 = exp(%0) : f32[64]
+      %2 = mul(%1, %0) : f32[64]
+      %3 = reduce_sum[axes=[0]](%2) : f32[]
+      return %2, %3 })");
+  ASSERT_TRUE(g.ok()) << g.status();
+  const std::vector<InputSpec> specs = {InputSpec{(*g)->inputs()[0]->type()}};
+  const std::vector<HostTensor> inputs = MakeInputs(specs, 5);
+  ExecuteOptions options;
+  options.fail_fused_kernels_for_testing = true;
+  const int64_t retries = GetExecutorCounters().unfused_retries;
+  absl::StatusOr<std::vector<HostTensor>> got = ExecuteCompiled(**g, inputs, options);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(GetExecutorCounters().unfused_retries, retries + 1);
+  absl::StatusOr<std::vector<HostTensor>> want = ir::Interpret(**g, inputs);
+  ASSERT_TRUE(want.ok());
+  EXPECT_EQ(Compare((*want)[0], (*got)[0], false), "");
+  EXPECT_EQ(Compare((*want)[1], (*got)[1], false), "");
+}
+
+}  // namespace
+}  // namespace ndjit::runtime
