@@ -37,27 +37,40 @@ ir::Scalar Identity(Op op, DType dt) {
 
 }  // namespace
 
+bool SplitReductions::Splits(const ir::Node& n, const Options& options) {
+  if (!Splittable(n.op())) return false;
+  const ir::Shape& s = n.operand(0)->shape();
+  const std::vector<int64_t>& axes = n.attrs().axes;
+  const size_t r = s.size(), k = axes.size();
+  bool suffix = k > 0;
+  for (size_t i = 0; i < k && suffix; ++i) suffix = axes[i] == static_cast<int64_t>(r - k + i);
+  if (!suffix) return false;
+  const ir::Shape kept(s.begin(), s.begin() + (r - k));
+  const int64_t reduced = ir::NumElements(absl::MakeSpan(s).subspan(r - k));
+  return ir::NumElements(kept) <= options.max_outputs && reduced >= options.min_reduced;
+}
+
+bool SplitReductions::Applies(const ir::Graph& graph, const Options& options) {
+  for (const auto& n : graph.nodes()) {
+    if (Splits(*n, options)) return true;
+  }
+  return false;
+}
+
 absl::StatusOr<bool> SplitReductions::Run(ir::Graph& graph) {
   GraphRewriter rewriter(graph);
   bool changed = false;
   for (const auto& node_ptr : graph.nodes()) {
     const Node& n = *node_ptr;
-    if (!Splittable(n.op())) {
+    if (!Splits(n, options_)) {
       RETURN_IF_ERROR(rewriter.Copy(n).status());
       continue;
     }
     const Node& x = *n.operand(0);
     const ir::Shape& s = x.shape();
-    const std::vector<int64_t>& axes = n.attrs().axes;
-    const size_t r = s.size(), k = axes.size();
-    bool suffix = k > 0;
-    for (size_t i = 0; i < k && suffix; ++i) suffix = axes[i] == static_cast<int64_t>(r - k + i);
+    const size_t r = s.size(), k = n.attrs().axes.size();
     const ir::Shape kept(s.begin(), s.begin() + (r - k));
     const int64_t reduced = ir::NumElements(absl::MakeSpan(s).subspan(r - k));
-    if (!suffix || ir::NumElements(kept) > options_.max_outputs || reduced < options_.min_reduced) {
-      RETURN_IF_ERROR(rewriter.Copy(n).status());
-      continue;
-    }
     int64_t parts = options_.parts;
     while (parts > 2 && reduced / parts < options_.min_chunk) parts /= 2;
     const int64_t chunk = (reduced + parts - 1) / parts;

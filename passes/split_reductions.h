@@ -36,8 +36,11 @@ class SplitReductions : public Pass {
   explicit SplitReductions(Options options = {}) : options_(options) {}
   std::string_view name() const override { return kName; }
   absl::StatusOr<bool> Run(ir::Graph& graph) override;
+  // Whether Run would change `graph` (cheap; no copy).
+  static bool Applies(const ir::Graph& graph, const Options& options = {});
 
  private:
+  static bool Splits(const ir::Node& n, const Options& options);
   Options options_;
 };
 

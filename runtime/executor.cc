@@ -11,6 +11,7 @@
 #include "codegen/cpu/cpu_backend.h"
 #include "codegen/lower.h"
 #include "ir/status_macros.h"
+#include "ir/structural.h"
 #include "passes/split_reductions.h"
 #include "runtime/buffer_pool.h"
 
@@ -26,7 +27,8 @@ namespace {
 constexpr int64_t kParallelWork = int64_t{1} << 15;
 
 struct Counters {
-  std::atomic<int64_t> compiled{0}, hits{0}, launched{0}, retries{0}, buffers{0}, bytes{0};
+  std::atomic<int64_t> compiled{0}, hits{0}, launched{0}, retries{0}, buffers{0}, bytes{0},
+      plan_hits{0};
   std::atomic<int64_t> compile_ns{0};
 };
 Counters& counters() {
@@ -70,11 +72,19 @@ void Launch(codegen::cpu::KernelFn fn, void* const* bufs, const int64_t* params,
   counters().launched.fetch_add(1, std::memory_order_relaxed);
 #if defined(NDJIT_HAVE_OPENMP)
   if (threads > 1 && work >= kParallelWork && points > 1) {
+    // A few chunks per thread, taken dynamically: on a shared machine a thread that loses its
+    // core does not hold the others up. Chunks cover whole vectors and cache lines, and every
+    // point is computed the same way whichever thread takes it, so results do not depend on
+    // the schedule.
     const int64_t t = std::min<int64_t>(threads, points);
-    int64_t chunk = (points + t - 1) / t;
-    if (points >= 64 * t) chunk = (chunk + 63) / 64 * 64;  // whole vectors and cache lines
-#pragma omp parallel for num_threads(static_cast<int>(t)) schedule(static, 1)
-    for (int64_t i = 0; i < t; ++i) {
+    const int64_t per_point = std::max<int64_t>(1, work / points);
+    const int64_t min_chunk = std::max<int64_t>(1, kParallelWork / 4 / per_point);
+    int64_t chunks = std::min<int64_t>(4 * t, std::max<int64_t>(t, points / min_chunk));
+    int64_t chunk = (points + chunks - 1) / chunks;
+    if (points >= 64 * chunks) chunk = (chunk + 63) / 64 * 64;
+    chunks = (points + chunk - 1) / chunk;
+#pragma omp parallel for num_threads(static_cast<int>(t)) schedule(dynamic, 1)
+    for (int64_t i = 0; i < chunks; ++i) {
       const int64_t lo = i * chunk;
       const int64_t hi = std::min(points, lo + chunk);
       if (lo < hi) fn(bufs, params, status, lo, hi);
@@ -105,80 +115,195 @@ absl::Status CheckFailure(const passes::FusionGroup& group, const int64_t status
                                           status[0], ", value ", status[1], ")"));
 }
 
-// One attempt with the given fusion options. Lowering and compile errors come back with
-// `compile_failed` set so the caller can retry unfused.
-absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
-                                                absl::Span<const ir::HostTensor> inputs,
-                                                const ExecuteOptions& options,
-                                                bool* compile_failed) {
+// A compiled execution plan: everything a materialization of a graph needs besides its input
+// buffers, in terms of node ids of the (split) graph. Graphs that are structurally equal (same
+// ops, types, attributes and wiring) have the same plan.
+struct CompiledGroup {
+  codegen::cpu::KernelFn fn = nullptr;
+  std::vector<int64_t> params;
+  std::vector<int> buffers;  // node bound to each kernel buffer
+  std::vector<int> roots;    // nodes the kernel stores
+  std::vector<ir::TensorType> root_types;
+  std::vector<int> release;  // stored nodes whose last reader is this group
+  int64_t points = 0, work = 0;
+};
+struct CompiledPlan {
+  int num_nodes = 0;
+  std::vector<std::pair<int, int64_t>> inputs;  // node id, input index
+  std::vector<int> outputs;
+  std::vector<CompiledGroup> groups;
+};
+
+// Plans, lowers and compiles `graph`. Errors come back with `compile_failed` set so the caller
+// can retry unfused.
+absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOptions& options,
+                                       bool* compile_failed) {
   const passes::FusionPlan plan = passes::PlanFusion(graph, options.fusion);
   const int n = graph.num_nodes();
-  std::vector<ir::HostTensor> values(n);
-  std::vector<bool> have(n, false);
-  for (const ir::Node* in : graph.inputs()) {
-    values[in->id()] = inputs[in->attrs().index];
-    have[in->id()] = true;
-  }
+  CompiledPlan out;
+  out.num_nodes = n;
+  for (const ir::Node* in : graph.inputs()) out.inputs.push_back({in->id(), in->attrs().index});
   std::vector<bool> is_output(n, false);
-  for (const ir::Node* o : graph.outputs()) is_output[o->id()] = true;
-
-  // Lower everything first: the last group that reads each stored value frees it.
-  std::vector<codegen::LoweredKernel> lowered;
-  lowered.reserve(plan.groups.size());
+  for (const ir::Node* o : graph.outputs()) {
+    out.outputs.push_back(o->id());
+    is_output[o->id()] = true;
+  }
   std::vector<int> last_use(n, -1);
   for (size_t g = 0; g < plan.groups.size(); ++g) {
-    absl::StatusOr<codegen::LoweredKernel> k = codegen::LowerGroup(graph, plan, static_cast<int>(g));
+    absl::StatusOr<codegen::LoweredKernel> k =
+        codegen::LowerGroup(graph, plan, static_cast<int>(g));
     if (!k.ok()) {
       *compile_failed = true;
       return k.status();
     }
-    for (const ir::Node* b : k->buffers) last_use[b->id()] = static_cast<int>(g);
-    lowered.push_back(*std::move(k));
-  }
-
-  BufferPool& pool = BufferPool::Get();
-  std::vector<void*> bufs;
-  for (size_t g = 0; g < plan.groups.size(); ++g) {
-    codegen::LoweredKernel& k = lowered[g];
     absl::StatusOr<codegen::cpu::KernelFn> fn =
         options.fail_fused_kernels_for_testing && plan.groups[g].members.size() > 1
-            ? absl::InternalError(absl::StrCat("injected compile failure of kernel @",
-                                               plan.groups[g].name))
-            : KernelCache::Get().Find(k.kernel);
+            ? absl::InternalError(
+                  absl::StrCat("injected compile failure of kernel @", plan.groups[g].name))
+            : KernelCache::Get().Find(k->kernel);
     if (!fn.ok()) {
       *compile_failed = true;
       return fn.status();
     }
+    CompiledGroup cg;
+    cg.fn = *fn;
+    cg.params = std::move(k->params);
+    for (const ir::Node* b : k->buffers) {
+      cg.buffers.push_back(b->id());
+      last_use[b->id()] = static_cast<int>(g);
+    }
     for (const ir::Node* r : plan.groups[g].roots) {
-      ir::HostTensor t(r->type(), pool.Allocate(ir::NumElements(r->shape()) *
-                                                DTypeSize(r->dtype())));
+      cg.roots.push_back(r->id());
+      cg.root_types.push_back(r->type());
+    }
+    cg.points = k->points;
+    cg.work = k->work;
+    out.groups.push_back(std::move(cg));
+  }
+  for (int id = 0; id < n; ++id) {
+    if (last_use[id] >= 0 && !is_output[id] && graph.node(id)->op() != ir::Op::kInput) {
+      out.groups[last_use[id]].release.push_back(id);
+    }
+  }
+  return out;
+}
+
+// Runs a plan. A failed run-time check leaves its code and value in `check` and the group in
+// `failed_group` (the caller builds the message from the graph).
+std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
+                                    absl::Span<const ir::HostTensor> inputs, int num_threads,
+                                    int64_t check[2], int* failed_group) {
+  std::vector<ir::HostTensor> values(plan.num_nodes);
+  for (const auto& [id, index] : plan.inputs) values[id] = inputs[index];
+  BufferPool& pool = BufferPool::Get();
+  std::vector<void*> bufs;
+  for (size_t g = 0; g < plan.groups.size(); ++g) {
+    const CompiledGroup& k = plan.groups[g];
+    for (size_t r = 0; r < k.roots.size(); ++r) {
+      const ir::TensorType& type = k.root_types[r];
+      ir::HostTensor t(type, pool.Allocate(ir::NumElements(type.shape) * DTypeSize(type.dtype)));
       counters().buffers.fetch_add(1, std::memory_order_relaxed);
       counters().bytes.fetch_add(static_cast<int64_t>(t.size_bytes()), std::memory_order_relaxed);
-      values[r->id()] = std::move(t);
-      have[r->id()] = true;
+      values[k.roots[r]] = std::move(t);
     }
     bufs.clear();
-    for (const ir::Node* b : k.buffers) {
-      RET_CHECK(have[b->id()], "kernel input computed after its use");
-      bufs.push_back(values[b->id()].data());
-    }
-    int64_t status[2] = {0, 0};
+    for (int b : k.buffers) bufs.push_back(values[b].data());
     if (k.points > 0) {
-      Launch(*fn, bufs.data(), k.params.data(), status, k.points, k.work, options.num_threads);
+      Launch(k.fn, bufs.data(), k.params.data(), check, k.points, k.work, num_threads);
     }
-    if (status[0] != 0) return CheckFailure(plan.groups[g], status);
-    for (const ir::Node* b : k.buffers) {
-      if (last_use[b->id()] == static_cast<int>(g) && !is_output[b->id()] &&
-          b->op() != ir::Op::kInput) {
-        values[b->id()] = ir::HostTensor();
-      }
+    if (check[0] != 0) {
+      *failed_group = static_cast<int>(g);
+      return {};
     }
+    for (int id : k.release) values[id] = ir::HostTensor();
   }
   std::vector<ir::HostTensor> out;
-  for (const ir::Node* o : graph.outputs()) {
-    RET_CHECK(have[o->id()], "an output was not computed");
-    out.push_back(values[o->id()]);
+  out.reserve(plan.outputs.size());
+  for (int id : plan.outputs) out.push_back(values[id]);
+  return out;
+}
+
+// Plans by graph structure; bounded (cleared when full, which only a program with an unbounded
+// variety of graphs reaches).
+class PlanCache {
+ public:
+  static PlanCache& Get() {
+    static auto* cache = new PlanCache();
+    return *cache;
   }
+  std::shared_ptr<const CompiledPlan> Find(const ir::Graph& g, size_t hash) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = plans_.find(hash);
+    if (it == plans_.end()) return nullptr;
+    for (const Entry& e : it->second) {
+      if (ir::StructurallyEqual(*e.graph, g)) return e.plan;
+    }
+    return nullptr;
+  }
+  void Add(const ir::Graph& g, size_t hash, std::shared_ptr<const CompiledPlan> plan) {
+    passes::GraphRewriter copy(g);
+    for (const auto& n : g.nodes()) {
+      if (!copy.Copy(*n).ok()) return;
+    }
+    absl::StatusOr<ir::Graph> clone = copy.Finish();
+    if (!clone.ok()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (size_ >= kMaxPlans) {
+      plans_.clear();
+      size_ = 0;
+    }
+    plans_[hash].push_back(
+        Entry{std::make_shared<ir::Graph>(*std::move(clone)), std::move(plan)});
+    ++size_;
+  }
+
+ private:
+  static constexpr size_t kMaxPlans = 512;
+  struct Entry {
+    std::shared_ptr<ir::Graph> graph;
+    std::shared_ptr<const CompiledPlan> plan;
+  };
+  std::mutex mu_;
+  absl::flat_hash_map<size_t, std::vector<Entry>> plans_;
+  size_t size_ = 0;
+};
+
+// The error of a failed run-time check, naming the graph's node.
+absl::Status CheckError(const ir::Graph& graph, const ExecuteOptions& options, int group,
+                        const int64_t check[2]) {
+  const passes::FusionPlan plan = passes::PlanFusion(graph, options.fusion);
+  if (group >= 0 && group < static_cast<int>(plan.groups.size())) {
+    return CheckFailure(plan.groups[group], check);
+  }
+  return absl::InternalError("a kernel failed a run-time check");
+}
+
+// One attempt with the given fusion options.
+absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
+                                                absl::Span<const ir::HostTensor> inputs,
+                                                const ExecuteOptions& options,
+                                                bool* compile_failed, bool use_cache) {
+  std::shared_ptr<const CompiledPlan> plan;
+  size_t hash = 0;
+  if (use_cache) {
+    hash = ir::StructuralHash(graph);
+    plan = PlanCache::Get().Find(graph, hash);
+  }
+  if (plan) {
+    // The kernels of a cached plan count as kernel-cache hits.
+    counters().plan_hits.fetch_add(1, std::memory_order_relaxed);
+    counters().hits.fetch_add(static_cast<int64_t>(plan->groups.size()),
+                              std::memory_order_relaxed);
+  } else {
+    ASSIGN_OR_RETURN(CompiledPlan built, BuildPlan(graph, options, compile_failed));
+    plan = std::make_shared<const CompiledPlan>(std::move(built));
+    if (use_cache) PlanCache::Get().Add(graph, hash, plan);
+  }
+  int64_t check[2] = {0, 0};
+  int failed_group = -1;
+  std::vector<ir::HostTensor> out =
+      RunPlan(*plan, inputs, options.num_threads, check, &failed_group);
+  if (check[0] != 0) return CheckError(graph, options, failed_group, check);
   return out;
 }
 
@@ -189,7 +314,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& sou
                                                             const ExecuteOptions& options) {
   // Codegen strategy: large reductions with few results get a parallel first stage.
   std::optional<ir::Graph> split;
-  if (options.split_reductions) {
+  if (options.split_reductions && passes::SplitReductions::Applies(source)) {
     passes::GraphRewriter copy(source);
     for (const auto& n : source.nodes()) RETURN_IF_ERROR(copy.Copy(*n).status());
     ASSIGN_OR_RETURN(ir::Graph g, copy.Finish());
@@ -198,15 +323,18 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& sou
     if (changed) split = std::move(g);
   }
   const ir::Graph& graph = split ? *split : source;
+  const bool cache = !options.fail_fused_kernels_for_testing;
   bool compile_failed = false;
-  absl::StatusOr<std::vector<ir::HostTensor>> result = Run(graph, inputs, options, &compile_failed);
+  absl::StatusOr<std::vector<ir::HostTensor>> result =
+      Run(graph, inputs, options, &compile_failed, cache);
   if (result.ok() || !compile_failed || !options.fusion.fuse) return result;
   // A fused kernel failed to lower or compile: run op by op.
   counters().retries.fetch_add(1, std::memory_order_relaxed);
   ExecuteOptions unfused = options;
   unfused.fusion.fuse = false;
   bool unfused_failed = false;
-  absl::StatusOr<std::vector<ir::HostTensor>> retry = Run(graph, inputs, unfused, &unfused_failed);
+  absl::StatusOr<std::vector<ir::HostTensor>> retry =
+      Run(graph, inputs, unfused, &unfused_failed, /*use_cache=*/false);
   if (retry.ok()) return retry;
   return absl::Status(retry.status().code(),
                       absl::StrCat(retry.status().message(), "\n(the fused kernels failed first: ",
@@ -223,6 +351,7 @@ ExecutorCounters GetExecutorCounters() {
   out.buffers_allocated = c.buffers.load();
   out.bytes_allocated = c.bytes.load();
   out.compile_seconds = static_cast<double>(c.compile_ns.load()) * 1e-9;
+  out.plan_cache_hits = c.plan_hits.load();
   return out;
 }
 
@@ -235,6 +364,7 @@ void ResetExecutorCounters() {
   c.buffers = 0;
   c.bytes = 0;
   c.compile_ns = 0;
+  c.plan_hits = 0;
 }
 
 absl::StatusOr<std::string> DescribeKernels(const ir::Graph& graph,

@@ -6,6 +6,11 @@
 // description, compared in full (hash maps compare keys, never hashes alone). Sizes are kernel
 // parameters, so a kernel serves every shape with the same structure.
 //
+// Plan cache: the whole plan of a graph (fusion groups, compiled kernels, size parameters,
+// buffer lifetimes) is kept by graph structure (ops, types, attributes and wiring; compared in
+// full), so materializing the same computation again skips planning, lowering and the kernel
+// cache lookup.
+//
 // Failure handling: if a fused kernel fails to lower or compile, the graph is executed again
 // with fusion off (one kernel per op); only an error of that unfused run reaches the user, with
 // the kernel's IR in the message.
@@ -33,6 +38,7 @@ struct ExecutorCounters {
   int64_t buffers_allocated = 0;  // output and intermediate buffers of kernels
   int64_t bytes_allocated = 0;
   double compile_seconds = 0;
+  int64_t plan_cache_hits = 0;  // materializations that reused a whole compiled plan
 };
 
 struct ExecuteOptions {
