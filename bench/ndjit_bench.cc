@@ -75,6 +75,7 @@ struct Workload {
   std::function<void(const HostInputs&, float*)> eigen;  // empty without Eigen
   std::function<void(const HostInputs&, double*)> reference;
   int64_t bytes = 0;                      // bytes a fused kernel moves per evaluation
+  int64_t flops = 0;                      // floating-point operations per evaluation (MM only)
   benchmark::TimeUnit unit = benchmark::kMillisecond;
   double min_time = 1.0;                  // seconds per case (W2/hand and W2/eager take ~0.1-0.3 s
                                           // per iteration)
@@ -362,6 +363,49 @@ Workload MakeColumnNorm(int64_t rows, int64_t cols) {
   return w;
 }
 
+// MM: an n x n x n float32 matmul, the bar for matmul kernels (bytes: the operands and result
+// once; the FLOP rate is the `items` counter). The hand loop is the i-k-j order with the rows
+// split between the threads (contiguous, vectorized inner loop, no register blocking); Eigen's
+// product is its blocked GEMM on one thread.
+Workload MakeMatmul(int64_t n) {
+  Workload w;
+  w.name = "MM512";
+  w.input_shapes = {{n, n}, {n, n}};
+  w.out_size = n * n;
+  w.bytes = 3 * n * n * sizeof(float);
+  w.flops = 2 * n * n * n;
+  w.ndjit_expr = [](const std::vector<ndjit::NDArray>& in) { return nd::matmul(in[0], in[1]); };
+  w.hand = [n](const HostInputs& in, float* out) {
+    const float *a = in[0], *b = in[1];
+#pragma omp parallel for num_threads(kThreads) schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+      float* c = out + i * n;
+      for (int64_t j = 0; j < n; ++j) c[j] = 0;
+      for (int64_t k = 0; k < n; ++k) {
+        const float aik = a[i * n + k];
+        const float* bk = b + k * n;
+#pragma omp simd
+        for (int64_t j = 0; j < n; ++j) c[j] += aik * bk[j];
+      }
+    }
+  };
+#ifdef NDJIT_BENCH_HAVE_EIGEN
+  w.eigen = [n](const HostInputs& in, float* out) {
+    using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    Eigen::Map<const RowMatrix> a(in[0], n, n), b(in[1], n, n);
+    Eigen::Map<RowMatrix> c(out, n, n);
+    c.noalias() = a * b;
+  };
+#endif
+  w.reference = [n](const HostInputs& in, double* ref) {
+    const float *a = in[0], *b = in[1];
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t k = 0; k < n; ++k)
+        for (int64_t j = 0; j < n; ++j) ref[i * n + j] += double(a[i * n + k]) * b[k * n + j];
+  };
+  return w;
+}
+
 // ---- The variants ----
 
 // ndjit (eager = false) or eager (eager = true): record the expression and materialize it.
@@ -387,6 +431,7 @@ void RunNdjit(benchmark::State& state, const Workload& w, bool eager) {
   state.counters["compiles"] =
       static_cast<double>(after.kernels_compiled - before.kernels_compiled) / iters;
   state.SetBytesProcessed(state.iterations() * w.bytes);
+  if (w.flops) state.SetItemsProcessed(state.iterations() * w.flops);
 }
 
 // hand / eigen: the same computation into a preallocated output.
@@ -402,6 +447,7 @@ void RunHost(benchmark::State& state, const Workload& w,
   }
   state.counters["err"] = MaxError(out.data(), f.ref);
   state.SetBytesProcessed(state.iterations() * w.bytes);
+  if (w.flops) state.SetItemsProcessed(state.iterations() * w.flops);
 }
 
 void RegisterWorkload(const Workload& w) {
@@ -558,7 +604,8 @@ int main(int argc, char** argv) {
   static const Workload w4 = MakeMse(int64_t{1} << 24);
   static const Workload w5 = MakeColumnNorm(8192, 512);
   static const Workload w6 = MakeAxpy("W6", 1024, benchmark::kMicrosecond, 0.5);
-  for (const Workload* w : {&w1, &w2, &w3, &w4, &w5, &w6}) RegisterWorkload(*w);
+  static const Workload mm = MakeMatmul(512);
+  for (const Workload* w : {&w1, &w2, &w3, &w4, &w5, &w6, &mm}) RegisterWorkload(*w);
 
   benchmark::RegisterBenchmark("Compile/W2_cold", BM_CompileW2Cold)
       ->Unit(benchmark::kMillisecond)

@@ -1,6 +1,6 @@
 // ndjit-inspect: reads graph IR text, verifies it, optionally runs passes over it, and prints it
-// in canonical form or as stats. The project's opt-style driver (issue #5 adds --emit, --dot,
-// explain and the remaining passes).
+// in canonical form, as stats, or as the fused kernels the CPU backend would run (--emit). The
+// project's opt-style driver (issue #5 adds --dot, --html, explain and the remaining passes).
 //
 //   ndjit-inspect graph.ir                          # verify, print canonical text
 //   ndjit-inspect --passes=cse,dce graph.ir         # run passes in order, print the result
@@ -22,7 +22,9 @@
 #include "ir/printer.h"
 #include "ir/status_macros.h"
 #include "ir/verifier.h"
+#include "passes/fusion.h"
 #include "passes/pipeline.h"
+#include "runtime/executor.h"
 
 ABSL_FLAG(bool, stats, false, "print node, op and byte counts instead of the IR");
 ABSL_FLAG(bool, no_locations, false, "omit loc(...) call sites when printing");
@@ -30,6 +32,10 @@ ABSL_FLAG(std::string, passes, "",
           "comma-separated passes to run in order, or 'default' for the materialization "
           "pipeline; each is verified after it changes the graph");
 ABSL_FLAG(bool, print_after_all, false, "print the graph after every pass");
+ABSL_FLAG(std::string, emit, "graph",
+          "what to print: graph (the IR after the passes), fusion (the kernels the CPU backend "
+          "would run, by node), kernel (their kernel IR with call sites), llvm (kernel IR "
+          "followed by the optimized LLVM IR of each kernel)");
 
 namespace {
 
@@ -74,12 +80,13 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "verifies graph IR text and prints it canonically.\n"
       "usage: ndjit-inspect [--passes=LIST|default] [--print_after_all] [--stats]\n"
-      "                     [--no_locations] FILE.ir|-\n"
+      "                     [--emit=graph|fusion|kernel|llvm] [--no_locations] FILE.ir|-\n"
       "examples:\n"
       "  ndjit-inspect graph.ir\n"
       "  ndjit-inspect --passes=cse,dce graph.ir\n"
       "  ndjit-inspect --passes=default --print_after_all graph.ir\n"
-      "  ndjit-inspect --stats graph.ir");
+      "  ndjit-inspect --stats graph.ir\n"
+      "  ndjit-inspect --passes=default --emit=kernel graph.ir");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() != 2) return Fail("ndjit-inspect: expected one input file (see --help)");
   const std::string path = args[1];
@@ -105,8 +112,19 @@ int main(int argc, char** argv) {
       if (!ran.ok()) return Fail(absl::StrCat(path, ": error: ", ran.message()));
       if (absl::GetFlag(FLAGS_print_after_all)) continue;  // the last print is the result
     }
+    const std::string emit = absl::GetFlag(FLAGS_emit);
     if (absl::GetFlag(FLAGS_stats)) {
       PrintStats(*g);
+    } else if (emit == "fusion") {
+      std::cout << ndjit::passes::PrintFusionPlan(*g, ndjit::passes::PlanFusion(*g));
+    } else if (emit == "kernel" || emit == "llvm") {
+      absl::StatusOr<std::string> kernels =
+          ndjit::runtime::DescribeKernels(*g, {}, /*llvm_ir=*/emit == "llvm");
+      if (!kernels.ok()) return Fail(absl::StrCat(path, ": error: ", kernels.status().message()));
+      std::cout << *kernels;
+    } else if (emit != "graph") {
+      return Fail(absl::StrCat("ndjit-inspect: unknown --emit=", emit,
+                               "; expected graph, fusion, kernel or llvm"));
     } else {
       std::cout << ndjit::ir::PrintGraph(*g, {.locations = locations});
     }
