@@ -69,7 +69,7 @@ ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
   }
   ValuePtr v = runtime::Materializer::Get().Record(op, std::move(*result), std::move(operands),
                                                    std::move(attrs), ir::SourceLoc::From(site));
-  if (runtime::GetConfig().eager) {
+  if (runtime::EagerMode()) {
     // Eager mode: compute now, so errors surface at the op call (MXNet's NaiveEngine).
     const absl::Status s = runtime::Materializer::Get().Materialize({v});
     if (!s.ok()) ThrowStatus(ir::OpName(op), s, site);

@@ -55,21 +55,30 @@ DType PromoteOperands(std::initializer_list<const Operand*> ops) {
 ir::Shape BroadcastAll(const char* api, std::initializer_list<const Operand*> ops,
                        const SourceLocation& site) {
   ir::Shape shape;
-  std::string shapes;
   for (const Operand* o : ops) {
-    if (!o->is_array()) continue;
-    ValueOf(o->array(), api, site);
-    absl::StrAppend(&shapes, shapes.empty() ? "" : " ", ir::ShapeToNumpyString(o->array().shape()));
+    if (o->is_array()) ValueOf(o->array(), api, site);
   }
   for (const Operand* o : ops) {
     if (!o->is_array()) continue;
-    std::optional<ir::Shape> s = frontend::BroadcastShapes(shape, o->array().shape());
+    const ir::Shape& os = o->array().shape();
+    if (shape.empty() || shape == os) {  // the common case: no new shape to build
+      if (shape.empty()) shape = os;
+      continue;
+    }
+    std::optional<ir::Shape> s = frontend::BroadcastShapes(shape, os);
     if (!s) {
+      // The message is built only on failure: recording an op must stay cheap.
+      std::string shapes;
+      for (const Operand* p : ops) {
+        if (!p->is_array()) continue;
+        absl::StrAppend(&shapes, shapes.empty() ? "" : " ",
+                        ir::ShapeToNumpyString(p->array().shape()));
+      }
       Fail<ShapeError>(
           api, absl::StrCat("operands could not be broadcast together with shapes ", shapes),
           DescribeAll(ops), site);
     }
-    shape = *s;
+    shape = *std::move(s);
   }
   absl::StatusOr<int64_t> n = ir::CheckedNumElements(shape);
   if (!n.ok()) Fail<ShapeError>(api, std::string(n.status().message()), DescribeAll(ops), site);

@@ -1,6 +1,7 @@
 // Process-wide switches (see config.h).
 #include "runtime/config.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -30,6 +31,11 @@ absl::StatusOr<Backend> ParseBackend(std::string_view name) {
 }
 
 int HardwareThreads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+std::atomic<bool>& EagerFlag() {
+  static auto* flag = new std::atomic<bool>(false);
+  return *flag;
+}
 
 Config& Current() {
   static Config* config = [] {
@@ -62,6 +68,7 @@ Config& Current() {
             absl::StrCat("NDJIT_NUM_THREADS=\"", t, "\": expected an integer in [1, 1024]"));
       }
     }
+    EagerFlag().store(c->eager, std::memory_order_relaxed);
     return c;
   }();
   return *config;
@@ -85,6 +92,13 @@ absl::Status SetBackend(std::string_view name) {
 void SetEager(bool eager) {
   std::lock_guard<std::mutex> lock(Mu());
   Current().eager = eager;
+  EagerFlag().store(eager, std::memory_order_relaxed);
+}
+
+bool EagerMode() {
+  static const bool initialized = (GetConfig(), true);  // reads the environment once
+  (void)initialized;
+  return EagerFlag().load(std::memory_order_relaxed);
 }
 
 absl::Status SetNumThreads(int n) {

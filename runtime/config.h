@@ -29,6 +29,8 @@ struct Config {
 
 // A copy of the current switches (thread-safe).
 Config GetConfig();
+// Eager mode alone, read on every recorded op (a relaxed atomic load, no lock).
+bool EagerMode();
 absl::Status SetBackend(std::string_view name);
 void SetEager(bool eager);
 absl::Status SetNumThreads(int n);
