@@ -218,8 +218,21 @@ std::string Fmt(double v) {
   return buf;
 }
 
+// The tolerance each node's value inherits: the loosest of the inexact ops it depends on (a
+// float32 sum cast to float64 is as precise as the float32 sum).
+std::vector<double> InheritedTolerance(const Graph& g) {
+  std::vector<double> tol(g.num_nodes(), 0.0);
+  for (const auto& node : g.nodes()) {
+    double t = OpIsExact(*node) ? 0.0 : Tolerance(node->dtype());
+    for (const Node* o : node->operands()) t = std::max(t, tol[o->id()]);
+    tol[node->id()] = t;
+  }
+  return tol;
+}
+
 // Empty when equal, else a description of the first difference.
-std::string Compare(const HostTensor& want, const HostTensor& got, bool exact) {
+std::string Compare(const HostTensor& want, const HostTensor& got, bool exact,
+                    double inherited = 0.0) {
   if (!(want.type() == got.type())) {
     return absl::StrCat("type ", ir::TypeToString(got.type()), " != ",
                         ir::TypeToString(want.type()));
@@ -252,7 +265,7 @@ std::string Compare(const HostTensor& want, const HostTensor& got, bool exact) {
       return absl::StrCat("element ", i, ": got ", Fmt(g), ", want ",
                           Fmt(w), exact ? " (exact value)" : "");
     }
-    const double tol = Tolerance(dt);
+    const double tol = std::max(Tolerance(dt), inherited);
     if (std::fabs(w - g) > tol * scale) {
       return absl::StrCat("element ", i, ": got ", Fmt(g), ", want ",
                           Fmt(w), " (tolerance ", tol, " x ", scale, ")");
@@ -276,8 +289,10 @@ std::string Differ(const Graph& g, const std::vector<InputSpec>& specs, uint64_t
     return "";  // both rejected the inputs (an index out of range)
   }
   const std::vector<bool> exact = Exactness(g);
+  const std::vector<double> tol = InheritedTolerance(g);
   for (size_t o = 0; o < want->size(); ++o) {
-    const std::string d = Compare((*want)[o], (*got)[o], exact[g.outputs()[o]->id()]);
+    const int id = g.outputs()[o]->id();
+    const std::string d = Compare((*want)[o], (*got)[o], exact[id], tol[id]);
     if (!d.empty()) return absl::StrCat("output ", o, " (%", g.outputs()[o]->id(), "): ", d);
   }
   return "";
@@ -386,7 +401,7 @@ class Generator {
     const bool exact = Exact(v);
     const bool fl = IsFloat(v->dtype());
     auto allowed = [&](Op op) { return !fl || exact || TakesInexact(op); };
-    switch (Rand(14)) {
+    switch (Rand(15)) {
       case 0:
       case 1: {  // unary
         const Op op = static_cast<Op>(static_cast<int>(Op::kNeg) + Rand(32));
@@ -480,6 +495,35 @@ class Generator {
         std::swap(ts[r - 1], ts[r - 2]);
         Node* t = Add(Op::kPermute, {v}, p, TensorType{v->dtype(), ts});
         if (t) Add(Op::kMatmul, {v, t});
+        return;
+      }
+      case 14: {  // a row pattern: reduce the last axis, broadcast it back, combine (softmax-like)
+        if (v->shape().empty()) return;
+        const Shape& s = v->shape();
+        const int64_t last = static_cast<int64_t>(s.size()) - 1;
+        static const Op kReds[] = {Op::kReduceMax, Op::kReduceSum, Op::kReduceMin,
+                                   Op::kArgMax};
+        const Op rop = kReds[Rand(4)];
+        if (!allowed(rop) || (rop == Op::kArgMax && fl && !exact)) return;
+        ir::Attrs ra;
+        if (rop == Op::kArgMax) {
+          ra.axis = last;
+        } else {
+          ra.axes = {last};
+        }
+        Node* r = Add(rop, {v}, ra);
+        if (!r) return;
+        Shape keep(s.begin(), s.end() - 1);
+        keep.push_back(1);
+        Node* k = Add(Op::kReshape, {r}, {}, TensorType{r->dtype(), keep});
+        if (!k) return;
+        Node* b = Add(Op::kBroadcast, {k}, {}, TensorType{r->dtype(), s});
+        if (!b) return;
+        Node* bc = Cast(b, v->dtype());
+        if (!bc) return;
+        const Op comb = std::array<Op, 3>{Op::kSub, Op::kAdd, Op::kMax}[Rand(3)];
+        if (fl && !(Exact(v) && Exact(bc)) && !TakesInexact(comb)) return;
+        Add(comb, {v, bc});
         return;
       }
       case 13: {  // a leaf
