@@ -434,7 +434,7 @@ class Emitter {
   // each tile of up to kTile points of a row segment keeps its accumulators in an array: the
   // reduction loops go outside and a contiguous, vectorizable loop over the tile inside; then a
   // final loop over the tile evaluates the rest of the body with the accumulated values.
-  static constexpr int64_t kTile = 256;
+  static constexpr int64_t kTile = 64;
 
   // d(expr)/d(var): the coefficient of `var` in an affine index expression, or nullopt.
   std::optional<int64_t> Coefficient(int id, int64_t var, int depth = 0) const {
@@ -554,73 +554,93 @@ class Emitter {
 
   absl::Status EmitTiled(llvm::Value* j0, llvm::Value* j1, size_t rank) {
     absl::Status st;
-    const std::vector<int>& body = k_.blocks[1].instrs;
     Loop(j0, j1, {}, /*step_by_body=*/true,
          [&](llvm::Value* t0, std::vector<llvm::Value*>&) -> llvm::Value* {
            llvm::Value* left = b_.CreateSub(j1, t0);
            llvm::Value* n = b_.CreateSelect(b_.CreateICmpSLT(left, b_.getInt64(kTile)), left,
                                             b_.getInt64(kTile), "tile");
-           for (size_t p = 0; p < body.size(); ++p) {
-             const int id = body[p];
-             const KInstr& in = k_.instrs[id];
-             if (in.kind != KOp::kReduce) continue;
-             const Acc& a = acc_.at(id);
-             llvm::Type* at = StorageType(in.acc);
-             // Initialize the tile's accumulators.
-             Loop(b_.getInt64(0), n, {}, false, [&](llvm::Value* t, std::vector<llvm::Value*>&) {
-               b_.CreateStore(Identity(in), AccSlot(a.value, at, t));
-               if (a.index) b_.CreateStore(b_.getInt64(-1), AccSlot(a.index, b_.getInt64Ty(), t));
-               return static_cast<llvm::Value*>(nullptr);
-             });
-             // Reduction loops outside, the tile inside.
-             std::function<void(size_t)> nest = [&](size_t d) {
-               if (d == in.args.size()) {
-                 Loop(b_.getInt64(0), n, {}, false,
-                      [&](llvm::Value* t, std::vector<llvm::Value*>&) -> llvm::Value* {
-                        vars_[rank - 1] = b_.CreateAdd(t0, t);
-                        if (st.ok()) st = EmitPrefix(p, t);
-                        if (st.ok()) st = EmitBlock(in.block);
-                        if (!st.ok()) return nullptr;
-                        llvm::Value* x = val_[in.yield];
-                        llvm::Value* slot = AccSlot(a.value, at, t);
-                        llvm::Value* cur = b_.CreateLoad(at, slot);
-                        if (!a.index) {
-                          b_.CreateStore(Combine(in, cur, x), slot);
-                          return nullptr;
-                        }
-                        llvm::Value* islot = AccSlot(a.index, b_.getInt64Ty(), t);
-                        llvm::Value* cur_i = b_.CreateLoad(b_.getInt64Ty(), islot);
-                        auto [v, i] = CombineArg(in, cur, cur_i, x);
-                        b_.CreateStore(v, slot);
-                        b_.CreateStore(i, islot);
-                        return nullptr;
-                      });
-                 return;
-               }
-               Loop(b_.getInt64(0), val_[in.args[d]], {}, false,
-                    [&](llvm::Value* v, std::vector<llvm::Value*>&) -> llvm::Value* {
-                      vars_[in.index + d] = v;
-                      nest(d + 1);
-                      return nullptr;
-                    });
-             };
-             nest(0);
-           }
-           // The rest of the body, point by point, with the accumulated values.
-           Loop(b_.getInt64(0), n, {}, false,
-                [&](llvm::Value* t, std::vector<llvm::Value*>&) -> llvm::Value* {
-                  vars_[rank - 1] = b_.CreateAdd(t0, t);
-                  for (int id : body) {
-                    if (!st.ok()) break;
-                    if (k_.instrs[id].kind == KOp::kReduce) {
-                      LoadAccumulated(id, t);
-                    } else {
-                      st = EmitInstr(id);
-                    }
-                  }
-                  return nullptr;
-                });
+           // A full tile has a constant trip count, so its loops unroll into whole vectors and
+           // the accumulators live in registers across the reduction (a register-blocked
+           // kernel); the last, partial tile takes the general path.
+           llvm::BasicBlock* full = NewBlock("full_tile");
+           llvm::BasicBlock* part = NewBlock("partial_tile");
+           llvm::BasicBlock* next = NewBlock("next_tile");
+           b_.CreateCondBr(b_.CreateICmpEQ(n, b_.getInt64(kTile)), full, part);
+           b_.SetInsertPoint(full);
+           if (st.ok()) st = EmitTileBody(t0, b_.getInt64(kTile), rank);
+           b_.CreateBr(next);
+           b_.SetInsertPoint(part);
+           if (st.ok()) st = EmitTileBody(t0, n, rank);
+           b_.CreateBr(next);
+           b_.SetInsertPoint(next);
            return b_.CreateAdd(t0, n);
+         });
+    return st;
+  }
+
+  // One tile of `n` points starting at domain index t0 of the innermost dim.
+  absl::Status EmitTileBody(llvm::Value* t0, llvm::Value* n, size_t rank) {
+    absl::Status st;
+    const std::vector<int>& body = k_.blocks[1].instrs;
+    for (size_t p = 0; p < body.size(); ++p) {
+      const int id = body[p];
+      const KInstr& in = k_.instrs[id];
+      if (in.kind != KOp::kReduce) continue;
+      const Acc& a = acc_.at(id);
+      llvm::Type* at = StorageType(in.acc);
+      // Initialize the tile's accumulators.
+      Loop(b_.getInt64(0), n, {}, false, [&](llvm::Value* t, std::vector<llvm::Value*>&) {
+        b_.CreateStore(Identity(in), AccSlot(a.value, at, t));
+        if (a.index) b_.CreateStore(b_.getInt64(-1), AccSlot(a.index, b_.getInt64Ty(), t));
+        return static_cast<llvm::Value*>(nullptr);
+      });
+      // Reduction loops outside, the tile inside.
+      std::function<void(size_t)> nest = [&](size_t d) {
+        if (d == in.args.size()) {
+          Loop(b_.getInt64(0), n, {}, false,
+               [&](llvm::Value* t, std::vector<llvm::Value*>&) -> llvm::Value* {
+                 vars_[rank - 1] = b_.CreateAdd(t0, t);
+                 if (st.ok()) st = EmitPrefix(p, t);
+                 if (st.ok()) st = EmitBlock(in.block);
+                 if (!st.ok()) return nullptr;
+                 llvm::Value* x = val_[in.yield];
+                 llvm::Value* slot = AccSlot(a.value, at, t);
+                 llvm::Value* cur = b_.CreateLoad(at, slot);
+                 if (!a.index) {
+                   b_.CreateStore(Combine(in, cur, x), slot);
+                   return nullptr;
+                 }
+                 llvm::Value* islot = AccSlot(a.index, b_.getInt64Ty(), t);
+                 llvm::Value* cur_i = b_.CreateLoad(b_.getInt64Ty(), islot);
+                 auto [v, i] = CombineArg(in, cur, cur_i, x);
+                 b_.CreateStore(v, slot);
+                 b_.CreateStore(i, islot);
+                 return nullptr;
+               });
+          return;
+        }
+        Loop(b_.getInt64(0), val_[in.args[d]], {}, false,
+             [&](llvm::Value* v, std::vector<llvm::Value*>&) -> llvm::Value* {
+               vars_[in.index + d] = v;
+               nest(d + 1);
+               return nullptr;
+             });
+      };
+      nest(0);
+    }
+    // The rest of the body, point by point, with the accumulated values.
+    Loop(b_.getInt64(0), n, {}, false,
+         [&](llvm::Value* t, std::vector<llvm::Value*>&) -> llvm::Value* {
+           vars_[rank - 1] = b_.CreateAdd(t0, t);
+           for (int id : body) {
+             if (!st.ok()) break;
+             if (k_.instrs[id].kind == KOp::kReduce) {
+               LoadAccumulated(id, t);
+             } else {
+               st = EmitInstr(id);
+             }
+           }
+           return nullptr;
          });
     return st;
   }
