@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "absl/hash/hash.h"
+
 namespace ndjit::ir {
 
 bool Scalar::operator==(const Scalar& other) const {
@@ -76,6 +78,31 @@ bool Attrs::Equals(const Attrs& o, uint32_t fields) const {
   if ((fields & kAttrSteps) && steps != o.steps) return false;
   if ((fields & kAttrValue) && !(value == o.value)) return false;
   return true;
+}
+
+}  // namespace ndjit::ir
+
+namespace ndjit::ir {
+
+size_t Attrs::Hash(uint32_t fields) const {
+  size_t h = 0;
+  if (fields & kAttrAxes) h = absl::HashOf(h, axes);
+  if (fields & kAttrAxis) h = absl::HashOf(h, axis);
+  if (fields & kAttrDist) h = absl::HashOf(h, static_cast<int>(dist));
+  if (fields & kAttrHigh) h = absl::HashOf(h, high);
+  if (fields & kAttrIndex) h = absl::HashOf(h, index);
+  if (fields & kAttrLow) h = absl::HashOf(h, low);
+  if (fields & kAttrPerm) h = absl::HashOf(h, perm);
+  if (fields & kAttrSeed) h = absl::HashOf(h, seed);
+  if (fields & kAttrStarts) h = absl::HashOf(h, starts);
+  if (fields & kAttrSteps) h = absl::HashOf(h, steps);
+  if (fields & kAttrValue) {
+    // Every NaN is one attribute value (Scalar's equality); other floats hash by their bits.
+    const uint64_t bits =
+        std::isnan(value.f) ? 0x7ff8000000000000ull : std::bit_cast<uint64_t>(value.f);
+    h = absl::HashOf(h, static_cast<int>(value.kind), value.i, bits);
+  }
+  return h;
 }
 
 }  // namespace ndjit::ir

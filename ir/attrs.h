@@ -6,6 +6,7 @@
 #ifndef NDJIT_IR_ATTRS_H_
 #define NDJIT_IR_ATTRS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -66,6 +67,8 @@ struct Attrs {
 
   // Equality over the fields in `fields` only (the ones an op carries).
   bool Equals(const Attrs& other, uint32_t fields) const;
+  // A hash over the same fields, consistent with Equals (every NaN hashes alike).
+  size_t Hash(uint32_t fields) const;
 };
 
 }  // namespace ndjit::ir
