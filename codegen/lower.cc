@@ -12,7 +12,6 @@ namespace ndjit::codegen {
 
 namespace {
 
-using ndjit::DType;
 using ir::IndexOp;
 using ir::KernelBuilder;
 using ir::Node;
@@ -20,6 +19,7 @@ using ir::Op;
 using ir::OpKind;
 using ir::Scalar;
 using ir::Shape;
+using ndjit::DType;
 
 // A multi-index into a node's shape, with its row-major linear form; either is computed from
 // the other on demand (and then shared by every use).
@@ -253,8 +253,8 @@ class Lowerer {
           const int inside = b_.Index(IndexOp::kAnd, b_.Index(IndexOp::kGe, shifted, C(0)),
                                       b_.Index(IndexOp::kLt, shifted, extent));
           mask = mask < 0 ? inside : b_.Index(IndexOp::kAnd, mask, inside);
-          dims[k] = b_.Index(IndexOp::kMin, b_.Index(IndexOp::kMax, shifted, C(0)),
-                             Sub(extent, C(1)));
+          dims[k] =
+              b_.Index(IndexOp::kMin, b_.Index(IndexOp::kMax, shifted, C(0)), Sub(extent, C(1)));
         }
         Idx sub = WithDims(is, std::move(dims));
         ASSIGN_OR_RETURN(int v, Emit(in, sub));
@@ -281,7 +281,8 @@ class Lowerer {
       extents.push_back(Size(is[ax]));
       box *= is[ax];
     }
-    out_.work = std::max<int64_t>(out_.work, ir::NumElements(n.shape()) * std::max<int64_t>(box, 1));
+    out_.work =
+        std::max<int64_t>(out_.work, ir::NumElements(n.shape()) * std::max<int64_t>(box, 1));
     std::vector<int>& d = Dims(idx);
     const int saved_block = b_.current_block();
     std::vector<int> vars;
@@ -382,7 +383,8 @@ class Lowerer {
         result = v;
       } else {
         const int end = C(parts[p].offset + o.shape()[axis]);
-        result = b_.Apply(Op::kSelect, n.dtype(), {b_.Index(IndexOp::kLt, d[axis], end), v, result});
+        result =
+            b_.Apply(Op::kSelect, n.dtype(), {b_.Index(IndexOp::kLt, d[axis], end), v, result});
       }
     }
     return result;
@@ -396,15 +398,17 @@ class Lowerer {
     std::vector<int>& d = Dims(idx);
     Idx ii = WithDims(indices.shape(), std::vector<int>(d.begin() + axis, d.begin() + axis + ir));
     ASSIGN_OR_RETURN(int raw, Emit(indices, ii));
-    const int iv = indices.dtype() == DType::kInt64 ? raw : b_.Apply(Op::kCast, DType::kInt64, {raw});
+    const int iv =
+        indices.dtype() == DType::kInt64 ? raw : b_.Apply(Op::kCast, DType::kInt64, {raw});
     const int64_t n_axis = data.shape()[axis];
     const int extent = Size(n_axis);
     const int negative = b_.Index(IndexOp::kLt, iv, C(0));
     const int j = b_.Apply(Op::kSelect, DType::kInt64, {negative, Add(iv, extent), iv});
-    const int ok = b_.Index(IndexOp::kAnd, b_.Index(IndexOp::kGe, j, C(0)),
-                            b_.Index(IndexOp::kLt, j, extent));
+    const int ok =
+        b_.Index(IndexOp::kAnd, b_.Index(IndexOp::kGe, j, C(0)), b_.Index(IndexOp::kLt, j, extent));
     b_.Check(ir::CheckCode::kGatherIndexOutOfRange, ok, iv);
-    if (n_axis == 0 || ir::NumElements(data.shape()) == 0) return b_.Const(n.dtype(), Zero(n.dtype()));
+    if (n_axis == 0 || ir::NumElements(data.shape()) == 0)
+      return b_.Const(n.dtype(), Zero(n.dtype()));
     std::vector<int> dims(d.begin(), d.begin() + axis);
     dims.push_back(b_.Index(IndexOp::kMin, b_.Index(IndexOp::kMax, j, C(0)), Sub(extent, C(1))));
     dims.insert(dims.end(), d.begin() + axis + ir, d.end());

@@ -25,11 +25,11 @@ namespace ndjit::codegen {
 
 struct LoweredKernel {
   ir::Kernel kernel;
-  std::vector<int64_t> params;               // value of each size parameter
-  std::vector<const ir::Node*> buffers;      // the node bound to each kernel buffer
-  std::vector<int64_t> domain;               // extents of the parallel domain
-  int64_t points = 0;                        // domain points
-  int64_t work = 0;                          // estimated scalar iterations (points x reduce box)
+  std::vector<int64_t> params;           // value of each size parameter
+  std::vector<const ir::Node*> buffers;  // the node bound to each kernel buffer
+  std::vector<int64_t> domain;           // extents of the parallel domain
+  int64_t points = 0;                    // domain points
+  int64_t work = 0;                      // estimated scalar iterations (points x reduce box)
 };
 
 absl::StatusOr<LoweredKernel> LowerGroup(const ir::Graph& graph, const passes::FusionPlan& plan,

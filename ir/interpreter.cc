@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "ir/printer.h"
 #include "ir/random.h"
+#include "ir/scalar_rules.h"
 #include "ir/status_macros.h"
 
 namespace ndjit::ir {
@@ -16,73 +17,6 @@ namespace ndjit::ir {
 namespace {
 
 // ---- Scalar semantics ------------------------------------------------------------------------
-
-int64_t WrapAdd(int64_t a, int64_t b) { return static_cast<int64_t>(uint64_t(a) + uint64_t(b)); }
-int64_t WrapSub(int64_t a, int64_t b) { return static_cast<int64_t>(uint64_t(a) - uint64_t(b)); }
-int64_t WrapMul(int64_t a, int64_t b) { return static_cast<int64_t>(uint64_t(a) * uint64_t(b)); }
-
-int64_t FloorDiv(int64_t a, int64_t b) {
-  if (b == 0) return 0;
-  if (a == std::numeric_limits<int64_t>::min() && b == -1) return a;  // wraps
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
-int64_t FloorMod(int64_t a, int64_t b) {
-  if (b == 0) return 0;
-  if (b == -1) return 0;
-  int64_t r = a % b;
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}
-
-int64_t IntPow(int64_t base, int64_t exp) {
-  if (exp < 0) {
-    if (base == 1) return 1;
-    if (base == -1) return (exp & 1) ? -1 : 1;
-    return 0;
-  }
-  uint64_t result = 1, b = static_cast<uint64_t>(base);
-  while (exp > 0) {
-    if (exp & 1) result *= b;
-    b *= b;
-    exp >>= 1;
-  }
-  return static_cast<int64_t>(result);
-}
-
-double FloatMod(double a, double b) {
-  double mod = std::fmod(a, b);
-  if (b == 0.0) return mod;  // NaN
-  if (mod != 0.0) {
-    if ((b < 0) != (mod < 0)) mod += b;
-  } else {
-    mod = std::copysign(0.0, b);
-  }
-  return mod;
-}
-
-// NumPy's npy_floor_divide: the quotient of a - fmod(a, b), floored, with the rounding and
-// signed-zero corrections NumPy makes.
-double FloatFloorDiv(double a, double b) {
-  if (b == 0.0) return a / b;
-  double mod = std::fmod(a, b);
-  double div = (a - mod) / b;
-  if (mod != 0.0 && ((b < 0) != (mod < 0))) div -= 1.0;
-  if (div == 0.0) return std::copysign(0.0, a / b);
-  double floordiv = std::floor(div);
-  if (div - floordiv > 0.5) floordiv += 1.0;
-  return floordiv;
-}
-
-double FloatMax(double a, double b) { return (a >= b || std::isnan(a)) ? a : b; }
-double FloatMin(double a, double b) { return (a <= b || std::isnan(a)) ? a : b; }
-
-double SignOf(double x) {
-  if (std::isnan(x)) return x;
-  return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0);
-}
 
 // Comparisons on either representation; nullopt for ops that are not comparisons.
 template <typename T>

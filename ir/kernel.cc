@@ -79,8 +79,8 @@ void PrintBlock(const Kernel& k, int block, int indent, std::string& out) {
         absl::StrAppend(&out, "%", id, " = ", IndexOpName(in.iop), " ", Args(in.args), "\n");
         break;
       case KOp::kLoad:
-        absl::StrAppend(&out, "%", id, " = load %b", in.index, "[%", in.args[0], "] : ",
-                        DTypeShortName(in.dtype), "\n");
+        absl::StrAppend(&out, "%", id, " = load %b", in.index, "[%", in.args[0],
+                        "] : ", DTypeShortName(in.dtype), "\n");
         break;
       case KOp::kStore:
         absl::StrAppend(&out, "store %b", in.index, "[%", in.args[0], "], %", in.args[1], "\n");
@@ -90,8 +90,8 @@ void PrintBlock(const Kernel& k, int block, int indent, std::string& out) {
                         DTypeShortName(in.dtype), "\n");
         break;
       case KOp::kRandom:
-        absl::StrAppend(&out, "%", id, " = random[seed=", in.seed, ", dist=",
-                        RandomDistName(in.dist), "] %", in.args[0], " : ",
+        absl::StrAppend(&out, "%", id, " = random[seed=", in.seed,
+                        ", dist=", RandomDistName(in.dist), "] %", in.args[0], " : ",
                         DTypeShortName(in.dtype), "\n");
         break;
       case KOp::kCheck:

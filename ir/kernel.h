@@ -71,18 +71,18 @@ enum class CheckCode : int64_t { kGatherIndexOutOfRange = 1 };
 struct KInstr {
   KOp kind = KOp::kConst;
   DType dtype = DType::kInt64;
-  Op op = Op::kInput;            // kOp
-  IndexOp iop = IndexOp::kAdd;   // kIndex
+  Op op = Op::kInput;                 // kOp
+  IndexOp iop = IndexOp::kAdd;        // kIndex
   ReduceKind red = ReduceKind::kSum;  // kReduce
-  DType acc = DType::kInt64;     // kReduce: accumulator dtype
-  int64_t index = 0;             // param, var, buffer number; first var of a reduce; check code
-  Scalar value;                  // kConst
-  uint64_t seed = 0;             // kRandom
+  DType acc = DType::kInt64;          // kReduce: accumulator dtype
+  int64_t index = 0;  // param, var, buffer number; first var of a reduce; check code
+  Scalar value;       // kConst
+  uint64_t seed = 0;  // kRandom
   RandomDist dist = RandomDist::kUniform;
   std::vector<int> args;
-  int block = -1;                // kReduce, kLoop: the nested block
-  int yield = -1;                // kReduce: the value folded (an instruction of `block`)
-  int in_block = -1;             // the block this instruction belongs to
+  int block = -1;     // kReduce, kLoop: the nested block
+  int yield = -1;     // kReduce: the value folded (an instruction of `block`)
+  int in_block = -1;  // the block this instruction belongs to
 };
 
 struct KBlock {

@@ -14,19 +14,7 @@ using ir::Node;
 using ir::Op;
 using ir::OpKind;
 
-bool IsElementwise(const Node& n) {
-  switch (ir::GetOpKind(n.op())) {
-    case OpKind::kUnary:
-    case OpKind::kUnaryPredicate:
-    case OpKind::kBinary:
-    case OpKind::kCompare:
-    case OpKind::kSelect:
-    case OpKind::kCast:
-      return true;
-    default:
-      return false;
-  }
-}
+bool IsElementwise(const Node& n) { return ir::IsElementwise(n.op()); }
 
 bool IsReduceLike(const Node& n) {
   const OpKind k = ir::GetOpKind(n.op());
@@ -250,9 +238,9 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
         first = false;
       }
     }
-    const bool row_reduction =
-        cls == RowClass::kRow && ir::GetOpKind(node.op()) != OpKind::kMatmul &&
-        IsReduceLike(node) && ReducesRow(node, graph.node(roots[0])->shape());
+    const bool row_reduction = cls == RowClass::kRow &&
+                               ir::GetOpKind(node.op()) != OpKind::kMatmul && IsReduceLike(node) &&
+                               ReducesRow(node, graph.node(roots[0])->shape());
 
     bool inline_it;
     if (IsReduceLike(node)) {
@@ -327,12 +315,12 @@ std::string PrintFusionPlan(const ir::Graph& graph, const FusionPlan& plan) {
     absl::StrAppend(&out, "kernel ", g, " @", group.name, group.row_kernel ? " (rows)" : "",
                     ": stores ");
     absl::StrAppend(&out, absl::StrJoin(group.roots, ", ", [](std::string* s, const Node* r) {
-                      absl::StrAppend(s, "%", r->id());
-                    }));
+      absl::StrAppend(s, "%", r->id());
+    }));
     absl::StrAppend(&out, "; computes ");
     absl::StrAppend(&out, absl::StrJoin(group.members, ", ", [](std::string* s, const Node* m) {
-                      absl::StrAppend(s, "%", m->id());
-                    }));
+      absl::StrAppend(s, "%", m->id());
+    }));
     absl::StrAppend(&out, "\n");
   }
   return out;

@@ -105,6 +105,15 @@ absl::StatusOr<bool> SplitReductions::Run(ir::Graph& graph) {
     ir::Attrs inner;
     inner.axes = {static_cast<int64_t>(kept.size()) + 1};
     ASSIGN_OR_RETURN(v, g.AddNode(n.op(), {v}, inner, std::nullopt, loc));
+    if (partial_dt == DType::kFloat32 && n.op() == Op::kReduceSum) {
+      // The partial sums are combined in float64, which keeps the second stage exact enough
+      // to add nothing to the first stage's rounding.
+      partial_dt = DType::kFloat64;
+      ir::Shape partial_shape = kept;
+      partial_shape.push_back(parts);
+      ASSIGN_OR_RETURN(
+          v, g.AddNode(Op::kCast, {v}, {}, ir::TensorType{partial_dt, partial_shape}, loc));
+    }
     ir::Attrs outer;
     outer.axes = {static_cast<int64_t>(kept.size())};
     ASSIGN_OR_RETURN(v, g.AddNode(n.op(), {v}, outer, std::nullopt, loc));

@@ -6,13 +6,16 @@
 // divide evenly), each part is reduced on its own (the `parts` partial results are computed in
 // parallel, one kernel point each), and the partials are reduced again. The split depends only on
 // the sizes, never on the thread count, so results are the same on any number of threads.
-// float16/bfloat16 sums and products keep float32 partials. It is a codegen strategy, run by the
-// compiled backend before fusion planning, not part of the default pipeline.
+// float16/bfloat16 sums and products keep float32 partials; float32 and 16-bit sums combine their
+// partials in float64. It is a codegen strategy, run by the compiled backend before fusion
+// planning, not part of the default pipeline.
 //
 //   before                                      after
 //   %1 = reduce_sum[axes=[0]](%0) : f32[]       %1 = reshape(%0) : f32[64,262144]
 //     (%0 : f32[16777216])                      %2 = reduce_sum[axes=[1]](%1) : f32[64]
-//                                               %3 = reduce_sum[axes=[0]](%2) : f32[]
+//                                               %3 = cast(%2) : f64[64]
+//                                               %4 = reduce_sum[axes=[0]](%3) : f64[]
+//                                               %5 = cast(%4) : f32[]
 #ifndef NDJIT_PASSES_SPLIT_REDUCTIONS_H_
 #define NDJIT_PASSES_SPLIT_REDUCTIONS_H_
 
@@ -23,10 +26,10 @@
 namespace ndjit::passes {
 
 struct SplitReductionsOptions {
-  int64_t max_outputs = 4;                // results of the reduction, at most
+  int64_t max_outputs = 4;                 // results of the reduction, at most
   int64_t min_reduced = int64_t{1} << 17;  // elements reduced per result, at least
-  int64_t parts = 64;                     // first-stage partial results per result
-  int64_t min_chunk = int64_t{1} << 12;   // elements per part, at least (fewer parts if needed)
+  int64_t parts = 64;                      // first-stage partial results per result
+  int64_t min_chunk = int64_t{1} << 12;    // elements per part, at least (fewer parts if needed)
 };
 
 class SplitReductions : public Pass {

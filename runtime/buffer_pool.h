@@ -3,8 +3,8 @@
 //
 // Allocate returns 64-byte aligned storage whose last reference returns it to the pool. Buffers
 // are kept in size classes (powers of two up to 4 KiB, then multiples of 1/8 of the next power of
-// two), reused within a class, and the pool keeps at most `max_cached_bytes` of free buffers (the rest
-// go back to the system). Thread-safe.
+// two), reused within a class, and the pool keeps at most `max_cached_bytes` of free buffers (the
+// rest go back to the system). Thread-safe.
 #ifndef NDJIT_RUNTIME_BUFFER_POOL_H_
 #define NDJIT_RUNTIME_BUFFER_POOL_H_
 
@@ -17,12 +17,12 @@
 namespace ndjit::runtime {
 
 struct BufferPoolStats {
-  int64_t allocations = 0;        // Allocate calls
-  int64_t fresh = 0;              // of those, served by the system allocator
-  int64_t bytes_fresh = 0;        // bytes of those
-  int64_t bytes_requested = 0;    // sum of the sizes asked for
-  int64_t cached_bytes = 0;       // free buffers held now
-  int64_t live_bytes = 0;         // buffers handed out and not yet returned
+  int64_t allocations = 0;      // Allocate calls
+  int64_t fresh = 0;            // of those, served by the system allocator
+  int64_t bytes_fresh = 0;      // bytes of those
+  int64_t bytes_requested = 0;  // sum of the sizes asked for
+  int64_t cached_bytes = 0;     // free buffers held now
+  int64_t live_bytes = 0;       // buffers handed out and not yet returned
 };
 
 class BufferPool {

@@ -46,8 +46,8 @@ Config& Current() {
       if (parsed.ok()) {
         c->backend = *parsed;
       } else {
-        c->env_error = absl::InvalidArgumentError(
-            absl::StrCat("NDJIT_BACKEND: ", parsed.status().message()));
+        c->env_error =
+            absl::InvalidArgumentError(absl::StrCat("NDJIT_BACKEND: ", parsed.status().message()));
       }
     }
     if (const char* e = std::getenv("NDJIT_EAGER"); e && *e) {
@@ -55,8 +55,8 @@ Config& Current() {
       if (v == "1" || v == "true" || v == "on") {
         c->eager = true;
       } else if (!(v == "0" || v == "false" || v == "off")) {
-        c->env_error = absl::InvalidArgumentError(
-            absl::StrCat("NDJIT_EAGER=\"", v, "\": expected 1 or 0"));
+        c->env_error =
+            absl::InvalidArgumentError(absl::StrCat("NDJIT_EAGER=\"", v, "\": expected 1 or 0"));
       }
     }
     if (const char* t = std::getenv("NDJIT_NUM_THREADS"); t && *t) {
@@ -111,8 +111,6 @@ absl::Status SetNumThreads(int n) {
   return absl::OkStatus();
 }
 
-const char* BackendName(Backend backend) {
-  return backend == Backend::kCpu ? "cpu" : "interp";
-}
+const char* BackendName(Backend backend) { return backend == Backend::kCpu ? "cpu" : "interp"; }
 
 }  // namespace ndjit::runtime

@@ -44,7 +44,8 @@ class KernelCache {
   }
 
   absl::StatusOr<codegen::cpu::KernelFn> Find(const ir::Kernel& kernel) {
-    std::string key = absl::StrCat(codegen::cpu::TargetDescription(), "\n", ir::PrintKernel(kernel));
+    std::string key =
+        absl::StrCat(codegen::cpu::TargetDescription(), "\n", ir::PrintKernel(kernel));
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (auto it = kernels_.find(key); it != kernels_.end()) {
@@ -83,7 +84,7 @@ void Launch(codegen::cpu::KernelFn fn, void* const* bufs, const int64_t* params,
     int64_t chunk = (points + chunks - 1) / chunks;
     if (points >= 64 * chunks) chunk = (chunk + 63) / 64 * 64;
     chunks = (points + chunk - 1) / chunk;
-#pragma omp parallel for num_threads(static_cast<int>(t)) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(static_cast <int>(t)) schedule(dynamic, 1)
     for (int64_t i = 0; i < chunks; ++i) {
       const int64_t lo = i * chunk;
       const int64_t hi = std::min(points, lo + chunk);
@@ -106,9 +107,9 @@ absl::Status CheckFailure(const passes::FusionGroup& group, const int64_t status
       const int64_t dim = m->operand(0)->shape()[axis];
       const int64_t j = status[1];
       if (j >= -dim && j < dim) continue;  // another gather of the group
-      return absl::InvalidArgumentError(absl::StrCat(
-          "gather: index ", j, " is out of bounds for axis ", axis, " with size ", dim,
-          " (node %", m->id(), " created at ", m->loc().ToString(), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("gather: index ", j, " is out of bounds for axis ", axis, " with size ", dim,
+                       " (node %", m->id(), " created at ", m->loc().ToString(), ")"));
     }
   }
   return absl::InternalError(absl::StrCat("kernel @", group.name, " failed a run-time check (code ",
@@ -252,8 +253,7 @@ class PlanCache {
       plans_.clear();
       size_ = 0;
     }
-    plans_[hash].push_back(
-        Entry{std::make_shared<ir::Graph>(*std::move(clone)), std::move(plan)});
+    plans_[hash].push_back(Entry{std::make_shared<ir::Graph>(*std::move(clone)), std::move(plan)});
     ++size_;
   }
 
@@ -281,8 +281,8 @@ absl::Status CheckError(const ir::Graph& graph, const ExecuteOptions& options, i
 // One attempt with the given fusion options.
 absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
                                                 absl::Span<const ir::HostTensor> inputs,
-                                                const ExecuteOptions& options,
-                                                bool* compile_failed, bool use_cache) {
+                                                const ExecuteOptions& options, bool* compile_failed,
+                                                bool use_cache) {
   std::shared_ptr<const CompiledPlan> plan;
   size_t hash = 0;
   if (use_cache) {
@@ -292,8 +292,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
   if (plan) {
     // The kernels of a cached plan count as kernel-cache hits.
     counters().plan_hits.fetch_add(1, std::memory_order_relaxed);
-    counters().hits.fetch_add(static_cast<int64_t>(plan->groups.size()),
-                              std::memory_order_relaxed);
+    counters().hits.fetch_add(static_cast<int64_t>(plan->groups.size()), std::memory_order_relaxed);
   } else {
     ASSIGN_OR_RETURN(CompiledPlan built, BuildPlan(graph, options, compile_failed));
     plan = std::make_shared<const CompiledPlan>(std::move(built));

@@ -34,7 +34,7 @@ struct ExecutorCounters {
   int64_t kernels_compiled = 0;
   int64_t kernel_cache_hits = 0;
   int64_t kernels_launched = 0;
-  int64_t unfused_retries = 0;   // fused runs that failed and were retried unfused
+  int64_t unfused_retries = 0;    // fused runs that failed and were retried unfused
   int64_t buffers_allocated = 0;  // output and intermediate buffers of kernels
   int64_t bytes_allocated = 0;
   double compile_seconds = 0;

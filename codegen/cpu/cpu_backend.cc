@@ -40,9 +40,9 @@ namespace ndjit::codegen::cpu {
 
 namespace {
 
-using ndjit::DType;
 using ir::KInstr;
 using ir::KOp;
+using ndjit::DType;
 
 std::string ToString(llvm::Error err) {
   std::string s;
@@ -57,11 +57,10 @@ struct MathFn {
   int arity;
 };
 constexpr MathFn kMathFns[] = {
-    {"acos", 1},  {"acosh", 1}, {"asin", 1},  {"asinh", 1}, {"atan", 1},  {"atanh", 1},
-    {"cbrt", 1},  {"cos", 1},   {"cosh", 1},  {"erf", 1},   {"erfc", 1},  {"exp10", 1},
-    {"exp2", 1},  {"exp", 1},   {"expm1", 1}, {"log10", 1}, {"log1p", 1}, {"log2", 1},
-    {"log", 1},   {"sin", 1},   {"sinh", 1},  {"tan", 1},   {"tanh", 1},  {"atan2", 2},
-    {"hypot", 2}, {"pow", 2},
+    {"acos", 1},  {"acosh", 1}, {"asin", 1},  {"asinh", 1}, {"atan", 1},  {"atanh", 1}, {"cbrt", 1},
+    {"cos", 1},   {"cosh", 1},  {"erf", 1},   {"erfc", 1},  {"exp10", 1}, {"exp2", 1},  {"exp", 1},
+    {"expm1", 1}, {"log10", 1}, {"log1p", 1}, {"log2", 1},  {"log", 1},   {"sin", 1},   {"sinh", 1},
+    {"tan", 1},   {"tanh", 1},  {"atan2", 2}, {"hypot", 2}, {"pow", 2},
 };
 
 // The process-wide JIT and target description.
@@ -94,8 +93,8 @@ class Jit {
     vector_math_ = !llvm::sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &err);
     auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
     if (!jtmb) {
-      status_ = absl::InternalError(absl::StrCat("LLVM: no target for this host: ",
-                                                 ToString(jtmb.takeError())));
+      status_ = absl::InternalError(
+          absl::StrCat("LLVM: no target for this host: ", ToString(jtmb.takeError())));
       return;
     }
     jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
@@ -117,8 +116,7 @@ class Jit {
     }
     lljit_->getMainJITDylib().addGenerator(std::move(*gen));
     description_ = absl::StrCat(jtmb_->getTargetTriple().str(), " ", jtmb_->getCPU(), " ",
-                                jtmb_->getFeatures().getString(),
-                                vector_math_ ? " libmvec" : "");
+                                jtmb_->getFeatures().getString(), vector_math_ ? " libmvec" : "");
   }
 
   absl::Status status_;
@@ -135,7 +133,11 @@ class Jit {
 class Emitter {
  public:
   Emitter(const ir::Kernel& k, llvm::Module& m)
-      : k_(k), m_(m), ctx_(m.getContext()), b_(ctx_), val_(k.instrs.size(), nullptr),
+      : k_(k),
+        m_(m),
+        ctx_(m.getContext()),
+        b_(ctx_),
+        val_(k.instrs.size(), nullptr),
         vars_(k.num_vars, nullptr) {}
 
   absl::Status Emit(const std::string& symbol) {
@@ -396,8 +398,8 @@ class Emitter {
         return absl::OkStatus();
       }
       case KOp::kRandom: {
-        const std::string name =
-            absl::StrCat("ndj_random_", ir::RandomDistName(in.dist), "_", ir::DTypeShortName(in.dtype));
+        const std::string name = absl::StrCat("ndj_random_", ir::RandomDistName(in.dist), "_",
+                                              ir::DTypeShortName(in.dtype));
         val_[id] = CallPrelude(name, in.dtype, {b_.getInt64(in.seed), arg(0)});
         return absl::OkStatus();
       }
@@ -529,9 +531,9 @@ class Emitter {
     llvm::Type* at = StorageType(in.acc);
     llvm::Value* v = b_.CreateLoad(at, AccSlot(a.value, at, t));
     if (in.acc != in.dtype) {
-      v = CallPrelude(absl::StrCat("ndj_cast_", ir::DTypeShortName(in.acc), "_",
-                                   ir::DTypeShortName(in.dtype)),
-                      in.dtype, {v});
+      v = CallPrelude(
+          absl::StrCat("ndj_cast_", ir::DTypeShortName(in.acc), "_", ir::DTypeShortName(in.dtype)),
+          in.dtype, {v});
     }
     val_[id] = v;
   }
@@ -786,9 +788,9 @@ class Emitter {
     if (arg) {
       val_[id] = acc[1];
     } else if (in.acc != in.dtype) {
-      val_[id] = CallPrelude(absl::StrCat("ndj_cast_", ir::DTypeShortName(in.acc), "_",
-                                          ir::DTypeShortName(in.dtype)),
-                             in.dtype, {acc[0]});
+      val_[id] = CallPrelude(
+          absl::StrCat("ndj_cast_", ir::DTypeShortName(in.acc), "_", ir::DTypeShortName(in.dtype)),
+          in.dtype, {acc[0]});
     } else {
       val_[id] = acc[0];
     }
@@ -835,8 +837,8 @@ void AddVectorMath(llvm::Module& m, Jit& jit) {
       for (const auto& [isa, bytes] : isas) {
         const int lanes = bytes / (single ? 4 : 8);
         const std::string params(fn.arity, 'v');
-        const std::string vname = absl::StrCat("_ZGV", std::string(1, isa), "N", lanes, params, "_",
-                                               scalar);
+        const std::string vname =
+            absl::StrCat("_ZGV", std::string(1, isa), "N", lanes, params, "_", scalar);
         auto* vty = llvm::FixedVectorType::get(elem, lanes);
         std::vector<llvm::Type*> args(fn.arity, vty);
         llvm::FunctionCallee decl =
@@ -877,7 +879,8 @@ absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOp
   absl::Status emitted = emitter.Emit(symbol);
   if (!emitted.ok()) {
     return absl::InternalError(absl::StrCat("emitting LLVM IR for kernel @", kernel.name, ": ",
-                                            emitted.message(), "\n", ir::PrintKernel(kernel, true)));
+                                            emitted.message(), "\n",
+                                            ir::PrintKernel(kernel, true)));
   }
 
   // Link the prelude functions the kernel calls.
@@ -939,18 +942,18 @@ absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOp
     llvm::raw_svector_ostream os(text);
     llvm::legacy::PassManager pm;
     auto clone_tm = jit.jtmb().createTargetMachine();
-    if (clone_tm && !(*clone_tm)->addPassesToEmitFile(pm, os, nullptr,
-                                                      llvm::CodeGenFileType::AssemblyFile)) {
+    if (clone_tm &&
+        !(*clone_tm)->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::AssemblyFile)) {
       auto copy = llvm::CloneModule(*module);
       pm.run(*copy);
       out.assembly = std::string(text.str());
     }
   }
 
-  if (llvm::Error err = jit.lljit().addIRModule(
-          llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
-    return absl::InternalError(absl::StrCat("adding kernel @", kernel.name, " to the JIT: ",
-                                            ToString(std::move(err))));
+  if (llvm::Error err =
+          jit.lljit().addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
+    return absl::InternalError(
+        absl::StrCat("adding kernel @", kernel.name, " to the JIT: ", ToString(std::move(err))));
   }
   auto addr = jit.lljit().lookup(symbol);
   if (!addr) {

@@ -31,7 +31,7 @@ using KernelFn = void (*)(void* const* buffers, const int64_t* params, int64_t* 
                           int64_t begin, int64_t end);
 
 struct CompileOptions {
-  bool keep_llvm_ir = false;  // optimized LLVM IR text, for dumps and `ndjit-inspect --emit=llvm`
+  bool keep_llvm_ir = false;   // optimized LLVM IR text, for dumps and `ndjit-inspect --emit=llvm`
   bool keep_assembly = false;  // native assembly text
 };
 
@@ -44,7 +44,8 @@ struct CompiledKernel {
 
 // Compiles `kernel` (thread-safe; compilations are serialized). The code lives as long as the
 // process. An error carries the kernel text and, for an LLVM verifier failure, its message.
-absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOptions& options = {});
+absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel,
+                                       const CompileOptions& options = {});
 
 // The target the code is generated for ("x86_64-pc-linux-gnu skylake-avx512 +avx512f,..."): part
 // of every cache key.

@@ -14,7 +14,22 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "ir/random.h"
+#include "ir/scalar_rules.h"
+
 #define NDJ extern "C" __attribute__((always_inline))
+
+using ndjit::ir::FloatFloorDiv;
+using ndjit::ir::FloatMax;
+using ndjit::ir::FloatMin;
+using ndjit::ir::FloatMod;
+using ndjit::ir::FloorDiv;
+using ndjit::ir::FloorMod;
+using ndjit::ir::IntPow;
+using ndjit::ir::SignOf;
+using ndjit::ir::WrapAdd;
+using ndjit::ir::WrapMul;
+using ndjit::ir::WrapSub;
 
 namespace {
 
@@ -51,75 +66,6 @@ inline float IntRoundToOdd(int64_t v) {
   return __builtin_bit_cast(float, __builtin_bit_cast(uint32_t, f) | 1u);
 }
 
-// ---- Integer rules --------------------------------------------------------------------------
-
-inline int64_t FloorDiv(int64_t a, int64_t b) {
-  if (b == 0) return 0;
-  if (b == -1) return static_cast<int64_t>(0ull - static_cast<uint64_t>(a));  // wraps
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-inline int64_t FloorMod(int64_t a, int64_t b) {
-  if (b == 0 || b == -1) return 0;
-  int64_t r = a % b;
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
-}
-inline int64_t IntPow(int64_t base, int64_t exp) {
-  if (exp < 0) {
-    if (base == 1) return 1;
-    if (base == -1) return (exp & 1) ? -1 : 1;
-    return 0;
-  }
-  uint64_t result = 1, b = static_cast<uint64_t>(base);
-  while (exp > 0) {
-    if (exp & 1) result *= b;
-    b *= b;
-    exp >>= 1;
-  }
-  return static_cast<int64_t>(result);
-}
-inline int64_t WAdd(int64_t a, int64_t b) { return int64_t(uint64_t(a) + uint64_t(b)); }
-inline int64_t WSub(int64_t a, int64_t b) { return int64_t(uint64_t(a) - uint64_t(b)); }
-inline int64_t WMul(int64_t a, int64_t b) { return int64_t(uint64_t(a) * uint64_t(b)); }
-
-// ---- Float rules ----------------------------------------------------------------------------
-
-inline double FMod(double a, double b) {
-  double mod = fmod(a, b);
-  if (b == 0.0) return mod;
-  if (mod != 0.0) {
-    if ((b < 0) != (mod < 0)) mod += b;
-  } else {
-    mod = __builtin_copysign(0.0, b);
-  }
-  return mod;
-}
-inline double FFloorDiv(double a, double b) {
-  if (b == 0.0) return a / b;
-  double mod = fmod(a, b);
-  double div = (a - mod) / b;
-  if (mod != 0.0 && ((b < 0) != (mod < 0))) div -= 1.0;
-  if (div == 0.0) return __builtin_copysign(0.0, a / b);
-  double fl = __builtin_floor(div);
-  if (div - fl > 0.5) fl += 1.0;
-  return fl;
-}
-template <typename T>
-inline T FMax(T a, T b) {
-  return (a >= b || a != a) ? a : b;
-}
-template <typename T>
-inline T FMin(T a, T b) {
-  return (a <= b || a != a) ? a : b;
-}
-template <typename T>
-inline T Sign(T x) {
-  if (x != x) return x;
-  return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0));
-}
-
 // Saturating float -> integer (truncate; NaN -> 0).
 inline int64_t SatToInt(double v, int64_t lo, int64_t hi) {
   if (v != v) return 0;
@@ -133,30 +79,30 @@ inline int64_t SatToInt(double v, int64_t lo, int64_t hi) {
 // ---- Storage types and conversions per dtype --------------------------------------------------
 // For each dtype: its C type, how a value widens to the computation type, and back.
 
-#define NDJ_FLOAT_DTYPES(X) \
-  X(f32, float, float, (v), (v))        \
-  X(f64, double, double, (v), (v))      \
+#define NDJ_FLOAT_DTYPES(X)               \
+  X(f32, float, float, (v), (v))          \
+  X(f64, double, double, (v), (v))        \
   X(f16, uint16_t, float, H2F(v), F2H(v)) \
   X(bf16, uint16_t, float, B2F(v), F2B(v))
 
-#define NDJ_INT_DTYPES(X)          \
-  X(i8, int8_t, -128, 127)         \
-  X(u8, uint8_t, 0, 255)           \
+#define NDJ_INT_DTYPES(X)                      \
+  X(i8, int8_t, -128, 127)                     \
+  X(u8, uint8_t, 0, 255)                       \
   X(i32, int32_t, -2147483648ll, 2147483647ll) \
   X(i64, int64_t, (-9223372036854775807ll - 1), 9223372036854775807ll)
 
 // ---- Float ops ------------------------------------------------------------------------------
 
-#define NDJ_FLOAT_UNARY(name, fn32, fn64)                                             \
-  NDJ uint16_t ndj_##name##_f16(uint16_t v) { return F2H(fn32(H2F(v))); }           \
-  NDJ uint16_t ndj_##name##_bf16(uint16_t v) { return F2B(fn32(B2F(v))); }          \
-  NDJ float ndj_##name##_f32(float v) { return fn32(v); }                           \
+#define NDJ_FLOAT_UNARY(name, fn32, fn64)                                  \
+  NDJ uint16_t ndj_##name##_f16(uint16_t v) { return F2H(fn32(H2F(v))); }  \
+  NDJ uint16_t ndj_##name##_bf16(uint16_t v) { return F2B(fn32(B2F(v))); } \
+  NDJ float ndj_##name##_f32(float v) { return fn32(v); }                  \
   NDJ double ndj_##name##_f64(double v) { return fn64(v); }
 
 #define NDJ_NEGF(x) (-(x))
 NDJ_FLOAT_UNARY(neg, NDJ_NEGF, NDJ_NEGF)
 NDJ_FLOAT_UNARY(abs, __builtin_fabsf, __builtin_fabs)
-NDJ_FLOAT_UNARY(sign, Sign<float>, Sign<double>)
+NDJ_FLOAT_UNARY(sign, SignOf<float>, SignOf<double>)
 NDJ_FLOAT_UNARY(exp, expf, exp)
 NDJ_FLOAT_UNARY(expm1, expm1f, expm1)
 NDJ_FLOAT_UNARY(log, logf, log)
@@ -183,10 +129,16 @@ NDJ_FLOAT_UNARY(ceil, __builtin_ceilf, __builtin_ceil)
 NDJ_FLOAT_UNARY(round, __builtin_rintf, __builtin_rint)
 NDJ_FLOAT_UNARY(trunc, __builtin_truncf, __builtin_trunc)
 
-#define NDJ_FLOAT_PRED(name, expr)                                               \
-  NDJ uint8_t ndj_##name##_f16(uint16_t h) { float v = H2F(h); return (expr); }  \
-  NDJ uint8_t ndj_##name##_bf16(uint16_t h) { float v = B2F(h); return (expr); } \
-  NDJ uint8_t ndj_##name##_f32(float v) { return (expr); }                       \
+#define NDJ_FLOAT_PRED(name, expr)                         \
+  NDJ uint8_t ndj_##name##_f16(uint16_t h) {               \
+    float v = H2F(h);                                      \
+    return (expr);                                         \
+  }                                                        \
+  NDJ uint8_t ndj_##name##_bf16(uint16_t h) {              \
+    float v = B2F(h);                                      \
+    return (expr);                                         \
+  }                                                        \
+  NDJ uint8_t ndj_##name##_f32(float v) { return (expr); } \
   NDJ uint8_t ndj_##name##_f64(double v) { return (expr); }
 NDJ_FLOAT_PRED(isnan, v != v)
 NDJ_FLOAT_PRED(isinf, __builtin_isinf(v) != 0)
@@ -207,21 +159,21 @@ NDJ_FLOAT_PRED(isfinite, v == v && !__builtin_isinf(v))
     C v = static_cast<C>(expr);                                    \
     return narrow;                                                 \
   }
-#define NDJ_FLOAT_BINARY(name, expr32, expr64)                                      \
-  NDJ_FLOAT_BINARY_ONE(name, f16, uint16_t, float, H2F(v), F2H(v), expr32)          \
-  NDJ_FLOAT_BINARY_ONE(name, bf16, uint16_t, float, B2F(v), F2B(v), expr32)         \
-  NDJ_FLOAT_BINARY_ONE(name, f32, float, float, (v), (v), expr32)                   \
+#define NDJ_FLOAT_BINARY(name, expr32, expr64)                              \
+  NDJ_FLOAT_BINARY_ONE(name, f16, uint16_t, float, H2F(v), F2H(v), expr32)  \
+  NDJ_FLOAT_BINARY_ONE(name, bf16, uint16_t, float, B2F(v), F2B(v), expr32) \
+  NDJ_FLOAT_BINARY_ONE(name, f32, float, float, (v), (v), expr32)           \
   NDJ_FLOAT_BINARY_ONE(name, f64, double, double, (v), (v), expr64)
 
 NDJ_FLOAT_BINARY(add, a + b, a + b)
 NDJ_FLOAT_BINARY(sub, a - b, a - b)
-NDJ_FLOAT_BINARY(mul, a * b, a * b)
+NDJ_FLOAT_BINARY(mul, a* b, a* b)
 NDJ_FLOAT_BINARY(div, a / b, a / b)
-NDJ_FLOAT_BINARY(floordiv, FFloorDiv(a, b), FFloorDiv(a, b))
-NDJ_FLOAT_BINARY(mod, FMod(a, b), FMod(a, b))
+NDJ_FLOAT_BINARY(floordiv, FloatFloorDiv(a, b), FloatFloorDiv(a, b))
+NDJ_FLOAT_BINARY(mod, FloatMod(a, b), FloatMod(a, b))
 NDJ_FLOAT_BINARY(pow, powf(a, b), pow(a, b))
-NDJ_FLOAT_BINARY(max, FMax(a, b), FMax(a, b))
-NDJ_FLOAT_BINARY(min, FMin(a, b), FMin(a, b))
+NDJ_FLOAT_BINARY(max, FloatMax(a, b), FloatMax(a, b))
+NDJ_FLOAT_BINARY(min, FloatMin(a, b), FloatMin(a, b))
 NDJ_FLOAT_BINARY(atan2, atan2f(a, b), atan2(a, b))
 NDJ_FLOAT_BINARY(hypot, hypotf(a, b), hypot(a, b))
 
@@ -230,10 +182,10 @@ NDJ_FLOAT_BINARY(hypot, hypotf(a, b), hypot(a, b))
     auto w = [](T v) { return widen; };                \
     return w(x) op w(y);                               \
   }
-#define NDJ_FLOAT_COMPARE(name, op)                      \
-  NDJ_FLOAT_COMPARE_ONE(name, f16, uint16_t, H2F(v), op) \
+#define NDJ_FLOAT_COMPARE(name, op)                       \
+  NDJ_FLOAT_COMPARE_ONE(name, f16, uint16_t, H2F(v), op)  \
   NDJ_FLOAT_COMPARE_ONE(name, bf16, uint16_t, B2F(v), op) \
-  NDJ_FLOAT_COMPARE_ONE(name, f32, float, v, op)         \
+  NDJ_FLOAT_COMPARE_ONE(name, f32, float, v, op)          \
   NDJ_FLOAT_COMPARE_ONE(name, f64, double, v, op)
 NDJ_FLOAT_COMPARE(eq, ==)
 NDJ_FLOAT_COMPARE(ne, !=)
@@ -244,31 +196,31 @@ NDJ_FLOAT_COMPARE(ge, >=)
 
 // ---- Integer and bool ops ---------------------------------------------------------------------
 
-#define NDJ_INT_OPS(tag, T, lo, hi)                                                           \
-  NDJ T ndj_neg_##tag(T x) { return T(WSub(0, x)); }                                          \
-  NDJ T ndj_abs_##tag(T x) { return T(x < 0 ? WSub(0, x) : int64_t(x)); }                     \
-  NDJ T ndj_sign_##tag(T x) { return T(x > 0 ? 1 : (x < 0 ? -1 : 0)); }                       \
-  NDJ T ndj_not_##tag(T x) { return T(~int64_t(x)); }                                         \
-  NDJ uint8_t ndj_isnan_##tag(T) { return 0; }                                                \
-  NDJ uint8_t ndj_isinf_##tag(T) { return 0; }                                                \
-  NDJ uint8_t ndj_isfinite_##tag(T) { return 1; }                                             \
-  NDJ T ndj_add_##tag(T a, T b) { return T(WAdd(a, b)); }                                     \
-  NDJ T ndj_sub_##tag(T a, T b) { return T(WSub(a, b)); }                                     \
-  NDJ T ndj_mul_##tag(T a, T b) { return T(WMul(a, b)); }                                     \
-  NDJ T ndj_div_##tag(T a, T b) { return T(FloorDiv(a, b)); }                                 \
-  NDJ T ndj_floordiv_##tag(T a, T b) { return T(FloorDiv(a, b)); }                            \
-  NDJ T ndj_mod_##tag(T a, T b) { return T(FloorMod(a, b)); }                                 \
-  NDJ T ndj_pow_##tag(T a, T b) { return T(IntPow(a, b)); }                                   \
-  NDJ T ndj_max_##tag(T a, T b) { return a > b ? a : b; }                                     \
-  NDJ T ndj_min_##tag(T a, T b) { return a < b ? a : b; }                                     \
-  NDJ T ndj_and_##tag(T a, T b) { return T(a & b); }                                          \
-  NDJ T ndj_or_##tag(T a, T b) { return T(a | b); }                                           \
-  NDJ T ndj_xor_##tag(T a, T b) { return T(a ^ b); }                                          \
-  NDJ uint8_t ndj_eq_##tag(T a, T b) { return a == b; }                                       \
-  NDJ uint8_t ndj_ne_##tag(T a, T b) { return a != b; }                                       \
-  NDJ uint8_t ndj_lt_##tag(T a, T b) { return a < b; }                                        \
-  NDJ uint8_t ndj_le_##tag(T a, T b) { return a <= b; }                                       \
-  NDJ uint8_t ndj_gt_##tag(T a, T b) { return a > b; }                                        \
+#define NDJ_INT_OPS(tag, T, lo, hi)                                          \
+  NDJ T ndj_neg_##tag(T x) { return T(WrapSub(0, x)); }                      \
+  NDJ T ndj_abs_##tag(T x) { return T(x < 0 ? WrapSub(0, x) : int64_t(x)); } \
+  NDJ T ndj_sign_##tag(T x) { return T(x > 0 ? 1 : (x < 0 ? -1 : 0)); }      \
+  NDJ T ndj_not_##tag(T x) { return T(~int64_t(x)); }                        \
+  NDJ uint8_t ndj_isnan_##tag(T) { return 0; }                               \
+  NDJ uint8_t ndj_isinf_##tag(T) { return 0; }                               \
+  NDJ uint8_t ndj_isfinite_##tag(T) { return 1; }                            \
+  NDJ T ndj_add_##tag(T a, T b) { return T(WrapAdd(a, b)); }                 \
+  NDJ T ndj_sub_##tag(T a, T b) { return T(WrapSub(a, b)); }                 \
+  NDJ T ndj_mul_##tag(T a, T b) { return T(WrapMul(a, b)); }                 \
+  NDJ T ndj_div_##tag(T a, T b) { return T(FloorDiv(a, b)); }                \
+  NDJ T ndj_floordiv_##tag(T a, T b) { return T(FloorDiv(a, b)); }           \
+  NDJ T ndj_mod_##tag(T a, T b) { return T(FloorMod(a, b)); }                \
+  NDJ T ndj_pow_##tag(T a, T b) { return T(IntPow(a, b)); }                  \
+  NDJ T ndj_max_##tag(T a, T b) { return a > b ? a : b; }                    \
+  NDJ T ndj_min_##tag(T a, T b) { return a < b ? a : b; }                    \
+  NDJ T ndj_and_##tag(T a, T b) { return T(a & b); }                         \
+  NDJ T ndj_or_##tag(T a, T b) { return T(a | b); }                          \
+  NDJ T ndj_xor_##tag(T a, T b) { return T(a ^ b); }                         \
+  NDJ uint8_t ndj_eq_##tag(T a, T b) { return a == b; }                      \
+  NDJ uint8_t ndj_ne_##tag(T a, T b) { return a != b; }                      \
+  NDJ uint8_t ndj_lt_##tag(T a, T b) { return a < b; }                       \
+  NDJ uint8_t ndj_le_##tag(T a, T b) { return a <= b; }                      \
+  NDJ uint8_t ndj_gt_##tag(T a, T b) { return a > b; }                       \
   NDJ uint8_t ndj_ge_##tag(T a, T b) { return a >= b; }
 #define NDJ_INT_OPS_X(tag, T, lo, hi) NDJ_INT_OPS(tag, T, lo, hi)
 NDJ_INT_DTYPES(NDJ_INT_OPS_X)
@@ -280,7 +232,7 @@ NDJ uint8_t ndj_isinf_bool(uint8_t) { return 0; }
 NDJ uint8_t ndj_isfinite_bool(uint8_t) { return 1; }
 NDJ uint8_t ndj_add_bool(uint8_t a, uint8_t b) { return a | b; }
 NDJ uint8_t ndj_mul_bool(uint8_t a, uint8_t b) { return a & b; }
-NDJ uint8_t ndj_sub_bool(uint8_t a, uint8_t b) { return WSub(a, b) != 0; }
+NDJ uint8_t ndj_sub_bool(uint8_t a, uint8_t b) { return WrapSub(a, b) != 0; }
 NDJ uint8_t ndj_div_bool(uint8_t a, uint8_t b) { return FloorDiv(a, b) != 0; }
 NDJ uint8_t ndj_floordiv_bool(uint8_t a, uint8_t b) { return FloorDiv(a, b) != 0; }
 NDJ uint8_t ndj_mod_bool(uint8_t a, uint8_t b) { return FloorMod(a, b) != 0; }
@@ -343,13 +295,13 @@ inline uint16_t F2f16(float v) { return F2H(v); }
 inline uint16_t F2bf16(float v) { return F2B(v); }
 }  // namespace
 
-#define NDJ_CAST_FROM_FLOAT(from, T, read)                                      \
-  NDJ uint8_t ndj_cast_##from##_bool(T x) { return D2bool(read); }              \
-  NDJ int8_t ndj_cast_##from##_i8(T x) { return D2i8(read); }                   \
-  NDJ uint8_t ndj_cast_##from##_u8(T x) { return D2u8(read); }                  \
-  NDJ int32_t ndj_cast_##from##_i32(T x) { return D2i32(read); }                \
-  NDJ int64_t ndj_cast_##from##_i64(T x) { return D2i64(read); }                \
-  NDJ float ndj_cast_##from##_f32(T x) { return D2f32(read); }                  \
+#define NDJ_CAST_FROM_FLOAT(from, T, read)                         \
+  NDJ uint8_t ndj_cast_##from##_bool(T x) { return D2bool(read); } \
+  NDJ int8_t ndj_cast_##from##_i8(T x) { return D2i8(read); }      \
+  NDJ uint8_t ndj_cast_##from##_u8(T x) { return D2u8(read); }     \
+  NDJ int32_t ndj_cast_##from##_i32(T x) { return D2i32(read); }   \
+  NDJ int64_t ndj_cast_##from##_i64(T x) { return D2i64(read); }   \
+  NDJ float ndj_cast_##from##_f32(T x) { return D2f32(read); }     \
   NDJ double ndj_cast_##from##_f64(T x) { return D2f64(read); }
 NDJ_CAST_FROM_FLOAT(f16, uint16_t, double(H2F(x)))
 NDJ_CAST_FROM_FLOAT(bf16, uint16_t, double(B2F(x)))
@@ -364,15 +316,15 @@ NDJ uint16_t ndj_cast_f32_bf16(float x) { return F2bf16(x); }
 NDJ uint16_t ndj_cast_f64_f16(double x) { return D2f16(x); }
 NDJ uint16_t ndj_cast_f64_bf16(double x) { return D2bf16(x); }
 
-#define NDJ_CAST_FROM_INT(from, T)                                           \
-  NDJ uint8_t ndj_cast_##from##_bool(T x) { return I2bool(x); }              \
-  NDJ int8_t ndj_cast_##from##_i8(T x) { return I2i8(x); }                   \
-  NDJ uint8_t ndj_cast_##from##_u8(T x) { return I2u8(x); }                  \
-  NDJ int32_t ndj_cast_##from##_i32(T x) { return I2i32(x); }                \
-  NDJ int64_t ndj_cast_##from##_i64(T x) { return I2i64(x); }                \
-  NDJ uint16_t ndj_cast_##from##_f16(T x) { return I2f16(x); }               \
-  NDJ uint16_t ndj_cast_##from##_bf16(T x) { return I2bf16(x); }             \
-  NDJ float ndj_cast_##from##_f32(T x) { return I2f32(x); }                  \
+#define NDJ_CAST_FROM_INT(from, T)                               \
+  NDJ uint8_t ndj_cast_##from##_bool(T x) { return I2bool(x); }  \
+  NDJ int8_t ndj_cast_##from##_i8(T x) { return I2i8(x); }       \
+  NDJ uint8_t ndj_cast_##from##_u8(T x) { return I2u8(x); }      \
+  NDJ int32_t ndj_cast_##from##_i32(T x) { return I2i32(x); }    \
+  NDJ int64_t ndj_cast_##from##_i64(T x) { return I2i64(x); }    \
+  NDJ uint16_t ndj_cast_##from##_f16(T x) { return I2f16(x); }   \
+  NDJ uint16_t ndj_cast_##from##_bf16(T x) { return I2bf16(x); } \
+  NDJ float ndj_cast_##from##_f32(T x) { return I2f32(x); }      \
   NDJ double ndj_cast_##from##_f64(T x) { return I2f64(x); }
 NDJ_CAST_FROM_INT(bool, uint8_t)
 NDJ_CAST_FROM_INT(i8, int8_t)
@@ -383,33 +335,27 @@ NDJ_CAST_FROM_INT(i64, int64_t)
 // ---- random: the `random` leaf at flat index n (ir/random.h) ----------------------------------
 
 namespace {
-inline uint64_t SplitMix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-inline uint64_t RandomBits(uint64_t seed, uint64_t counter) {
-  const uint64_t base = SplitMix64(seed + 0x9e3779b97f4a7c15ull);
-  return SplitMix64(base + (counter + 1) * 0x9e3779b97f4a7c15ull);
-}
-inline double Uniform(uint64_t r, int bits) {
-  return static_cast<double>(r >> (64 - bits)) * __builtin_ldexp(1.0, -bits);
-}
-inline double Normal(uint64_t seed, uint64_t n) {
-  const double u1 = Uniform(RandomBits(seed, 2 * n), 53);
-  const double u2 = Uniform(RandomBits(seed, 2 * n + 1), 53);
-  return sqrt(-2.0 * log1p(-u1)) * cos(6.283185307179586 * u2);
-}
+using ndjit::ir::NormalAt;
+using ndjit::ir::RandomBits;
+using ndjit::ir::UniformFromBits;
 }  // namespace
 
-NDJ uint16_t ndj_random_uniform_f16(uint64_t s, int64_t n) { return D2f16(Uniform(RandomBits(s, n), 11)); }
-NDJ uint16_t ndj_random_uniform_bf16(uint64_t s, int64_t n) { return D2bf16(Uniform(RandomBits(s, n), 8)); }
-NDJ float ndj_random_uniform_f32(uint64_t s, int64_t n) { return D2f32(Uniform(RandomBits(s, n), 24)); }
-NDJ double ndj_random_uniform_f64(uint64_t s, int64_t n) { return Uniform(RandomBits(s, n), 53); }
-NDJ uint16_t ndj_random_normal_f16(uint64_t s, int64_t n) { return D2f16(Normal(s, n)); }
-NDJ uint16_t ndj_random_normal_bf16(uint64_t s, int64_t n) { return D2bf16(Normal(s, n)); }
-NDJ float ndj_random_normal_f32(uint64_t s, int64_t n) { return D2f32(Normal(s, n)); }
-NDJ double ndj_random_normal_f64(uint64_t s, int64_t n) { return Normal(s, n); }
+NDJ uint16_t ndj_random_uniform_f16(uint64_t s, int64_t n) {
+  return D2f16(UniformFromBits(RandomBits(s, n), 11));
+}
+NDJ uint16_t ndj_random_uniform_bf16(uint64_t s, int64_t n) {
+  return D2bf16(UniformFromBits(RandomBits(s, n), 8));
+}
+NDJ float ndj_random_uniform_f32(uint64_t s, int64_t n) {
+  return D2f32(UniformFromBits(RandomBits(s, n), 24));
+}
+NDJ double ndj_random_uniform_f64(uint64_t s, int64_t n) {
+  return UniformFromBits(RandomBits(s, n), 53);
+}
+NDJ uint16_t ndj_random_normal_f16(uint64_t s, int64_t n) { return D2f16(NormalAt(s, n)); }
+NDJ uint16_t ndj_random_normal_bf16(uint64_t s, int64_t n) { return D2bf16(NormalAt(s, n)); }
+NDJ float ndj_random_normal_f32(uint64_t s, int64_t n) { return D2f32(NormalAt(s, n)); }
+NDJ double ndj_random_normal_f64(uint64_t s, int64_t n) { return NormalAt(s, n); }
 
 // ---- accumulator -> result conversions used by reductions -------------------------------------
 // (The backend calls ndj_cast_<acc>_<dtype>; nothing extra is needed here.)

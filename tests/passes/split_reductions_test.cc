@@ -11,7 +11,7 @@ using testing::GoldenCase;
 
 TEST(SplitReductionsTest, Golden) {
   const GoldenCase cases[] = {
-      {"a full reduction of 2^20 elements becomes 64 parallel partial sums and a final sum",
+      {"a full reduction of 2^20 elements becomes 64 parallel partial sums combined in float64",
        R"(graph @g {
             %0 = input[index=0] : f32[1048576]
             %1 = reduce_sum[axes=[0]](%0) : f32[]
@@ -20,8 +20,10 @@ TEST(SplitReductionsTest, Golden) {
             %0 = input[index=0] : f32[1048576]
             %1 = reshape(%0) : f32[64,16384]
             %2 = reduce_sum[axes=[1]](%1) : f32[64]
-            %3 = reduce_sum[axes=[0]](%2) : f32[]
-            return %3 })"},
+            %3 = cast(%2) : f64[64]
+            %4 = reduce_sum[axes=[0]](%3) : f64[]
+            %5 = cast(%4) : f32[]
+            return %5 })"},
       {"trailing axes are flattened; an uneven split pads with the identity (max: -inf)",
        R"(graph @g {
             %0 = input[index=0] : f32[2,1000,301]
@@ -35,7 +37,7 @@ TEST(SplitReductionsTest, Golden) {
             %4 = reduce_max[axes=[2]](%3) : f32[2,64]
             %5 = reduce_max[axes=[1]](%4) : f32[2]
             return %5 })"},
-      {"float16 sums keep float32 partials",
+      {"float16 sums keep float32 partials, combined in float64",
        R"(graph @g {
             %0 = input[index=0] : f16[262144]
             %1 = reduce_sum[axes=[0]](%0) : f16[]
@@ -45,9 +47,22 @@ TEST(SplitReductionsTest, Golden) {
             %1 = reshape(%0) : f16[64,4096]
             %2 = cast(%1) : f32[64,4096]
             %3 = reduce_sum[axes=[1]](%2) : f32[64]
-            %4 = reduce_sum[axes=[0]](%3) : f32[]
-            %5 = cast(%4) : f16[]
-            return %5 })"},
+            %4 = cast(%3) : f64[64]
+            %5 = reduce_sum[axes=[0]](%4) : f64[]
+            %6 = cast(%5) : f16[]
+            return %6 })"},
+      {"negative: a product of float32 is split without the float64 combine (it would change "
+       "overflow to infinity into a finite result)",
+       R"(graph @g {
+            %0 = input[index=0] : f32[2,131072]
+            %1 = reduce_prod[axes=[1]](%0) : f32[2]
+            return %1 })",
+       R"(graph @g {
+            %0 = input[index=0] : f32[2,131072]
+            %1 = reshape(%0) : f32[2,32,4096]
+            %2 = reduce_prod[axes=[2]](%1) : f32[2,32]
+            %3 = reduce_prod[axes=[1]](%2) : f32[2]
+            return %3 })"},
       {"negative: reduced axes that are not trailing are left alone",
        R"(graph @g {
             %0 = input[index=0] : f32[1048576,2]

@@ -234,8 +234,8 @@ std::vector<double> InheritedTolerance(const Graph& g) {
 std::string Compare(const HostTensor& want, const HostTensor& got, bool exact,
                     double inherited = 0.0) {
   if (!(want.type() == got.type())) {
-    return absl::StrCat("type ", ir::TypeToString(got.type()), " != ",
-                        ir::TypeToString(want.type()));
+    return absl::StrCat("type ", ir::TypeToString(got.type()),
+                        " != ", ir::TypeToString(want.type()));
   }
   const DType dt = want.dtype();
   double scale = 1;
@@ -262,13 +262,13 @@ std::string Compare(const HostTensor& want, const HostTensor& got, bool exact,
     }
     if (w == g) continue;  // includes -0 == +0 and equal infinities
     if (exact || std::isinf(w) || std::isinf(g)) {
-      return absl::StrCat("element ", i, ": got ", Fmt(g), ", want ",
-                          Fmt(w), exact ? " (exact value)" : "");
+      return absl::StrCat("element ", i, ": got ", Fmt(g), ", want ", Fmt(w),
+                          exact ? " (exact value)" : "");
     }
     const double tol = std::max(Tolerance(dt), inherited);
     if (std::fabs(w - g) > tol * scale) {
-      return absl::StrCat("element ", i, ": got ", Fmt(g), ", want ",
-                          Fmt(w), " (tolerance ", tol, " x ", scale, ")");
+      return absl::StrCat("element ", i, ": got ", Fmt(g), ", want ", Fmt(w), " (tolerance ", tol,
+                          " x ", scale, ")");
     }
   }
   return "";
@@ -332,10 +332,9 @@ class Generator {
   bool Coin(int one_in) { return Rand(one_in) == 0; }
 
   DType RandomDType() {
-    static const DType kAll[] = {DType::kBool,    DType::kInt8,     DType::kUInt8,
-                                 DType::kInt32,   DType::kInt64,    DType::kFloat16,
-                                 DType::kBFloat16, DType::kFloat32, DType::kFloat32,
-                                 DType::kFloat64};
+    static const DType kAll[] = {
+        DType::kBool,    DType::kInt8,     DType::kUInt8,   DType::kInt32,   DType::kInt64,
+        DType::kFloat16, DType::kBFloat16, DType::kFloat32, DType::kFloat32, DType::kFloat64};
     return kAll[Rand(10)];
   }
   Shape RandomShape() {
@@ -441,8 +440,7 @@ class Generator {
         return;
       case 6: {  // reduce
         if (v->shape().empty()) return;
-        static const Op kReds[] = {Op::kReduceSum, Op::kReduceProd, Op::kReduceMax,
-                                   Op::kReduceMin};
+        static const Op kReds[] = {Op::kReduceSum, Op::kReduceProd, Op::kReduceMax, Op::kReduceMin};
         const Op op = kReds[Rand(4)];
         if (!allowed(op)) return;
         ir::Attrs a;
@@ -501,8 +499,7 @@ class Generator {
         if (v->shape().empty()) return;
         const Shape& s = v->shape();
         const int64_t last = static_cast<int64_t>(s.size()) - 1;
-        static const Op kReds[] = {Op::kReduceMax, Op::kReduceSum, Op::kReduceMin,
-                                   Op::kArgMax};
+        static const Op kReds[] = {Op::kReduceMax, Op::kReduceSum, Op::kReduceMin, Op::kArgMax};
         const Op rop = kReds[Rand(4)];
         if (!allowed(rop) || (rop == Op::kArgMax && fl && !exact)) return;
         ir::Attrs ra;
@@ -535,7 +532,9 @@ class Generator {
             ir::Attrs a;
             const DType dt = RandomDType();
             a.value = IsFloat(dt) ? ir::Scalar::Float(Rand(9) * 0.5 - 2)
-                                  : ir::Scalar::Int(dt == DType::kBool ? Rand(2) : Rand(7) - (dt == DType::kUInt8 ? 0 : 3));
+                                  : ir::Scalar::Int(dt == DType::kBool
+                                                        ? Rand(2)
+                                                        : Rand(7) - (dt == DType::kUInt8 ? 0 : 3));
             Add(Op::kConstant, {}, a, TensorType{dt, RandomShape()});
             return;
           }
@@ -611,9 +610,11 @@ class Generator {
         Shape t(r);
         for (size_t d = 0; d < r; ++d) {
           const int64_t step = std::array<int64_t, 4>{1, 1, 2, -1}[Rand(4)];
-          const int64_t start = step > 0 ? Rand(static_cast<int>(s[d])) : s[d] - 1 - Rand(static_cast<int>(s[d]));
+          const int64_t start =
+              step > 0 ? Rand(static_cast<int>(s[d])) : s[d] - 1 - Rand(static_cast<int>(s[d]));
           const int64_t remaining = step > 0 ? s[d] - start : start + 1;
-          const int64_t count = 1 + Rand(static_cast<int>((remaining + std::abs(step) - 1) / std::abs(step)));
+          const int64_t count =
+              1 + Rand(static_cast<int>((remaining + std::abs(step) - 1) / std::abs(step)));
           a.starts.push_back(start);
           a.steps.push_back(step);
           t[d] = count;
@@ -744,7 +745,8 @@ TEST_P(RandomGraphs, CompiledMatchesInterpreter) {
     c.graph = std::make_unique<Graph>(absl::StrCat("random", seed));
     Generator(seed, *c.graph, c.specs).Build(kMaxOps);
     ASSERT_TRUE(ir::VerifyGraph(*c.graph).ok()) << ir::PrintGraph(*c.graph);
-    if (std::getenv("NDJIT_TEST_PRINT_GRAPHS")) std::fprintf(stderr, "%s\n", ir::PrintGraph(*c.graph).c_str());
+    if (std::getenv("NDJIT_TEST_PRINT_GRAPHS"))
+      std::fprintf(stderr, "%s\n", ir::PrintGraph(*c.graph).c_str());
     const std::string d = Differ(*c.graph, c.specs, seed);
     if (d.empty()) continue;
     ++failures;
@@ -779,7 +781,9 @@ TEST(JitRegressions, SavedCasesMatchInterpreter) {
     uint64_t seed = 1;
     for (absl::string_view line : absl::StrSplit(text.str(), '\n')) {
       std::vector<std::string> w = absl::StrSplit(line, ' ', absl::SkipEmpty());
-      if (w.size() == 3 && w[0] == "//" && w[1] == "seed") ASSERT_TRUE(absl::SimpleAtoi(w[2], &seed));
+      if (w.size() == 3 && w[0] == "//" && w[1] == "seed") {
+        ASSERT_TRUE(absl::SimpleAtoi(w[2], &seed));
+      }
       if (w.size() == 6 && w[0] == "//" && w[1] == "input" && w[3] == "range") {
         size_t i;
         ASSERT_TRUE(absl::SimpleAtoi(w[2], &i) && i < c.specs.size());
