@@ -406,7 +406,7 @@ class Lowerer {
     const int j = b_.Apply(Op::kSelect, DType::kInt64, {negative, Add(iv, extent), iv});
     const int ok =
         b_.Index(IndexOp::kAnd, b_.Index(IndexOp::kGe, j, C(0)), b_.Index(IndexOp::kLt, j, extent));
-    b_.Check(ir::CheckCode::kGatherIndexOutOfRange, ok, iv);
+    b_.Check(ir::CheckCode::kGatherIndexOutOfRange, ok, iv, n.id());
     if (n_axis == 0 || ir::NumElements(data.shape()) == 0)
       return b_.Const(n.dtype(), Zero(n.dtype()));
     std::vector<int> dims(d.begin(), d.begin() + axis);

@@ -95,7 +95,8 @@ void PrintBlock(const Kernel& k, int block, int indent, std::string& out) {
                         DTypeShortName(in.dtype), "\n");
         break;
       case KOp::kCheck:
-        absl::StrAppend(&out, "check ", in.index, " %", in.args[0], ", %", in.args[1], "\n");
+        absl::StrAppend(&out, "check ", in.index, " node ", in.value.i, " %", in.args[0], ", %",
+                        in.args[1], "\n");
         break;
       case KOp::kLoop: {
         std::vector<std::string> vars;
@@ -310,10 +311,11 @@ int KernelBuilder::Random(DType dtype, uint64_t seed, RandomDist dist, int count
   return Add(std::move(in), true);
 }
 
-void KernelBuilder::Check(CheckCode code, int ok, int value) {
+void KernelBuilder::Check(CheckCode code, int ok, int value, int node) {
   KInstr in;
   in.kind = KOp::kCheck;
   in.index = static_cast<int64_t>(code);
+  in.value = Scalar::Int(node);
   in.args = {ok, value};
   in.in_block = current_;
   Add(std::move(in), false);

@@ -53,7 +53,8 @@ enum class KOp : uint8_t {
   kRandom,  // the `random` leaf's value at flat counter args[0] (`seed`, `dist`), as `dtype`
   kReduce,  // folds the yield of block `block` over the box args (vars `index`...) with `red`
   kLoop,    // runs block `block` (which stores) over the box args (vars `index`...)
-  kCheck,   // run-time check: args[0] (bool) must hold, else error `index` with value args[1]
+  kCheck,   // run-time check: args[0] (bool) must hold, else error `index` with value args[1],
+            // raised for graph node `value`
 };
 
 // Index arithmetic. div and mod are on non-negative operands with a positive divisor; lt/ge/and
@@ -133,7 +134,7 @@ class KernelBuilder {
   void Store(int buffer, int offset, int value);
   int Apply(Op op, DType dtype, std::vector<int> args);
   int Random(DType dtype, uint64_t seed, RandomDist dist, int counter);
-  void Check(CheckCode code, int ok, int value);
+  void Check(CheckCode code, int ok, int value, int node);
   // Opens a reduce over `extents` (prologue values) in block `home` (an enclosing block of the
   // current one: the deepest block the reduce's result depends on) and returns its first var
   // number; the body is built in the new block, then EndReduce closes it, returns to the block

@@ -243,7 +243,14 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
                                ReducesRow(node, graph.node(roots[0])->shape());
 
     bool inline_it;
-    if (IsReduceLike(node)) {
+    if (node.op() == Op::kGather) {
+      // Evaluated at every one of its own points, so that every index is range-checked: a
+      // kernel that read only some of them would miss an out-of-range index elsewhere.
+      inline_it = roots.size() == 1 && path_identity;
+      if (!inline_it) {
+        plan.reason[id] = "a gather is computed in full, so that every index is checked";
+      }
+    } else if (IsReduceLike(node)) {
       // Evaluated once per point of the root (an epilogue), or once per row of a row kernel.
       inline_it = roots.size() == 1 && (path_identity || row_reduction);
       if (!inline_it) {

@@ -22,6 +22,8 @@
 //    reductions and the loop (exp(x - max) in softmax) are recomputed there rather than stored.
 //  * A node more than `max_inline_depth` inlined ops away from its kernel's root is stored, so
 //    a chain of a million ops becomes many kernels of bounded size.
+//  * A gather is inlined only where every one of its points is evaluated (elementwise consumers
+//    up to the root), so that every index it reads is range-checked.
 //  * Kernels run in topological order of their roots.
 //
 // Example (`a`, `b`, `c` inputs; %3 output):

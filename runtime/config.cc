@@ -30,6 +30,14 @@ absl::StatusOr<Backend> ParseBackend(std::string_view name) {
       absl::StrCat("unknown backend \"", std::string(name), "\": expected cpu or interp"));
 }
 
+// A setter overrides its variable: a bad value of it no longer stands in the way.
+void ClearEnvError(Config& c, const char* variable) {
+  if (c.env_error_variable == variable) {
+    c.env_error = absl::OkStatus();
+    c.env_error_variable.clear();
+  }
+}
+
 int HardwareThreads() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 std::atomic<bool>& EagerFlag() {
@@ -48,6 +56,7 @@ Config& Current() {
       } else {
         c->env_error =
             absl::InvalidArgumentError(absl::StrCat("NDJIT_BACKEND: ", parsed.status().message()));
+        c->env_error_variable = "NDJIT_BACKEND";
       }
     }
     if (const char* e = std::getenv("NDJIT_EAGER"); e && *e) {
@@ -57,6 +66,7 @@ Config& Current() {
       } else if (!(v == "0" || v == "false" || v == "off")) {
         c->env_error =
             absl::InvalidArgumentError(absl::StrCat("NDJIT_EAGER=\"", v, "\": expected 1 or 0"));
+        c->env_error_variable = "NDJIT_EAGER";
       }
     }
     if (const char* t = std::getenv("NDJIT_NUM_THREADS"); t && *t) {
@@ -66,6 +76,7 @@ Config& Current() {
       } else {
         c->env_error = absl::InvalidArgumentError(
             absl::StrCat("NDJIT_NUM_THREADS=\"", t, "\": expected an integer in [1, 1024]"));
+        c->env_error_variable = "NDJIT_NUM_THREADS";
       }
     }
     EagerFlag().store(c->eager, std::memory_order_relaxed);
@@ -86,12 +97,14 @@ absl::Status SetBackend(std::string_view name) {
   if (!parsed.ok()) return parsed.status();
   std::lock_guard<std::mutex> lock(Mu());
   Current().backend = *parsed;
+  ClearEnvError(Current(), "NDJIT_BACKEND");
   return absl::OkStatus();
 }
 
 void SetEager(bool eager) {
   std::lock_guard<std::mutex> lock(Mu());
   Current().eager = eager;
+  ClearEnvError(Current(), "NDJIT_EAGER");
   EagerFlag().store(eager, std::memory_order_relaxed);
 }
 
@@ -108,6 +121,7 @@ absl::Status SetNumThreads(int n) {
   }
   std::lock_guard<std::mutex> lock(Mu());
   Current().num_threads = n;
+  ClearEnvError(Current(), "NDJIT_NUM_THREADS");
   return absl::OkStatus();
 }
 

@@ -22,9 +22,10 @@ struct Config {
   Backend backend = Backend::kCpu;
   bool eager = false;
   int num_threads = 1;
-  // A bad environment value, reported at the first materialization (and the default is used
-  // until then).
+  // A bad environment value, reported by every materialization until the C++ setter of that
+  // switch overrides it (the default is used meanwhile).
   absl::Status env_error;
+  std::string env_error_variable;  // "NDJIT_BACKEND", ...
 };
 
 // A copy of the current switches (thread-safe).

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "codegen/cpu/cpu_backend.h"
 #include "codegen/lower.h"
@@ -99,21 +100,18 @@ void Launch(codegen::cpu::KernelFn fn, void* const* bufs, const int64_t* params,
   fn(bufs, params, status, 0, points);
 }
 
-absl::Status CheckFailure(const passes::FusionGroup& group, const int64_t status[2]) {
-  if (status[0] == static_cast<int64_t>(ir::CheckCode::kGatherIndexOutOfRange)) {
-    for (const ir::Node* m : group.members) {
-      if (m->op() != ir::Op::kGather) continue;
-      const int64_t axis = m->attrs().axis;
-      const int64_t dim = m->operand(0)->shape()[axis];
-      const int64_t j = status[1];
-      if (j >= -dim && j < dim) continue;  // another gather of the group
-      return absl::InvalidArgumentError(
-          absl::StrCat("gather: index ", j, " is out of bounds for axis ", axis, " with size ", dim,
-                       " (node %", m->id(), " created at ", m->loc().ToString(), ")"));
-    }
+absl::Status CheckFailure(const ir::Graph& graph, const int64_t status[3]) {
+  const int64_t id = status[2];
+  if (status[0] == static_cast<int64_t>(ir::CheckCode::kGatherIndexOutOfRange) && id >= 0 &&
+      id < graph.num_nodes() && graph.node(id)->op() == ir::Op::kGather) {
+    const ir::Node* m = graph.node(id);
+    const int64_t axis = m->attrs().axis;
+    return absl::InvalidArgumentError(absl::StrCat(
+        "gather: index ", status[1], " is out of bounds for axis ", axis, " with size ",
+        m->operand(0)->shape()[axis], " (node %", id, " created at ", m->loc().ToString(), ")"));
   }
-  return absl::InternalError(absl::StrCat("kernel @", group.name, " failed a run-time check (code ",
-                                          status[0], ", value ", status[1], ")"));
+  return absl::InternalError(absl::StrCat("a kernel failed a run-time check (code ", status[0],
+                                          ", value ", status[1], ", node %", id, ")"));
 }
 
 // A compiled execution plan: everything a materialization of a graph needs besides its input
@@ -189,11 +187,11 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
   return out;
 }
 
-// Runs a plan. A failed run-time check leaves its code and value in `check` and the group in
-// `failed_group` (the caller builds the message from the graph).
+// Runs a plan. A failed run-time check leaves its code, value and node in `check` (the caller
+// builds the message from the graph).
 std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
                                     absl::Span<const ir::HostTensor> inputs, int num_threads,
-                                    int64_t check[2], int* failed_group) {
+                                    int64_t check[3]) {
   std::vector<ir::HostTensor> values(plan.num_nodes);
   for (const auto& [id, index] : plan.inputs) values[id] = inputs[index];
   BufferPool& pool = BufferPool::Get();
@@ -212,10 +210,7 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
     if (k.points > 0) {
       Launch(k.fn, bufs.data(), k.params.data(), check, k.points, k.work, num_threads);
     }
-    if (check[0] != 0) {
-      *failed_group = static_cast<int>(g);
-      return {};
-    }
+    if (check[0] != 0) return {};
     for (int id : k.release) values[id] = ir::HostTensor();
   }
   std::vector<ir::HostTensor> out;
@@ -268,16 +263,6 @@ class PlanCache {
   size_t size_ = 0;
 };
 
-// The error of a failed run-time check, naming the graph's node.
-absl::Status CheckError(const ir::Graph& graph, const ExecuteOptions& options, int group,
-                        const int64_t check[2]) {
-  const passes::FusionPlan plan = passes::PlanFusion(graph, options.fusion);
-  if (group >= 0 && group < static_cast<int>(plan.groups.size())) {
-    return CheckFailure(plan.groups[group], check);
-  }
-  return absl::InternalError("a kernel failed a run-time check");
-}
-
 // One attempt with the given fusion options.
 absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
                                                 absl::Span<const ir::HostTensor> inputs,
@@ -286,7 +271,9 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
   std::shared_ptr<const CompiledPlan> plan;
   size_t hash = 0;
   if (use_cache) {
-    hash = ir::StructuralHash(graph);
+    // The options that shape the plan are part of the key.
+    hash = absl::HashOf(ir::StructuralHash(graph), options.fusion.fuse,
+                        options.fusion.recompute_cost, options.fusion.max_inline_depth);
     plan = PlanCache::Get().Find(graph, hash);
   }
   if (plan) {
@@ -298,11 +285,9 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
     plan = std::make_shared<const CompiledPlan>(std::move(built));
     if (use_cache) PlanCache::Get().Add(graph, hash, plan);
   }
-  int64_t check[2] = {0, 0};
-  int failed_group = -1;
-  std::vector<ir::HostTensor> out =
-      RunPlan(*plan, inputs, options.num_threads, check, &failed_group);
-  if (check[0] != 0) return CheckError(graph, options, failed_group, check);
+  int64_t check[3] = {0, 0, 0};
+  std::vector<ir::HostTensor> out = RunPlan(*plan, inputs, options.num_threads, check);
+  if (check[0] != 0) return CheckFailure(graph, check);
   return out;
 }
 
@@ -322,6 +307,18 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& sou
     if (changed) split = std::move(g);
   }
   const ir::Graph& graph = split ? *split : source;
+  // Kernels trust their buffers: check them here, as the interpreter does.
+  for (const ir::Node* in : graph.inputs()) {
+    const int64_t index = in->attrs().index;
+    if (index < 0 || index >= static_cast<int64_t>(inputs.size()) ||
+        !(inputs[index].type() == in->type())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("input ", index, " must be ", ir::TypeToString(in->type()), ", got ",
+                       index >= 0 && index < static_cast<int64_t>(inputs.size())
+                           ? ir::TypeToString(inputs[index].type())
+                           : std::string("nothing")));
+    }
+  }
   const bool cache = !options.fail_fused_kernels_for_testing;
   bool compile_failed = false;
   absl::StatusOr<std::vector<ir::HostTensor>> result =

@@ -12,6 +12,8 @@
 #include "absl/strings/str_join.h"
 #include "codegen/cpu/prelude_bitcode.h"
 #include "ir/dtype.h"
+#include "ir/elements.h"
+#include "ir/host_tensor.h"
 #include "ir/status_macros.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
@@ -302,9 +304,12 @@ class Emitter {
   llvm::Value* Constant(DType dt, const ir::Scalar& v) {
     switch (dt) {
       case DType::kFloat16:
-        return b_.getInt16(float16::FromFloat(static_cast<float>(v.AsDouble())));
-      case DType::kBFloat16:
-        return b_.getInt16(bfloat16::FromFloat(static_cast<float>(v.AsDouble())));
+      case DType::kBFloat16: {
+        // The IR's own single rounding from double (ir/elements.cc), not double -> float -> half.
+        ir::HostTensor t(ir::TensorType{dt, {}});
+        ir::StoreDouble(t, 0, v.AsDouble());
+        return b_.getInt16(*t.data_as<uint16_t>());
+      }
       case DType::kFloat32:
         return llvm::ConstantFP::get(b_.getFloatTy(), static_cast<float>(v.AsDouble()));
       case DType::kFloat64:
@@ -414,10 +419,13 @@ class Emitter {
         llvm::BasicBlock* record = NewBlock("check_record");
         b_.CreateCondBr(b_.CreateExtractValue(first, 1), record, cont);
         b_.SetInsertPoint(record);
-        llvm::Value* slot = b_.CreateConstGEP1_64(b_.getInt64Ty(), status_, 1);
-        auto* store = b_.CreateStore(arg(1), slot);
-        store->setAtomic(llvm::AtomicOrdering::Monotonic);
-        store->setAlignment(llvm::Align(8));
+        for (auto [index, value] :
+             {std::pair<int, llvm::Value*>{1, arg(1)}, {2, b_.getInt64(in.value.i)}}) {
+          llvm::Value* slot = b_.CreateConstGEP1_64(b_.getInt64Ty(), status_, index);
+          auto* store = b_.CreateStore(value, slot);
+          store->setAtomic(llvm::AtomicOrdering::Monotonic);
+          store->setAlignment(llvm::Align(8));
+        }
         b_.CreateBr(cont);
         b_.SetInsertPoint(cont);
         return absl::OkStatus();
@@ -609,7 +617,7 @@ class Emitter {
                  llvm::Value* slot = AccSlot(a.value, at, t);
                  llvm::Value* cur = b_.CreateLoad(at, slot);
                  if (!a.index) {
-                   b_.CreateStore(Combine(in, cur, x), slot);
+                   b_.CreateStore(Combine(in, cur, x, /*reassociate=*/false), slot);
                    return nullptr;
                  }
                  llvm::Value* islot = AccSlot(a.index, b_.getInt64Ty(), t);
@@ -672,7 +680,11 @@ class Emitter {
     return nullptr;
   }
 
-  llvm::Value* Combine(const KInstr& in, llvm::Value* acc, llvm::Value* x) {
+  // Folds x into acc. `reassociate` lets a float sum or product be vectorized along its own
+  // reduction loop; tiled reductions vectorize across points instead and keep each point's
+  // order sequential.
+  llvm::Value* Combine(const KInstr& in, llvm::Value* acc, llvm::Value* x,
+                       bool reassociate = true) {
     const DType dt = in.acc;
     const bool fl = IsFloat(dt);
     const bool boolean = dt == DType::kBool;
@@ -682,19 +694,23 @@ class Emitter {
       case ir::ReduceKind::kSum: {
         if (boolean) return b_.CreateOr(acc, x);
         if (!fl) return b_.CreateAdd(acc, x);
-        llvm::FastMathFlags fmf;
-        fmf.setAllowReassoc();
         auto* r = llvm::cast<llvm::Instruction>(b_.CreateFAdd(acc, x));
-        r->setFastMathFlags(fmf);
+        if (reassociate) {
+          llvm::FastMathFlags fmf;
+          fmf.setAllowReassoc();
+          r->setFastMathFlags(fmf);
+        }
         return r;
       }
       case ir::ReduceKind::kProd: {
         if (boolean) return b_.CreateAnd(acc, x);
         if (!fl) return b_.CreateMul(acc, x);
-        llvm::FastMathFlags fmf;
-        fmf.setAllowReassoc();
         auto* r = llvm::cast<llvm::Instruction>(b_.CreateFMul(acc, x));
-        r->setFastMathFlags(fmf);
+        if (reassociate) {
+          llvm::FastMathFlags fmf;
+          fmf.setAllowReassoc();
+          r->setFastMathFlags(fmf);
+        }
         return r;
       }
       case ir::ReduceKind::kMax:
@@ -839,6 +855,8 @@ void AddVectorMath(llvm::Module& m, Jit& jit) {
         const std::string params(fn.arity, 'v');
         const std::string vname =
             absl::StrCat("_ZGV", std::string(1, isa), "N", lanes, params, "_", scalar);
+        // Advertise only what this glibc has (older ones lack some functions).
+        if (!llvm::sys::DynamicLibrary::SearchForAddressOfSymbol(vname)) continue;
         auto* vty = llvm::FixedVectorType::get(elem, lanes);
         std::vector<llvm::Type*> args(fn.arity, vty);
         llvm::FunctionCallee decl =

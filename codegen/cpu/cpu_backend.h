@@ -6,8 +6,8 @@
 //               int64_t begin, int64_t end);
 //
 // so the runtime can split the domain across threads. `buffers` follows the kernel's buffer
-// list, `params` its size parameters. `status` points at two int64s, zero on entry: a failed
-// run-time check stores its code and offending value there (the first one wins).
+// list, `params` its size parameters. `status` points at three int64s, zero on entry: a failed
+// run-time check stores its code, offending value and graph node id there (the first one wins).
 //
 // Generated code: the domain is walked row by row with the innermost dim as the inner loop (which
 // LLVM vectorizes for the host CPU's widest profitable vectors); scalar semantics come from the

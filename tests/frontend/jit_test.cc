@@ -129,6 +129,32 @@ TEST_F(JitTest, GatherIndexOutOfRangeIsAnErrorAtTheAccessor) {
   EXPECT_NDJIT_THROWS(y.asnumpy(), ValueError, "index 5 is out of bounds for axis 0 with size 3");
 }
 
+TEST_F(JitTest, EveryGatherIndexIsCheckedEvenIfOnlySomeResultsAreRead) {
+  NDArray data = nd::array(std::vector<float>{1, 2, 3, 4}, {4});
+  NDArray idx = nd::array(std::vector<int64_t>{0, 99}, {2}) * int64_t{1};
+  // Only element 0 of the gather is needed, but index 99 must still be reported.
+  NDArray y = nd::take(data, idx).slice({Slice(0, 1)}) + 1.0f;
+  EXPECT_NDJIT_THROWS(y.asnumpy(), ValueError, "index 99 is out of bounds for axis 0 with size 4");
+}
+
+TEST_F(JitTest, GatherErrorNamesTheGatherThatFailed) {
+  NDArray small = nd::array(std::vector<float>{1, 2, 3, 4, 5}, {5});
+  NDArray big = nd::arange(0, 20, 1, DType::kFloat32);
+  NDArray ok = nd::array(std::vector<int64_t>{1, 2}, {2}) * int64_t{1};
+  NDArray bad = nd::array(std::vector<int64_t>{3, 25}, {2}) * int64_t{1};  // pending
+  const int line = __LINE__ + 1;
+  NDArray y = nd::take(small, ok) + nd::take(big, bad);
+  EXPECT_NDJIT_THROWS(y.asnumpy(), ValueError,
+                      "index 25 is out of bounds for axis 0 with size 20 (node %");
+  try {
+    y.asnumpy();
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find(testing::ThisFile() + ":" + std::to_string(line)),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(JitTest, BackendSwitch) {
   EXPECT_EQ(backend(), "cpu");
   set_backend("interp");

@@ -121,6 +121,24 @@ TEST(FusionTest, Golden) {
             %6 = max(%5, %5) : f32[4,6]
             return %6 })",
        "kernel 0 @matmul_add_max: stores %6; computes %2, %4, %5, %6\n"},
+      {"a gather feeding elementwise ops up to the root is fused (every index is evaluated)",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4]
+            %1 = input[index=1] : i64[3]
+            %2 = gather[axis=0](%0, %1) : f32[3]
+            %3 = exp(%2) : f32[3]
+            return %3 })",
+       "kernel 0 @gather_exp: stores %3; computes %2, %3\n"},
+      {"negative: a gather read through a slice is stored, so its unread indices are checked too",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4]
+            %1 = input[index=1] : i64[3]
+            %2 = gather[axis=0](%0, %1) : f32[3]
+            %3 = slice[starts=[0], steps=[1]](%2) : f32[1]
+            %4 = exp(%3) : f32[1]
+            return %4 })",
+       "kernel 0 @gather: stores %2; computes %2\n"
+       "kernel 1 @exp: stores %4; computes %3, %4\n"},
       {"fusion off: one kernel per op (the unfused baseline and the retry after a failure)",
        R"(graph @g {
             %0 = input[index=0] : f32[4]

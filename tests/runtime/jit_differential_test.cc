@@ -826,3 +826,42 @@ TEST(UnfusedRetry, FailedFusedKernelsAreRetriedOpByOp) {
 
 }  // namespace
 }  // namespace ndjit::runtime
+
+namespace ndjit::runtime {
+namespace {
+
+// A 16-bit float constant is rounded once from its double value, as the interpreter does (not
+// double -> float -> half, which rounds twice): 1 + 2^-11 + 2^-40 is just above the midpoint.
+TEST(Constants, HalfConstantsRoundOnce) {
+  for (const char* dtype : {"f16", "bf16"}) {
+    SCOPED_TRACE(dtype);
+    const std::string value =
+        std::string(dtype) == "f16" ? "1.0004882812500009" : "1.00390625000001";
+    auto g = ir::ParseGraph(absl::StrCat("graph @g {\n  %0 = constant[value=", value, "] : ", dtype,
+                                         "[4]\n  return %0\n}\n"));
+    ASSERT_TRUE(g.ok()) << g.status();
+    absl::StatusOr<std::vector<HostTensor>> want = ir::Interpret(**g, {});
+    absl::StatusOr<std::vector<HostTensor>> got = ExecuteCompiled(**g, {}, ExecuteOptions{});
+    ASSERT_TRUE(want.ok() && got.ok());
+    EXPECT_EQ(Compare((*want)[0], (*got)[0], /*exact=*/true), "");
+  }
+}
+
+// Buffers that do not match the graph's inputs are an error, never a read past their end.
+TEST(Inputs, MismatchedInputsAreRejected) {
+  auto g = ir::ParseGraph(R"(graph @g {
+      %0 = input[index=0] : f32[64]
+      %1 = exp(%0) : f32[64]
+      return %1 })");
+  ASSERT_TRUE(g.ok());
+  const HostTensor small(TensorType{DType::kFloat32, {8}});
+  absl::StatusOr<std::vector<HostTensor>> got = ExecuteCompiled(**g, {small}, ExecuteOptions{});
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().message(), "input 0 must be f32[64], got f32[8]");
+  got = ExecuteCompiled(**g, {}, ExecuteOptions{});
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().message(), "input 0 must be f32[64], got nothing");
+}
+
+}  // namespace
+}  // namespace ndjit::runtime
