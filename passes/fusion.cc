@@ -143,6 +143,75 @@ std::string GroupName(const std::vector<const Node*>& members) {
   return absl::StrJoin(ops, "_");
 }
 
+// Merges sibling groups: a later group over the same domain that reads a buffer an earlier
+// group reads, and depends on no group at or after it, joins it as a multi-output kernel, so
+// the shared inputs are read once.
+void MergeSiblings(FusionPlan& plan, const FusionOptions& options) {
+  const int n_groups = static_cast<int>(plan.groups.size());
+  if (n_groups < 2) return;
+  // What each group reads (stored nodes and inputs computed elsewhere) and the groups it needs.
+  std::vector<std::vector<int>> reads(n_groups);
+  std::vector<std::vector<int>> deps(n_groups);
+  for (int g = 0; g < n_groups; ++g) {
+    for (const Node* m : plan.groups[g].members) {
+      for (const Node* o : m->operands()) {
+        const int by = plan.stored_by[o->id()];
+        const bool stored = by >= 0 || o->op() == Op::kInput;
+        if (!stored || by == g) continue;
+        reads[g].push_back(o->id());
+        if (by >= 0) deps[g].push_back(by);
+      }
+    }
+    std::sort(reads[g].begin(), reads[g].end());
+    reads[g].erase(std::unique(reads[g].begin(), reads[g].end()), reads[g].end());
+  }
+  std::vector<int> target(n_groups);  // the group each group was merged into (itself if not)
+  std::vector<int> latest_dep(n_groups, -1);  // the latest group position it transitively needs
+  for (int g = 0; g < n_groups; ++g) {
+    target[g] = g;
+    for (int d : deps[g]) {
+      latest_dep[g] = std::max({latest_dep[g], target[d], latest_dep[target[d]]});
+    }
+    const FusionGroup& gg = plan.groups[g];
+    for (int h = latest_dep[g] + 1; h < g; ++h) {
+      if (target[h] != h) continue;
+      FusionGroup& hh = plan.groups[h];
+      if (hh.roots.size() >= static_cast<size_t>(options.max_kernel_outputs)) continue;
+      if (hh.row_kernel != gg.row_kernel || hh.roots[0]->shape() != gg.roots[0]->shape()) continue;
+      std::vector<int> shared;
+      std::set_intersection(reads[g].begin(), reads[g].end(), reads[h].begin(), reads[h].end(),
+                            std::back_inserter(shared));
+      if (shared.empty()) continue;
+      target[g] = h;
+      hh.roots.insert(hh.roots.end(), gg.roots.begin(), gg.roots.end());
+      hh.members.insert(hh.members.end(), gg.members.begin(), gg.members.end());
+      std::vector<int> merged;
+      std::set_union(reads[g].begin(), reads[g].end(), reads[h].begin(), reads[h].end(),
+                     std::back_inserter(merged));
+      reads[h] = std::move(merged);
+      latest_dep[h] = std::max(latest_dep[h], latest_dep[g]);
+      break;
+    }
+  }
+  // Renumber the surviving groups in order.
+  std::vector<int> index(n_groups, -1);
+  std::vector<FusionGroup> kept;
+  for (int g = 0; g < n_groups; ++g) {
+    if (target[g] != g) continue;
+    index[g] = static_cast<int>(kept.size());
+    kept.push_back(std::move(plan.groups[g]));
+  }
+  for (int& by : plan.stored_by) {
+    if (by >= 0) by = index[target[by]];
+  }
+  for (std::vector<int>& in : plan.computed_in) {
+    for (int& g : in) g = index[target[g]];
+    std::sort(in.begin(), in.end());
+    in.erase(std::unique(in.begin(), in.end()), in.end());
+  }
+  plan.groups = std::move(kept);
+}
+
 }  // namespace
 
 FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
@@ -307,9 +376,11 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
       if (row_reduce[id]) plan.groups[g].row_kernel = true;
     }
   }
+  if (options.merge_siblings) MergeSiblings(plan, options);
   for (FusionGroup& g : plan.groups) {
     std::sort(g.members.begin(), g.members.end(),
               [](const Node* a, const Node* b) { return a->id() < b->id(); });
+    g.members.erase(std::unique(g.members.begin(), g.members.end()), g.members.end());
     g.name = GroupName(g.members);
   }
   return plan;

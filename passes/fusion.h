@@ -24,6 +24,9 @@
 //    a chain of a million ops becomes many kernels of bounded size.
 //  * A gather is inlined only where every one of its points is evaluated (elementwise consumers
 //    up to the root), so that every index it reads is range-checked.
+//  * Siblings: a kernel over the same domain as an earlier one, reading a buffer it also reads
+//    and needing nothing computed at or after it, is merged into it as one multi-output kernel
+//    (both outputs computed in one pass over the shared inputs).
 //  * Kernels run in topological order of their roots.
 //
 // Example (`a`, `b`, `c` inputs; %3 output):
@@ -50,6 +53,10 @@ struct FusionOptions {
   // Longest chain of inlined nodes in one kernel; a deeper node is stored. Bounds kernel size,
   // compile time and the lowering's recursion on very long op chains.
   int max_inline_depth = 128;
+  // Sibling kernels over the same domain that read a common buffer become one kernel with
+  // several outputs (at most this many).
+  bool merge_siblings = true;
+  int max_kernel_outputs = 8;
 };
 
 struct FusionGroup {

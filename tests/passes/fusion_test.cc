@@ -139,6 +139,24 @@ TEST(FusionTest, Golden) {
             return %4 })",
        "kernel 0 @gather: stores %2; computes %2\n"
        "kernel 1 @exp: stores %4; computes %3, %4\n"},
+      {"siblings over the same domain reading the same input are one multi-output kernel",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4,3]
+            %1 = exp(%0) : f32[4,3]
+            %2 = reduce_sum[axes=[1]](%0) : f32[4]
+            %3 = log(%0) : f32[4,3]
+            %4 = reduce_max[axes=[1]](%0) : f32[4]
+            return %1, %2, %3, %4 })",
+       "kernel 0 @exp_log: stores %1, %3; computes %1, %3\n"
+       "kernel 1 @reduce_sum_reduce_max: stores %2, %4; computes %2, %4\n"},
+      {"negative: a sibling that needs the other's output is not merged into it",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4]
+            %1 = exp(%0) : f32[4]
+            %2 = add(%1, %0) : f32[4]
+            return %1, %2 })",
+       "kernel 0 @exp: stores %1; computes %1\n"
+       "kernel 1 @add: stores %2; computes %2\n"},
       {"fusion off: one kernel per op (the unfused baseline and the retry after a failure)",
        R"(graph @g {
             %0 = input[index=0] : f32[4]
