@@ -62,9 +62,25 @@ class Lowerer {
     std::vector<int> loop_extent;
     int loop_var = -1;
     if (g.row_kernel) {
+      outer_vars_ = *idx.dims;
+      if (g.roots.size() == 1) scratch_root_ = g.roots[0];
+      // The row's reductions first, at the index form the loop will ask for (a linear row
+      // index, as a reshape gives it), so that values they compute can be kept for the loop.
+      for (const Node* m : g.members) {
+        const OpKind k = ir::GetOpKind(m->op());
+        if ((k != OpKind::kReduce && k != OpKind::kArgReduce) || m->operand(0)->shape() != shape ||
+            m->shape().size() != rank) {
+          continue;
+        }
+        Idx row = WithDims(m->shape(), outer_vars_);
+        Idx linear{&m->shape(), std::nullopt, Linear(row)};
+        RETURN_IF_ERROR(Emit(*m, linear).status());
+      }
       loop_extent = {Size(shape.back())};
       std::vector<int> vars;
       loop_var = b_.BeginLoop(loop_extent, &vars);
+      loop_block_ = b_.current_block();
+      loop_var_instr_ = vars[0];
       idx.dims->push_back(vars[0]);
     }
     for (const Node* r : g.roots) {
@@ -145,10 +161,69 @@ class Lowerer {
     }
     const std::string key = MemoKey(n, idx);
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    // Row kernels: an expensive value computed in a row reduction and needed again in the loop
+    // over the row (exp(x - max) in softmax) is kept, not recomputed: the reduction also stores
+    // it into the output row, which the loop reads back before overwriting it.
+    const bool scratchable = ScratchCandidate(n);
+    if (scratchable && b_.current_block() == loop_block_ && RowIndexed(idx, loop_var_id())) {
+      if (auto it = scratch_.find(&n); it != scratch_.end()) {
+        const int out = output_buffer_.at(scratch_root_);
+        if (!it->second.stored) {
+          b_.StoreInBlock(it->second.block, out, it->second.offset, it->second.value);
+          it->second.stored = true;
+        }
+        const int v = b_.Load(out, Linear(idx));
+        memo_[key] = v;
+        return v;
+      }
+    }
     ASSIGN_OR_RETURN(int v, EmitOp(n, idx));
+    if (scratchable && row_reduce_block_ >= 0 && b_.current_block() == row_reduce_block_ &&
+        RowIndexed(idx, row_reduce_var_)) {
+      scratch_.try_emplace(&n, Scratch{row_reduce_block_, Linear(idx), v, false});
+    }
     memo_[key] = v;
     return v;
   }
+
+  // An expensive elementwise value shaped and typed like the row kernel's single root.
+  bool ScratchCandidate(const Node& n) const {
+    if (scratch_root_ == nullptr || n.shape() != scratch_root_->shape() ||
+        n.dtype() != scratch_root_->dtype()) {
+      return false;
+    }
+    switch (ir::GetOpKind(n.op())) {
+      case OpKind::kUnary:
+        switch (n.op()) {
+          case Op::kNeg:
+          case Op::kAbs:
+          case Op::kSign:
+          case Op::kFloor:
+          case Op::kCeil:
+          case Op::kRound:
+          case Op::kTrunc:
+          case Op::kNot:
+            return false;
+          default:
+            return true;
+        }
+      case OpKind::kBinary:
+        return n.op() == Op::kPow || n.op() == Op::kAtan2 || n.op() == Op::kHypot;
+      default:
+        return false;
+    }
+  }
+
+  // Whether `idx` is (the row's outer vars..., var `last`).
+  bool RowIndexed(Idx& idx, int last) {
+    if (last < 0 || outer_vars_.size() + 1 != idx.shape->size()) return false;
+    const std::vector<int>& d = Dims(idx);
+    for (size_t k = 0; k < outer_vars_.size(); ++k) {
+      if (d[k] != outer_vars_[k]) return false;
+    }
+    return d.back() == last;
+  }
+  int loop_var_id() const { return loop_var_instr_; }
 
   static Scalar Zero(DType dt) { return IsFloat(dt) ? Scalar::Float(0.0) : Scalar::Int(0); }
 
@@ -298,7 +373,17 @@ class Lowerer {
       }
     }
     Idx sub = WithDims(is, std::move(dims));
-    ASSIGN_OR_RETURN(int v, Emit(in, sub));
+    // A reduction over the row of a row kernel: its operand may be kept for the loop.
+    const int saved_reduce_block = row_reduce_block_, saved_reduce_var = row_reduce_var_;
+    const bool row_reduction = scratch_root_ != nullptr && axes.size() == 1 &&
+                               axes[0] == static_cast<int64_t>(is.size()) - 1 &&
+                               is == scratch_root_->shape();
+    row_reduce_block_ = row_reduction ? b_.current_block() : -1;
+    row_reduce_var_ = row_reduction ? vars[0] : -1;
+    absl::StatusOr<int> emitted = Emit(in, sub);
+    row_reduce_block_ = saved_reduce_block;
+    row_reduce_var_ = saved_reduce_var;
+    ASSIGN_OR_RETURN(int v, std::move(emitted));
     ir::ReduceKind kind;
     DType acc = AccumulatorFor(in.dtype());
     switch (n.op()) {
@@ -425,6 +510,20 @@ class Lowerer {
   absl::flat_hash_map<const Node*, int> output_buffer_;
   absl::flat_hash_map<const Node*, int> input_buffer_;
   absl::flat_hash_map<std::string, int> memo_;
+  // Row kernels (see Emit).
+  struct Scratch {
+    int block;   // the row reduction's block
+    int offset;  // the element's offset, computed in that block
+    int value;
+    bool stored;
+  };
+  const Node* scratch_root_ = nullptr;
+  std::vector<int> outer_vars_;
+  int loop_block_ = -1;
+  int loop_var_instr_ = -1;
+  int row_reduce_block_ = -1;
+  int row_reduce_var_ = -1;
+  absl::flat_hash_map<const Node*, Scratch> scratch_;
 };
 
 }  // namespace

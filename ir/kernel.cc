@@ -290,6 +290,16 @@ void KernelBuilder::Store(int buffer, int offset, int value) {
   Add(std::move(in), false);
 }
 
+void KernelBuilder::StoreInBlock(int block, int buffer, int offset, int value) {
+  KInstr in;
+  in.kind = KOp::kStore;
+  in.dtype = kernel_.buffers[buffer].dtype;
+  in.index = buffer;
+  in.args = {offset, value};
+  in.in_block = block;
+  Add(std::move(in), false);
+}
+
 int KernelBuilder::Apply(Op op, DType dtype, std::vector<int> args) {
   KInstr in;
   in.kind = KOp::kOp;

@@ -132,6 +132,8 @@ class KernelBuilder {
   int Index(IndexOp op, int a, int b);
   int Load(int buffer, int offset);
   void Store(int buffer, int offset, int value);
+  // A store appended to `block` (one already built: the row kernel's scratch write).
+  void StoreInBlock(int block, int buffer, int offset, int value);
   int Apply(Op op, DType dtype, std::vector<int> args);
   int Random(DType dtype, uint64_t seed, RandomDist dist, int counter);
   void Check(CheckCode code, int ok, int value, int node);
