@@ -66,12 +66,14 @@ class Lowerer {
       if (g.roots.size() == 1) scratch_root_ = g.roots[0];
       // The row's reductions first, at the index form the loop will ask for (a linear row
       // index, as a reshape gives it), so that values they compute can be kept for the loop.
+      const int64_t last = static_cast<int64_t>(rank);
       for (const Node* m : g.members) {
         const OpKind k = ir::GetOpKind(m->op());
-        if ((k != OpKind::kReduce && k != OpKind::kArgReduce) || m->operand(0)->shape() != shape ||
-            m->shape().size() != rank) {
-          continue;
-        }
+        const bool row_reduction =
+            ((k == OpKind::kReduce && m->attrs().axes == std::vector<int64_t>{last}) ||
+             (k == OpKind::kArgReduce && m->attrs().axis == last)) &&
+            m->operand(0)->shape() == shape;
+        if (!row_reduction) continue;
         Idx row = WithDims(m->shape(), outer_vars_);
         Idx linear{&m->shape(), std::nullopt, Linear(row)};
         RETURN_IF_ERROR(Emit(*m, linear).status());
