@@ -67,18 +67,18 @@ using HostInputs = std::vector<const float*>;
 struct Workload {
   std::string name;
   std::vector<std::vector<int64_t>> input_shapes;
-  double low = -1, high = 1;              // inputs are uniform in [low, high)
-  int64_t rows = 0, cols = 0;             // for the 2-d workloads (W3, W5)
-  int64_t out_size = 0;                   // elements of the result
+  double low = -1, high = 1;   // inputs are uniform in [low, high)
+  int64_t rows = 0, cols = 0;  // for the 2-d workloads (W3, W5)
+  int64_t out_size = 0;        // elements of the result
   std::function<ndjit::NDArray(const std::vector<ndjit::NDArray>&)> ndjit_expr;
   std::function<void(const HostInputs&, float*)> hand;
   std::function<void(const HostInputs&, float*)> eigen;  // empty without Eigen
   std::function<void(const HostInputs&, double*)> reference;
-  int64_t bytes = 0;                      // bytes a fused kernel moves per evaluation
-  int64_t flops = 0;                      // floating-point operations per evaluation (MM only)
+  int64_t bytes = 0;  // bytes a fused kernel moves per evaluation
+  int64_t flops = 0;  // floating-point operations per evaluation (MM only)
   benchmark::TimeUnit unit = benchmark::kMillisecond;
-  double min_time = 1.0;                  // seconds per case (W2/hand and W2/eager take ~0.1-0.3 s
-                                          // per iteration)
+  double min_time = 1.0;  // seconds per case (W2/hand and W2/eager take ~0.1-0.3 s
+                          // per iteration)
 };
 
 // The inputs of the workload being measured, built on first use and kept until another workload
@@ -86,8 +86,8 @@ struct Workload {
 // arrays are alive at a time).
 struct Fixture {
   const Workload* w = nullptr;
-  std::vector<ndjit::NDArray> nd_inputs;           // computed before any timing loop
-  std::vector<std::vector<float>> host_inputs;     // the same values, for hand/eigen
+  std::vector<ndjit::NDArray> nd_inputs;        // computed before any timing loop
+  std::vector<std::vector<float>> host_inputs;  // the same values, for hand/eigen
   std::vector<double> ref;
   HostInputs host_ptrs() const {
     HostInputs p;
@@ -427,7 +427,8 @@ void RunNdjit(benchmark::State& state, const Workload& w, bool eager) {
   const ndjit::Stats after = ndjit::stats();
   ndjit::set_eager(false);
   const double iters = static_cast<double>(state.iterations());
-  state.counters["kernels"] = static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
+  state.counters["kernels"] =
+      static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
   state.counters["compiles"] =
       static_cast<double>(after.kernels_compiled - before.kernels_compiled) / iters;
   state.SetBytesProcessed(state.iterations() * w.bytes);

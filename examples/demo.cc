@@ -37,12 +37,11 @@ int main() {
     std::printf("\nShapeError: %s\n", e.what());
   }
   const ndjit::Stats st = ndjit::stats();
-  std::printf("\nComputed %lld nodes in %lld materializations: %lld fused kernels launched, %lld "
-              "compiled (%.1f ms) on the %s backend.\n",
-              static_cast<long long>(st.nodes_evaluated),
-              static_cast<long long>(st.materializations),
-              static_cast<long long>(st.kernels_launched),
-              static_cast<long long>(st.kernels_compiled), st.compile_seconds * 1e3,
-              ndjit::backend().c_str());
+  std::printf(
+      "\nComputed %lld nodes in %lld materializations: %lld fused kernels launched, %lld "
+      "compiled (%.1f ms) on the %s backend.\n",
+      static_cast<long long>(st.nodes_evaluated), static_cast<long long>(st.materializations),
+      static_cast<long long>(st.kernels_launched), static_cast<long long>(st.kernels_compiled),
+      st.compile_seconds * 1e3, ndjit::backend().c_str());
   return 0;
 }
