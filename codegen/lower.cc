@@ -190,30 +190,9 @@ class Lowerer {
 
   // An expensive elementwise value shaped and typed like the row kernel's single root.
   bool ScratchCandidate(const Node& n) const {
-    if (scratch_root_ == nullptr || n.shape() != scratch_root_->shape() ||
-        n.dtype() != scratch_root_->dtype()) {
-      return false;
-    }
-    switch (ir::GetOpKind(n.op())) {
-      case OpKind::kUnary:
-        switch (n.op()) {
-          case Op::kNeg:
-          case Op::kAbs:
-          case Op::kSign:
-          case Op::kFloor:
-          case Op::kCeil:
-          case Op::kRound:
-          case Op::kTrunc:
-          case Op::kNot:
-            return false;
-          default:
-            return true;
-        }
-      case OpKind::kBinary:
-        return n.op() == Op::kPow || n.op() == Op::kAtan2 || n.op() == Op::kHypot;
-      default:
-        return false;
-    }
+    return scratch_root_ != nullptr && n.shape() == scratch_root_->shape() &&
+           n.dtype() == scratch_root_->dtype() && ir::IsElementwise(n.op()) &&
+           !passes::IsCheapOp(n.op());
   }
 
   // Whether `idx` is (the row's outer vars..., var `last`).

@@ -21,9 +21,9 @@ bool IsReduceLike(const Node& n) {
   return k == OpKind::kReduce || k == OpKind::kArgReduce || k == OpKind::kMatmul;
 }
 
-// Elementary-op cost of evaluating one element of `n` given its operands; -1: never cheap.
-int OpCost(const Node& n) {
-  switch (n.op()) {
+// Elementary-op cost of evaluating one element of `op` given its operands; -1: never cheap.
+int OpCost(Op op) {
+  switch (op) {
     case Op::kInput:
       return 0;
     case Op::kConstant:
@@ -214,6 +214,8 @@ void MergeSiblings(FusionPlan& plan, const FusionOptions& options) {
 
 }  // namespace
 
+bool IsCheapOp(Op op) { return OpCost(op) >= 0; }
+
 FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
   const int n = graph.num_nodes();
   FusionPlan plan;
@@ -235,7 +237,7 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
   // necessarily stored (the rules below never inline it there).
   std::vector<int> cost(n, 0);
   for (const auto& node : graph.nodes()) {
-    const int own = OpCost(*node);
+    const int own = OpCost(node->op());
     int c = own;
     for (const Node* o : node->operands()) {
       if (c < 0) break;

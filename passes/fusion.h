@@ -81,6 +81,11 @@ struct FusionPlan {
 
 FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options = {});
 
+// Whether one element of `op` costs a few instructions given its operands (leaves, views, casts,
+// selects, comparisons, add/sub/mul/min/max and the like), so that recomputing it is cheaper than
+// storing it. Transcendental functions, division, powers, reductions and gathers are not.
+bool IsCheapOp(ir::Op op);
+
 // The plan as text: one line per kernel with its roots and members.
 std::string PrintFusionPlan(const ir::Graph& graph, const FusionPlan& plan);
 
