@@ -19,14 +19,17 @@ bool NodesEqual(const Node& x, const Node& y) {
 
 }  // namespace
 
+size_t NodeFieldsHash(const Node& node) {
+  return absl::HashOf(static_cast<int>(node.op()), static_cast<int>(node.dtype()), node.shape(),
+                      node.attrs().Hash(OpAttrFields(node.op())));
+}
+
 size_t StructuralHash(const Graph& graph) {
   // Exactly the fields NodesEqual compares (attributes only where the op carries them).
   size_t h = absl::HashOf(graph.num_nodes());
   for (const auto& node : graph.nodes()) {
-    h = absl::HashOf(h, static_cast<int>(node->op()), static_cast<int>(node->dtype()),
-                     node->shape());
+    h = absl::HashOf(h, NodeFieldsHash(*node));
     for (const Node* o : node->operands()) h = absl::HashOf(h, o->id());
-    h = absl::HashOf(h, node->attrs().Hash(OpAttrFields(node->op())));
   }
   for (const Node* out : graph.outputs()) h = absl::HashOf(h, out->id());
   return h;

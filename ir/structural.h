@@ -10,6 +10,8 @@
 namespace ndjit::ir {
 
 size_t StructuralHash(const Graph& graph);
+// The hash of a node's own fields (op, type, the attributes it carries), without its operands.
+size_t NodeFieldsHash(const Node& node);
 bool StructurallyEqual(const Graph& a, const Graph& b);
 
 }  // namespace ndjit::ir

@@ -8,6 +8,7 @@
 #include "absl/hash/hash.h"
 #include "ir/ops.h"
 #include "ir/status_macros.h"
+#include "ir/structural.h"
 
 namespace ndjit::passes {
 namespace {
@@ -15,8 +16,7 @@ namespace {
 // The node's structural identity with operands named by their nodes in the new graph: op, type,
 // attributes and operands, which is everything its values depend on.
 size_t Hash(const ir::Node& node, const GraphRewriter& rewriter) {
-  size_t h = absl::HashOf(static_cast<int>(node.op()), static_cast<int>(node.dtype()), node.shape(),
-                          node.attrs().Hash(ir::OpAttrFields(node.op())));
+  size_t h = ir::NodeFieldsHash(node);
   for (const ir::Node* o : node.operands()) h = absl::HashOf(h, rewriter.Mapped(*o));
   return h;
 }
