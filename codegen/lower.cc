@@ -36,16 +36,23 @@ DType AccumulatorFor(DType dt) {
 
 class Lowerer {
  public:
-  Lowerer(const ir::Graph& graph, const passes::FusionPlan& plan, int group)
-      : graph_(graph), plan_(plan), group_(group), b_(plan.groups[group].name) {}
+  Lowerer(const ir::Graph& graph, const passes::FusionPlan& plan, int group,
+          const LowerOptions& options)
+      : graph_(graph), plan_(plan), group_(group), options_(options), b_(plan.groups[group].name) {}
 
   absl::StatusOr<LoweredKernel> Run() {
     const passes::FusionGroup& g = plan_.groups[group_];
     const Shape& shape = g.roots.front()->shape();
     for (const Node* r : g.roots) {
       RET_CHECK(r->shape() == shape, "roots of one kernel differ in shape");
-      out_.buffers.push_back(r);
+      const Node* in_place = options_.in_place_of;
+      if (in_place != nullptr) {
+        RET_CHECK(g.roots.size() == 1 && !g.row_kernel && in_place->type() == r->type(),
+                  "an in-place kernel stores one root of its buffer's type");
+      }
+      out_.buffers.push_back(in_place != nullptr ? in_place : r);
       output_buffer_[r] = b_.AddBuffer(r->dtype(), /*output=*/true);
+      if (in_place != nullptr) input_buffer_[in_place] = output_buffer_[r];
     }
     // Domain: one var per dim of the roots' shape; a row kernel leaves the last dim to a loop
     // in the body, after the row's reductions.
@@ -485,6 +492,7 @@ class Lowerer {
   const ir::Graph& graph_;
   const passes::FusionPlan& plan_;
   const int group_;
+  const LowerOptions options_;
   KernelBuilder b_;
   LoweredKernel out_;
   absl::flat_hash_map<int64_t, int> param_of_;
@@ -510,8 +518,8 @@ class Lowerer {
 }  // namespace
 
 absl::StatusOr<LoweredKernel> LowerGroup(const ir::Graph& graph, const passes::FusionPlan& plan,
-                                         int group) {
-  return Lowerer(graph, plan, group).Run();
+                                         int group, const LowerOptions& options) {
+  return Lowerer(graph, plan, group, options).Run();
 }
 
 }  // namespace ndjit::codegen

@@ -32,8 +32,15 @@ struct LoweredKernel {
   int64_t work = 0;                      // estimated scalar iterations (points x reduce box)
 };
 
+struct LowerOptions {
+  // A node whose buffer the group's single root overwrites (the schedule's in-place choice,
+  // schedule.h): the kernel loads it and stores the root through one buffer, bound to this
+  // node, so that the code addresses both through the same pointer.
+  const ir::Node* in_place_of = nullptr;
+};
+
 absl::StatusOr<LoweredKernel> LowerGroup(const ir::Graph& graph, const passes::FusionPlan& plan,
-                                         int group);
+                                         int group, const LowerOptions& options = {});
 
 }  // namespace ndjit::codegen
 

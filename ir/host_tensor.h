@@ -26,6 +26,8 @@ class HostTensor {
   const Shape& shape() const { return type_.shape; }
   int64_t num_elements() const { return num_elements_; }
   size_t size_bytes() const { return static_cast<size_t>(num_elements_) * DTypeSize(dtype()); }
+  // The shared storage (a tensor of another type may be laid over it: in-place kernels).
+  const std::shared_ptr<std::byte>& storage() const { return storage_; }
   void* data() { return storage_.get(); }
   const void* data() const { return storage_.get(); }
   template <typename T>

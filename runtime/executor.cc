@@ -11,8 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "codegen/cpu/cpu_backend.h"
 #include "codegen/lower.h"
+#include "ir/printer.h"
 #include "ir/status_macros.h"
 #include "ir/structural.h"
+#include "passes/schedule.h"
 #include "passes/split_reductions.h"
 #include "runtime/buffer_pool.h"
 
@@ -123,14 +125,16 @@ struct CompiledGroup {
   std::vector<int> buffers;  // node bound to each kernel buffer
   std::vector<int> roots;    // nodes the kernel stores
   std::vector<ir::TensorType> root_types;
-  std::vector<int> release;  // stored nodes whose last reader is this group
+  std::vector<int> root_slots;  // the buffer-plan slot of each root
+  std::vector<int> release;     // stored nodes whose last reader is this group
   int64_t points = 0, work = 0;
 };
 struct CompiledPlan {
   int num_nodes = 0;
   std::vector<std::pair<int, int64_t>> inputs;  // node id, input index
   std::vector<int> outputs;
-  std::vector<CompiledGroup> groups;
+  std::vector<CompiledGroup> groups;  // in execution order
+  std::vector<int64_t> slot_bytes;
 };
 
 // Plans, lowers and compiles `graph`. Errors come back with `compile_failed` set so the caller
@@ -138,19 +142,17 @@ struct CompiledPlan {
 absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOptions& options,
                                        bool* compile_failed) {
   const passes::FusionPlan plan = passes::PlanFusion(graph, options.fusion);
-  const int n = graph.num_nodes();
+  const passes::Schedule schedule = passes::ScheduleKernels(graph, plan, options.schedule);
   CompiledPlan out;
-  out.num_nodes = n;
+  out.num_nodes = graph.num_nodes();
+  out.slot_bytes = schedule.slot_bytes;
   for (const ir::Node* in : graph.inputs()) out.inputs.push_back({in->id(), in->attrs().index});
-  std::vector<bool> is_output(n, false);
-  for (const ir::Node* o : graph.outputs()) {
-    out.outputs.push_back(o->id());
-    is_output[o->id()] = true;
-  }
-  std::vector<int> last_use(n, -1);
-  for (size_t g = 0; g < plan.groups.size(); ++g) {
-    absl::StatusOr<codegen::LoweredKernel> k =
-        codegen::LowerGroup(graph, plan, static_cast<int>(g));
+  for (const ir::Node* o : graph.outputs()) out.outputs.push_back(o->id());
+  for (size_t pos = 0; pos < schedule.order.size(); ++pos) {
+    const int g = schedule.order[pos];
+    codegen::LowerOptions lower;
+    if (schedule.in_place_of[g] >= 0) lower.in_place_of = graph.node(schedule.in_place_of[g]);
+    absl::StatusOr<codegen::LoweredKernel> k = codegen::LowerGroup(graph, plan, g, lower);
     if (!k.ok()) {
       *compile_failed = true;
       return k.status();
@@ -167,22 +169,16 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
     CompiledGroup cg;
     cg.fn = *fn;
     cg.params = std::move(k->params);
-    for (const ir::Node* b : k->buffers) {
-      cg.buffers.push_back(b->id());
-      last_use[b->id()] = static_cast<int>(g);
-    }
+    for (const ir::Node* b : k->buffers) cg.buffers.push_back(b->id());
     for (const ir::Node* r : plan.groups[g].roots) {
       cg.roots.push_back(r->id());
       cg.root_types.push_back(r->type());
+      cg.root_slots.push_back(schedule.slot[r->id()]);
     }
+    cg.release = schedule.release_after[pos];
     cg.points = k->points;
     cg.work = k->work;
     out.groups.push_back(std::move(cg));
-  }
-  for (int id = 0; id < n; ++id) {
-    if (last_use[id] >= 0 && !is_output[id] && graph.node(id)->op() != ir::Op::kInput) {
-      out.groups[last_use[id]].release.push_back(id);
-    }
   }
   return out;
 }
@@ -195,15 +191,20 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
   std::vector<ir::HostTensor> values(plan.num_nodes);
   for (const auto& [id, index] : plan.inputs) values[id] = inputs[index];
   BufferPool& pool = BufferPool::Get();
+  // One allocation per slot of the buffer plan, made when the slot is first written; values
+  // in a slot are tensors laid over its storage.
+  std::vector<std::shared_ptr<std::byte>> slots(plan.slot_bytes.size());
   std::vector<void*> bufs;
-  for (size_t g = 0; g < plan.groups.size(); ++g) {
-    const CompiledGroup& k = plan.groups[g];
+  for (const CompiledGroup& k : plan.groups) {
     for (size_t r = 0; r < k.roots.size(); ++r) {
-      const ir::TensorType& type = k.root_types[r];
-      ir::HostTensor t(type, pool.Allocate(ir::NumElements(type.shape) * DTypeSize(type.dtype)));
-      counters().buffers.fetch_add(1, std::memory_order_relaxed);
-      counters().bytes.fetch_add(static_cast<int64_t>(t.size_bytes()), std::memory_order_relaxed);
-      values[k.roots[r]] = std::move(t);
+      std::shared_ptr<std::byte>& storage = slots[k.root_slots[r]];
+      if (storage == nullptr) {
+        const int64_t bytes = plan.slot_bytes[k.root_slots[r]];
+        storage = pool.Allocate(static_cast<size_t>(bytes));
+        counters().buffers.fetch_add(1, std::memory_order_relaxed);
+        counters().bytes.fetch_add(bytes, std::memory_order_relaxed);
+      }
+      values[k.roots[r]] = ir::HostTensor(k.root_types[r], storage);
     }
     bufs.clear();
     for (int b : k.buffers) bufs.push_back(values[b].data());
@@ -227,16 +228,18 @@ class PlanCache {
     static auto* cache = new PlanCache();
     return *cache;
   }
-  std::shared_ptr<const CompiledPlan> Find(const ir::Graph& g, size_t hash) {
+  std::shared_ptr<const CompiledPlan> Find(const ir::Graph& g, const std::string& options,
+                                           size_t hash) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = plans_.find(hash);
     if (it == plans_.end()) return nullptr;
     for (const Entry& e : it->second) {
-      if (ir::StructurallyEqual(*e.graph, g)) return e.plan;
+      if (e.options == options && ir::StructurallyEqual(*e.graph, g)) return e.plan;
     }
     return nullptr;
   }
-  void Add(const ir::Graph& g, size_t hash, std::shared_ptr<const CompiledPlan> plan) {
+  void Add(const ir::Graph& g, std::string options, size_t hash,
+           std::shared_ptr<const CompiledPlan> plan) {
     passes::GraphRewriter copy(g);
     for (const auto& n : g.nodes()) {
       if (!copy.Copy(*n).ok()) return;
@@ -248,7 +251,8 @@ class PlanCache {
       plans_.clear();
       size_ = 0;
     }
-    plans_[hash].push_back(Entry{std::make_shared<ir::Graph>(*std::move(clone)), std::move(plan)});
+    plans_[hash].push_back(
+        Entry{std::make_shared<ir::Graph>(*std::move(clone)), std::move(options), std::move(plan)});
     ++size_;
   }
 
@@ -256,6 +260,7 @@ class PlanCache {
   static constexpr size_t kMaxPlans = 512;
   struct Entry {
     std::shared_ptr<ir::Graph> graph;
+    std::string options;
     std::shared_ptr<const CompiledPlan> plan;
   };
   std::mutex mu_;
@@ -270,11 +275,16 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
                                                 bool use_cache) {
   std::shared_ptr<const CompiledPlan> plan;
   size_t hash = 0;
+  std::string key;
   if (use_cache) {
     // The options that shape the plan are part of the key.
-    hash = absl::HashOf(ir::StructuralHash(graph), options.fusion.fuse,
-                        options.fusion.recompute_cost, options.fusion.max_inline_depth);
-    plan = PlanCache::Get().Find(graph, hash);
+    const passes::FusionOptions& f = options.fusion;
+    const passes::ScheduleOptions& s = options.schedule;
+    key = absl::StrCat(f.fuse, ",", f.recompute_cost, ",", f.max_inline_depth, ",",
+                       f.merge_siblings, ",", f.max_kernel_outputs, ",", s.reorder, ",",
+                       s.reuse_buffers, ",", s.in_place);
+    hash = absl::HashOf(ir::StructuralHash(graph), key);
+    plan = PlanCache::Get().Find(graph, key, hash);
   }
   if (plan) {
     // The kernels of a cached plan count as kernel-cache hits.
@@ -283,7 +293,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
   } else {
     ASSIGN_OR_RETURN(CompiledPlan built, BuildPlan(graph, options, compile_failed));
     plan = std::make_shared<const CompiledPlan>(std::move(built));
-    if (use_cache) PlanCache::Get().Add(graph, hash, plan);
+    if (use_cache) PlanCache::Get().Add(graph, std::move(key), hash, plan);
   }
   int64_t check[3] = {0, 0, 0};
   std::vector<ir::HostTensor> out = RunPlan(*plan, inputs, options.num_threads, check);
@@ -293,19 +303,25 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
 
 }  // namespace
 
+absl::StatusOr<std::optional<ir::Graph>> SplitForExecution(const ir::Graph& source,
+                                                           const ExecuteOptions& options) {
+  // Codegen strategy: large reductions with few results get a parallel first stage.
+  if (!options.split_reductions || !passes::SplitReductions::Applies(source)) {
+    return std::nullopt;
+  }
+  passes::GraphRewriter copy(source);
+  for (const auto& n : source.nodes()) RETURN_IF_ERROR(copy.Copy(*n).status());
+  ASSIGN_OR_RETURN(ir::Graph g, copy.Finish());
+  passes::SplitReductions pass;
+  ASSIGN_OR_RETURN(bool changed, pass.Run(g));
+  if (!changed) return std::nullopt;
+  return std::optional<ir::Graph>(std::move(g));
+}
+
 absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& source,
                                                             absl::Span<const ir::HostTensor> inputs,
                                                             const ExecuteOptions& options) {
-  // Codegen strategy: large reductions with few results get a parallel first stage.
-  std::optional<ir::Graph> split;
-  if (options.split_reductions && passes::SplitReductions::Applies(source)) {
-    passes::GraphRewriter copy(source);
-    for (const auto& n : source.nodes()) RETURN_IF_ERROR(copy.Copy(*n).status());
-    ASSIGN_OR_RETURN(ir::Graph g, copy.Finish());
-    passes::SplitReductions pass;
-    ASSIGN_OR_RETURN(bool changed, pass.Run(g));
-    if (changed) split = std::move(g);
-  }
+  ASSIGN_OR_RETURN(std::optional<ir::Graph> split, SplitForExecution(source, options));
   const ir::Graph& graph = split ? *split : source;
   // Kernels trust their buffers: check them here, as the interpreter does.
   for (const ir::Node* in : graph.inputs()) {
@@ -363,21 +379,32 @@ void ResetExecutorCounters() {
   c.plan_hits = 0;
 }
 
-absl::StatusOr<std::string> DescribeKernels(const ir::Graph& graph,
-                                            const passes::FusionOptions& fusion, bool llvm_ir) {
-  const passes::FusionPlan plan = passes::PlanFusion(graph, fusion);
-  std::string out;
-  for (size_t g = 0; g < plan.groups.size(); ++g) {
-    ASSIGN_OR_RETURN(codegen::LoweredKernel k,
-                     codegen::LowerGroup(graph, plan, static_cast<int>(g)));
-    absl::StrAppend(&out, ir::PrintKernel(k.kernel, /*notes=*/true));
-    if (llvm_ir) {
+absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& source,
+                                                   const DescribeOptions& options) {
+  KernelsDescription out;
+  ASSIGN_OR_RETURN(std::optional<ir::Graph> split, SplitForExecution(source, options.execute));
+  if (split) out.split_graph = ir::PrintGraph(*split);
+  const ir::Graph& graph = split ? *split : source;
+  const passes::FusionPlan plan = passes::PlanFusion(graph, options.execute.fusion);
+  const passes::Schedule schedule = passes::ScheduleKernels(graph, plan, options.execute.schedule);
+  out.fusion = passes::PrintFusionPlan(graph, plan);
+  out.schedule = passes::PrintSchedule(plan, schedule);
+  for (int g : schedule.order) {
+    codegen::LowerOptions lower;
+    if (schedule.in_place_of[g] >= 0) lower.in_place_of = graph.node(schedule.in_place_of[g]);
+    ASSIGN_OR_RETURN(codegen::LoweredKernel k, codegen::LowerGroup(graph, plan, g, lower));
+    KernelReport report;
+    report.name = plan.groups[g].name;
+    report.kernel_ir = ir::PrintKernel(k.kernel, /*notes=*/true);
+    if (options.llvm_ir || options.assembly) {
       codegen::cpu::CompileOptions opts;
-      opts.keep_llvm_ir = true;
+      opts.keep_llvm_ir = options.llvm_ir;
+      opts.keep_assembly = options.assembly;
       ASSIGN_OR_RETURN(codegen::cpu::CompiledKernel c, codegen::cpu::Compile(k.kernel, opts));
-      absl::StrAppend(&out, "\n", c.llvm_ir);
+      report.llvm_ir = std::move(c.llvm_ir);
+      report.assembly = std::move(c.assembly);
     }
-    absl::StrAppend(&out, "\n");
+    out.kernels.push_back(std::move(report));
   }
   return out;
 }

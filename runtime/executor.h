@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "ir/graph.h"
 #include "ir/host_tensor.h"
 #include "passes/fusion.h"
+#include "passes/schedule.h"
 
 namespace ndjit::runtime {
 
@@ -44,6 +46,7 @@ struct ExecutorCounters {
 struct ExecuteOptions {
   int num_threads = 1;
   passes::FusionOptions fusion;
+  passes::ScheduleOptions schedule;
   bool split_reductions = true;  // passes/split_reductions.h
   // Testing only: kernels that fuse more than one op fail to compile, which exercises the
   // unfused retry.
@@ -57,10 +60,32 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& gra
 ExecutorCounters GetExecutorCounters();
 void ResetExecutorCounters();
 
-// The kernels `graph` would run, as kernel IR text with the call sites of their nodes (for dumps
-// and tools). With `llvm_ir`, each kernel's optimized LLVM IR follows its kernel IR.
-absl::StatusOr<std::string> DescribeKernels(const ir::Graph& graph,
-                                            const passes::FusionOptions& fusion, bool llvm_ir);
+// The graph ExecuteCompiled runs in place of `graph`: with its large reductions split into a
+// parallel first stage (passes/split_reductions.h), or nullopt when nothing is split.
+absl::StatusOr<std::optional<ir::Graph>> SplitForExecution(const ir::Graph& graph,
+                                                           const ExecuteOptions& options);
+
+// What ExecuteCompiled would run for a graph, as text (for dumps and ndjit-inspect).
+struct KernelReport {
+  std::string name;       // the fusion group's name
+  std::string kernel_ir;  // kernel IR with the call sites of its nodes
+  std::string llvm_ir;    // optimized LLVM IR, when asked for
+  std::string assembly;   // native assembly, when asked for
+};
+struct KernelsDescription {
+  // The graph after split-reductions when that changed it (the plan's node ids refer to it).
+  std::string split_graph;
+  std::string fusion;                 // passes::PrintFusionPlan
+  std::string schedule;               // passes::PrintSchedule
+  std::vector<KernelReport> kernels;  // in execution order
+};
+struct DescribeOptions {
+  ExecuteOptions execute;
+  bool llvm_ir = false;
+  bool assembly = false;
+};
+absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& graph,
+                                                   const DescribeOptions& options);
 
 }  // namespace ndjit::runtime
 

@@ -118,10 +118,16 @@ int main(int argc, char** argv) {
     } else if (emit == "fusion") {
       std::cout << ndjit::passes::PrintFusionPlan(*g, ndjit::passes::PlanFusion(*g));
     } else if (emit == "kernel" || emit == "llvm") {
-      absl::StatusOr<std::string> kernels =
-          ndjit::runtime::DescribeKernels(*g, {}, /*llvm_ir=*/emit == "llvm");
+      ndjit::runtime::DescribeOptions describe;
+      describe.execute.split_reductions = false;
+      describe.llvm_ir = emit == "llvm";
+      auto kernels = ndjit::runtime::DescribeKernels(*g, describe);
       if (!kernels.ok()) return Fail(absl::StrCat(path, ": error: ", kernels.status().message()));
-      std::cout << *kernels;
+      for (const auto& k : kernels->kernels) {
+        std::cout << k.kernel_ir;
+        if (!k.llvm_ir.empty()) std::cout << "\n" << k.llvm_ir;
+        std::cout << "\n";
+      }
     } else if (emit != "graph") {
       return Fail(absl::StrCat("ndjit-inspect: unknown --emit=", emit,
                                "; expected graph, fusion, kernel or llvm"));
