@@ -12,6 +12,8 @@
 #include "ir/verifier.h"
 #include "passes/cse.h"  // one include per registry.def row
 #include "passes/dce.h"
+#include "passes/fold_constants.h"
+#include "passes/simplify.h"
 #include "passes/split_reductions.h"
 
 namespace ndjit::passes {
