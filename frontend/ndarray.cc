@@ -37,7 +37,8 @@ void RequireNonEmpty(const NDArray& a, const char* what) {
 
 ir::HostTensor ReadOrThrow(const NDArray& a, const char* api, const SourceLocation& site) {
   const runtime::ValuePtr& v = ValueOf(a, api, site);
-  absl::StatusOr<ir::HostTensor> t = runtime::Materializer::Get().Read(v);
+  absl::StatusOr<ir::HostTensor> t =
+      runtime::Materializer::Get().Read(v, {api, ir::SourceLoc::From(site)});
   if (!t.ok()) frontend::ThrowStatus(api, t.status(), site);
   return *std::move(t);
 }
@@ -87,7 +88,8 @@ NDArray::ScalarValue NDArray::ScalarAt(SourceLocation site) const {
 
 void NDArray::wait_to_read(SourceLocation site) const {
   const runtime::ValuePtr& v = ValueOf(*this, "wait_to_read", site);
-  absl::Status s = runtime::Materializer::Get().Materialize({v});
+  absl::Status s = runtime::Materializer::Get().Materialize(
+      {v}, /*force=*/true, {"wait_to_read", ir::SourceLoc::From(site)});
   if (!s.ok()) frontend::ThrowStatus("wait_to_read", s, site);
 }
 
@@ -128,7 +130,7 @@ NDArray NDArray::copy(SourceLocation site) const {
 }
 
 void waitall(SourceLocation site) {
-  absl::Status s = runtime::Materializer::Get().WaitAll();
+  absl::Status s = runtime::Materializer::Get().WaitAll({"waitall", ir::SourceLoc::From(site)});
   if (!s.ok()) frontend::ThrowStatus("waitall", s, site);
 }
 
@@ -150,6 +152,8 @@ Stats stats() {
   s.nodes_recorded = c.values_recorded;
   s.materializations = c.materializations;
   s.nodes_evaluated = c.nodes_evaluated;
+  s.nodes_before_passes = c.nodes_before_passes;
+  s.nodes_after_passes = c.nodes_after_passes;
   s.kernels_compiled = e.kernels_compiled;
   s.kernel_cache_hits = e.kernel_cache_hits;
   s.kernels_launched = e.kernels_launched;
@@ -183,5 +187,16 @@ void set_num_threads(int n) {
 }
 
 int num_threads() { return runtime::GetConfig().num_threads; }
+
+void set_flags(const std::string& flags) {
+  const absl::Status s = runtime::SetFlags(flags);
+  if (!s.ok()) throw ValueError(absl::StrCat("set_flags: ", s.message()));
+}
+
+std::string flags() { return runtime::GetConfig().flags; }
+
+void set_dump_dir(const std::string& dir) { runtime::SetDumpDir(dir); }
+
+std::string dump_dir() { return runtime::GetConfig().dump_dir; }
 
 }  // namespace ndjit

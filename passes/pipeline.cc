@@ -3,14 +3,20 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "ir/printer.h"
 #include "ir/status_macros.h"
 #include "ir/verifier.h"
-#include "passes/cse.h"  // one include per registry.def row
+#include "passes/canonicalize_views.h"  // one include per registry.def row
+#include "passes/cse.h"
 #include "passes/dce.h"
 #include "passes/fold_constants.h"
 #include "passes/simplify.h"
@@ -25,9 +31,30 @@ absl::Status InPass(std::string_view pass, const absl::Status& s) {
 
 }  // namespace
 
+void Pipeline::Print(const std::string& text) const {
+  if (options_.print_sink) {
+    options_.print_sink(text);
+  } else {
+    std::cerr << text;
+  }
+}
+
+absl::Status Pipeline::Dump(const ir::Graph& graph, int index, std::string_view what) const {
+  if (options_.dump_dir.empty()) return absl::OkStatus();
+  const std::string path = absl::StrCat(options_.dump_dir, "/", options_.dump_prefix,
+                                        absl::Dec(index, absl::kZeroPad2), ".", AbslView(what),
+                                        ".ir");
+  std::ofstream out(path);
+  out << ir::PrintGraph(graph);
+  out.close();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write the dump file ", path));
+  return absl::OkStatus();
+}
+
 absl::Status Pipeline::Run(ir::Graph& graph) {
   runs_.clear();
   int executed = 0;
+  RETURN_IF_ERROR(Dump(graph, 0, "input"));
   for (const std::unique_ptr<Pass>& pass : passes_) {
     const std::string name(pass->name());
     if (std::find(options_.disable.begin(), options_.disable.end(), name) !=
@@ -36,6 +63,10 @@ absl::Status Pipeline::Run(ir::Graph& graph) {
     }
     if (options_.bisect_limit >= 0 && executed >= options_.bisect_limit) break;
     ++executed;
+    if (options_.print_before_all || options_.print_before == name) {
+      Print(absl::StrCat("// before pass ", name, "\n",
+                         ir::PrintGraph(graph, options_.print_options)));
+    }
     const std::string before = options_.check_unchanged ? ir::PrintGraph(graph) : std::string();
     const auto start = std::chrono::steady_clock::now();
     absl::StatusOr<bool> changed = pass->Run(graph);
@@ -49,15 +80,16 @@ absl::Status Pipeline::Run(ir::Graph& graph) {
     if (!*changed && options_.check_unchanged && ir::PrintGraph(graph) != before) {
       return InPass(name, absl::InternalError("the pass reported no change but changed the graph"));
     }
-    if (options_.print_after_all || options_.print_after == name) {
-      const std::string text =
-          absl::StrCat("// after pass ", name, "\n", ir::PrintGraph(graph, options_.print_options));
-      if (options_.print_sink) {
-        options_.print_sink(text);
-      } else {
-        std::cerr << text;
-      }
+    if (options_.time_passes) {
+      Print(absl::StrFormat("// pass %-20s %9.3f ms  %s\n", name, elapsed.count() * 1e3,
+                            *changed ? "changed" : "no change"));
     }
+    if ((options_.print_after_all || options_.print_after == name) &&
+        (*changed || !options_.print_changed)) {
+      Print(absl::StrCat("// after pass ", name, "\n",
+                         ir::PrintGraph(graph, options_.print_options)));
+    }
+    RETURN_IF_ERROR(Dump(graph, executed, name));
   }
   return absl::OkStatus();
 }
@@ -81,11 +113,86 @@ absl::StatusOr<std::unique_ptr<Pass>> CreatePass(std::string_view name) {
                                           "'; known passes: ", absl::StrJoin(known, ", ")));
 }
 
+std::vector<std::string_view> DefaultPassNames() {
+  return {FoldConstants::kName, AlgebraicSimplifier::kName, CommonSubexpressionElimination::kName,
+          CanonicalizeViews::kName, DeadCodeElimination::kName};
+}
+
 Pipeline DefaultPipeline(PipelineOptions options) {
   Pipeline p(std::move(options));
+  p.Add(std::make_unique<FoldConstants>());
+  p.Add(std::make_unique<AlgebraicSimplifier>());
   p.Add(std::make_unique<CommonSubexpressionElimination>());
+  p.Add(std::make_unique<CanonicalizeViews>());
   p.Add(std::make_unique<DeadCodeElimination>());
   return p;
+}
+
+namespace {
+
+absl::StatusOr<bool> ParseBool(std::string_view flag, std::string_view value) {
+  if (value.empty() || value == "1" || value == "true") return true;
+  if (value == "0" || value == "false") return false;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", AbslView(flag), "=", AbslView(value), ": expected 0 or 1"));
+}
+
+absl::Status CheckPassName(std::string_view flag, std::string_view name) {
+  if (absl::StatusOr<std::unique_ptr<Pass>> pass = CreatePass(name); !pass.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", AbslView(flag), ": ", pass.status().message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ApplyPipelineFlags(std::string_view flags, PipelineOptions* options) {
+  for (absl::string_view token : absl::StrSplit(AbslView(flags), ' ', absl::SkipWhitespace())) {
+    if (!absl::ConsumePrefix(&token, "--")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", token, "\": expected a flag of the form --name or --name=value"));
+    }
+    const size_t eq = token.find('=');
+    const std::string_view name = StdView(token.substr(0, eq));
+    const std::string_view value =
+        eq == absl::string_view::npos ? std::string_view() : StdView(token.substr(eq + 1));
+    if (name == "print-before-all" || name == "print-after-all" || name == "print-changed" ||
+        name == "time-passes" || name == "verify-each" || name == "check-unchanged") {
+      ASSIGN_OR_RETURN(bool on, ParseBool(name, value));
+      if (name == "print-before-all") options->print_before_all = on;
+      if (name == "print-after-all") options->print_after_all = on;
+      if (name == "print-changed") options->print_changed = on;
+      if (name == "time-passes") options->time_passes = on;
+      if (name == "verify-each") options->verify_each = on;
+      if (name == "check-unchanged") options->check_unchanged = on;
+    } else if (name == "print-before" || name == "print-after") {
+      RETURN_IF_ERROR(CheckPassName(name, value));
+      (name == "print-before" ? options->print_before : options->print_after) = value;
+    } else if (name == "disable") {
+      for (absl::string_view pass : absl::StrSplit(AbslView(value), ',', absl::SkipEmpty())) {
+        RETURN_IF_ERROR(CheckPassName(name, StdView(pass)));
+        options->disable.emplace_back(pass);
+      }
+    } else if (name == "bisect-limit") {
+      int limit = 0;
+      if (!absl::SimpleAtoi(AbslView(value), &limit) || limit < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--bisect-limit=", AbslView(value), ": expected a non-negative integer"));
+      }
+      options->bisect_limit = limit;
+    } else if (name == "dump-dir") {
+      if (value.empty()) return absl::InvalidArgumentError("--dump-dir: expected a directory");
+      options->dump_dir = value;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown flag --", AbslView(name),
+          "; known flags: --print-before=PASS, --print-before-all, --print-after=PASS, "
+          "--print-after-all, --print-changed, --time-passes, --disable=PASS[,PASS], "
+          "--bisect-limit=N, --verify-each=0|1, --check-unchanged=0|1, --dump-dir=DIR"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace ndjit::passes

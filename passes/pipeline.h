@@ -2,8 +2,15 @@
 //
 // After every pass that reports a change the graph is verified (errors read "after pass NAME:
 // ..."); with check_unchanged, a pass that reports no change must leave the printed graph
-// identical. The pipeline also times each pass, prints the graph after one or all passes,
-// disables passes by name and stops after a bisect limit of pass executions.
+// identical. The pipeline also times each pass, prints the graph before or after one or all
+// passes (or only after the passes that changed it), writes every intermediate graph to a dump
+// directory, disables passes by name and stops after a bisect limit of pass executions.
+//
+// The same options come from a flag string (NDJIT_FLAGS in a running program, see
+// ApplyPipelineFlags):
+//   --print-before=NAME --print-before-all --print-after=NAME --print-after-all --print-changed
+//   --disable=NAME[,NAME] --bisect-limit=N --verify-each=0|1 --check-unchanged=0|1
+//   --time-passes --dump-dir=PATH
 #ifndef NDJIT_PASSES_PIPELINE_H_
 #define NDJIT_PASSES_PIPELINE_H_
 
@@ -34,9 +41,20 @@ struct PipelineOptions {
   std::vector<std::string> disable;
   // Run at most this many passes (-1: all); for bisecting a miscompile.
   int bisect_limit = -1;
-  // Print the graph after every pass, or after the named one.
+  // Print the graph before every pass, or before the named one.
+  bool print_before_all = false;
+  std::string print_before;
+  // Print the graph after every pass, or after the named one; with print_changed, only after
+  // the passes that changed it.
   bool print_after_all = false;
   std::string print_after;
+  bool print_changed = false;
+  // Print one line per executed pass with its time and whether it changed the graph.
+  bool time_passes = false;
+  // When set, the graph is written to DIR/PREFIX00.input.ir before the first pass and to
+  // DIR/PREFIXnn.NAME.ir after the nn-th executed pass (the directory must exist).
+  std::string dump_dir;
+  std::string dump_prefix;
   // Receives printed graphs ("// after pass NAME\n<graph>"); standard error when empty.
   std::function<void(const std::string&)> print_sink;
   // How those graphs are printed.
@@ -58,6 +76,9 @@ class Pipeline {
   const std::vector<PassRun>& runs() const { return runs_; }
 
  private:
+  void Print(const std::string& text) const;
+  absl::Status Dump(const ir::Graph& graph, int index, std::string_view what) const;
+
   PipelineOptions options_;
   std::vector<std::unique_ptr<Pass>> passes_;
   std::vector<PassRun> runs_;
@@ -67,8 +88,16 @@ class Pipeline {
 std::vector<std::string_view> RegisteredPasses();
 // A pass by its registered name; NotFound lists the known names.
 absl::StatusOr<std::unique_ptr<Pass>> CreatePass(std::string_view name);
-// The pipeline materialization runs before evaluating a graph: cse, dce.
+// The pipeline materialization runs before evaluating a graph: fold-constants, simplify, cse,
+// canonicalize-views, dce.
 Pipeline DefaultPipeline(PipelineOptions options = {});
+// The names of the default pipeline's passes, in order.
+std::vector<std::string_view> DefaultPassNames();
+
+// Applies a flag string (flags separated by spaces, each --name or --name=value; see the top of
+// this file) to `options`. Unknown flags, bad values and unknown pass names are InvalidArgument
+// errors that list what is accepted.
+absl::Status ApplyPipelineFlags(std::string_view flags, PipelineOptions* options);
 
 }  // namespace ndjit::passes
 

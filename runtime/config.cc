@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "ir/status_macros.h"
 
 namespace ndjit::runtime {
 
@@ -79,6 +80,18 @@ Config& Current() {
         c->env_error_variable = "NDJIT_NUM_THREADS";
       }
     }
+    if (const char* f = std::getenv("NDJIT_FLAGS"); f && *f) {
+      passes::PipelineOptions options;
+      absl::Status parsed = passes::ApplyPipelineFlags(f, &options);
+      if (parsed.ok()) {
+        c->pipeline = std::move(options);
+        c->flags = f;
+      } else {
+        c->env_error = absl::InvalidArgumentError(absl::StrCat("NDJIT_FLAGS: ", parsed.message()));
+        c->env_error_variable = "NDJIT_FLAGS";
+      }
+    }
+    if (const char* d = std::getenv("NDJIT_DUMP_DIR"); d && *d) c->dump_dir = d;
     EagerFlag().store(c->eager, std::memory_order_relaxed);
     return c;
   }();
@@ -123,6 +136,21 @@ absl::Status SetNumThreads(int n) {
   Current().num_threads = n;
   ClearEnvError(Current(), "NDJIT_NUM_THREADS");
   return absl::OkStatus();
+}
+
+absl::Status SetFlags(std::string_view flags) {
+  passes::PipelineOptions options;
+  RETURN_IF_ERROR(passes::ApplyPipelineFlags(flags, &options));
+  std::lock_guard<std::mutex> lock(Mu());
+  Current().pipeline = std::move(options);
+  Current().flags = std::string(flags);
+  ClearEnvError(Current(), "NDJIT_FLAGS");
+  return absl::OkStatus();
+}
+
+void SetDumpDir(std::string dir) {
+  std::lock_guard<std::mutex> lock(Mu());
+  Current().dump_dir = std::move(dir);
 }
 
 const char* BackendName(Backend backend) { return backend == Backend::kCpu ? "cpu" : "interp"; }

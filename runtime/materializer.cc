@@ -1,10 +1,13 @@
 // Materialization through the reference interpreter.
 #include "runtime/materializer.h"
 
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "ir/interpreter.h"
 #include "ir/status_macros.h"
 #include "passes/pipeline.h"
@@ -21,6 +24,51 @@ struct Materializer::Collected {
   absl::flat_hash_map<Value*, int> internal_refs;  // references from pending operand lists
   absl::Status status;
 };
+
+namespace {
+
+absl::Status WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.close();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write the dump file ", path));
+  return absl::OkStatus();
+}
+
+// The files of one dumped materialization besides the pipeline's graphs: a one-line summary,
+// and for the cpu backend the split graph (when split-reductions changed it), the fusion plan,
+// the schedule and the kernel IR, and the kernels' LLVM IR.
+absl::Status DumpExecution(const ir::Graph& graph, const Config& config,
+                           const ExecuteOptions& execute, const Caller& caller,
+                           int64_t nodes_before, int64_t nodes_after, const std::string& prefix) {
+  std::string kernels_line;
+  if (config.backend == Backend::kCpu) {
+    DescribeOptions describe;
+    describe.execute = execute;
+    describe.llvm_ir = true;
+    ASSIGN_OR_RETURN(KernelsDescription d, DescribeKernels(graph, describe));
+    if (!d.split_graph.empty()) {
+      RETURN_IF_ERROR(WriteFile(prefix + "split-reductions.ir", d.split_graph));
+    }
+    std::string text = absl::StrCat("// fusion plan\n", d.fusion, "\n// ", d.schedule);
+    std::string llvm;
+    for (const KernelReport& k : d.kernels) {
+      absl::StrAppend(&text, "\n", k.kernel_ir);
+      absl::StrAppend(&llvm, "; kernel @", k.name, "\n", k.llvm_ir, "\n");
+    }
+    RETURN_IF_ERROR(WriteFile(prefix + "kernels.txt", text));
+    RETURN_IF_ERROR(WriteFile(prefix + "llvm.ll", llvm));
+    kernels_line =
+        absl::StrCat(", ", d.kernels.size(), d.kernels.size() == 1 ? " kernel" : " kernels");
+  }
+  const std::string site = caller.site.known() ? caller.site.ToString() : "an unknown call site";
+  return WriteFile(prefix + "summary.txt",
+                   absl::StrCat(caller.api, " at ", site, ": ", nodes_before, " nodes, ",
+                                nodes_after, " after passes", kernels_line, ", backend ",
+                                BackendName(config.backend), "\n"));
+}
+
+}  // namespace
 
 Materializer& Materializer::Get() {
   static auto* instance = new Materializer();  // never destroyed: used by handles at exit
@@ -93,7 +141,51 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
   return c;
 }
 
-absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool force) {
+absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(Collected& c,
+                                                                   const Caller& caller) {
+  const Config config = GetConfig();
+  RETURN_IF_ERROR(config.env_error);
+  passes::PipelineOptions options = config.pipeline;
+  std::string prefix;
+  if (!config.dump_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(config.dump_dir, error);
+    if (error) {
+      return absl::UnavailableError(absl::StrCat("NDJIT_DUMP_DIR: cannot create ",
+                                                 config.dump_dir, ": ", error.message()));
+    }
+    prefix = absl::StrFormat("%04d.", ++dumps_);
+    options.dump_dir = config.dump_dir;
+    options.dump_prefix = prefix;
+  }
+  const int64_t before = c.graph->num_nodes() - c.graph->num_inputs();
+  passes::Pipeline pipeline = passes::DefaultPipeline(options);
+  absl::Status optimized = pipeline.Run(*c.graph);
+  if (!optimized.ok()) {
+    return absl::InternalError(absl::StrCat("optimizing the graph: ", optimized.message()));
+  }
+  const int64_t after = c.graph->num_nodes() - c.graph->num_inputs();
+  nodes_before_passes_.fetch_add(before, std::memory_order_relaxed);
+  nodes_after_passes_.fetch_add(after, std::memory_order_relaxed);
+  ExecuteOptions execute;
+  execute.num_threads = config.num_threads;
+  if (!prefix.empty()) {
+    RETURN_IF_ERROR(DumpExecution(*c.graph, config, execute, caller, before, after,
+                                  config.dump_dir + "/" + prefix));
+  }
+  if (config.backend == Backend::kInterp) {
+    ir::InterpretStats stats;
+    absl::StatusOr<std::vector<ir::HostTensor>> results =
+        ir::Interpret(*c.graph, c.inputs, &stats);
+    nodes_evaluated_.fetch_add(stats.nodes_evaluated, std::memory_order_relaxed);
+    return results;
+  }
+  nodes_evaluated_.fetch_add(after, std::memory_order_relaxed);
+  return ExecuteCompiled(*c.graph, c.inputs, execute);
+}
+
+absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool force,
+                                       const Caller& caller) {
   std::lock_guard<std::mutex> lock(mu_);
   Collected c = Collect(values);
   RETURN_IF_ERROR(c.status);
@@ -116,25 +208,7 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   }
   if (stored.empty()) return absl::OkStatus();
   for (Value* v : stored) c.graph->AddOutput(c.node_of.at(v));
-  passes::Pipeline pipeline = passes::DefaultPipeline();
-  absl::Status optimized = pipeline.Run(*c.graph);
-  if (!optimized.ok()) {
-    return absl::InternalError(absl::StrCat("optimizing the graph: ", optimized.message()));
-  }
-  const Config config = GetConfig();
-  RETURN_IF_ERROR(config.env_error);
-  absl::StatusOr<std::vector<ir::HostTensor>> results;
-  if (config.backend == Backend::kInterp) {
-    ir::InterpretStats stats;
-    results = ir::Interpret(*c.graph, c.inputs, &stats);
-    nodes_evaluated_.fetch_add(stats.nodes_evaluated, std::memory_order_relaxed);
-  } else {
-    ExecuteOptions options;
-    options.num_threads = config.num_threads;
-    results = ExecuteCompiled(*c.graph, c.inputs, options);
-    nodes_evaluated_.fetch_add(c.graph->num_nodes() - c.graph->num_inputs(),
-                               std::memory_order_relaxed);
-  }
+  absl::StatusOr<std::vector<ir::HostTensor>> results = Evaluate(c, caller);
   materializations_.fetch_add(1, std::memory_order_relaxed);
   RETURN_IF_ERROR(results.status());
   for (size_t i = 0; i < stored.size(); ++i) {
@@ -146,8 +220,8 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   return absl::OkStatus();
 }
 
-absl::StatusOr<ir::HostTensor> Materializer::Read(const ValuePtr& value) {
-  RETURN_IF_ERROR(Materialize({value}));
+absl::StatusOr<ir::HostTensor> Materializer::Read(const ValuePtr& value, const Caller& caller) {
+  RETURN_IF_ERROR(Materialize({value}, /*force=*/true, caller));
   std::lock_guard<std::mutex> lock(mu_);
   return *value->buffer_;
 }
@@ -157,7 +231,7 @@ bool Materializer::IsRealized(const ValuePtr& value) {
   return value->buffer_.has_value();
 }
 
-absl::Status Materializer::WaitAll() {
+absl::Status Materializer::WaitAll(const Caller& caller) {
   std::vector<ValuePtr> live;
   {
     std::lock_guard<std::mutex> lock(registry_mu_);
@@ -167,7 +241,7 @@ absl::Status Materializer::WaitAll() {
     registry_.clear();
   }
   // Values that only the registry kept alive are gone now; the rest are reachable from handles.
-  absl::Status status = Materialize(live, /*force=*/false);
+  absl::Status status = Materialize(live, /*force=*/false, caller);
   if (!status.ok()) {
     // Keep the unfinished values so that a later WaitAll sees them again.
     std::lock_guard<std::mutex> lock(registry_mu_);
@@ -186,13 +260,16 @@ std::unique_ptr<ir::Graph> Materializer::PendingGraph(absl::Span<const ValuePtr>
 }
 
 Counters Materializer::counters() {
-  return Counters{values_recorded_.load(), materializations_.load(), nodes_evaluated_.load()};
+  return Counters{values_recorded_.load(), materializations_.load(), nodes_evaluated_.load(),
+                  nodes_before_passes_.load(), nodes_after_passes_.load()};
 }
 
 void Materializer::ResetCounters() {
   values_recorded_.store(0);
   materializations_.store(0);
   nodes_evaluated_.store(0);
+  nodes_before_passes_.store(0);
+  nodes_after_passes_.store(0);
 }
 
 }  // namespace ndjit::runtime

@@ -2,7 +2,7 @@
 //
 // Given the values a caller wants, the materializer collects their pending subgraph (stopping at
 // realized values, which become `input` leaves), builds one ir::Graph, runs the default pass
-// pipeline over it (cse, dce), evaluates it with the configured backend (compiled kernels by
+// pipeline over it (passes::DefaultPipeline, with NDJIT_FLAGS), evaluates it with the configured backend (compiled kernels by
 // default, the reference interpreter with NDJIT_BACKEND=interp; see config.h), and stores the
 // results. Every pending value in that subgraph that is
 // referenced from outside it (a live handle, or a pending value not in this request) is stored
@@ -34,6 +34,17 @@ struct Counters {
   int64_t values_recorded = 0;   // pending values created
   int64_t materializations = 0;  // graphs evaluated
   int64_t nodes_evaluated = 0;   // non-leaf nodes computed
+  // Non-input nodes of the collected graphs before and after the pass pipeline (what folding,
+  // simplification, cse and dce removed is the difference).
+  int64_t nodes_before_passes = 0;
+  int64_t nodes_after_passes = 0;
+};
+
+// Who asked for a materialization: the accessor and the user's call site (for dumps, and later
+// the profiler).
+struct Caller {
+  const char* api = "materialize";
+  ir::SourceLoc site;
 };
 
 class Materializer {
@@ -47,11 +58,12 @@ class Materializer {
 
   // Computes every pending value in `values` (and what they need). With `force` false, a value
   // of `values` is stored only if something besides `values` and the subgraph references it.
-  absl::Status Materialize(absl::Span<const ValuePtr> values, bool force = true);
+  absl::Status Materialize(absl::Span<const ValuePtr> values, bool force = true,
+                           const Caller& caller = {});
   // Computes `value` if needed and returns its buffer (shared, must not be written).
-  absl::StatusOr<ir::HostTensor> Read(const ValuePtr& value);
+  absl::StatusOr<ir::HostTensor> Read(const ValuePtr& value, const Caller& caller = {});
   // Computes every pending value that a live handle can still reach.
-  absl::Status WaitAll();
+  absl::Status WaitAll(const Caller& caller = {});
   bool IsRealized(const ValuePtr& value);
 
   // The pending graph the values need, as it would be evaluated now (realized values appear as
@@ -64,6 +76,8 @@ class Materializer {
  private:
   struct Collected;
   Collected Collect(absl::Span<const ValuePtr> values);
+  // Optimizes and evaluates a collected graph (writing dumps when NDJIT_DUMP_DIR is set).
+  absl::StatusOr<std::vector<ir::HostTensor>> Evaluate(Collected& c, const Caller& caller);
 
   // Held while collecting and evaluating; recording never takes it, so ops return at once
   // even while another thread materializes.
@@ -71,6 +85,9 @@ class Materializer {
   std::atomic<int64_t> values_recorded_{0};
   std::atomic<int64_t> materializations_{0};
   std::atomic<int64_t> nodes_evaluated_{0};
+  std::atomic<int64_t> nodes_before_passes_{0};
+  std::atomic<int64_t> nodes_after_passes_{0};
+  int64_t dumps_ = 0;  // materializations dumped so far (guarded by mu_)
   // Every recorded value, for WaitAll; expired and realized entries are pruned as it grows.
   std::mutex registry_mu_;
   std::vector<std::weak_ptr<Value>> registry_;

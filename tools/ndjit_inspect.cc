@@ -1,16 +1,23 @@
-// ndjit-inspect: reads graph IR text, verifies it, optionally runs passes over it, and prints it
-// in canonical form, as stats, or as the fused kernels the CPU backend would run (--emit). The
-// project's opt-style driver (issue #5 adds --dot, --html, explain and the remaining passes).
+// ndjit-inspect: reads graph IR text (a .ir file, standard input or an NDJIT_DUMP_DIR
+// directory), verifies it, runs passes over it, and prints it: as canonical IR, as the kernels
+// the CPU backend would run (--emit), as a Graphviz picture (--dot), as an HTML report (--html),
+// or as the `explain` and `stats` reports. The project's opt-style driver.
 //
 //   ndjit-inspect graph.ir                          # verify, print canonical text
 //   ndjit-inspect --passes=cse,dce graph.ir         # run passes in order, print the result
-//   ndjit-inspect --passes=default --print_after_all graph.ir
-//   ndjit-inspect --no_locations graph.ir           # without loc(...) call sites
-//   ndjit-inspect --stats graph.ir                  # node, op and byte counts
-//   ndjit-inspect -                                 # read standard input
+//   ndjit-inspect --passes=default --print_after_all --print_changed graph.ir
+//   ndjit-inspect --emit=kernel|llvm|asm graph.ir   # what the CPU backend compiles
+//   ndjit-inspect --dot graph.ir | dot -Tsvg > g.svg
+//   ndjit-inspect --html graph.ir > report.html
+//   ndjit-inspect explain graph.ir                  # why values are not fused; bytes moved
+//   ndjit-inspect stats graph.ir                    # nodes, kernels, buffers, peak bytes, times
+//   ndjit-inspect /tmp/dump                         # every materialization of a dump directory
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include "absl/flags/flag.h"
@@ -24,115 +31,226 @@
 #include "ir/verifier.h"
 #include "passes/fusion.h"
 #include "passes/pipeline.h"
+#include "passes/schedule.h"
 #include "runtime/executor.h"
+#include "tools/inspect_report.h"
 
-ABSL_FLAG(bool, stats, false, "print node, op and byte counts instead of the IR");
+ABSL_FLAG(bool, stats, false, "same as the `stats` command");
 ABSL_FLAG(bool, no_locations, false, "omit loc(...) call sites when printing");
 ABSL_FLAG(std::string, passes, "",
           "comma-separated passes to run in order, or 'default' for the materialization "
           "pipeline; each is verified after it changes the graph");
 ABSL_FLAG(bool, print_after_all, false, "print the graph after every pass");
+ABSL_FLAG(bool, print_changed, false,
+          "with --print_after_all: print only after the passes that changed the graph");
+ABSL_FLAG(std::string, pipeline_flags, "",
+          "more pipeline options, in NDJIT_FLAGS syntax (e.g. \"--print-before=cse "
+          "--disable=simplify --bisect-limit=2 --time-passes\")");
 ABSL_FLAG(std::string, emit, "graph",
           "what to print: graph (the IR after the passes), fusion (the kernels the CPU backend "
-          "would run, by node), kernel (their kernel IR with call sites), llvm (kernel IR "
-          "followed by the optimized LLVM IR of each kernel)");
+          "would run, by node), schedule (their order and buffer plan), kernel (their kernel IR "
+          "with call sites), llvm (kernel IR followed by the optimized LLVM IR of each kernel), "
+          "asm (kernel IR followed by the x86-64 assembly of each kernel)");
+ABSL_FLAG(bool, dot, false, "print the fused graph as Graphviz DOT (kernels as clusters)");
+ABSL_FLAG(bool, html, false,
+          "print a self-contained HTML report (picture, IR before and after, kernels and code)");
 
 namespace {
+
+struct Input {
+  std::string path;     // for messages
+  std::string title;    // heading: the path, and the dump's summary line
+  std::string text;
+};
 
 int Fail(const std::string& message) {
   std::cerr << message << "\n";
   return 1;
 }
 
-void PrintStats(const ndjit::ir::Graph& g) {
-  std::map<std::string, int> ops;
-  int64_t bytes = 0;
-  for (const auto& node : g.nodes()) {
-    ++ops[ndjit::ir::OpName(node->op())];
-    bytes += ndjit::ir::NumElements(node->shape()) * ndjit::DTypeSize(node->dtype());
-  }
-  std::cout << "graph @" << g.name() << ": " << g.num_nodes() << " nodes, " << g.num_inputs()
-            << " inputs, " << g.outputs().size() << " outputs, " << bytes
-            << " bytes if every node were stored\n";
-  for (const auto& [op, count] : ops) std::cout << "  " << op << ": " << count << "\n";
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": error: cannot open file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
-// Builds the pipeline the --passes flag names.
-absl::StatusOr<ndjit::passes::Pipeline> MakePipeline(const std::string& spec, bool locations) {
+// The inputs a path names: a file, standard input, or the input graph of every materialization
+// of a dump directory (NNNN.00.input.ir, in order, titled with NNNN.summary.txt).
+absl::StatusOr<std::vector<Input>> ReadInputs(const std::string& path) {
+  if (path == "-") {
+    std::stringstream text;
+    text << std::cin.rdbuf();
+    return std::vector<Input>{{"<stdin>", "<stdin>", text.str()}};
+  }
+  if (!std::filesystem::is_directory(path)) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+    return std::vector<Input>{{path, path, std::move(text)}};
+  }
+  std::vector<std::string> names;
+  const std::regex input_file(R"(\d{4}\.00\.input\.ir)");
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    const std::string name = entry.path().filename().string();
+    if (std::regex_match(name, input_file)) names.push_back(name);
+  }
+  if (names.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": error: no NNNN.00.input.ir files (not an NDJIT_DUMP_DIR?)"));
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<Input> inputs;
+  for (const std::string& name : names) {
+    const std::string file = absl::StrCat(path, "/", name);
+    ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+    std::string title = file;
+    if (absl::StatusOr<std::string> summary =
+            ReadFile(absl::StrCat(path, "/", name.substr(0, 5), "summary.txt"));
+        summary.ok()) {
+      absl::StrAppend(&title, ": ", absl::StripTrailingAsciiWhitespace(*summary));
+    }
+    inputs.push_back({file, std::move(title), std::move(text)});
+  }
+  return inputs;
+}
+
+// Builds the pipeline the flags name; empty when --passes is not given.
+absl::StatusOr<std::optional<ndjit::passes::Pipeline>> MakePipeline(bool locations) {
+  const std::string spec = absl::GetFlag(FLAGS_passes);
   ndjit::passes::PipelineOptions options;
-  options.print_after_all = absl::GetFlag(FLAGS_print_after_all);
+  RETURN_IF_ERROR(
+      ndjit::passes::ApplyPipelineFlags(absl::GetFlag(FLAGS_pipeline_flags), &options));
+  if (absl::GetFlag(FLAGS_print_after_all)) options.print_after_all = true;
+  if (absl::GetFlag(FLAGS_print_changed)) options.print_changed = true;
   options.print_sink = [](const std::string& text) { std::cout << text; };
   options.print_options.locations = locations;
+  if (spec.empty()) return std::nullopt;
   if (spec == "default") return ndjit::passes::DefaultPipeline(options);
   ndjit::passes::Pipeline pipeline(options);
   for (absl::string_view name : absl::StrSplit(spec, ',', absl::SkipEmpty())) {
-    absl::StatusOr<std::unique_ptr<ndjit::passes::Pass>> pass =
-        ndjit::passes::CreatePass(ndjit::StdView(name));
-    if (!pass.ok()) return pass.status();
-    pipeline.Add(*std::move(pass));
+    ASSIGN_OR_RETURN(std::unique_ptr<ndjit::passes::Pass> pass,
+                     ndjit::passes::CreatePass(ndjit::StdView(name)));
+    pipeline.Add(std::move(pass));
   }
   return pipeline;
+}
+
+std::string Kernels(const ndjit::runtime::KernelsDescription& d) {
+  std::string out;
+  for (const auto& k : d.kernels) {
+    absl::StrAppend(&out, k.kernel_ir);
+    if (!k.llvm_ir.empty()) absl::StrAppend(&out, "\n", k.llvm_ir);
+    if (!k.assembly.empty()) absl::StrAppend(&out, "\n", k.assembly);
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+// Prints what the flags ask for about one (verified, optimized) graph.
+absl::Status Emit(const std::string& command, const Input& input, const ndjit::ir::Graph& g,
+                  const std::vector<ndjit::passes::PassRun>& runs, bool locations) {
+  namespace passes = ndjit::passes;
+  if (command == "stats" || absl::GetFlag(FLAGS_stats)) {
+    std::cout << ndjit::tools::Stats(g, runs);
+    return absl::OkStatus();
+  }
+  if (command == "explain") {
+    std::cout << ndjit::tools::Explain(g, passes::PlanFusion(g));
+    return absl::OkStatus();
+  }
+  if (absl::GetFlag(FLAGS_dot)) {
+    std::cout << ndjit::tools::GraphToDot(g, passes::PlanFusion(g));
+    return absl::OkStatus();
+  }
+  if (absl::GetFlag(FLAGS_html)) {
+    ASSIGN_OR_RETURN(std::string html,
+                     ndjit::tools::HtmlReport(input.title, input.text, g, runs));
+    std::cout << html;
+    return absl::OkStatus();
+  }
+  const std::string emit = absl::GetFlag(FLAGS_emit);
+  if (emit == "graph") {
+    std::cout << ndjit::ir::PrintGraph(g, {.locations = locations});
+  } else if (emit == "fusion") {
+    std::cout << passes::PrintFusionPlan(g, passes::PlanFusion(g));
+  } else if (emit == "schedule") {
+    const passes::FusionPlan plan = passes::PlanFusion(g);
+    std::cout << passes::PrintSchedule(plan, passes::ScheduleKernels(g, plan));
+  } else if (emit == "kernel" || emit == "llvm" || emit == "asm") {
+    ndjit::runtime::DescribeOptions describe;
+    describe.execute.split_reductions = false;
+    describe.llvm_ir = emit == "llvm";
+    describe.assembly = emit == "asm";
+    ASSIGN_OR_RETURN(ndjit::runtime::KernelsDescription d,
+                     ndjit::runtime::DescribeKernels(g, describe));
+    std::cout << Kernels(d);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown --emit=", emit, "; expected graph, fusion, schedule, kernel, llvm or asm"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "verifies graph IR text and prints it canonically.\n"
-      "usage: ndjit-inspect [--passes=LIST|default] [--print_after_all] [--stats]\n"
-      "                     [--emit=graph|fusion|kernel|llvm] [--no_locations] FILE.ir|-\n"
+      "verifies graph IR text, optimizes it and shows what ndjit would run.\n"
+      "usage: ndjit-inspect [explain|stats] [flags] FILE.ir|DUMP_DIR|-\n"
       "examples:\n"
-      "  ndjit-inspect graph.ir\n"
-      "  ndjit-inspect --passes=cse,dce graph.ir\n"
-      "  ndjit-inspect --passes=default --print_after_all graph.ir\n"
-      "  ndjit-inspect --stats graph.ir\n"
-      "  ndjit-inspect --passes=default --emit=kernel graph.ir");
+      "  ndjit-inspect graph.ir                       canonical text (after verifying)\n"
+      "  ndjit-inspect --passes=default --print_after_all --print_changed graph.ir\n"
+      "  ndjit-inspect --passes=fold-constants,simplify,dce graph.ir\n"
+      "  ndjit-inspect --passes=default --pipeline_flags='--disable=cse --time-passes' graph.ir\n"
+      "  ndjit-inspect --passes=default --emit=kernel graph.ir    (also fusion, schedule, llvm, "
+      "asm)\n"
+      "  ndjit-inspect --passes=default --dot graph.ir | dot -Tsvg > graph.svg\n"
+      "  ndjit-inspect --passes=default --html graph.ir > report.html\n"
+      "  ndjit-inspect explain --passes=default graph.ir\n"
+      "  ndjit-inspect stats --passes=default graph.ir\n"
+      "  NDJIT_DUMP_DIR=/tmp/dump ./my_program && ndjit-inspect /tmp/dump");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  if (args.size() != 2) return Fail("ndjit-inspect: expected one input file (see --help)");
-  const std::string path = args[1];
-  std::stringstream text;
-  if (path == "-") {
-    text << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path);
-    if (!in) return Fail(absl::StrCat(path, ": error: cannot open file"));
-    text << in.rdbuf();
+  std::string command;
+  if (args.size() == 3 && (std::string(args[1]) == "explain" || std::string(args[1]) == "stats")) {
+    command = args[1];
+    args.erase(args.begin() + 1);
   }
-  auto graphs = ndjit::ir::ParseGraphs(text.str(), path == "-" ? "<stdin>" : path);
-  if (!graphs.ok()) return Fail(std::string(graphs.status().message()));
+  if (args.size() != 2) return Fail("ndjit-inspect: expected one input file (see --help)");
+  absl::StatusOr<std::vector<Input>> inputs = ReadInputs(args[1]);
+  if (!inputs.ok()) return Fail(std::string(inputs.status().message()));
+  if (absl::GetFlag(FLAGS_html) && inputs->size() != 1) {
+    return Fail("ndjit-inspect: --html takes one graph; name one file of the dump directory");
+  }
   const bool locations = !absl::GetFlag(FLAGS_no_locations);
-  for (const auto& g : *graphs) {
-    absl::Status verified = ndjit::ir::VerifyGraph(*g);
-    if (!verified.ok()) return Fail(absl::StrCat(path, ": error: ", verified.message()));
-    if (!absl::GetFlag(FLAGS_passes).empty()) {
-      absl::StatusOr<ndjit::passes::Pipeline> pipeline =
-          MakePipeline(absl::GetFlag(FLAGS_passes), locations);
-      if (!pipeline.ok()) return Fail(absl::StrCat("ndjit-inspect: ", pipeline.status().message()));
-      absl::Status ran = pipeline->Run(*g);
-      if (!ran.ok()) return Fail(absl::StrCat(path, ": error: ", ran.message()));
-      if (absl::GetFlag(FLAGS_print_after_all)) continue;  // the last print is the result
-    }
-    const std::string emit = absl::GetFlag(FLAGS_emit);
-    if (absl::GetFlag(FLAGS_stats)) {
-      PrintStats(*g);
-    } else if (emit == "fusion") {
-      std::cout << ndjit::passes::PrintFusionPlan(*g, ndjit::passes::PlanFusion(*g));
-    } else if (emit == "kernel" || emit == "llvm") {
-      ndjit::runtime::DescribeOptions describe;
-      describe.execute.split_reductions = false;
-      describe.llvm_ir = emit == "llvm";
-      auto kernels = ndjit::runtime::DescribeKernels(*g, describe);
-      if (!kernels.ok()) return Fail(absl::StrCat(path, ": error: ", kernels.status().message()));
-      for (const auto& k : kernels->kernels) {
-        std::cout << k.kernel_ir;
-        if (!k.llvm_ir.empty()) std::cout << "\n" << k.llvm_ir;
-        std::cout << "\n";
+  for (const Input& input : *inputs) {
+    auto graphs = ndjit::ir::ParseGraphs(input.text, input.path);
+    if (!graphs.ok()) return Fail(std::string(graphs.status().message()));
+    if (inputs->size() > 1) std::cout << "// " << input.title << "\n";
+    for (const auto& g : *graphs) {
+      absl::Status verified = ndjit::ir::VerifyGraph(*g);
+      if (!verified.ok()) return Fail(absl::StrCat(input.path, ": error: ", verified.message()));
+      absl::StatusOr<std::optional<ndjit::passes::Pipeline>> pipeline = MakePipeline(locations);
+      if (!pipeline.ok()) {
+        return Fail(absl::StrCat("ndjit-inspect: ", pipeline.status().message()));
       }
-    } else if (emit != "graph") {
-      return Fail(absl::StrCat("ndjit-inspect: unknown --emit=", emit,
-                               "; expected graph, fusion, kernel or llvm"));
-    } else {
-      std::cout << ndjit::ir::PrintGraph(*g, {.locations = locations});
+      std::vector<ndjit::passes::PassRun> runs;
+      if (pipeline->has_value()) {
+        absl::Status ran = (*pipeline)->Run(*g);
+        if (!ran.ok()) return Fail(absl::StrCat(input.path, ": error: ", ran.message()));
+        runs = (*pipeline)->runs();
+        // With --print_after_all the last print is the result.
+        if (absl::GetFlag(FLAGS_print_after_all) && command.empty() &&
+            absl::GetFlag(FLAGS_emit) == "graph" && !absl::GetFlag(FLAGS_dot) &&
+            !absl::GetFlag(FLAGS_html) && !absl::GetFlag(FLAGS_stats)) {
+          continue;
+        }
+      }
+      absl::Status emitted = Emit(command, input, *g, runs, locations);
+      if (!emitted.ok()) {
+        const bool usage = emitted.code() == absl::StatusCode::kInvalidArgument;
+        return Fail(usage ? absl::StrCat("ndjit-inspect: ", emitted.message())
+                          : absl::StrCat(input.path, ": error: ", emitted.message()));
+      }
     }
   }
   return 0;

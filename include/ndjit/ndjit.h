@@ -26,6 +26,10 @@ struct Stats {
   int64_t nodes_recorded = 0;     // ops recorded
   int64_t materializations = 0;   // graphs computed
   int64_t nodes_evaluated = 0;    // nodes computed
+  // Nodes of the computed graphs before and after the optimizer (folding, simplification,
+  // cse, view canonicalization, dce); the difference is work the optimizer removed.
+  int64_t nodes_before_passes = 0;
+  int64_t nodes_after_passes = 0;
   int64_t kernels_compiled = 0;   // CPU kernels compiled (kernel cache misses)
   int64_t kernel_cache_hits = 0;  // kernels found compiled
   int64_t kernels_launched = 0;   // kernel runs
@@ -49,6 +53,16 @@ bool eager();
 // Threads that run kernels (NDJIT_NUM_THREADS; default: all hardware threads). n in [1, 1024].
 void set_num_threads(int n);
 int num_threads();
+// Optimizer flags (NDJIT_FLAGS), e.g. "--disable=simplify --print-after-all": see README
+// "Switches" for the list. A bad string throws ValueError and changes nothing; "" restores the
+// defaults.
+void set_flags(const std::string& flags);
+std::string flags();
+// Dump directory (NDJIT_DUMP_DIR; "" turns dumps off): each computed graph writes numbered
+// files there (IR before and after each pass, kernels, LLVM IR, a summary naming the accessor
+// and call site) that ndjit-inspect reads.
+void set_dump_dir(const std::string& dir);
+std::string dump_dir();
 
 }  // namespace ndjit
 

@@ -1,5 +1,11 @@
-// Tests of the pipeline: verify-each, honest-change check, disable, bisect, printing, registry.
+// Tests of the pipeline: verify-each, honest-change check, disable, bisect, printing, dumps,
+// flags, registry.
 #include "passes/pipeline.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "gtest/gtest.h"
 #include "ir/parser.h"
@@ -48,15 +54,18 @@ class BreakingPass : public Pass {
   ir::Graph keep_;
 };
 
-TEST(PipelineTest, DefaultPipelineRunsCseThenDce) {
+TEST(PipelineTest, DefaultPipelineRunsEveryPassInOrder) {
   auto g = Parse();
   Pipeline p = DefaultPipeline();
   ASSERT_TRUE(p.Run(*g).ok());
-  ASSERT_EQ(p.runs().size(), 2u);
-  EXPECT_EQ(p.runs()[0].name, "cse");
-  EXPECT_TRUE(p.runs()[0].changed);
-  EXPECT_EQ(p.runs()[1].name, "dce");
-  EXPECT_TRUE(p.runs()[1].changed);
+  std::vector<std::string> ran;
+  for (const PassRun& r : p.runs()) ran.push_back(r.name);
+  EXPECT_EQ(ran, (std::vector<std::string>{"fold-constants", "simplify", "cse",
+                                           "canonicalize-views", "dce"}));
+  std::vector<std::string_view> names = DefaultPassNames();
+  EXPECT_EQ(std::vector<std::string>(names.begin(), names.end()), ran);
+  EXPECT_TRUE(p.runs()[2].changed);  // cse
+  EXPECT_TRUE(p.runs()[4].changed);  // dce
   EXPECT_EQ(ir::PrintGraph(*g),
             "graph @g {\n"
             "  %0 = input[index=0] : f32[4]\n"
@@ -90,45 +99,146 @@ TEST(PipelineTest, VerifyEachNamesThePassThatBrokeTheGraph) {
 TEST(PipelineTest, DisableAndBisectLimit) {
   auto g = Parse();
   PipelineOptions disable;
-  disable.disable = {"cse"};
+  disable.disable = {"cse", "simplify"};
   Pipeline p = DefaultPipeline(disable);
   ASSERT_TRUE(p.Run(*g).ok());
-  ASSERT_EQ(p.runs().size(), 1u);
-  EXPECT_EQ(p.runs()[0].name, "dce");
+  ASSERT_EQ(p.runs().size(), 3u);
+  EXPECT_EQ(p.runs()[2].name, "dce");
 
   auto g2 = Parse();
   PipelineOptions bisect;
-  bisect.bisect_limit = 1;
+  bisect.bisect_limit = 3;
   Pipeline q = DefaultPipeline(bisect);
   ASSERT_TRUE(q.Run(*g2).ok());
-  ASSERT_EQ(q.runs().size(), 1u);
-  EXPECT_EQ(q.runs()[0].name, "cse");
+  ASSERT_EQ(q.runs().size(), 3u);
+  EXPECT_EQ(q.runs()[2].name, "cse");
   EXPECT_NE(ir::PrintGraph(*g2).find("log"), std::string::npos);  // dce did not run
 }
 
-TEST(PipelineTest, PrintAfterOneOrAll) {
+TEST(PipelineTest, PrintBeforeAndAfterOneOrAll) {
   auto g = Parse();
   std::vector<std::string> printed;
   PipelineOptions options;
   options.print_after = "dce";
+  options.print_before = "cse";
   options.print_sink = [&](const std::string& s) { printed.push_back(s); };
   Pipeline p = DefaultPipeline(options);
   ASSERT_TRUE(p.Run(*g).ok());
-  ASSERT_EQ(printed.size(), 1u);
-  EXPECT_EQ(printed[0].rfind("// after pass dce\ngraph @g {", 0), 0u) << printed[0];
+  ASSERT_EQ(printed.size(), 2u);
+  EXPECT_EQ(printed[0].rfind("// before pass cse\ngraph @g {", 0), 0u) << printed[0];
+  EXPECT_EQ(printed[1].rfind("// after pass dce\ngraph @g {", 0), 0u) << printed[1];
 
   auto g2 = Parse();
   printed.clear();
   options.print_after.clear();
+  options.print_before.clear();
   options.print_after_all = true;
   Pipeline all = DefaultPipeline(options);
   ASSERT_TRUE(all.Run(*g2).ok());
-  EXPECT_EQ(printed.size(), 2u);
+  EXPECT_EQ(printed.size(), 5u);
+
+  // Only after the passes that changed the graph: cse and dce.
+  auto g3 = Parse();
+  printed.clear();
+  options.print_changed = true;
+  Pipeline changed = DefaultPipeline(options);
+  ASSERT_TRUE(changed.Run(*g3).ok());
+  ASSERT_EQ(printed.size(), 2u);
+  EXPECT_EQ(printed[0].rfind("// after pass cse\n", 0), 0u);
+  EXPECT_EQ(printed[1].rfind("// after pass dce\n", 0), 0u);
+
+  auto g4 = Parse();
+  printed.clear();
+  PipelineOptions before_all;
+  before_all.print_before_all = true;
+  before_all.time_passes = true;
+  before_all.print_sink = [&](const std::string& s) { printed.push_back(s); };
+  Pipeline timed = DefaultPipeline(before_all);
+  ASSERT_TRUE(timed.Run(*g4).ok());
+  ASSERT_EQ(printed.size(), 10u);  // before each pass, then its time
+  EXPECT_EQ(printed[1].rfind("// pass fold-constants ", 0), 0u) << printed[1];
+  EXPECT_NE(printed[1].find(" ms  no change"), std::string::npos) << printed[1];
+}
+
+TEST(PipelineTest, DumpDirectoryGetsEveryIntermediateGraph) {
+  const std::string dir = ::testing::TempDir() + "/pipeline_dump";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  PipelineOptions options;
+  options.dump_dir = dir;
+  options.dump_prefix = "0007.";
+  auto g = Parse();
+  Pipeline p = DefaultPipeline(options);
+  ASSERT_TRUE(p.Run(*g).ok());
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"0007.00.input.ir", "0007.01.fold-constants.ir",
+                                             "0007.02.simplify.ir", "0007.03.cse.ir",
+                                             "0007.04.canonicalize-views.ir", "0007.05.dce.ir"}));
+  std::ifstream last(dir + "/0007.05.dce.ir");
+  std::stringstream text;
+  text << last.rdbuf();
+  EXPECT_EQ(text.str(), ir::PrintGraph(*g));
+  std::filesystem::remove_all(dir);
+
+  options.dump_dir = dir + "/missing/deeper";
+  Pipeline broken = DefaultPipeline(options);
+  const absl::Status s = broken.Run(*Parse());
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find("cannot write the dump file"), absl::string_view::npos) << s;
+}
+
+TEST(PipelineTest, FlagsSetEveryOption) {
+  PipelineOptions o;
+  ASSERT_TRUE(ApplyPipelineFlags("  --print-before=cse --print-before-all --print-after=dce "
+                                 "--print-after-all --print-changed --time-passes "
+                                 "--disable=simplify,cse --bisect-limit=4 --verify-each=0 "
+                                 "--check-unchanged=1 --dump-dir=/tmp/x  ",
+                                 &o)
+                  .ok());
+  EXPECT_EQ(o.print_before, "cse");
+  EXPECT_TRUE(o.print_before_all);
+  EXPECT_EQ(o.print_after, "dce");
+  EXPECT_TRUE(o.print_after_all);
+  EXPECT_TRUE(o.print_changed);
+  EXPECT_TRUE(o.time_passes);
+  EXPECT_EQ(o.disable, (std::vector<std::string>{"simplify", "cse"}));
+  EXPECT_EQ(o.bisect_limit, 4);
+  EXPECT_FALSE(o.verify_each);
+  EXPECT_TRUE(o.check_unchanged);
+  EXPECT_EQ(o.dump_dir, "/tmp/x");
+  EXPECT_TRUE(ApplyPipelineFlags("", &o).ok());
+}
+
+TEST(PipelineTest, BadFlagsAreErrorsThatSayWhatIsAccepted) {
+  const struct {
+    const char* flags;
+    const char* message;
+  } cases[] = {
+      {"--frobnicate", "unknown flag --frobnicate; known flags: --print-before=PASS"},
+      {"print-after-all", "\"print-after-all\": expected a flag of the form --name"},
+      {"--disable=cse,fold", "--disable: unknown pass 'fold'; known passes: canonicalize-views"},
+      {"--print-after=nope", "--print-after: unknown pass 'nope'"},
+      {"--bisect-limit=x", "--bisect-limit=x: expected a non-negative integer"},
+      {"--bisect-limit=-1", "--bisect-limit=-1: expected a non-negative integer"},
+      {"--verify-each=yes", "--verify-each=yes: expected 0 or 1"},
+      {"--dump-dir=", "--dump-dir: expected a directory"},
+  };
+  for (const auto& c : cases) {
+    PipelineOptions o;
+    const absl::Status s = ApplyPipelineFlags(c.flags, &o);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.flags;
+    EXPECT_NE(s.message().find(c.message), absl::string_view::npos) << c.flags << ": " << s;
+  }
 }
 
 TEST(PipelineTest, RegistryIsSortedAndCreatesEveryPass) {
   const std::vector<std::string_view> names = RegisteredPasses();
-  EXPECT_EQ(names, (std::vector<std::string_view>{"cse", "dce", "fold-constants", "simplify",
+  EXPECT_EQ(names, (std::vector<std::string_view>{"canonicalize-views", "cse", "dce",
+                                                  "fold-constants", "simplify",
                                                   "split-reductions"}));
   for (std::string_view name : names) {
     auto pass = CreatePass(name);
@@ -137,8 +247,9 @@ TEST(PipelineTest, RegistryIsSortedAndCreatesEveryPass) {
   }
   auto unknown = CreatePass("fold");
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(unknown.status().message().find("unknown pass 'fold'; known passes: cse, dce, "
-                                            "fold-constants, simplify, split-reductions"),
+  EXPECT_NE(unknown.status().message().find("unknown pass 'fold'; known passes: canonicalize-views, "
+                                            "cse, dce, fold-constants, simplify, "
+                                            "split-reductions"),
             absl::string_view::npos);
 }
 

@@ -1,6 +1,6 @@
 # Runs TOOL with ARGS (a ;-list); checks the exit code against EXPECT_RC, stdout against the file
-# EXPECT_STDOUT (if given, compared line by line in full) and stderr against the regex
-# EXPECT_STDERR (if given).
+# EXPECT_STDOUT (if given, compared line by line in full), stdout against every regex of the
+# ;-list EXPECT_STDOUT_REGEX (if given) and stderr against the regex EXPECT_STDERR (if given).
 separate_arguments(args UNIX_COMMAND "${ARGS}")
 execute_process(COMMAND ${TOOL} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL EXPECT_RC)
@@ -12,6 +12,11 @@ if(DEFINED EXPECT_STDOUT)
     message(FATAL_ERROR "stdout differs from ${EXPECT_STDOUT}\n--- got:\n${out}\n--- expected:\n${expected}")
   endif()
 endif()
+foreach(pattern IN LISTS EXPECT_STDOUT_REGEX)
+  if(NOT out MATCHES "${pattern}")
+    message(FATAL_ERROR "stdout does not match '${pattern}':\n${out}")
+  endif()
+endforeach()
 if(DEFINED EXPECT_STDERR AND NOT err MATCHES "${EXPECT_STDERR}")
   message(FATAL_ERROR "stderr does not match '${EXPECT_STDERR}':\n${err}")
 endif()
