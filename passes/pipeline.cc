@@ -41,9 +41,9 @@ void Pipeline::Print(const std::string& text) const {
 
 absl::Status Pipeline::Dump(const ir::Graph& graph, int index, std::string_view what) const {
   if (options_.dump_dir.empty()) return absl::OkStatus();
-  const std::string path = absl::StrCat(options_.dump_dir, "/", options_.dump_prefix,
-                                        absl::Dec(index, absl::kZeroPad2), ".", AbslView(what),
-                                        ".ir");
+  const std::string path =
+      absl::StrCat(options_.dump_dir, "/", options_.dump_prefix, absl::Dec(index, absl::kZeroPad2),
+                   ".", AbslView(what), ".ir");
   std::ofstream out(path);
   out << ir::PrintGraph(graph);
   out.close();
@@ -177,8 +177,8 @@ absl::Status ApplyPipelineFlags(std::string_view flags, PipelineOptions* options
     } else if (name == "bisect-limit") {
       int limit = 0;
       if (!absl::SimpleAtoi(AbslView(value), &limit) || limit < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--bisect-limit=", AbslView(value), ": expected a non-negative integer"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--bisect-limit=", AbslView(value), ": expected a non-negative integer"));
       }
       options->bisect_limit = limit;
     } else if (name == "dump-dir") {

@@ -62,10 +62,10 @@ absl::Status DumpExecution(const ir::Graph& graph, const Config& config,
         absl::StrCat(", ", d.kernels.size(), d.kernels.size() == 1 ? " kernel" : " kernels");
   }
   const std::string site = caller.site.known() ? caller.site.ToString() : "an unknown call site";
-  return WriteFile(prefix + "summary.txt",
-                   absl::StrCat(caller.api, " at ", site, ": ", nodes_before, " nodes, ",
-                                nodes_after, " after passes", kernels_line, ", backend ",
-                                BackendName(config.backend), "\n"));
+  return WriteFile(
+      prefix + "summary.txt",
+      absl::StrCat(caller.api, " at ", site, ": ", nodes_before, " nodes, ", nodes_after,
+                   " after passes", kernels_line, ", backend ", BackendName(config.backend), "\n"));
 }
 
 }  // namespace
@@ -151,8 +151,8 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(Collected& c,
     std::error_code error;
     std::filesystem::create_directories(config.dump_dir, error);
     if (error) {
-      return absl::UnavailableError(absl::StrCat("NDJIT_DUMP_DIR: cannot create ",
-                                                 config.dump_dir, ": ", error.message()));
+      return absl::UnavailableError(
+          absl::StrCat("NDJIT_DUMP_DIR: cannot create ", config.dump_dir, ": ", error.message()));
     }
     prefix = absl::StrFormat("%04d.", ++dumps_);
     options.dump_dir = config.dump_dir;
@@ -175,8 +175,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(Collected& c,
   }
   if (config.backend == Backend::kInterp) {
     ir::InterpretStats stats;
-    absl::StatusOr<std::vector<ir::HostTensor>> results =
-        ir::Interpret(*c.graph, c.inputs, &stats);
+    absl::StatusOr<std::vector<ir::HostTensor>> results = ir::Interpret(*c.graph, c.inputs, &stats);
     nodes_evaluated_.fetch_add(stats.nodes_evaluated, std::memory_order_relaxed);
     return results;
   }

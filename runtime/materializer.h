@@ -2,11 +2,11 @@
 //
 // Given the values a caller wants, the materializer collects their pending subgraph (stopping at
 // realized values, which become `input` leaves), builds one ir::Graph, runs the default pass
-// pipeline over it (passes::DefaultPipeline, with NDJIT_FLAGS), evaluates it with the configured backend (compiled kernels by
-// default, the reference interpreter with NDJIT_BACKEND=interp; see config.h), and stores the
-// results. Every pending value in that subgraph that is
-// referenced from outside it (a live handle, or a pending value not in this request) is stored
-// too, so a value shared by several arrays is computed once. Realized values drop their operands.
+// pipeline over it (passes::DefaultPipeline, with NDJIT_FLAGS), evaluates it with the configured
+// backend (compiled kernels by default, the reference interpreter with NDJIT_BACKEND=interp; see
+// config.h), and stores the results. Every pending value in that subgraph that is referenced from
+// outside it (a live handle, or a pending value not in this request) is stored too, so a value
+// shared by several arrays is computed once. Realized values drop their operands.
 //
 // All of this runs under one process-wide lock: handles may be used from several threads. The
 // asynchronous engine (issue #6) replaces the synchronous call with a queue behind the same

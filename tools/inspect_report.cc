@@ -134,8 +134,7 @@ std::string Explain(const ir::Graph& graph, const passes::FusionPlan& plan) {
   const int64_t fused_bytes = BytesMoved(graph, plan);
   const int64_t unfused_bytes = BytesMoved(graph, unfused);
   absl::StrAppend(&out, "bytes moved: fused ", fused_bytes, " in ", plan.groups.size(),
-                  " kernels, op by op ", unfused_bytes, " in ", unfused.groups.size(),
-                  " kernels");
+                  " kernels, op by op ", unfused_bytes, " in ", unfused.groups.size(), " kernels");
   if (fused_bytes > 0) {
     absl::StrAppend(&out, absl::StrFormat(" (%.2fx)", static_cast<double>(unfused_bytes) /
                                                           static_cast<double>(fused_bytes)));
@@ -151,13 +150,14 @@ std::string Stats(const ir::Graph& graph, const std::vector<passes::PassRun>& ru
   const passes::Schedule scheduled = passes::ScheduleKernels(graph, plan);
   const passes::Schedule program = passes::ScheduleKernels(
       graph, plan, {.reorder = false, .reuse_buffers = false, .in_place = false});
-  std::string out = absl::StrCat("graph @", graph.name(), ": ", graph.num_nodes(), " nodes, ",
-                                 graph.num_inputs(), " inputs, ", graph.outputs().size(),
-                                 " outputs\n");
+  std::string out =
+      absl::StrCat("graph @", graph.name(), ": ", graph.num_nodes(), " nodes, ", graph.num_inputs(),
+                   " inputs, ", graph.outputs().size(), " outputs\n");
   absl::StrAppend(&out, "ops: ",
-                  absl::StrJoin(ops, ", ", [](std::string* s, const auto& op) {
-                    absl::StrAppend(s, op.first, " ", op.second);
-                  }),
+                  absl::StrJoin(ops, ", ",
+                                [](std::string* s, const auto& op) {
+                                  absl::StrAppend(s, op.first, " ", op.second);
+                                }),
                   "\n");
   absl::StrAppend(&out, "kernels: ", plan.groups.size(), "\n");
   absl::StrAppend(&out, "buffers: ", scheduled.slot_bytes.size(), ", ", scheduled.planned_bytes,
@@ -168,8 +168,7 @@ std::string Stats(const ir::Graph& graph, const std::vector<passes::PassRun>& ru
   absl::StrAppend(&out, "bytes moved: ", BytesMoved(graph, plan), " fused, ",
                   BytesMoved(graph, passes::PlanFusion(graph, {.fuse = false})), " op by op\n");
   for (const passes::PassRun& run : runs) {
-    absl::StrAppend(&out, absl::StrFormat("pass %-20s %9.3f ms  %s\n", run.name,
-                                          run.seconds * 1e3,
+    absl::StrAppend(&out, absl::StrFormat("pass %-20s %9.3f ms  %s\n", run.name, run.seconds * 1e3,
                                           run.changed ? "changed" : "no change"));
   }
   return out;
@@ -197,10 +196,9 @@ absl::StatusOr<std::string> RenderSvg(const std::string& dot) {
   const int status = pclose(pipe);
   std::remove(path);
   if (status != 0) {
-    return absl::UnavailableError(
-        WIFEXITED(status) && WEXITSTATUS(status) == 127
-            ? std::string("Graphviz's dot is not installed")
-            : absl::StrCat("dot failed: ", svg));
+    return absl::UnavailableError(WIFEXITED(status) && WEXITSTATUS(status) == 127
+                                      ? std::string("Graphviz's dot is not installed")
+                                      : absl::StrCat("dot failed: ", svg));
   }
   // Drop the XML prologue so that the SVG can sit inside HTML.
   if (const size_t at = svg.find("<svg"); at != std::string::npos) svg.erase(0, at);
@@ -243,8 +241,8 @@ absl::StatusOr<std::string> HtmlReport(const std::string& title, const std::stri
                   pre(absl::StrCat(kernels.fusion, "\n", kernels.schedule)), "<h2>Kernels</h2>\n");
   for (const runtime::KernelReport& k : kernels.kernels) {
     absl::StrAppend(&out, "<details><summary>@", HtmlEscape(k.name), "</summary>\n",
-                    "<h3>Kernel IR</h3>\n", pre(k.kernel_ir), "<h3>LLVM IR</h3>\n",
-                    pre(k.llvm_ir), "<h3>Assembly</h3>\n", pre(k.assembly), "</details>\n");
+                    "<h3>Kernel IR</h3>\n", pre(k.kernel_ir), "<h3>LLVM IR</h3>\n", pre(k.llvm_ir),
+                    "<h3>Assembly</h3>\n", pre(k.assembly), "</details>\n");
   }
   absl::StrAppend(&out, "</body></html>\n");
   return out;

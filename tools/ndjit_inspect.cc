@@ -58,8 +58,8 @@ ABSL_FLAG(bool, html, false,
 namespace {
 
 struct Input {
-  std::string path;     // for messages
-  std::string title;    // heading: the path, and the dump's summary line
+  std::string path;   // for messages
+  std::string title;  // heading: the path, and the dump's summary line
   std::string text;
 };
 
@@ -118,8 +118,7 @@ absl::StatusOr<std::vector<Input>> ReadInputs(const std::string& path) {
 absl::StatusOr<std::optional<ndjit::passes::Pipeline>> MakePipeline(bool locations) {
   const std::string spec = absl::GetFlag(FLAGS_passes);
   ndjit::passes::PipelineOptions options;
-  RETURN_IF_ERROR(
-      ndjit::passes::ApplyPipelineFlags(absl::GetFlag(FLAGS_pipeline_flags), &options));
+  RETURN_IF_ERROR(ndjit::passes::ApplyPipelineFlags(absl::GetFlag(FLAGS_pipeline_flags), &options));
   if (absl::GetFlag(FLAGS_print_after_all)) options.print_after_all = true;
   if (absl::GetFlag(FLAGS_print_changed)) options.print_changed = true;
   options.print_sink = [](const std::string& text) { std::cout << text; };
@@ -163,8 +162,7 @@ absl::Status Emit(const std::string& command, const Input& input, const ndjit::i
     return absl::OkStatus();
   }
   if (absl::GetFlag(FLAGS_html)) {
-    ASSIGN_OR_RETURN(std::string html,
-                     ndjit::tools::HtmlReport(input.title, input.text, g, runs));
+    ASSIGN_OR_RETURN(std::string html, ndjit::tools::HtmlReport(input.title, input.text, g, runs));
     std::cout << html;
     return absl::OkStatus();
   }

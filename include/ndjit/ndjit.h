@@ -23,9 +23,9 @@ std::string pending_ir(const std::vector<NDArray>& arrays);
 
 // Process-wide counters, for tests and tools.
 struct Stats {
-  int64_t nodes_recorded = 0;     // ops recorded
-  int64_t materializations = 0;   // graphs computed
-  int64_t nodes_evaluated = 0;    // nodes computed
+  int64_t nodes_recorded = 0;    // ops recorded
+  int64_t materializations = 0;  // graphs computed
+  int64_t nodes_evaluated = 0;   // nodes computed
   // Nodes of the computed graphs before and after the optimizer (folding, simplification,
   // cse, view canonicalization, dce); the difference is work the optimizer removed.
   int64_t nodes_before_passes = 0;

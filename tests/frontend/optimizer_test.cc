@@ -107,10 +107,15 @@ TEST_F(OptimizerTest, DumpDirectoryHoldsEveryStageAndReadsBack) {
   }
   std::sort(names.begin(), names.end());
   // nd::array computes nothing; the one materialization is y's.
-  const std::vector<std::string> expected = {
-      "0001.00.input.ir",         "0001.01.fold-constants.ir", "0001.02.simplify.ir",
-      "0001.03.cse.ir",           "0001.04.canonicalize-views.ir", "0001.05.dce.ir",
-      "0001.kernels.txt",         "0001.llvm.ll",              "0001.summary.txt"};
+  const std::vector<std::string> expected = {"0001.00.input.ir",
+                                             "0001.01.fold-constants.ir",
+                                             "0001.02.simplify.ir",
+                                             "0001.03.cse.ir",
+                                             "0001.04.canonicalize-views.ir",
+                                             "0001.05.dce.ir",
+                                             "0001.kernels.txt",
+                                             "0001.llvm.ll",
+                                             "0001.summary.txt"};
   EXPECT_EQ(names, expected);
   const std::string summary = ReadText(dir / "0001.summary.txt");
   EXPECT_NE(summary.find("asnumpy at "), std::string::npos) << summary;

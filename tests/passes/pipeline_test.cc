@@ -237,9 +237,9 @@ TEST(PipelineTest, BadFlagsAreErrorsThatSayWhatIsAccepted) {
 
 TEST(PipelineTest, RegistryIsSortedAndCreatesEveryPass) {
   const std::vector<std::string_view> names = RegisteredPasses();
-  EXPECT_EQ(names, (std::vector<std::string_view>{"canonicalize-views", "cse", "dce",
-                                                  "fold-constants", "simplify",
-                                                  "split-reductions"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string_view>{"canonicalize-views", "cse", "dce", "fold-constants",
+                                           "simplify", "split-reductions"}));
   for (std::string_view name : names) {
     auto pass = CreatePass(name);
     ASSERT_TRUE(pass.ok());
@@ -247,10 +247,11 @@ TEST(PipelineTest, RegistryIsSortedAndCreatesEveryPass) {
   }
   auto unknown = CreatePass("fold");
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(unknown.status().message().find("unknown pass 'fold'; known passes: canonicalize-views, "
-                                            "cse, dce, fold-constants, simplify, "
-                                            "split-reductions"),
-            absl::string_view::npos);
+  EXPECT_NE(
+      unknown.status().message().find("unknown pass 'fold'; known passes: canonicalize-views, "
+                                      "cse, dce, fold-constants, simplify, "
+                                      "split-reductions"),
+      absl::string_view::npos);
 }
 
 }  // namespace
