@@ -17,7 +17,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "absl/flags/flag.h"
@@ -89,10 +88,14 @@ absl::StatusOr<std::vector<Input>> ReadInputs(const std::string& path) {
     return std::vector<Input>{{path, path, std::move(text)}};
   }
   std::vector<std::string> names;
-  const std::regex input_file(R"(\d{4}\.00\.input\.ir)");
+  // NNNN.00.input.ir
+  auto is_input_file = [](const std::string& name) {
+    return name.size() == 16 && name.substr(4) == ".00.input.ir" &&
+           std::all_of(name.begin(), name.begin() + 4, [](char c) { return c >= '0' && c <= '9'; });
+  };
   for (const auto& entry : std::filesystem::directory_iterator(path)) {
     const std::string name = entry.path().filename().string();
-    if (std::regex_match(name, input_file)) names.push_back(name);
+    if (is_input_file(name)) names.push_back(name);
   }
   if (names.empty()) {
     return absl::NotFoundError(
