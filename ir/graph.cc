@@ -53,6 +53,23 @@ absl::StatusOr<Node*> Graph::AddNode(Op op, std::vector<Node*> operands, Attrs a
   return nodes_.back().get();
 }
 
+absl::StatusOr<Node*> Graph::AddCopy(const Node& node, std::vector<Node*> operands) {
+  RET_CHECK(operands.size() == node.operands().size(), "copy of ", OpName(node.op()), " with ",
+            operands.size(), " operands instead of ", node.operands().size());
+  for (size_t i = 0; i < operands.size(); ++i) {
+    const Node* operand = operands[i];
+    RET_CHECK(operand != nullptr, "null operand of ", OpName(node.op()));
+    RET_CHECK(operand->id() < num_nodes() && nodes_[operand->id()].get() == operand, "operand of ",
+              OpName(node.op()), " is not a node of graph @", name_);
+    RET_CHECK(operand->type() == node.operand(static_cast<int>(i))->type(), "operand ", i, " of ",
+              OpName(node.op()), " changed type");
+  }
+  if (node.op() == Op::kInput) ++num_inputs_;
+  nodes_.push_back(std::unique_ptr<Node>(new Node(node.op(), node.type(), std::move(operands),
+                                                  node.attrs(), node.loc(), num_nodes())));
+  return nodes_.back().get();
+}
+
 Node* Graph::AddInput(TensorType type, SourceLoc loc) {
   Attrs attrs;
   attrs.index = num_inputs_;

@@ -87,6 +87,11 @@ class Graph {
   // inferred, or given and checked.
   absl::StatusOr<Node*> AddNode(Op op, std::vector<Node*> operands, Attrs attrs,
                                 std::optional<TensorType> type = std::nullopt, SourceLoc loc = {});
+  // Adds a copy of `node` (of this or another graph) with the given operands, which must have
+  // the types of `node`'s operands (checked). The type rules held when `node` was added and
+  // depend only on those types and its attributes, so they are not evaluated again: the fast
+  // path of passes that copy most of a graph unchanged.
+  absl::StatusOr<Node*> AddCopy(const Node& node, std::vector<Node*> operands);
   // Convenience for an `input` leaf numbered after the existing inputs.
   Node* AddInput(TensorType type, SourceLoc loc = {});
 

@@ -97,6 +97,15 @@ bool IsIdentity(const View& view, const ir::TensorType& type) {
 }  // namespace
 
 absl::StatusOr<bool> CanonicalizeViews::Run(ir::Graph& graph) {
+  // The first rewrite applies to a view of the graph as it is (a composable view of a view, or
+  // an identity); without one, nothing changes (and the graph is not copied).
+  const bool any = std::any_of(graph.nodes().begin(), graph.nodes().end(), [](const auto& p) {
+    const Node& n = *p;
+    if (ir::GetOpKind(n.op()) != ir::OpKind::kView) return false;
+    return Compose(n, *n.operand(0)).has_value() ||
+           IsIdentity(View{n.op(), n.operand(0), n.attrs()}, n.type());
+  });
+  if (!any) return false;
   GraphRewriter rewriter(graph);
   bool changed = false;
   for (const auto& node_ptr : graph.nodes()) {

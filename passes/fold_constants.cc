@@ -1,6 +1,7 @@
 // Constant folding (see fold_constants.h for which ops fold and why).
 #include "passes/fold_constants.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -182,6 +183,14 @@ absl::StatusOr<std::optional<Scalar>> Fold(const ir::Node& node,
 }  // namespace
 
 absl::StatusOr<bool> FoldConstants::Run(ir::Graph& graph) {
+  // The first fold is of a node whose operands are constants in the graph as it is; without
+  // one, nothing changes (and the graph is not copied).
+  const bool any = std::any_of(graph.nodes().begin(), graph.nodes().end(), [](const auto& n) {
+    return !n->operands().empty() &&
+           std::all_of(n->operands().begin(), n->operands().end(),
+                       [](const ir::Node* o) { return o->op() == Op::kConstant; });
+  });
+  if (!any) return false;
   GraphRewriter rewriter(graph);
   bool changed = false;
   for (const auto& node : graph.nodes()) {

@@ -16,8 +16,7 @@ absl::StatusOr<ir::Node*> GraphRewriter::Copy(const ir::Node& node) {
     RET_CHECK(m != nullptr, "operand %", o->id(), " of %", node.id(), " was not mapped");
     operands.push_back(m);
   }
-  ASSIGN_OR_RETURN(ir::Node * copy, result_.AddNode(node.op(), std::move(operands), node.attrs(),
-                                                    node.type(), node.loc()));
+  ASSIGN_OR_RETURN(ir::Node * copy, result_.AddCopy(node, std::move(operands)));
   map_[node.id()] = copy;
   return copy;
 }

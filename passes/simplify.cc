@@ -69,7 +69,10 @@ bool IsExactWidening(DType from, DType to) {
 class Simplification {
  public:
   Simplification(GraphRewriter& rewriter, const ir::Node& node)
-      : rewriter_(rewriter), node_(node) {}
+      : rewriter_(&rewriter), node_(node) {}
+  // A dry run over the graph as it is: Apply returns non-null when a rule applies, and builds
+  // nothing.
+  explicit Simplification(const ir::Node& node) : rewriter_(nullptr), node_(node) {}
 
   absl::StatusOr<ir::Node*> Apply() {
     switch (ir::GetOpKind(node_.op())) {
@@ -97,15 +100,21 @@ class Simplification {
   }
 
  private:
-  ir::Node* Operand(int i) const { return rewriter_.Mapped(*node_.operand(i)); }
+  ir::Node* Operand(int i) const {
+    return rewriter_ != nullptr ? rewriter_->Mapped(*node_.operand(i)) : node_.operand(i);
+  }
+  // The node a dry run returns for "a rule applies".
+  ir::Node* Applies() const { return const_cast<ir::Node*>(&node_); }
 
   absl::StatusOr<ir::Node*> Constant(Scalar value) {
     ir::Attrs attrs;
     attrs.value = value;
-    return rewriter_.result().AddNode(Op::kConstant, {}, attrs, node_.type(), node_.loc());
+    if (rewriter_ == nullptr) return Applies();
+    return rewriter_->result().AddNode(Op::kConstant, {}, attrs, node_.type(), node_.loc());
   }
   absl::StatusOr<ir::Node*> NewUnary(Op op, ir::Node* x) {
-    return rewriter_.result().AddNode(op, {x}, {}, node_.type(), node_.loc());
+    if (rewriter_ == nullptr) return Applies();
+    return rewriter_->result().AddNode(op, {x}, {}, node_.type(), node_.loc());
   }
 
   absl::StatusOr<ir::Node*> Unary() {
@@ -173,13 +182,24 @@ class Simplification {
     return nullptr;
   }
 
-  GraphRewriter& rewriter_;
+  GraphRewriter* rewriter_;  // null in a dry run
   const ir::Node& node_;
 };
 
 }  // namespace
 
 absl::StatusOr<bool> AlgebraicSimplifier::Run(ir::Graph& graph) {
+  // The first rewrite applies to the graph as it is; without one, nothing changes (and the
+  // graph is not copied).
+  bool any = false;
+  for (const auto& node : graph.nodes()) {
+    ASSIGN_OR_RETURN(ir::Node * applies, Simplification(*node).Apply());
+    if (applies != nullptr) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return false;
   GraphRewriter rewriter(graph);
   bool changed = false;
   for (const auto& node : graph.nodes()) {
