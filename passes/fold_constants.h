@@ -22,7 +22,8 @@
 // Not folded: matmul (a K-term dot product per element, the same float-rounding problem as a
 // float sum, and rare on constants), iota and random (not splats), input. The folded constant
 // keeps the replaced node's `loc`; operands left unused stay for dce. NaN results are written as
-// the quiet NaN the text form reads back.
+// the quiet NaN the text form reads back: a constant NaN carries no sign, so a folded neg(nan)
+// is +nan where the unfolded kernel computes -nan (both NaN; only np.signbit tells them apart).
 //
 //   before                                   after
 //   %0 = constant[value=127] : i8[4]         %0 = constant[value=127] : i8[4]

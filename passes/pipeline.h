@@ -10,7 +10,7 @@
 // ApplyPipelineFlags):
 //   --print-before=NAME --print-before-all --print-after=NAME --print-after-all --print-changed
 //   --disable=NAME[,NAME] --bisect-limit=N --verify-each=0|1 --check-unchanged=0|1
-//   --time-passes --dump-dir=PATH
+//   --time-passes --dump-dir=PATH --reorder-kernels=0|1 --reuse-buffers=0|1 --in-place=0|1
 #ifndef NDJIT_PASSES_PIPELINE_H_
 #define NDJIT_PASSES_PIPELINE_H_
 
@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "ir/printer.h"
 #include "passes/pass.h"
+#include "passes/schedule.h"
 
 namespace ndjit::passes {
 
@@ -44,17 +45,22 @@ struct PipelineOptions {
   // Print the graph before every pass, or before the named one.
   bool print_before_all = false;
   std::string print_before;
-  // Print the graph after every pass, or after the named one; with print_changed, only after
-  // the passes that changed it.
+  // Print the graph after every pass, or after the named one. print_changed restricts those to
+  // the passes that changed the graph; on its own it prints after every pass that changed it.
   bool print_after_all = false;
   std::string print_after;
   bool print_changed = false;
   // Print one line per executed pass with its time and whether it changed the graph.
   bool time_passes = false;
   // When set, the graph is written to DIR/PREFIX00.input.ir before the first pass and to
-  // DIR/PREFIXnn.NAME.ir after the nn-th executed pass (the directory must exist).
+  // DIR/PREFIXnn.NAME.ir after the nn-th executed pass (the directory must exist). A file that
+  // cannot be written is a warning on the print sink, never an error: dumps do not change what
+  // is computed.
   std::string dump_dir;
   std::string dump_prefix;
+  // Kernel scheduling and buffer planning (schedule.h). The pipeline does not use them; they
+  // travel with the flags so that NDJIT_FLAGS can switch them off when bisecting.
+  ScheduleOptions schedule;
   // Receives printed graphs ("// after pass NAME\n<graph>"); standard error when empty.
   std::function<void(const std::string&)> print_sink;
   // How those graphs are printed.
@@ -77,7 +83,7 @@ class Pipeline {
 
  private:
   void Print(const std::string& text) const;
-  absl::Status Dump(const ir::Graph& graph, int index, std::string_view what) const;
+  void Dump(const ir::Graph& graph, int index, std::string_view what) const;
 
   PipelineOptions options_;
   std::vector<std::unique_ptr<Pass>> passes_;

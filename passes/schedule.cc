@@ -80,7 +80,8 @@ Schedule ScheduleKernels(const ir::Graph& graph, const FusionPlan& plan,
     if (waiting_on[g] == 0) ready.insert(g);
   }
   std::multiset<std::pair<int64_t, int>> free_slots;  // bytes, slot
-  std::vector<int> slot_users;                        // live values in each slot
+  std::vector<int> slot_users;      // live values in each slot
+  std::vector<int> slot_last_free;  // position that freed the slot's last value, or -1
   int64_t live = 0;
   while (!ready.empty()) {
     // Pick the kernel that adds the fewest live bytes.
@@ -123,17 +124,21 @@ Schedule ScheduleKernels(const ir::Graph& graph, const FusionPlan& plan,
       } else {
         live += bytes;
         auto it = options.reuse_buffers ? free_slots.lower_bound({bytes, -1}) : free_slots.end();
-        if (it != free_slots.end() && it->first <= 2 * std::max<int64_t>(bytes, 1)) {
+        // A graph output keeps its slot's memory in the caller's array: exact sizes only.
+        const int64_t largest = is_output[r->id()] ? bytes : 2 * std::max<int64_t>(bytes, 1);
+        if (it != free_slots.end() && it->first <= largest) {
           slot = it->second;
           free_slots.erase(it);
         } else {
           slot = static_cast<int>(s.slot_bytes.size());
           s.slot_bytes.push_back(bytes);
           slot_users.push_back(0);
+          slot_last_free.push_back(-1);
         }
       }
       s.slot[r->id()] = slot;
       ++slot_users[slot];
+      slot_last_free[slot] = -1;
     }
     s.peak_bytes = std::max(s.peak_bytes, live);
     // Values read for the last time, and results nobody reads, die after this kernel.
@@ -148,13 +153,22 @@ Schedule ScheduleKernels(const ir::Graph& graph, const FusionPlan& plan,
       s.release_after[pos].push_back(b);
       const int slot = s.slot[b];
       if (b != s.in_place_of[pick]) live -= Bytes(*graph.node(b));
-      if (--slot_users[slot] == 0) free_slots.insert({s.slot_bytes[slot], slot});
+      if (--slot_users[slot] == 0) {
+        free_slots.insert({s.slot_bytes[slot], slot});
+        slot_last_free[slot] = pos;
+      }
     }
     for (int c : consumers[pick]) {
       if (--waiting_on[c] == 0) ready.insert(c);
     }
   }
   for (int64_t b : s.slot_bytes) s.planned_bytes += b;
+  s.slots_free_after.resize(s.order.size());
+  for (size_t slot = 0; slot < slot_last_free.size(); ++slot) {
+    if (slot_last_free[slot] >= 0) {
+      s.slots_free_after[slot_last_free[slot]].push_back(static_cast<int>(slot));
+    }
+  }
   return s;
 }
 

@@ -8,8 +8,9 @@
 // program wrote before its consumers and can hold all their results at once.
 //
 // The buffer plan then walks that order. Every stored value gets a slot (one allocation): a
-// slot freed by a dead value is reused by a later result of at least its size and at most twice
-// it, and a kernel that reads a dead-after-this-kernel buffer only at the point it writes (an
+// slot freed by a dead value is reused by a later result that fits in it and is at least half
+// its size (a graph output only of exactly its size, since the caller's array keeps it), and a
+// kernel that reads a dead-after-this-kernel buffer only at the point it writes (an
 // elementwise path from that buffer to its single result, same dtype and shape, not a row
 // kernel) overwrites it in place. Graph inputs belong to their arrays and are never written;
 // graph outputs are never freed.
@@ -35,7 +36,7 @@ namespace ndjit::passes {
 struct ScheduleOptions {
   // Off: kernels run in program order (the fusion plan's order).
   bool reorder = true;
-  // Off: every stored value gets its own slot.
+  // Off: no slot freed by a dead value is given to another (in-place kernels still share).
   bool reuse_buffers = true;
   // Off: no kernel writes over its input.
   bool in_place = true;
@@ -53,12 +54,15 @@ struct Schedule {
   // By position in `order`: stored nodes whose last reader runs at that position (their value
   // is dead afterwards; graph outputs never appear).
   std::vector<std::vector<int>> release_after;
+  // By position in `order`: slots no later kernel uses, whose memory can go back after it.
+  std::vector<std::vector<int>> slots_free_after;
   // Largest sum of live stored values (inputs excluded) while a kernel runs, and the sum of the
   // slot sizes the plan allocates.
   int64_t peak_bytes = 0;
   int64_t planned_bytes = 0;
 };
 
+// Every group of the plan appears once in `order` (the plan's dependencies are acyclic).
 Schedule ScheduleKernels(const ir::Graph& graph, const FusionPlan& plan,
                          const ScheduleOptions& options = {});
 

@@ -127,6 +127,7 @@ struct CompiledGroup {
   std::vector<ir::TensorType> root_types;
   std::vector<int> root_slots;  // the buffer-plan slot of each root
   std::vector<int> release;     // stored nodes whose last reader is this group
+  std::vector<int> free_slots;  // slots no later group uses
   int64_t points = 0, work = 0;
 };
 struct CompiledPlan {
@@ -143,6 +144,8 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
                                        bool* compile_failed) {
   const passes::FusionPlan plan = passes::PlanFusion(graph, options.fusion);
   const passes::Schedule schedule = passes::ScheduleKernels(graph, plan, options.schedule);
+  RET_CHECK(schedule.order.size() == plan.groups.size(), "the schedule runs ",
+            schedule.order.size(), " of ", plan.groups.size(), " kernels");
   CompiledPlan out;
   out.num_nodes = graph.num_nodes();
   out.slot_bytes = schedule.slot_bytes;
@@ -176,6 +179,7 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
       cg.root_slots.push_back(schedule.slot[r->id()]);
     }
     cg.release = schedule.release_after[pos];
+    cg.free_slots = schedule.slots_free_after[pos];
     cg.points = k->points;
     cg.work = k->work;
     out.groups.push_back(std::move(cg));
@@ -212,7 +216,10 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
       Launch(k.fn, bufs.data(), k.params.data(), check, k.points, k.work, num_threads);
     }
     if (check[0] != 0) return {};
+    // Dead values, then the slots nothing later uses: their memory goes back to the pool now
+    // (an output laid over a slot keeps it through its own tensor).
     for (int id : k.release) values[id] = ir::HostTensor();
+    for (int slot : k.free_slots) slots[slot].reset();
   }
   std::vector<ir::HostTensor> out;
   out.reserve(plan.outputs.size());

@@ -1,16 +1,20 @@
 // Materialization through the reference interpreter.
 #include "runtime/materializer.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "ir/interpreter.h"
 #include "ir/status_macros.h"
 #include "passes/pipeline.h"
+#include "passes/split_reductions.h"
 #include "runtime/config.h"
 #include "runtime/executor.h"
 
@@ -46,20 +50,29 @@ absl::Status DumpExecution(const ir::Graph& graph, const Config& config,
     DescribeOptions describe;
     describe.execute = execute;
     describe.llvm_ir = true;
-    ASSIGN_OR_RETURN(KernelsDescription d, DescribeKernels(graph, describe));
-    if (!d.split_graph.empty()) {
-      RETURN_IF_ERROR(WriteFile(prefix + "split-reductions.ir", d.split_graph));
+    absl::StatusOr<KernelsDescription> described = DescribeKernels(graph, describe);
+    if (described.ok()) {
+      const KernelsDescription& d = *described;
+      if (!d.split_graph.empty()) {
+        RETURN_IF_ERROR(WriteFile(prefix + "split-reductions.ir", d.split_graph));
+      }
+      std::string text = absl::StrCat("// fusion plan\n", d.fusion, "\n// ", d.schedule);
+      std::string llvm;
+      for (const KernelReport& k : d.kernels) {
+        absl::StrAppend(&text, "\n", k.kernel_ir);
+        absl::StrAppend(&llvm, "; kernel @", k.name, "\n", k.llvm_ir, "\n");
+      }
+      RETURN_IF_ERROR(WriteFile(prefix + "kernels.txt", text));
+      RETURN_IF_ERROR(WriteFile(prefix + "llvm.ll", llvm));
+      kernels_line =
+          absl::StrCat(", ", d.kernels.size(), d.kernels.size() == 1 ? " kernel" : " kernels");
+    } else {
+      // The run itself may still succeed (with the unfused retry); the dump says what failed.
+      RETURN_IF_ERROR(WriteFile(prefix + "kernels.txt",
+                                absl::StrCat("// describing the fused kernels failed: ",
+                                             described.status().message(), "\n")));
+      kernels_line = ", fused kernels failed to compile";
     }
-    std::string text = absl::StrCat("// fusion plan\n", d.fusion, "\n// ", d.schedule);
-    std::string llvm;
-    for (const KernelReport& k : d.kernels) {
-      absl::StrAppend(&text, "\n", k.kernel_ir);
-      absl::StrAppend(&llvm, "; kernel @", k.name, "\n", k.llvm_ir, "\n");
-    }
-    RETURN_IF_ERROR(WriteFile(prefix + "kernels.txt", text));
-    RETURN_IF_ERROR(WriteFile(prefix + "llvm.ll", llvm));
-    kernels_line =
-        absl::StrCat(", ", d.kernels.size(), d.kernels.size() == 1 ? " kernel" : " kernels");
   }
   const std::string site = caller.site.known() ? caller.site.ToString() : "an unknown call site";
   return WriteFile(
@@ -68,7 +81,42 @@ absl::Status DumpExecution(const ir::Graph& graph, const Config& config,
                    " after passes", kernels_line, ", backend ", BackendName(config.backend), "\n"));
 }
 
+bool Disabled(const passes::PipelineOptions& options, std::string_view pass) {
+  return std::find(options.disable.begin(), options.disable.end(), pass) != options.disable.end();
+}
+
 }  // namespace
+
+// Creates the directory on first use and numbers this process's dumps after the ones it already
+// holds (so that a second run never mixes its files with stale ones). Caller holds mu_.
+bool Materializer::PrepareDumpDir(const std::string& dir) {
+  if (dir == dump_dir_) return dump_dir_ok_;
+  dump_dir_ = dir;
+  dump_dir_ok_ = false;
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    std::cerr << "ndjit: warning: dump directory " << dir << ": cannot create it ("
+              << error.message() << "); no dumps are written\n";
+    return false;
+  }
+  int64_t last = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    const size_t dot = name.find('.');
+    int64_t number = 0;
+    if (dot != std::string::npos && absl::SimpleAtoi(name.substr(0, dot), &number)) {
+      last = std::max(last, number);
+    }
+  }
+  if (last > 0) {
+    std::cerr << "ndjit: warning: dump directory " << dir << " already holds dumps up to "
+              << absl::StrFormat("%04d", last) << "; this run's are numbered after them\n";
+  }
+  dumps_ = last;
+  dump_dir_ok_ = true;
+  return true;
+}
 
 Materializer& Materializer::Get() {
   static auto* instance = new Materializer();  // never destroyed: used by handles at exit
@@ -146,17 +194,16 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(Collected& c,
   const Config config = GetConfig();
   RETURN_IF_ERROR(config.env_error);
   passes::PipelineOptions options = config.pipeline;
+  // Dumps never change what the program computes: a directory that cannot be written is a
+  // warning on standard error, once, and the computation goes on.
+  const std::string dir = !config.dump_dir.empty() ? config.dump_dir : config.pipeline.dump_dir;
   std::string prefix;
-  if (!config.dump_dir.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(config.dump_dir, error);
-    if (error) {
-      return absl::UnavailableError(
-          absl::StrCat("NDJIT_DUMP_DIR: cannot create ", config.dump_dir, ": ", error.message()));
-    }
+  if (!dir.empty() && PrepareDumpDir(dir)) {
     prefix = absl::StrFormat("%04d.", ++dumps_);
-    options.dump_dir = config.dump_dir;
+    options.dump_dir = dir;
     options.dump_prefix = prefix;
+  } else {
+    options.dump_dir.clear();
   }
   const int64_t before = c.graph->num_nodes() - c.graph->num_inputs();
   passes::Pipeline pipeline = passes::DefaultPipeline(options);
@@ -169,9 +216,15 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(Collected& c,
   nodes_after_passes_.fetch_add(after, std::memory_order_relaxed);
   ExecuteOptions execute;
   execute.num_threads = config.num_threads;
+  execute.split_reductions = !Disabled(config.pipeline, passes::SplitReductions::kName);
+  execute.schedule = config.pipeline.schedule;
   if (!prefix.empty()) {
-    RETURN_IF_ERROR(DumpExecution(*c.graph, config, execute, caller, before, after,
-                                  config.dump_dir + "/" + prefix));
+    // Written before the kernels run, so that a crash still leaves them.
+    if (absl::Status s = DumpExecution(*c.graph, config, execute, caller, before, after,
+                                       dir + "/" + prefix);
+        !s.ok()) {
+      std::cerr << "ndjit: warning: " << s.message() << "\n";
+    }
   }
   if (config.backend == Backend::kInterp) {
     ir::InterpretStats stats;

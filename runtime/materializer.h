@@ -87,7 +87,12 @@ class Materializer {
   std::atomic<int64_t> nodes_evaluated_{0};
   std::atomic<int64_t> nodes_before_passes_{0};
   std::atomic<int64_t> nodes_after_passes_{0};
-  int64_t dumps_ = 0;  // materializations dumped so far (guarded by mu_)
+  bool PrepareDumpDir(const std::string& dir);
+  // The dump directory in use, whether it can be written, and the last dump's number (guarded
+  // by mu_).
+  std::string dump_dir_;
+  bool dump_dir_ok_ = false;
+  int64_t dumps_ = 0;
   // Every recorded value, for WaitAll; expired and realized entries are pruned as it grows.
   std::mutex registry_mu_;
   std::vector<std::weak_ptr<Value>> registry_;

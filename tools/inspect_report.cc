@@ -95,8 +95,13 @@ std::string GraphToDot(const ir::Graph& graph, const passes::FusionPlan& plan) {
   for (const auto& n : graph.nodes()) {
     for (const ir::Node* o : n->operands()) {
       const bool crosses = home[o->id()] != home[n->id()];
+      const bool buffer = o->op() == ir::Op::kInput || plan.stored_by[o->id()] >= 0;
       absl::StrAppend(&out, "  n", o->id(), " -> n", n->id());
-      if (crosses) absl::StrAppend(&out, " [style=dashed, label=\"", Bytes(*o), " B\"]");
+      if (crosses && buffer) {
+        absl::StrAppend(&out, " [style=dashed, label=\"", Bytes(*o), " B\"]");
+      } else if (crosses) {  // computed again in this kernel: no bytes travel
+        absl::StrAppend(&out, " [style=dotted, label=\"recomputed\"]");
+      }
       absl::StrAppend(&out, ";\n");
     }
   }
@@ -212,7 +217,6 @@ absl::StatusOr<std::string> HtmlReport(const std::string& title, const std::stri
   const std::string dot = GraphToDot(graph, plan);
   absl::StatusOr<std::string> svg = RenderSvg(dot);
   runtime::DescribeOptions describe;
-  describe.execute.split_reductions = false;
   describe.llvm_ir = true;
   describe.assembly = true;
   ASSIGN_OR_RETURN(runtime::KernelsDescription kernels, runtime::DescribeKernels(graph, describe));
@@ -238,7 +242,13 @@ absl::StatusOr<std::string> HtmlReport(const std::string& title, const std::stri
                   "<h2>IR before the passes</h2>\n", pre(input_ir),
                   "<h2>IR after the passes</h2>\n", pre(ir::PrintGraph(graph)),
                   "<h2>Fusion plan and schedule</h2>\n",
-                  pre(absl::StrCat(kernels.fusion, "\n", kernels.schedule)), "<h2>Kernels</h2>\n");
+                  pre(absl::StrCat(kernels.fusion, "\n", kernels.schedule)));
+  if (!kernels.split_graph.empty()) {
+    absl::StrAppend(&out,
+                    "<h2>IR after split-reductions (the kernels' node ids refer to it)</h2>\n",
+                    pre(kernels.split_graph));
+  }
+  absl::StrAppend(&out, "<h2>Kernels</h2>\n");
   for (const runtime::KernelReport& k : kernels.kernels) {
     absl::StrAppend(&out, "<details><summary>@", HtmlEscape(k.name), "</summary>\n",
                     "<h3>Kernel IR</h3>\n", pre(k.kernel_ir), "<h3>LLVM IR</h3>\n", pre(k.llvm_ir),

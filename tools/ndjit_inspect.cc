@@ -118,13 +118,17 @@ absl::StatusOr<std::vector<Input>> ReadInputs(const std::string& path) {
 }
 
 // Builds the pipeline the flags name; empty when --passes is not given.
-absl::StatusOr<std::optional<ndjit::passes::Pipeline>> MakePipeline(bool locations) {
+absl::StatusOr<std::optional<ndjit::passes::Pipeline>> MakePipeline(bool locations,
+                                                                    bool* printed) {
   const std::string spec = absl::GetFlag(FLAGS_passes);
   ndjit::passes::PipelineOptions options;
   RETURN_IF_ERROR(ndjit::passes::ApplyPipelineFlags(absl::GetFlag(FLAGS_pipeline_flags), &options));
   if (absl::GetFlag(FLAGS_print_after_all)) options.print_after_all = true;
   if (absl::GetFlag(FLAGS_print_changed)) options.print_changed = true;
-  options.print_sink = [](const std::string& text) { std::cout << text; };
+  options.print_sink = [printed](const std::string& text) {
+    *printed = true;
+    std::cout << text;
+  };
   options.print_options.locations = locations;
   if (spec.empty()) return std::nullopt;
   if (spec == "default") return ndjit::passes::DefaultPipeline(options);
@@ -178,12 +182,16 @@ absl::Status Emit(const std::string& command, const Input& input, const ndjit::i
     const passes::FusionPlan plan = passes::PlanFusion(g);
     std::cout << passes::PrintSchedule(plan, passes::ScheduleKernels(g, plan));
   } else if (emit == "kernel" || emit == "llvm" || emit == "asm") {
-    ndjit::runtime::DescribeOptions describe;
-    describe.execute.split_reductions = false;
+    ndjit::runtime::DescribeOptions describe;  // as the runtime would run it
     describe.llvm_ir = emit == "llvm";
     describe.assembly = emit == "asm";
     ASSIGN_OR_RETURN(ndjit::runtime::KernelsDescription d,
                      ndjit::runtime::DescribeKernels(g, describe));
+    if (!d.split_graph.empty()) {
+      std::cout << "// the CPU backend splits large reductions first; the kernels' node ids refer "
+                   "to this graph\n"
+                << d.split_graph << "\n";
+    }
     std::cout << Kernels(d);
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -230,7 +238,9 @@ int main(int argc, char** argv) {
     for (const auto& g : *graphs) {
       absl::Status verified = ndjit::ir::VerifyGraph(*g);
       if (!verified.ok()) return Fail(absl::StrCat(input.path, ": error: ", verified.message()));
-      absl::StatusOr<std::optional<ndjit::passes::Pipeline>> pipeline = MakePipeline(locations);
+      bool printed = false;
+      absl::StatusOr<std::optional<ndjit::passes::Pipeline>> pipeline =
+          MakePipeline(locations, &printed);
       if (!pipeline.ok()) {
         return Fail(absl::StrCat("ndjit-inspect: ", pipeline.status().message()));
       }
@@ -239,8 +249,9 @@ int main(int argc, char** argv) {
         absl::Status ran = (*pipeline)->Run(*g);
         if (!ran.ok()) return Fail(absl::StrCat(input.path, ": error: ", ran.message()));
         runs = (*pipeline)->runs();
-        // With --print_after_all the last print is the result.
-        if (absl::GetFlag(FLAGS_print_after_all) && command.empty() &&
+        // With --print_after_all the last print is the result (unless nothing was printed:
+        // --print_changed and no pass changed the graph).
+        if (printed && absl::GetFlag(FLAGS_print_after_all) && command.empty() &&
             absl::GetFlag(FLAGS_emit) == "graph" && !absl::GetFlag(FLAGS_dot) &&
             !absl::GetFlag(FLAGS_html) && !absl::GetFlag(FLAGS_stats)) {
           continue;

@@ -141,19 +141,76 @@ TEST_F(OptimizerTest, DumpDirectoryHoldsEveryStageAndReadsBack) {
   std::filesystem::remove_all(dir);
 }
 
-TEST_F(OptimizerTest, UnwritableDumpDirectoryIsAnError) {
+TEST_F(OptimizerTest, UnwritableDumpDirectoryWarnsAndComputes) {
   set_dump_dir("/proc/ndjit-cannot-create-this");
   NDArray a = nd::array(std::vector<float>{1.0f}, {1});
   NDArray y = nd::exp(a);
-  try {
-    y.wait_to_read();
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("NDJIT_DUMP_DIR: cannot create"), std::string::npos)
-        << e.what();
-  }
-  set_dump_dir("");
-  y.wait_to_read();  // the error did not stick
+  ::testing::internal::CaptureStderr();
+  const double v = y.asscalar<double>();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NEAR(v, std::exp(1.0), 1e-6);
+  EXPECT_NE(err.find("ndjit: warning: dump directory /proc/ndjit-cannot-create-this: cannot "
+                     "create it"),
+            std::string::npos)
+      << err;
+  // Once per directory, not once per materialization.
+  ::testing::internal::CaptureStderr();
+  nd::exp(y).wait_to_read();
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
+TEST_F(OptimizerTest, ASecondRunNumbersItsDumpsAfterTheFirst) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "ndjit-dump-rerun";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "0007.summary.txt") << "from an earlier run\n";
+  set_flags("--dump-dir=" + dir.string());  // the NDJIT_FLAGS spelling works too
+  NDArray a = nd::array(std::vector<float>{1.0f}, {1});
+  ::testing::internal::CaptureStderr();
+  nd::exp(a).wait_to_read();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  set_flags("");
+  EXPECT_NE(err.find("already holds dumps up to 0007"), std::string::npos) << err;
+  EXPECT_TRUE(std::filesystem::exists(dir / "0008.00.input.ir"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "0008.summary.txt"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(OptimizerTest, FlagsReachTheExecutor) {
+  const int n = 1 << 20;
+  NDArray a = nd::full({n}, 1.0f);
+  NDArray a2 = a * 1.0f + 0.0f;  // a computed array, not a constant the optimizer folds
+  waitall();
+  // (Results are named first: a C++ temporary is a live array until the end of its statement,
+  // so it would be stored too.)
+  reset_stats();
+  NDArray total = nd::sum(nd::exp(a2 - a2));  // large: split into partials, then combined
+  total.wait_to_read();
+  EXPECT_EQ(stats().kernels_launched, 2);
+  set_flags("--disable=split-reductions");
+  reset_stats();
+  NDArray total2 = nd::sum(nd::exp(a2 - a2));
+  total2.wait_to_read();
+  EXPECT_EQ(stats().kernels_launched, 1);
+  // The scheduler's switches: with in-place off, log(exp(x)) after a reduction needs a third
+  // buffer.
+  auto run = [&] {
+    NDArray s;
+    NDArray y = [&] {
+      NDArray t = nd::exp(a2);
+      s = nd::sum(t);
+      return nd::log(t);
+    }();
+    waitall();
+  };
+  set_flags("--disable=split-reductions");
+  reset_stats();
+  run();
+  EXPECT_EQ(stats().buffers_allocated, 2);
+  set_flags("--disable=split-reductions --in-place=0");
+  reset_stats();
+  run();
+  EXPECT_EQ(stats().buffers_allocated, 3);
 }
 
 }  // namespace

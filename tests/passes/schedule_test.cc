@@ -164,6 +164,100 @@ TEST(ScheduleTest, NoInPlaceAcrossDTypes) {
   for (int b : s.in_place_of) EXPECT_EQ(b, -1);
 }
 
+// The group that reads %1 last, point by point, but is not a plain single-root elementwise
+// kernel: the cases in-place must refuse.
+struct Refusal {
+  const char* rule;
+  const char* graph;
+};
+
+TEST(ScheduleTest, NoInPlaceForOtherKindsOfKernels) {
+  const Refusal cases[] = {
+      {"multi-output kernel (log and sin merged as siblings)", R"(graph @g {
+        %0 = input[index=0] : f32[1024]
+        %1 = exp(%0) : f32[1024]
+        %2 = reduce_sum[axes=[0]](%1) : f32[]
+        %3 = log(%1) : f32[1024]
+        %4 = sin(%1) : f32[1024]
+        return %2, %3, %4 })"},
+      {"row kernel (a softmax-like group reads whole rows before it writes)", R"(graph @g {
+        %0 = input[index=0] : f32[8,16]
+        %1 = exp(%0) : f32[8,16]
+        %2 = reduce_sum[axes=[0,1]](%1) : f32[]
+        %3 = reduce_max[axes=[1]](%1) : f32[8]
+        %4 = reshape(%3) : f32[8,1]
+        %5 = broadcast(%4) : f32[8,16]
+        %6 = sub(%1, %5) : f32[8,16]
+        return %2, %6 })"},
+      {"a matmul in the kernel reads rows and columns of the buffer", R"(graph @g {
+        %0 = input[index=0] : f32[16,16]
+        %1 = exp(%0) : f32[16,16]
+        %2 = reduce_sum[axes=[0,1]](%1) : f32[]
+        %3 = matmul(%1, %0) : f32[16,16]
+        %4 = add(%1, %3) : f32[16,16]
+        return %2, %4 })"},
+      {"a gather in the kernel reads the buffer at other points", R"(graph @g {
+        %0 = input[index=0] : f32[16]
+        %1 = input[index=1] : i64[16]
+        %2 = exp(%0) : f32[16]
+        %3 = reduce_sum[axes=[0]](%2) : f32[]
+        %4 = gather[axis=0](%2, %1) : f32[16]
+        %5 = add(%2, %4) : f32[16]
+        return %3, %5 })"},
+  };
+  for (const Refusal& c : cases) {
+    SCOPED_TRACE(c.rule);
+    auto g = Parse(c.graph);
+    ASSERT_NE(g, nullptr);
+    const FusionPlan plan = PlanFusion(*g);
+    const Schedule s = ScheduleKernels(*g, plan);
+    // The exp is stored and dies in a kernel that reads it point by point on one path: only
+    // the kind of kernel stops in-place.
+    const ir::Node* exp = nullptr;
+    for (const auto& n : g->nodes()) {
+      if (n->op() == ir::Op::kExp) exp = n.get();
+    }
+    ASSERT_NE(exp, nullptr);
+    ASSERT_GE(plan.stored_by[exp->id()], 0);
+    for (int b : s.in_place_of) EXPECT_EQ(b, -1);
+  }
+}
+
+TEST(ScheduleTest, OutputsReuseOnlyBuffersOfTheirExactSize) {
+  // %1 (4096 bytes) dies after %2 and %3; the output %5 (2048 bytes) would fit, but an output
+  // keeps its memory in the caller's array, so it gets a buffer of its own.
+  auto g = Parse(R"(graph @g {
+    %0 = input[index=0] : f32[1024]
+    %1 = exp(%0) : f32[1024]
+    %2 = reduce_sum[axes=[0]](%1) : f32[]
+    %3 = reduce_max[axes=[0]](%1) : f32[]
+    %4 = input[index=1] : f32[512]
+    %5 = sin(%4) : f32[512]
+    %6 = broadcast(%2) : f32[512]
+    %7 = add(%5, %6) : f32[512]
+    return %3, %5, %7
+  })");
+  ASSERT_NE(g, nullptr);
+  const FusionPlan plan = PlanFusion(*g);
+  const Schedule s = ScheduleKernels(*g, plan);
+  ASSERT_GE(s.slot[1], 0);
+  ASSERT_GE(s.slot[5], 0);
+  EXPECT_NE(s.slot[5], s.slot[1]);
+  EXPECT_EQ(s.slot_bytes[s.slot[5]], 2048);
+}
+
+TEST(ScheduleTest, SlotsAreFreedAfterTheirLastUse) {
+  auto g = Parse(kBranches);
+  ASSERT_NE(g, nullptr);
+  const FusionPlan plan = PlanFusion(*g);
+  const Schedule s = ScheduleKernels(*g, plan);
+  // The exp buffer (slot 0) serves all three exps and is free after the last reduction; the
+  // outputs' slots are never freed.
+  ASSERT_EQ(s.slots_free_after.size(), 6u);
+  for (size_t pos = 0; pos + 1 < 6; ++pos) EXPECT_TRUE(s.slots_free_after[pos].empty()) << pos;
+  EXPECT_EQ(s.slots_free_after[5], (std::vector<int>{0}));
+}
+
 TEST(ScheduleTest, EveryOrderRespectsDependencies) {
   auto g = Parse(kBranches);
   ASSERT_NE(g, nullptr);
