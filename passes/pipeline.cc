@@ -84,9 +84,8 @@ absl::Status Pipeline::Run(ir::Graph& graph) {
       Print(absl::StrFormat("// pass %-20s %9.3f ms  %s\n", name, elapsed.count() * 1e3,
                             *changed ? "changed" : "no change"));
     }
-    const bool print_after =
-        options_.print_after_all || options_.print_after == name ||
-        (options_.print_changed && options_.print_after.empty());
+    const bool print_after = options_.print_after_all || options_.print_after == name ||
+                             (options_.print_changed && options_.print_after.empty());
     if (print_after && (*changed || !options_.print_changed)) {
       Print(absl::StrCat("// after pass ", name, "\n",
                          ir::PrintGraph(graph, options_.print_options)));

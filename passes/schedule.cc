@@ -80,7 +80,7 @@ Schedule ScheduleKernels(const ir::Graph& graph, const FusionPlan& plan,
     if (waiting_on[g] == 0) ready.insert(g);
   }
   std::multiset<std::pair<int64_t, int>> free_slots;  // bytes, slot
-  std::vector<int> slot_users;      // live values in each slot
+  std::vector<int> slot_users;                        // live values in each slot
   std::vector<int> slot_last_free;  // position that freed the slot's last value, or -1
   int64_t live = 0;
   while (!ready.empty()) {

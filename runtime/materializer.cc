@@ -8,8 +8,8 @@
 #include <mutex>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ir/interpreter.h"
 #include "ir/status_macros.h"
@@ -68,9 +68,9 @@ absl::Status DumpExecution(const ir::Graph& graph, const Config& config,
           absl::StrCat(", ", d.kernels.size(), d.kernels.size() == 1 ? " kernel" : " kernels");
     } else {
       // The run itself may still succeed (with the unfused retry); the dump says what failed.
-      RETURN_IF_ERROR(WriteFile(prefix + "kernels.txt",
-                                absl::StrCat("// describing the fused kernels failed: ",
-                                             described.status().message(), "\n")));
+      RETURN_IF_ERROR(
+          WriteFile(prefix + "kernels.txt", absl::StrCat("// describing the fused kernels failed: ",
+                                                         described.status().message(), "\n")));
       kernels_line = ", fused kernels failed to compile";
     }
   }
@@ -220,8 +220,8 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(Collected& c,
   execute.schedule = config.pipeline.schedule;
   if (!prefix.empty()) {
     // Written before the kernels run, so that a crash still leaves them.
-    if (absl::Status s = DumpExecution(*c.graph, config, execute, caller, before, after,
-                                       dir + "/" + prefix);
+    if (absl::Status s =
+            DumpExecution(*c.graph, config, execute, caller, before, after, dir + "/" + prefix);
         !s.ok()) {
       std::cerr << "ndjit: warning: " << s.message() << "\n";
     }

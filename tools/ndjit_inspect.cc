@@ -22,6 +22,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "ir/parser.h"
@@ -88,27 +89,36 @@ absl::StatusOr<std::vector<Input>> ReadInputs(const std::string& path) {
     return std::vector<Input>{{path, path, std::move(text)}};
   }
   std::vector<std::string> names;
-  // NNNN.00.input.ir
-  auto is_input_file = [](const std::string& name) {
-    return name.size() == 16 && name.substr(4) == ".00.input.ir" &&
-           std::all_of(name.begin(), name.begin() + 4, [](char c) { return c >= '0' && c <= '9'; });
+  // NNNN.00.input.ir (four digits or more), in numeric order.
+  auto number_of = [](const std::string& name) -> int64_t {
+    const size_t dot = name.find('.');
+    int64_t n = 0;
+    if (dot == std::string::npos || dot < 4 || name.substr(dot) != ".00.input.ir" ||
+        !std::all_of(name.begin(), name.begin() + dot,
+                     [](char c) { return c >= '0' && c <= '9'; }) ||
+        !absl::SimpleAtoi(name.substr(0, dot), &n)) {
+      return -1;
+    }
+    return n;
   };
   for (const auto& entry : std::filesystem::directory_iterator(path)) {
     const std::string name = entry.path().filename().string();
-    if (is_input_file(name)) names.push_back(name);
+    if (number_of(name) >= 0) names.push_back(name);
   }
+  std::sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+    return number_of(a) < number_of(b);
+  });
   if (names.empty()) {
     return absl::NotFoundError(
         absl::StrCat(path, ": error: no NNNN.00.input.ir files (not an NDJIT_DUMP_DIR?)"));
   }
-  std::sort(names.begin(), names.end());
   std::vector<Input> inputs;
   for (const std::string& name : names) {
     const std::string file = absl::StrCat(path, "/", name);
     ASSIGN_OR_RETURN(std::string text, ReadFile(file));
     std::string title = file;
     if (absl::StatusOr<std::string> summary =
-            ReadFile(absl::StrCat(path, "/", name.substr(0, 5), "summary.txt"));
+            ReadFile(absl::StrCat(path, "/", name.substr(0, name.find('.') + 1), "summary.txt"));
         summary.ok()) {
       absl::StrAppend(&title, ": ", absl::StripTrailingAsciiWhitespace(*summary));
     }
@@ -118,8 +128,7 @@ absl::StatusOr<std::vector<Input>> ReadInputs(const std::string& path) {
 }
 
 // Builds the pipeline the flags name; empty when --passes is not given.
-absl::StatusOr<std::optional<ndjit::passes::Pipeline>> MakePipeline(bool locations,
-                                                                    bool* printed) {
+absl::StatusOr<std::optional<ndjit::passes::Pipeline>> MakePipeline(bool locations, bool* printed) {
   const std::string spec = absl::GetFlag(FLAGS_passes);
   ndjit::passes::PipelineOptions options;
   RETURN_IF_ERROR(ndjit::passes::ApplyPipelineFlags(absl::GetFlag(FLAGS_pipeline_flags), &options));

@@ -203,8 +203,8 @@ TEST(PipelineTest, DumpDirectoryGetsEveryIntermediateGraph) {
   ASSERT_TRUE(broken.Run(*g2).ok());
   EXPECT_EQ(broken.runs().size(), 5u);
   ASSERT_EQ(printed.size(), 6u);
-  EXPECT_EQ(printed[0], "// warning: cannot write the dump file " + dir +
-                            "/missing/deeper/0007.00.input.ir\n");
+  EXPECT_EQ(printed[0],
+            "// warning: cannot write the dump file " + dir + "/missing/deeper/0007.00.input.ir\n");
 }
 
 TEST(PipelineTest, FlagsSetEveryOption) {
