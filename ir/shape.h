@@ -36,6 +36,10 @@ struct TensorType {
 };
 // "f32[2,3]".
 std::string TypeToString(const TensorType& type);
+// Bytes of a dense row-major array of this type.
+inline int64_t SizeBytes(const TensorType& type) {
+  return NumElements(type.shape) * DTypeSize(type.dtype);
+}
 
 }  // namespace ndjit::ir
 

@@ -15,8 +15,6 @@ namespace {
 // at, which keeps very wide graphs linear-ish in the number of kernels.
 constexpr size_t kMaxCandidates = 64;
 
-int64_t Bytes(const ir::Node& n) { return ir::NumElements(n.shape()) * DTypeSize(n.dtype()); }
-
 // Whether group `g` reads buffer `b` only at the point it writes: every member that depends on
 // `b` is elementwise over the root's shape, and the kernel stores a single root.
 bool ReadsOnlyAtItsPoint(const FusionPlan& plan, int g, const ir::Node& b) {
@@ -92,9 +90,9 @@ Schedule ScheduleKernels(const ir::Graph& graph, const FusionPlan& plan,
       for (int g : ready) {
         if (looked++ == kMaxCandidates) break;
         int64_t delta = 0;
-        for (const ir::Node* r : plan.groups[g].roots) delta += Bytes(*r);
+        for (const ir::Node* r : plan.groups[g].roots) delta += ir::SizeBytes(r->type());
         for (int b : reads[g]) {
-          if (readers[b] == 1 && dies(b)) delta -= Bytes(*graph.node(b));
+          if (readers[b] == 1 && dies(b)) delta -= ir::SizeBytes(graph.node(b)->type());
         }
         if (g == pick || delta < best) {
           best = delta;
@@ -117,7 +115,7 @@ Schedule ScheduleKernels(const ir::Graph& graph, const FusionPlan& plan,
       }
     }
     for (const ir::Node* r : group.roots) {
-      const int64_t bytes = Bytes(*r);
+      const int64_t bytes = ir::SizeBytes(r->type());
       int slot = -1;
       if (s.in_place_of[pick] >= 0) {
         slot = s.slot[s.in_place_of[pick]];
@@ -152,7 +150,7 @@ Schedule ScheduleKernels(const ir::Graph& graph, const FusionPlan& plan,
     for (int b : dead) {
       s.release_after[pos].push_back(b);
       const int slot = s.slot[b];
-      if (b != s.in_place_of[pick]) live -= Bytes(*graph.node(b));
+      if (b != s.in_place_of[pick]) live -= ir::SizeBytes(graph.node(b)->type());
       if (--slot_users[slot] == 0) {
         free_slots.insert({s.slot_bytes[slot], slot});
         slot_last_free[slot] = pos;

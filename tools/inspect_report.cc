@@ -22,8 +22,6 @@
 namespace ndjit::tools {
 namespace {
 
-int64_t Bytes(const ir::Node& n) { return ir::NumElements(n.shape()) * DTypeSize(n.dtype()); }
-
 std::string DotEscape(const std::string& s) {
   return absl::StrReplaceAll(s, {{"\\", "\\\\"}, {"\"", "\\\""}});
 }
@@ -98,7 +96,7 @@ std::string GraphToDot(const ir::Graph& graph, const passes::FusionPlan& plan) {
       const bool buffer = o->op() == ir::Op::kInput || plan.stored_by[o->id()] >= 0;
       absl::StrAppend(&out, "  n", o->id(), " -> n", n->id());
       if (crosses && buffer) {
-        absl::StrAppend(&out, " [style=dashed, label=\"", Bytes(*o), " B\"]");
+        absl::StrAppend(&out, " [style=dashed, label=\"", ir::SizeBytes(o->type()), " B\"]");
       } else if (crosses) {  // computed again in this kernel: no bytes travel
         absl::StrAppend(&out, " [style=dotted, label=\"recomputed\"]");
       }
@@ -112,8 +110,9 @@ std::string GraphToDot(const ir::Graph& graph, const passes::FusionPlan& plan) {
 int64_t BytesMoved(const ir::Graph& graph, const passes::FusionPlan& plan) {
   int64_t bytes = 0;
   for (size_t g = 0; g < plan.groups.size(); ++g) {
-    for (int b : passes::GroupReads(plan, static_cast<int>(g))) bytes += Bytes(*graph.node(b));
-    for (const ir::Node* r : plan.groups[g].roots) bytes += Bytes(*r);
+    for (int b : passes::GroupReads(plan, static_cast<int>(g)))
+      bytes += ir::SizeBytes(graph.node(b)->type());
+    for (const ir::Node* r : plan.groups[g].roots) bytes += ir::SizeBytes(r->type());
   }
   return bytes;
 }
@@ -129,7 +128,8 @@ std::string Explain(const ir::Graph& graph, const passes::FusionPlan& plan) {
       ++edges;
       absl::StrAppend(&out, GroupName(plan, from), " -> ", GroupName(plan, static_cast<int>(g)),
                       ": %", b, " ", ir::OpName(producer.op()), " : ",
-                      ir::TypeToString(producer.type()), " (", Bytes(producer), " bytes)");
+                      ir::TypeToString(producer.type()), " (", ir::SizeBytes(producer.type()),
+                      " bytes)");
       if (producer.loc().known()) absl::StrAppend(&out, " at ", producer.loc().ToString());
       absl::StrAppend(&out, " is stored: ", StoredBecause(graph, plan, producer), "\n");
     }
