@@ -605,38 +605,28 @@ class Emitter {
         return static_cast<llvm::Value*>(nullptr);
       });
       // Reduction loops outside, the tile inside.
-      std::function<void(size_t)> nest = [&](size_t d) {
-        if (d == in.args.size()) {
-          Loop(b_.getInt64(0), n, {}, false,
-               [&](llvm::Value* t, std::vector<llvm::Value*>&) -> llvm::Value* {
-                 vars_[rank - 1] = b_.CreateAdd(t0, t);
-                 if (st.ok()) st = EmitPrefix(p, t);
-                 if (st.ok()) st = EmitBlock(in.block);
-                 if (!st.ok()) return nullptr;
-                 llvm::Value* x = val_[in.yield];
-                 llvm::Value* slot = AccSlot(a.value, at, t);
-                 llvm::Value* cur = b_.CreateLoad(at, slot);
-                 if (!a.index) {
-                   b_.CreateStore(Combine(in, cur, x, /*reassociate=*/false), slot);
-                   return nullptr;
-                 }
-                 llvm::Value* islot = AccSlot(a.index, b_.getInt64Ty(), t);
-                 llvm::Value* cur_i = b_.CreateLoad(b_.getInt64Ty(), islot);
-                 auto [v, i] = CombineArg(in, cur, cur_i, x);
-                 b_.CreateStore(v, slot);
-                 b_.CreateStore(i, islot);
+      LoopNest(in, [&] {
+        Loop(b_.getInt64(0), n, {}, false,
+             [&](llvm::Value* t, std::vector<llvm::Value*>&) -> llvm::Value* {
+               vars_[rank - 1] = b_.CreateAdd(t0, t);
+               if (st.ok()) st = EmitPrefix(p, t);
+               if (st.ok()) st = EmitBlock(in.block);
+               if (!st.ok()) return nullptr;
+               llvm::Value* x = val_[in.yield];
+               llvm::Value* slot = AccSlot(a.value, at, t);
+               llvm::Value* cur = b_.CreateLoad(at, slot);
+               if (!a.index) {
+                 b_.CreateStore(Combine(in, cur, x, /*reassociate=*/false), slot);
                  return nullptr;
-               });
-          return;
-        }
-        Loop(b_.getInt64(0), val_[in.args[d]], {}, false,
-             [&](llvm::Value* v, std::vector<llvm::Value*>&) -> llvm::Value* {
-               vars_[in.index + d] = v;
-               nest(d + 1);
+               }
+               llvm::Value* islot = AccSlot(a.index, b_.getInt64Ty(), t);
+               llvm::Value* cur_i = b_.CreateLoad(b_.getInt64Ty(), islot);
+               auto [v, i] = CombineArg(in, cur, cur_i, x);
+               b_.CreateStore(v, slot);
+               b_.CreateStore(i, islot);
                return nullptr;
              });
-      };
-      nest(0);
+      });
     }
     // The rest of the body, point by point, with the accumulated values.
     Loop(b_.getInt64(0), n, {}, false,
@@ -749,11 +739,12 @@ class Emitter {
     return {b_.CreateSelect(take, x, best), b_.CreateSelect(take, vars_[in.index], best_i)};
   }
 
-  absl::Status EmitLoop(const KInstr& in) {
-    absl::Status st;
+  // One loop per extent of `in` (a reduce or loop instruction), outermost first, binding the
+  // loop variables it declares; `innermost` emits the body.
+  void LoopNest(const KInstr& in, const std::function<void()>& innermost) {
     std::function<void(size_t)> nest = [&](size_t d) {
       if (d == in.args.size()) {
-        if (st.ok()) st = EmitBlock(in.block);
+        innermost();
         return;
       }
       Loop(b_.getInt64(0), val_[in.args[d]], {}, false,
@@ -764,6 +755,13 @@ class Emitter {
            });
     };
     nest(0);
+  }
+
+  absl::Status EmitLoop(const KInstr& in) {
+    absl::Status st;
+    LoopNest(in, [&] {
+      if (st.ok()) st = EmitBlock(in.block);
+    });
     return st;
   }
 
