@@ -57,10 +57,7 @@ absl::Status Pipeline::Run(ir::Graph& graph) {
   Dump(graph, 0, "input");
   for (const std::unique_ptr<Pass>& pass : passes_) {
     const std::string name(pass->name());
-    if (std::find(options_.disable.begin(), options_.disable.end(), name) !=
-        options_.disable.end()) {
-      continue;
-    }
+    if (options_.disabled(name)) continue;
     if (options_.bisect_limit >= 0 && executed >= options_.bisect_limit) break;
     ++executed;
     if (options_.print_before_all || options_.print_before == name) {

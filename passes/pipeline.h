@@ -14,6 +14,7 @@
 #ifndef NDJIT_PASSES_PIPELINE_H_
 #define NDJIT_PASSES_PIPELINE_H_
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,6 +41,9 @@ struct PipelineOptions {
 #endif
   // Names of passes to skip.
   std::vector<std::string> disable;
+  bool disabled(std::string_view pass) const {
+    return std::find(disable.begin(), disable.end(), pass) != disable.end();
+  }
   // Run at most this many passes (-1: all); for bisecting a miscompile.
   int bisect_limit = -1;
   // Print the graph before every pass, or before the named one.

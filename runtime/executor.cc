@@ -138,6 +138,15 @@ struct CompiledPlan {
   std::vector<int64_t> slot_bytes;
 };
 
+// Group `g` lowered as the schedule runs it (writing in place where it says so).
+absl::StatusOr<codegen::LoweredKernel> LowerScheduled(const ir::Graph& graph,
+                                                      const passes::FusionPlan& plan,
+                                                      const passes::Schedule& schedule, int g) {
+  codegen::LowerOptions lower;
+  if (schedule.in_place_of[g] >= 0) lower.in_place_of = graph.node(schedule.in_place_of[g]);
+  return codegen::LowerGroup(graph, plan, g, lower);
+}
+
 // Plans, lowers and compiles `graph`. Errors come back with `compile_failed` set so the caller
 // can retry unfused.
 absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOptions& options,
@@ -153,9 +162,7 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
   for (const ir::Node* o : graph.outputs()) out.outputs.push_back(o->id());
   for (size_t pos = 0; pos < schedule.order.size(); ++pos) {
     const int g = schedule.order[pos];
-    codegen::LowerOptions lower;
-    if (schedule.in_place_of[g] >= 0) lower.in_place_of = graph.node(schedule.in_place_of[g]);
-    absl::StatusOr<codegen::LoweredKernel> k = codegen::LowerGroup(graph, plan, g, lower);
+    absl::StatusOr<codegen::LoweredKernel> k = LowerScheduled(graph, plan, schedule, g);
     if (!k.ok()) {
       *compile_failed = true;
       return k.status();
@@ -397,9 +404,7 @@ absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& source,
   out.fusion = passes::PrintFusionPlan(graph, plan);
   out.schedule = passes::PrintSchedule(plan, schedule);
   for (int g : schedule.order) {
-    codegen::LowerOptions lower;
-    if (schedule.in_place_of[g] >= 0) lower.in_place_of = graph.node(schedule.in_place_of[g]);
-    ASSIGN_OR_RETURN(codegen::LoweredKernel k, codegen::LowerGroup(graph, plan, g, lower));
+    ASSIGN_OR_RETURN(codegen::LoweredKernel k, LowerScheduled(graph, plan, schedule, g));
     KernelReport report;
     report.name = plan.groups[g].name;
     report.kernel_ir = ir::PrintKernel(k.kernel, /*notes=*/true);

@@ -81,10 +81,6 @@ absl::Status DumpExecution(const ir::Graph& graph, const Config& config,
                    " after passes", kernels_line, ", backend ", BackendName(config.backend), "\n"));
 }
 
-bool Disabled(const passes::PipelineOptions& options, std::string_view pass) {
-  return std::find(options.disable.begin(), options.disable.end(), pass) != options.disable.end();
-}
-
 }  // namespace
 
 // Creates the directory on first use and numbers this process's dumps after the ones it already
@@ -216,7 +212,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(Collected& c,
   nodes_after_passes_.fetch_add(after, std::memory_order_relaxed);
   ExecuteOptions execute;
   execute.num_threads = config.num_threads;
-  execute.split_reductions = !Disabled(config.pipeline, passes::SplitReductions::kName);
+  execute.split_reductions = !config.pipeline.disabled(passes::SplitReductions::kName);
   execute.schedule = config.pipeline.schedule;
   if (!prefix.empty()) {
     // Written before the kernels run, so that a crash still leaves them.
