@@ -46,7 +46,7 @@ void ThrowStatus(const char* api, const absl::Status& status, const SourceLocati
   }
 }
 
-const ValuePtr& ValueOf(const NDArray& a, const char* api, const SourceLocation& site) {
+ValuePtr ValueOf(const NDArray& a, const char* api, const SourceLocation& site) {
   if (a.is_none()) Fail<ValueError>(api, "the NDArray is empty (default-constructed)", {}, site);
   return a.value();
 }
@@ -71,7 +71,9 @@ ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
                                                    std::move(attrs), ir::SourceLoc::From(site));
   if (runtime::EagerMode()) {
     // Eager mode: compute now, so errors surface at the op call (MXNet's NaiveEngine).
-    const absl::Status s = runtime::Materializer::Get().Materialize({v});
+    runtime::Caller caller{"eager", ir::SourceLoc::From(site)};
+    caller.reason = runtime::FlushReason::kEager;
+    const absl::Status s = runtime::Materializer::Get().Materialize({v}, /*force=*/true, caller);
     if (!s.ok()) ThrowStatus(ir::OpName(op), s, site);
   }
   return v;

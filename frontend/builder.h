@@ -38,7 +38,7 @@ template <typename E>
                               const SourceLocation& site);
 
 // The value behind a handle; an empty handle is a ValueError naming `api`.
-const ValuePtr& ValueOf(const NDArray& a, const char* api, const SourceLocation& site);
+ValuePtr ValueOf(const NDArray& a, const char* api, const SourceLocation& site);
 NDArray Wrap(ValuePtr v);
 
 // Records a node after checking the IR's type rules (a failure is an internal error: the

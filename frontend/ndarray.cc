@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "frontend/builder.h"
+#include "frontend/handle.h"
 #include "ir/interpreter.h"
 #include "ir/printer.h"
 #include "ndjit/ndjit.h"
@@ -24,7 +25,13 @@ NDArray::NDArray(const NDArray&) = default;
 NDArray& NDArray::operator=(const NDArray&) = default;
 NDArray::NDArray(NDArray&&) noexcept = default;
 NDArray& NDArray::operator=(NDArray&&) noexcept = default;
-NDArray::NDArray(std::shared_ptr<runtime::Value> value) : value_(std::move(value)) {}
+NDArray::NDArray(std::shared_ptr<runtime::Value> value)
+    : handle_(frontend::Handle::New(std::move(value))) {}
+NDArray::NDArray(std::shared_ptr<frontend::Handle> handle) : handle_(std::move(handle)) {}
+
+std::shared_ptr<runtime::Value> NDArray::value() const {
+  return handle_ == nullptr ? nullptr : handle_->Current();
+}
 
 namespace {
 const std::vector<int64_t> kEmptyShape;
@@ -35,10 +42,27 @@ void RequireNonEmpty(const NDArray& a, const char* what) {
   }
 }
 
-ir::HostTensor ReadOrThrow(const NDArray& a, const char* api, const SourceLocation& site) {
-  const runtime::ValuePtr& v = ValueOf(a, api, site);
-  absl::StatusOr<ir::HostTensor> t =
-      runtime::Materializer::Get().Read(v, {api, ir::SourceLoc::From(site)});
+// A blocking call, measured by the profiler from construction to Finish().
+class BlockingCall {
+ public:
+  BlockingCall(const char* api, const SourceLocation& site) {
+    wait_.api = api;
+    wait_.site = ir::SourceLoc::From(site);
+    wait_.start_ns = runtime::profiler::NowNs();
+  }
+  runtime::Caller caller() { return runtime::Caller{wait_.api, wait_.site, &wait_}; }
+  runtime::profiler::Wait& wait() { return wait_; }
+  // Records the call (also when an exception is on its way).
+  ~BlockingCall() { runtime::Materializer::Get().RecordBlockingCall(wait_); }
+
+ private:
+  runtime::profiler::Wait wait_;
+};
+
+ir::HostTensor ReadOrThrow(const NDArray& a, BlockingCall& call, const SourceLocation& site) {
+  const char* api = call.wait().api;
+  const runtime::ValuePtr v = ValueOf(a, api, site);
+  absl::StatusOr<ir::HostTensor> t = runtime::Materializer::Get().Read(v, call.caller());
   if (!t.ok()) frontend::ThrowStatus(api, t.status(), site);
   return *std::move(t);
 }
@@ -46,58 +70,75 @@ ir::HostTensor ReadOrThrow(const NDArray& a, const char* api, const SourceLocati
 
 DType NDArray::dtype() const {
   RequireNonEmpty(*this, "dtype");
-  return value_->type().dtype;
+  return handle_->type().dtype;
 }
 
 const std::vector<int64_t>& NDArray::shape() const {
   RequireNonEmpty(*this, "shape");
-  return value_->type().shape;
+  return handle_->type().shape;
 }
 
 int64_t NDArray::size() const { return ir::NumElements(shape()); }
 
 std::string NDArray::created_at() const {
   RequireNonEmpty(*this, "created_at");
-  return value_->loc().ToString();
+  return handle_->loc().ToString();
 }
 
 bool NDArray::is_computed() const {
   RequireNonEmpty(*this, "is_computed");
-  return runtime::Materializer::Get().IsRealized(value_);
+  return runtime::Materializer::Get().IsRealized(value());
 }
 
 HostArray NDArray::asnumpy(SourceLocation site) const {
-  ir::HostTensor t = ReadOrThrow(*this, "asnumpy", site);
+  BlockingCall call("asnumpy", site);
+  ir::HostTensor t = ReadOrThrow(*this, call, site);
+  const int64_t copy_start = runtime::profiler::NowNs();
   HostArray h(t.dtype(), t.shape());
   if (t.size_bytes() > 0) std::memcpy(h.raw_data(), t.data(), t.size_bytes());
+  call.wait().copy_ns += runtime::profiler::NowNs() - copy_start;
   return h;
 }
 
 NDArray::ScalarValue NDArray::ScalarAt(SourceLocation site) const {
-  const runtime::ValuePtr& v = ValueOf(*this, "asscalar", site);
+  const runtime::ValuePtr v = ValueOf(*this, "asscalar", site);
   if (ir::NumElements(v->type().shape) != 1) {
     Fail<ValueError>("asscalar",
                      absl::StrCat("the array is not a scalar (it has ",
                                   ir::NumElements(v->type().shape), " elements)"),
                      {frontend::Describe(*this)}, site);
   }
-  ir::HostTensor t = ReadOrThrow(*this, "asscalar", site);
-  if (IsFloat(t.dtype())) return ScalarValue{true, ir::LoadAsDouble(t, 0), 0};
-  return ScalarValue{false, 0.0, ir::LoadAsInt(t, 0)};
+  BlockingCall call("asscalar", site);
+  ir::HostTensor t = ReadOrThrow(*this, call, site);
+  const int64_t copy_start = runtime::profiler::NowNs();
+  const ScalarValue out = IsFloat(t.dtype()) ? ScalarValue{true, ir::LoadAsDouble(t, 0), 0}
+                                             : ScalarValue{false, 0.0, ir::LoadAsInt(t, 0)};
+  call.wait().copy_ns += runtime::profiler::NowNs() - copy_start;
+  return out;
 }
 
 void NDArray::wait_to_read(SourceLocation site) const {
-  const runtime::ValuePtr& v = ValueOf(*this, "wait_to_read", site);
-  absl::Status s = runtime::Materializer::Get().Materialize(
-      {v}, /*force=*/true, {"wait_to_read", ir::SourceLoc::From(site)});
+  BlockingCall call("wait_to_read", site);
+  const runtime::ValuePtr v = ValueOf(*this, "wait_to_read", site);
+  absl::Status s = runtime::Materializer::Get().Materialize({v}, /*force=*/true, call.caller());
   if (!s.ok()) frontend::ThrowStatus("wait_to_read", s, site);
+}
+
+void NDArray::eval_async(SourceLocation site) const {
+  const runtime::ValuePtr v = ValueOf(*this, "eval_async", site);
+  absl::Status s = runtime::Materializer::Get().Submit({v}, /*force=*/true,
+                                                       {"eval_async", ir::SourceLoc::From(site)},
+                                                       runtime::FlushReason::kExplicit);
+  if (!s.ok()) frontend::ThrowStatus("eval_async", s, site);
 }
 
 NDArray NDArray::astype(DType dtype, SourceLocation site) const {
   return nd::astype(*this, dtype, site);
 }
 NDArray NDArray::reshape(std::vector<int64_t> shape, SourceLocation site) const {
-  return nd::reshape(*this, std::move(shape), site);
+  // nd::reshape checks the shape and resolves -1; the view takes its shape.
+  const NDArray checked = nd::reshape(*this, std::move(shape), site);
+  return NDArray(frontend::Handle::View(*handle_, checked.shape(), ir::SourceLoc::From(site)));
 }
 NDArray NDArray::transpose(std::vector<int64_t> axes, SourceLocation site) const {
   return nd::transpose(*this, std::move(axes), site);
@@ -124,15 +165,33 @@ NDArray NDArray::argmax(std::optional<int64_t> axis, bool keepdims, SourceLocati
   return nd::argmax(*this, axis, keepdims, site);
 }
 NDArray NDArray::copy(SourceLocation site) const {
-  const runtime::ValuePtr& v = ValueOf(*this, "copy", site);
+  const runtime::ValuePtr v = ValueOf(*this, "copy", site);
   return frontend::Wrap(
       frontend::Record(ir::Op::kCast, {v}, {}, v->type(), site));  // identity cast: a new node
 }
 
 void waitall(SourceLocation site) {
-  absl::Status s = runtime::Materializer::Get().WaitAll({"waitall", ir::SourceLoc::From(site)});
+  BlockingCall call("waitall", site);
+  absl::Status s = runtime::Materializer::Get().WaitAll(call.caller());
   if (!s.ok()) frontend::ThrowStatus("waitall", s, site);
 }
+
+void flush(SourceLocation site) {
+  absl::Status s = runtime::Materializer::Get().Flush({"flush", ir::SourceLoc::From(site)},
+                                                      runtime::FlushReason::kExplicit);
+  if (!s.ok()) frontend::ThrowStatus("flush", s, site);
+}
+
+void set_flush_limits(int64_t max_nodes, int64_t max_bytes) {
+  if (max_nodes < 0 || max_bytes < 0) {
+    throw ValueError(absl::StrCat("set_flush_limits(", max_nodes, ", ", max_bytes,
+                                  "): limits must be >= 0 (0: no limit)"));
+  }
+  runtime::Materializer::Get().SetLimits(max_nodes, max_bytes);
+}
+
+int64_t max_pending_nodes() { return runtime::Materializer::Get().max_pending_nodes(); }
+int64_t max_pending_bytes() { return runtime::Materializer::Get().max_pending_bytes(); }
 
 std::string pending_ir(const std::vector<NDArray>& arrays) {
   std::vector<runtime::ValuePtr> values;
@@ -161,6 +220,20 @@ Stats stats() {
   s.bytes_allocated = e.bytes_allocated;
   s.bytes_fresh = p.bytes_fresh;
   s.compile_seconds = e.compile_seconds;
+  using runtime::FlushReason;
+  s.flushes_accessor = c.flushes[static_cast<int>(FlushReason::kAccessor)];
+  s.flushes_explicit = c.flushes[static_cast<int>(FlushReason::kExplicit)];
+  s.flushes_waitall = c.flushes[static_cast<int>(FlushReason::kWaitAll)];
+  s.flushes_node_limit = c.flushes[static_cast<int>(FlushReason::kNodeLimit)];
+  s.flushes_byte_limit = c.flushes[static_cast<int>(FlushReason::kByteLimit)];
+  s.flushes_eager = c.flushes[static_cast<int>(FlushReason::kEager)];
+  s.op_by_op_retries = c.op_by_op_retries;
+  s.deferred_errors = c.errors;
+  s.blocking_calls = c.blocking_calls;
+  s.blocked_seconds = static_cast<double>(c.blocked_ns) * 1e-9;
+  s.pending_nodes = runtime::Materializer::Get().pending_nodes();
+  s.pending_bytes = runtime::Materializer::Get().pending_bytes();
+  s.bytes_live = p.live_bytes;
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "codegen/cpu/cpu_backend.h"
 #include "codegen/lower.h"
 #include "ir/printer.h"
@@ -102,18 +103,45 @@ void Launch(codegen::cpu::KernelFn fn, void* const* bufs, const int64_t* params,
   fn(bufs, params, status, 0, points);
 }
 
-absl::Status CheckFailure(const ir::Graph& graph, const int64_t status[3]) {
+// The kernel that failed a run-time check and the call sites of its nodes, for the message.
+std::string KernelContext(const ir::Graph& graph, const std::string& name,
+                          const std::vector<int>& members) {
+  if (name.empty()) return "";
+  std::vector<std::string> sites;
+  for (int id : members) {
+    const ir::SourceLoc& loc = graph.node(id)->loc();
+    if (!loc.known()) continue;
+    std::string site = loc.ToString();
+    if (std::find(sites.begin(), sites.end(), site) == sites.end()) sites.push_back(site);
+  }
+  std::string out = absl::StrCat(" in kernel @", name);
+  if (!sites.empty()) {
+    constexpr size_t kMaxSites = 8;
+    const size_t shown = std::min(sites.size(), kMaxSites);
+    absl::StrAppend(
+        &out, " (its nodes were created at ",
+        absl::StrJoin(sites.begin(), sites.begin() + shown, ", "),
+        sites.size() > shown ? absl::StrCat(" and ", sites.size() - shown, " more") : std::string(),
+        ")");
+  }
+  return out;
+}
+
+absl::Status CheckFailure(const ir::Graph& graph, const int64_t status[3],
+                          const std::string& kernel = "", const std::vector<int>& members = {}) {
   const int64_t id = status[2];
+  const std::string context = KernelContext(graph, kernel, members);
   if (status[0] == static_cast<int64_t>(ir::CheckCode::kGatherIndexOutOfRange) && id >= 0 &&
       id < graph.num_nodes() && graph.node(id)->op() == ir::Op::kGather) {
     const ir::Node* m = graph.node(id);
     const int64_t axis = m->attrs().axis;
-    return absl::InvalidArgumentError(absl::StrCat(
-        "gather: index ", status[1], " is out of bounds for axis ", axis, " with size ",
-        m->operand(0)->shape()[axis], " (node %", id, " created at ", m->loc().ToString(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("gather: index ", status[1], " is out of bounds for axis ", axis,
+                     " with size ", m->operand(0)->shape()[axis], " (node %", id, " created at ",
+                     m->loc().ToString(), ")", context));
   }
   return absl::InternalError(absl::StrCat("a kernel failed a run-time check (code ", status[0],
-                                          ", value ", status[1], ", node %", id, ")"));
+                                          ", value ", status[1], ", node %", id, ")", context));
 }
 
 // A compiled execution plan: everything a materialization of a graph needs besides its input
@@ -121,6 +149,8 @@ absl::Status CheckFailure(const ir::Graph& graph, const int64_t status[3]) {
 // ops, types, attributes and wiring) have the same plan.
 struct CompiledGroup {
   codegen::cpu::KernelFn fn = nullptr;
+  std::string name;          // the fusion group's name
+  std::vector<int> members;  // its nodes (for error messages)
   std::vector<int64_t> params;
   std::vector<int> buffers;  // node bound to each kernel buffer
   std::vector<int> roots;    // nodes the kernel stores
@@ -178,6 +208,8 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
     }
     CompiledGroup cg;
     cg.fn = *fn;
+    cg.name = plan.groups[g].name;
+    for (const ir::Node* m : plan.groups[g].members) cg.members.push_back(m->id());
     cg.params = std::move(k->params);
     for (const ir::Node* b : k->buffers) cg.buffers.push_back(b->id());
     for (const ir::Node* r : plan.groups[g].roots) {
@@ -198,7 +230,7 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
 // builds the message from the graph).
 std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
                                     absl::Span<const ir::HostTensor> inputs, int num_threads,
-                                    int64_t check[3]) {
+                                    int64_t check[3], int* failed_group) {
   std::vector<ir::HostTensor> values(plan.num_nodes);
   for (const auto& [id, index] : plan.inputs) values[id] = inputs[index];
   BufferPool& pool = BufferPool::Get();
@@ -222,7 +254,10 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
     if (k.points > 0) {
       Launch(k.fn, bufs.data(), k.params.data(), check, k.points, k.work, num_threads);
     }
-    if (check[0] != 0) return {};
+    if (check[0] != 0) {
+      *failed_group = static_cast<int>(&k - plan.groups.data());
+      return {};
+    }
     // Dead values, then the slots nothing later uses: their memory goes back to the pool now
     // (an output laid over a slot keeps it through its own tensor).
     for (int id : k.release) values[id] = ir::HostTensor();
@@ -309,9 +344,15 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
     plan = std::make_shared<const CompiledPlan>(std::move(built));
     if (use_cache) PlanCache::Get().Add(graph, std::move(key), hash, plan);
   }
+  if (options.on_compiled) options.on_compiled();
   int64_t check[3] = {0, 0, 0};
-  std::vector<ir::HostTensor> out = RunPlan(*plan, inputs, options.num_threads, check);
-  if (check[0] != 0) return CheckFailure(graph, check);
+  int failed = -1;
+  std::vector<ir::HostTensor> out = RunPlan(*plan, inputs, options.num_threads, check, &failed);
+  if (check[0] != 0) {
+    if (failed < 0) return CheckFailure(graph, check);
+    const CompiledGroup& k = plan->groups[failed];
+    return CheckFailure(graph, check, k.name, k.members);
+  }
   return out;
 }
 

@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,8 @@ struct ExecuteOptions {
   passes::FusionOptions fusion;
   passes::ScheduleOptions schedule;
   bool split_reductions = true;  // passes/split_reductions.h
+  // Called once the kernels are compiled (or found cached), before they run (for the profiler).
+  std::function<void()> on_compiled;
   // Testing only: kernels that fuse more than one op fail to compile, which exercises the
   // unfused retry.
   bool fail_fused_kernels_for_testing = false;

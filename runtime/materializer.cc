@@ -1,11 +1,14 @@
-// Materialization through the reference interpreter.
+// Materialization and the asynchronous engine (see materializer.h).
 #include "runtime/materializer.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <new>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
@@ -20,14 +23,47 @@
 
 namespace ndjit::runtime {
 
+// One unit of engine work: a collected graph, the values it reads and the values it stores.
+struct Task {
+  int64_t id = 0;
+  std::unique_ptr<ir::Graph> graph;
+  std::vector<ValuePtr> leaves;   // realized, queued or failed values, by input index
+  std::vector<ValuePtr> outputs;  // the values it stores, by output index
+  const char* api = "";           // who flushed it
+  ir::SourceLoc site;
+  FlushReason reason = FlushReason::kAccessor;
+  int64_t nodes = 0;  // pending nodes collected
+  // Profiler clock; written by the worker before `done` is set under the materializer's lock.
+  int64_t submitted_ns = 0, started_ns = 0, compiled_ns = 0, finished_ns = 0;
+  bool done = false;
+};
+
 struct Materializer::Collected {
   std::unique_ptr<ir::Graph> graph;
-  std::vector<Value*> pending;         // in topological order
-  std::vector<ir::HostTensor> inputs;  // buffers of the realized leaves, by input index
+  std::vector<Value*> pending;  // in topological order
+  std::vector<ValuePtr> leaves;
   absl::flat_hash_map<Value*, ir::Node*> node_of;
   absl::flat_hash_map<Value*, int> internal_refs;  // references from pending operand lists
   absl::Status status;
 };
+
+const char* FlushReasonName(FlushReason reason) {
+  switch (reason) {
+    case FlushReason::kAccessor:
+      return "accessor";
+    case FlushReason::kExplicit:
+      return "flush";
+    case FlushReason::kWaitAll:
+      return "waitall";
+    case FlushReason::kNodeLimit:
+      return "node limit";
+    case FlushReason::kByteLimit:
+      return "byte limit";
+    case FlushReason::kEager:
+      return "eager";
+  }
+  return "?";
+}
 
 namespace {
 
@@ -114,26 +150,145 @@ bool Materializer::PrepareDumpDir(const std::string& dir) {
   return true;
 }
 
+namespace {
+
+constexpr int64_t kDefaultMaxPendingNodes = 16384;
+constexpr int64_t kDefaultMaxPendingBytes = int64_t{4} << 30;
+
+// A positive integer from the environment, or `fallback` (with a warning for a bad value).
+int64_t LimitFromEnv(const char* variable, int64_t fallback) {
+  const char* text = std::getenv(variable);
+  if (text == nullptr || *text == '\0') return fallback;
+  int64_t value = 0;
+  if (absl::SimpleAtoi(text, &value) && value >= 0) return value;
+  std::cerr << "ndjit: warning: " << variable << "=\"" << text
+            << "\": expected a non-negative integer (0: no limit); using " << fallback << "\n";
+  return fallback;
+}
+
+// The first line of a message, for short references to an error reported before.
+std::string FirstLine(absl::string_view text) {
+  return std::string(text.substr(0, text.find('\n')));
+}
+
+// Overlap of [a0, a1] with [b0, b1].
+int64_t Overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
+  return std::max<int64_t>(0, std::min(a1, b1) - std::max(a0, b0));
+}
+
+// Evaluates a graph (already optimized, or a single op) with the configured backend.
+absl::StatusOr<std::vector<ir::HostTensor>> RunBackend(const ir::Graph& graph,
+                                                       absl::Span<const ir::HostTensor> inputs,
+                                                       const Config& config,
+                                                       const ExecuteOptions& execute,
+                                                       int64_t* nodes_evaluated) {
+  if (config.backend == Backend::kInterp) {
+    ir::InterpretStats stats;
+    absl::StatusOr<std::vector<ir::HostTensor>> results = ir::Interpret(graph, inputs, &stats);
+    *nodes_evaluated = stats.nodes_evaluated;
+    return results;
+  }
+  *nodes_evaluated = graph.num_nodes() - graph.num_inputs();
+  return ExecuteCompiled(graph, inputs, execute);
+}
+
+// An exception escaping the layers below (they return Status; allocation can still throw)
+// becomes the task's error instead of ending the worker thread.
+absl::Status ExceptionStatus(const std::exception& e) {
+  if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) {
+    return absl::ResourceExhaustedError(
+        "out of memory while computing the graph (an allocation failed)");
+  }
+  return absl::InternalError(absl::StrCat("an exception escaped the engine: ", e.what()));
+}
+
+ExecuteOptions ExecuteOptionsFor(const Config& config) {
+  ExecuteOptions execute;
+  execute.num_threads = config.num_threads;
+  execute.split_reductions = !config.pipeline.disabled(passes::SplitReductions::kName);
+  execute.schedule = config.pipeline.schedule;
+  return execute;
+}
+
+}  // namespace
+
+Materializer::Materializer()
+    : max_nodes_(LimitFromEnv("NDJIT_MAX_PENDING_NODES", kDefaultMaxPendingNodes)),
+      max_bytes_(LimitFromEnv("NDJIT_MAX_PENDING_BYTES", kDefaultMaxPendingBytes)) {
+  if (const char* trace = std::getenv("NDJIT_PROFILE"); trace != nullptr && *trace != '\0') {
+    profiler::StartTrace(trace);
+  }
+}
+
 Materializer& Materializer::Get() {
-  static auto* instance = new Materializer();  // never destroyed: used by handles at exit
+  // Never destroyed (handles may outlive static destructors); at exit the worker finishes its
+  // queue and unreported errors are logged.
+  static Materializer* instance = [] {
+    auto* m = new Materializer();
+    std::atexit([] { Materializer::Get().Shutdown(); });
+    return m;
+  }();
   return *instance;
+}
+
+void Materializer::SetLimits(int64_t max_nodes, int64_t max_bytes) {
+  max_nodes_.store(max_nodes, std::memory_order_relaxed);
+  max_bytes_.store(max_bytes, std::memory_order_relaxed);
+}
+
+void Materializer::ForgetPending(int64_t bytes) {
+  pending_nodes_.fetch_sub(1, std::memory_order_relaxed);
+  pending_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
+int64_t Materializer::PendingBytes(ir::Op op, const ir::TensorType& type) {
+  // Leaves and views cost nothing until something stores them; other ops may need a buffer.
+  const ir::OpKind kind = ir::GetOpKind(op);
+  if (kind == ir::OpKind::kLeaf || kind == ir::OpKind::kView) return 0;
+  return ir::SizeBytes(type);
+}
+
+void Materializer::OnPendingLeft(const Value& v) {
+  if (!v.counted_) return;
+  const_cast<Value&>(v).counted_ = false;
+  ForgetPending(PendingBytes(v.op(), v.type()));
 }
 
 ValuePtr Materializer::Record(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
                               ir::Attrs attrs, ir::SourceLoc loc) {
+  const bool tracing = profiler::Tracing();
+  const int64_t start = tracing ? profiler::NowNs() : 0;
+  const int64_t bytes = PendingBytes(op, type);
   ValuePtr v = Value::Pending(op, std::move(type), std::move(operands), std::move(attrs), loc);
+  v->counted_ = true;
+  const int64_t nodes = pending_nodes_.fetch_add(1, std::memory_order_relaxed) + 1;
+  const int64_t total_bytes = pending_bytes_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
   values_recorded_.fetch_add(1, std::memory_order_relaxed);
-  std::lock_guard<std::mutex> lock(registry_mu_);
-  registry_.push_back(v);
-  if (registry_.size() >= prune_at_) {
-    std::erase_if(registry_, [](const std::weak_ptr<Value>& w) { return w.expired(); });
-    prune_at_ = std::max<size_t>(1024, registry_.size() * 2);
+  {
+    std::lock_guard<std::mutex> lock(registry_mu_);
+    registry_.push_back(v);
+    if (registry_.size() >= prune_at_) {
+      std::erase_if(registry_, [](const std::weak_ptr<Value>& w) { return w.expired(); });
+      prune_at_ = std::max<size_t>(1024, registry_.size() * 2);
+    }
+  }
+  if (tracing) profiler::AddEvent("record", ir::OpName(op), start, profiler::NowNs());
+  const int64_t max_nodes = max_nodes_.load(std::memory_order_relaxed);
+  const int64_t max_bytes = max_bytes_.load(std::memory_order_relaxed);
+  const bool over_nodes = max_nodes > 0 && nodes >= max_nodes;
+  const bool over_bytes = max_bytes > 0 && total_bytes >= max_bytes;
+  if ((over_nodes || over_bytes) && !auto_flushing_.exchange(true)) {
+    // Errors here are internal (recording built an invalid graph); the accessor that needs the
+    // values meets them again.
+    (void)Flush({"auto-flush", loc},
+                over_nodes ? FlushReason::kNodeLimit : FlushReason::kByteLimit);
+    auto_flushing_.store(false);
   }
   return v;
 }
 
-// Post-order walk over pending values; realized operands become input leaves. Iterative, so
-// chains of any length are fine. Caller holds mu_.
+// Post-order walk over pending values; computed, queued and failed operands become input leaves.
+// Iterative, so chains of any length are fine. Caller holds mu_.
 Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values) {
   Collected c;
   c.graph = std::make_unique<ir::Graph>("main");
@@ -142,10 +297,11 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
   auto add_leaf = [&](Value* v) {
     if (c.node_of.contains(v)) return;
     c.node_of[v] = c.graph->AddInput(v->type(), v->loc());
-    c.inputs.push_back(*v->buffer_);
+    c.leaves.push_back(v->shared_from_this());
   };
+  auto is_leaf = [](const Value* v) { return v->state_ != Value::State::kPending; };
   for (const ValuePtr& root : values) {
-    if (root->buffer_) {
+    if (is_leaf(root.get())) {
       add_leaf(root.get());
       continue;
     }
@@ -156,7 +312,7 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
       auto& [v, next] = stack.back();
       if (next < v->operands_.size()) {
         Value* operand = v->operands_[next++].get();
-        if (operand->buffer_) {
+        if (is_leaf(operand)) {
           add_leaf(operand);
         } else {
           ++c.internal_refs[operand];
@@ -185,59 +341,12 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
   return c;
 }
 
-absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(Collected& c,
-                                                                   const Caller& caller) {
-  const Config config = GetConfig();
-  RETURN_IF_ERROR(config.env_error);
-  passes::PipelineOptions options = config.pipeline;
-  // Dumps never change what the program computes: a directory that cannot be written is a
-  // warning on standard error, once, and the computation goes on.
-  const std::string dir = !config.dump_dir.empty() ? config.dump_dir : config.pipeline.dump_dir;
-  std::string prefix;
-  if (!dir.empty() && PrepareDumpDir(dir)) {
-    prefix = absl::StrFormat("%04d.", ++dumps_);
-    options.dump_dir = dir;
-    options.dump_prefix = prefix;
-  } else {
-    options.dump_dir.clear();
-  }
-  const int64_t before = c.graph->num_nodes() - c.graph->num_inputs();
-  passes::Pipeline pipeline = passes::DefaultPipeline(options);
-  absl::Status optimized = pipeline.Run(*c.graph);
-  if (!optimized.ok()) {
-    return absl::InternalError(absl::StrCat("optimizing the graph: ", optimized.message()));
-  }
-  const int64_t after = c.graph->num_nodes() - c.graph->num_inputs();
-  nodes_before_passes_.fetch_add(before, std::memory_order_relaxed);
-  nodes_after_passes_.fetch_add(after, std::memory_order_relaxed);
-  ExecuteOptions execute;
-  execute.num_threads = config.num_threads;
-  execute.split_reductions = !config.pipeline.disabled(passes::SplitReductions::kName);
-  execute.schedule = config.pipeline.schedule;
-  if (!prefix.empty()) {
-    // Written before the kernels run, so that a crash still leaves them.
-    if (absl::Status s =
-            DumpExecution(*c.graph, config, execute, caller, before, after, dir + "/" + prefix);
-        !s.ok()) {
-      std::cerr << "ndjit: warning: " << s.message() << "\n";
-    }
-  }
-  if (config.backend == Backend::kInterp) {
-    ir::InterpretStats stats;
-    absl::StatusOr<std::vector<ir::HostTensor>> results = ir::Interpret(*c.graph, c.inputs, &stats);
-    nodes_evaluated_.fetch_add(stats.nodes_evaluated, std::memory_order_relaxed);
-    return results;
-  }
-  nodes_evaluated_.fetch_add(after, std::memory_order_relaxed);
-  return ExecuteCompiled(*c.graph, c.inputs, execute);
-}
-
-absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool force,
-                                       const Caller& caller) {
-  std::lock_guard<std::mutex> lock(mu_);
+std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> values, bool force,
+                                                 const Caller& caller, FlushReason reason,
+                                                 absl::Status* status) {
   Collected c = Collect(values);
-  RETURN_IF_ERROR(c.status);
-  if (c.pending.empty()) return absl::OkStatus();
+  *status = c.status;
+  if (!c.status.ok() || c.pending.empty()) return nullptr;
   // Outputs: the requested values and every pending value referenced from outside the subgraph
   // (use_count counts owners; the ones inside the subgraph are its operand lists).
   std::vector<Value*> stored;
@@ -254,32 +363,56 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
       stored.push_back(v);
     }
   }
-  if (stored.empty()) return absl::OkStatus();
-  for (Value* v : stored) c.graph->AddOutput(c.node_of.at(v));
-  absl::StatusOr<std::vector<ir::HostTensor>> results = Evaluate(c, caller);
-  materializations_.fetch_add(1, std::memory_order_relaxed);
-  RETURN_IF_ERROR(results.status());
-  for (size_t i = 0; i < stored.size(); ++i) {
-    stored[i]->buffer_ = std::move((*results)[i]);
+  if (stored.empty()) return nullptr;
+  auto task = std::make_shared<Task>();
+  task->id = ++submitted_;
+  task->api = caller.api;
+  task->site = caller.site;
+  task->reason = reason;
+  task->nodes = static_cast<int64_t>(c.pending.size());
+  task->submitted_ns = profiler::NowNs();
+  for (Value* v : stored) {
+    c.graph->AddOutput(c.node_of.at(v));
+    task->outputs.push_back(v->shared_from_this());
+    v->state_ = Value::State::kQueued;
+    v->task_ = task;
   }
-  // Drop operands only after every result is stored: clearing may free pending values.
-  std::vector<std::vector<ValuePtr>> released;
-  for (Value* v : stored) released.push_back(std::move(v->operands_));
-  return absl::OkStatus();
+  // Every collected value is computed by this task: it no longer counts as pending.
+  for (Value* v : c.pending) OnPendingLeft(*v);
+  task->graph = std::move(c.graph);
+  task->leaves = std::move(c.leaves);
+  flushes_[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
+  if (!stopped_) {
+    if (!worker_.joinable()) worker_ = std::thread([this] { WorkerLoop(); });
+    queue_.push_back(task);
+    work_cv_.notify_one();
+  }
+  return task;
 }
 
-absl::StatusOr<ir::HostTensor> Materializer::Read(const ValuePtr& value, const Caller& caller) {
-  RETURN_IF_ERROR(Materialize({value}, /*force=*/true, caller));
-  std::lock_guard<std::mutex> lock(mu_);
-  return *value->buffer_;
+absl::Status Materializer::Submit(absl::Span<const ValuePtr> values, bool force,
+                                  const Caller& caller, FlushReason reason) {
+  const int64_t start = profiler::NowNs();
+  absl::Status status;
+  std::shared_ptr<Task> task;
+  bool run_here = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    task = SubmitLocked(values, force, caller, reason, &status);
+    run_here = task != nullptr && stopped_;
+  }
+  if (task != nullptr && profiler::Tracing()) {
+    profiler::AddEvent("flush", FlushReasonName(reason), start, profiler::NowNs(),
+                       {{"task", task->id},
+                        {"nodes", task->nodes},
+                        {"api", caller.api},
+                        {"site", caller.site.known() ? caller.site.ToString() : "unknown"}});
+  }
+  if (run_here) RunTask(*task);  // after Shutdown: synchronously
+  return status;
 }
 
-bool Materializer::IsRealized(const ValuePtr& value) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return value->buffer_.has_value();
-}
-
-absl::Status Materializer::WaitAll(const Caller& caller) {
+absl::Status Materializer::Flush(const Caller& caller, FlushReason reason) {
   std::vector<ValuePtr> live;
   {
     std::lock_guard<std::mutex> lock(registry_mu_);
@@ -287,15 +420,448 @@ absl::Status Materializer::WaitAll(const Caller& caller) {
       if (ValuePtr v = w.lock()) live.push_back(std::move(v));
     }
     registry_.clear();
+    prune_at_ = 1024;
   }
-  // Values that only the registry kept alive are gone now; the rest are reachable from handles.
-  absl::Status status = Materialize(live, /*force=*/false, caller);
-  if (!status.ok()) {
-    // Keep the unfinished values so that a later WaitAll sees them again.
-    std::lock_guard<std::mutex> lock(registry_mu_);
-    for (const ValuePtr& v : live) registry_.push_back(v);
+  // Values that only the registry kept alive are gone once `live` is; the others are stored or
+  // computed inside the task. Values recorded meanwhile by other threads stay registered.
+  return Submit(live, /*force=*/false, caller, reason);
+}
+
+void Materializer::WorkerLoop() {
+  profiler::NameThisThread("ndjit engine");
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) return;  // stopping, and everything ran
+    std::shared_ptr<Task> task = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    RunTask(*task);
+    task.reset();  // may release graphs and buffers: outside the lock
+    lock.lock();
   }
+}
+
+void Materializer::RunTask(Task& task) {
+  task.started_ns = profiler::NowNs();
+  std::vector<ir::HostTensor> inputs;
+  bool leaf_failed = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const ValuePtr& leaf : task.leaves) {
+      switch (leaf->state_) {
+        case Value::State::kRealized:
+          inputs.push_back(*leaf->buffer_);
+          break;
+        case Value::State::kFailed:
+          leaf_failed = true;
+          inputs.emplace_back();
+          break;
+        case Value::State::kPending:
+        case Value::State::kQueued:
+          // Tasks run in submission order, so a leaf's task has finished: a bug if not.
+          leaf_failed = true;
+          inputs.emplace_back();
+          break;
+      }
+    }
+  }
+  const size_t n = task.outputs.size();
+  std::vector<std::optional<ir::HostTensor>> buffers(n);
+  std::vector<ErrorPtr> errors(n);
+  absl::Status first_failure;
+  if (!leaf_failed) {
+    absl::StatusOr<std::vector<ir::HostTensor>> results = GuardedEvaluate(task, inputs);
+    if (results.ok()) {
+      for (size_t i = 0; i < n; ++i) buffers[i] = std::move((*results)[i]);
+    } else {
+      first_failure = results.status();
+    }
+  }
+  if (task.compiled_ns == 0) task.compiled_ns = profiler::NowNs();
+  if (leaf_failed || !first_failure.ok()) {
+    op_by_op_retries_.fetch_add(1, std::memory_order_relaxed);
+    EvaluateOpByOp(task, first_failure, &buffers, &errors);
+  }
+  materializations_.fetch_add(1, std::memory_order_relaxed);
+  task.finished_ns = profiler::NowNs();
+  if (profiler::Tracing()) {
+    const std::vector<profiler::Arg> args = {
+        {"task", task.id}, {"nodes", task.nodes}, {"reason", FlushReasonName(task.reason)}};
+    profiler::AddEvent("compile", absl::StrCat("compile task ", task.id), task.started_ns,
+                       task.compiled_ns, args);
+    profiler::AddEvent("run", absl::StrCat("run task ", task.id), task.compiled_ns,
+                       task.finished_ns, args);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::vector<ValuePtr>> released;
+    for (size_t i = 0; i < n; ++i) {
+      Value& v = *task.outputs[i];
+      v.task_.reset();
+      if (buffers[i].has_value()) {
+        v.buffer_ = std::move(*buffers[i]);
+        v.state_ = Value::State::kRealized;
+      } else {
+        v.error_ = errors[i];
+        v.state_ = Value::State::kFailed;
+      }
+      // Drop operands only after every result is stored: clearing may free pending values.
+      released.push_back(std::move(v.operands_));
+    }
+    // The graph behind the outputs is released before anyone sees them computed (destroying
+    // values takes no lock of the materializer).
+    released.clear();
+    task.leaves.clear();
+    task.done = true;
+    ++finished_;
+    recent_.push_back({task.started_ns, task.compiled_ns, task.finished_ns});
+    if (recent_.size() > 256) recent_.pop_front();
+  }
+  done_cv_.notify_all();
+}
+
+absl::StatusOr<std::vector<ir::HostTensor>> Materializer::GuardedEvaluate(
+    Task& task, absl::Span<const ir::HostTensor> inputs) {
+  try {
+    return Evaluate(task, inputs);
+  } catch (const std::exception& e) {
+    return ExceptionStatus(e);
+  }
+}
+
+absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(
+    Task& task, absl::Span<const ir::HostTensor> inputs) {
+  const Config config = GetConfig();
+  RETURN_IF_ERROR(config.env_error);
+  ir::Graph& graph = *task.graph;
+  passes::PipelineOptions options = config.pipeline;
+  // Dumps never change what the program computes: a directory that cannot be written is a
+  // warning on standard error, once, and the computation goes on.
+  const std::string dir = !config.dump_dir.empty() ? config.dump_dir : config.pipeline.dump_dir;
+  std::string prefix;
+  if (!dir.empty() && PrepareDumpDir(dir)) {
+    prefix = absl::StrFormat("%04d.", ++dumps_);
+    options.dump_dir = dir;
+    options.dump_prefix = prefix;
+  } else {
+    options.dump_dir.clear();
+  }
+  const int64_t before = graph.num_nodes() - graph.num_inputs();
+  passes::Pipeline pipeline = passes::DefaultPipeline(options);
+  absl::Status optimized = pipeline.Run(graph);
+  if (!optimized.ok()) {
+    return absl::InternalError(absl::StrCat("optimizing the graph: ", optimized.message()));
+  }
+  const int64_t after = graph.num_nodes() - graph.num_inputs();
+  nodes_before_passes_.fetch_add(before, std::memory_order_relaxed);
+  nodes_after_passes_.fetch_add(after, std::memory_order_relaxed);
+  ExecuteOptions execute = ExecuteOptionsFor(config);
+  execute.on_compiled = [&task] { task.compiled_ns = profiler::NowNs(); };
+  if (!prefix.empty()) {
+    // Written before the kernels run, so that a crash still leaves them.
+    Caller caller{task.api, task.site};
+    if (absl::Status s =
+            DumpExecution(graph, config, execute, caller, before, after, dir + "/" + prefix);
+        !s.ok()) {
+      std::cerr << "ndjit: warning: " << s.message() << "\n";
+    }
+  }
+  int64_t evaluated = 0;
+  if (config.backend == Backend::kInterp) task.compiled_ns = profiler::NowNs();
+  absl::StatusOr<std::vector<ir::HostTensor>> results =
+      RunBackend(graph, inputs, config, execute, &evaluated);
+  nodes_evaluated_.fetch_add(evaluated, std::memory_order_relaxed);
+  return results;
+}
+
+void Materializer::EvaluateOpByOp(Task& task, const absl::Status& first_failure,
+                                  std::vector<std::optional<ir::HostTensor>>* buffers,
+                                  std::vector<ErrorPtr>* errors) {
+  const Config config = GetConfig();
+  const ExecuteOptions execute = ExecuteOptionsFor(config);
+  // The values to compute (pending ones inside the task and its outputs) in topological order,
+  // and what is known of the others.
+  std::vector<Value*> order;
+  absl::flat_hash_map<Value*, ir::HostTensor> computed;
+  absl::flat_hash_map<Value*, ErrorPtr> failed;
+  std::vector<ErrorPtr> created;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto inside = [&](const Value* v) {
+      return v->state_ == Value::State::kPending ||
+             (v->state_ == Value::State::kQueued && v->task_.get() == &task);
+    };
+    absl::flat_hash_map<Value*, bool> visited;
+    std::vector<std::pair<Value*, size_t>> stack;
+    for (const ValuePtr& out : task.outputs) {
+      if (visited.contains(out.get())) continue;
+      visited[out.get()] = true;
+      stack.push_back({out.get(), 0});
+      while (!stack.empty()) {
+        auto& [v, next] = stack.back();
+        if (next < v->operands_.size()) {
+          Value* o = v->operands_[next++].get();
+          if (visited.contains(o)) continue;
+          visited[o] = true;
+          if (inside(o)) {
+            stack.push_back({o, 0});
+          } else if (o->state_ == Value::State::kRealized) {
+            computed[o] = *o->buffer_;
+          } else if (o->state_ == Value::State::kFailed) {
+            failed[o] = o->error_;
+          } else {
+            auto e = std::make_shared<DeferredError>();
+            e->status = absl::InternalError(
+                "the engine ran a task before the task computing one of its inputs");
+            failed[o] = e;
+            created.push_back(e);
+          }
+          continue;
+        }
+        order.push_back(v);
+        stack.pop_back();
+      }
+    }
+  }
+  for (Value* v : order) {
+    ErrorPtr inherited;
+    for (const ValuePtr& o : v->operands_) {
+      if (auto it = failed.find(o.get()); it != failed.end()) {
+        inherited = it->second;
+        break;
+      }
+    }
+    if (inherited) {
+      failed[v] = inherited;
+      continue;
+    }
+    // A graph of this one op over its operands' buffers.
+    ir::Graph g("op");
+    std::vector<ir::HostTensor> inputs;
+    std::vector<ir::Node*> operands;
+    absl::flat_hash_map<Value*, ir::Node*> input_of;
+    for (const ValuePtr& o : v->operands_) {
+      auto [it, inserted] = input_of.try_emplace(o.get(), nullptr);
+      if (inserted) {
+        it->second = g.AddInput(o->type(), o->loc());
+        inputs.push_back(computed.at(o.get()));
+      }
+      operands.push_back(it->second);
+    }
+    absl::StatusOr<ir::Node*> node = g.AddNode(v->op(), operands, v->attrs(), v->type(), v->loc());
+    absl::Status status = node.status();
+    if (status.ok()) {
+      g.AddOutput(*node);
+      int64_t evaluated = 0;
+      absl::StatusOr<std::vector<ir::HostTensor>> result;
+      try {
+        result = RunBackend(g, inputs, config, execute, &evaluated);
+      } catch (const std::exception& e) {
+        result = ExceptionStatus(e);
+      }
+      nodes_evaluated_.fetch_add(evaluated, std::memory_order_relaxed);
+      if (result.ok()) {
+        computed[v] = std::move((*result)[0]);
+        continue;
+      }
+      status = result.status();
+    }
+    std::string message(status.message());
+    if (!first_failure.ok() && first_failure.message() != status.message()) {
+      absl::StrAppend(&message, "\n(the fused graph of ", task.nodes,
+                      " nodes failed first: ", first_failure.message(), ")");
+    }
+    auto e = std::make_shared<DeferredError>();
+    e->status = absl::Status(status.code(), message);
+    failed[v] = e;
+    created.push_back(e);
+  }
+  for (size_t i = 0; i < task.outputs.size(); ++i) {
+    Value* v = task.outputs[i].get();
+    if (auto it = computed.find(v); it != computed.end()) {
+      (*buffers)[i] = it->second;
+    } else {
+      (*errors)[i] = failed.at(v);
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (ErrorPtr& e : created) {
+    e->sequence = ++errors_;
+    unreported_.push_back(std::move(e));
+  }
+  errors_created_.fetch_add(static_cast<int64_t>(created.size()), std::memory_order_relaxed);
+}
+
+void Materializer::WaitLocked(std::unique_lock<std::mutex>& lock,
+                              absl::Span<const ValuePtr> values) {
+  done_cv_.wait(lock, [&] {
+    for (const ValuePtr& v : values) {
+      if (v->state_ == Value::State::kQueued) return false;
+    }
+    return true;
+  });
+}
+
+absl::Status Materializer::ReportLocked(const Value& v, bool need_value) {
+  const ErrorPtr& e = v.error_;
+  if (!e->reported) {
+    e->reported = true;
+    std::erase(unreported_, e);
+    return e->status;
+  }
+  if (!need_value) return absl::OkStatus();
+  return absl::Status(
+      e->status.code(),
+      absl::StrCat("the array has no value: computing it failed, and that error was already "
+                   "reported (",
+                   FirstLine(e->status.message()), ")"));
+}
+
+absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool force,
+                                       const Caller& caller) {
+  profiler::Wait local;
+  profiler::Wait& wait = caller.wait != nullptr ? *caller.wait : local;
+  if (caller.wait == nullptr) {
+    wait.api = caller.api;
+    wait.site = caller.site;
+    wait.start_ns = profiler::NowNs();
+  }
+  const int64_t collect_start = profiler::NowNs();
+  absl::Status status;
+  std::shared_ptr<Task> submitted;
+  bool run_here = false;
+  std::vector<std::shared_ptr<Task>> tasks;
+  std::unique_lock<std::mutex> lock(mu_);
+  submitted = SubmitLocked(values, force, caller, caller.reason, &status);
+  run_here = submitted != nullptr && stopped_;
+  const int64_t wait_start = profiler::NowNs();
+  wait.collect_ns += wait_start - collect_start;
+  if (!status.ok()) return status;
+  for (const ValuePtr& v : values) {
+    if (v->state_ == Value::State::kQueued &&
+        std::find(tasks.begin(), tasks.end(), v->task_) == tasks.end()) {
+      tasks.push_back(v->task_);
+    }
+  }
+  if (run_here) {
+    lock.unlock();
+    RunTask(*submitted);
+    lock.lock();
+  }
+  WaitLocked(lock, values);
+  const int64_t wait_end = profiler::NowNs();
+  // Time attribution: the own tasks' compile and run phases inside the wait; the rest of the
+  // wait went to earlier tasks (queued).
+  int64_t compile = 0, run = 0;
+  for (const std::shared_ptr<Task>& t : tasks) {
+    compile += Overlap(wait_start, wait_end, t->started_ns, t->compiled_ns);
+    run += Overlap(wait_start, wait_end, t->compiled_ns, t->finished_ns);
+  }
+  wait.compile_ns += compile;
+  wait.run_ns += run;
+  wait.queued_ns += std::max<int64_t>(0, wait_end - wait_start - compile - run);
+  absl::Status result;
+  for (const ValuePtr& v : values) {
+    if (v->state_ == Value::State::kFailed) {
+      absl::Status s = ReportLocked(*v, /*need_value=*/false);
+      if (result.ok()) result = s;
+    }
+  }
+  lock.unlock();
+  if (caller.wait == nullptr) RecordBlockingCall(wait);
+  return result;
+}
+
+absl::StatusOr<ir::HostTensor> Materializer::Read(const ValuePtr& value, const Caller& caller) {
+  RETURN_IF_ERROR(Materialize({value}, /*force=*/true, caller));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (value->state_ == Value::State::kFailed) return ReportLocked(*value, /*need_value=*/true);
+  return *value->buffer_;
+}
+
+void Materializer::RecordBlockingCall(const profiler::Wait& wait) {
+  const int64_t end = profiler::NowNs();
+  blocking_calls_.fetch_add(1, std::memory_order_relaxed);
+  blocked_ns_.fetch_add(end - wait.start_ns, std::memory_order_relaxed);
+  profiler::RecordWait(wait, end);
+}
+
+bool Materializer::IsRealized(const ValuePtr& value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return value->state_ == Value::State::kRealized;
+}
+
+absl::Status Materializer::WaitAll(const Caller& caller) {
+  profiler::Wait local;
+  profiler::Wait& wait = caller.wait != nullptr ? *caller.wait : local;
+  if (caller.wait == nullptr) {
+    wait.api = caller.api;
+    wait.site = caller.site;
+    wait.start_ns = profiler::NowNs();
+  }
+  const int64_t collect_start = profiler::NowNs();
+  absl::Status status = Flush(caller, FlushReason::kWaitAll);
+  const int64_t wait_start = profiler::NowNs();
+  wait.collect_ns += wait_start - collect_start;
+  std::unique_lock<std::mutex> lock(mu_);
+  const int64_t target = submitted_;
+  done_cv_.wait(lock, [&] { return finished_ >= target; });
+  const int64_t wait_end = profiler::NowNs();
+  // Everything the engine did meanwhile was for this call.
+  int64_t compile = 0, run = 0;
+  for (const Phases& p : recent_) {
+    compile += Overlap(wait_start, wait_end, p.started_ns, p.compiled_ns);
+    run += Overlap(wait_start, wait_end, p.compiled_ns, p.finished_ns);
+  }
+  wait.compile_ns += compile;
+  wait.run_ns += run;
+  wait.queued_ns += std::max<int64_t>(0, wait_end - wait_start - compile - run);
+  if (status.ok() && !unreported_.empty()) {
+    // MXNet's rule: the first pending error is thrown, every other one is cleared.
+    status = unreported_.front()->status;
+    if (unreported_.size() > 1) {
+      status =
+          absl::Status(status.code(), absl::StrCat(status.message(), "\n(", unreported_.size() - 1,
+                                                   " more pending error",
+                                                   unreported_.size() > 2 ? "s" : "", " cleared)"));
+    }
+    for (const ErrorPtr& e : unreported_) e->reported = true;
+    unreported_.clear();
+  }
+  lock.unlock();
+  if (caller.wait == nullptr) RecordBlockingCall(wait);
   return status;
+}
+
+void Materializer::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  std::vector<ErrorPtr> never_reported;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    never_reported.swap(unreported_);
+    for (const ErrorPtr& e : never_reported) e->reported = true;
+  }
+  for (const ErrorPtr& e : never_reported) {
+    std::cerr << "ndjit: error never reported by an accessor (the program exited without reading "
+                 "the arrays it reached or calling waitall): "
+              << e->status.message() << "\n";
+  }
+  if (profiler::Tracing()) {
+    const std::string path = profiler::TracePath();
+    if (absl::Status s = profiler::StopTrace(); !s.ok()) {
+      std::cerr << "ndjit: warning: NDJIT_PROFILE: " << s.message() << "\n";
+    } else {
+      std::cerr << "ndjit: wrote the trace " << path << "\n";
+    }
+  }
 }
 
 std::unique_ptr<ir::Graph> Materializer::PendingGraph(absl::Span<const ValuePtr> values) {
@@ -308,8 +874,18 @@ std::unique_ptr<ir::Graph> Materializer::PendingGraph(absl::Span<const ValuePtr>
 }
 
 Counters Materializer::counters() {
-  return Counters{values_recorded_.load(), materializations_.load(), nodes_evaluated_.load(),
-                  nodes_before_passes_.load(), nodes_after_passes_.load()};
+  Counters c;
+  c.values_recorded = values_recorded_.load();
+  c.materializations = materializations_.load();
+  c.nodes_evaluated = nodes_evaluated_.load();
+  c.nodes_before_passes = nodes_before_passes_.load();
+  c.nodes_after_passes = nodes_after_passes_.load();
+  for (int i = 0; i < kNumFlushReasons; ++i) c.flushes[i] = flushes_[i].load();
+  c.op_by_op_retries = op_by_op_retries_.load();
+  c.errors = errors_created_.load();
+  c.blocking_calls = blocking_calls_.load();
+  c.blocked_ns = blocked_ns_.load();
+  return c;
 }
 
 void Materializer::ResetCounters() {
@@ -318,6 +894,11 @@ void Materializer::ResetCounters() {
   nodes_evaluated_.store(0);
   nodes_before_passes_.store(0);
   nodes_after_passes_.store(0);
+  for (auto& f : flushes_) f.store(0);
+  op_by_op_retries_.store(0);
+  errors_created_.store(0);
+  blocking_calls_.store(0);
+  blocked_ns_.store(0);
 }
 
 }  // namespace ndjit::runtime

@@ -1,99 +1,223 @@
-// Materialization: computes the pending values an accessor needs.
+// Materialization and the asynchronous engine: computes the pending values an accessor needs.
 //
-// Given the values a caller wants, the materializer collects their pending subgraph (stopping at
-// realized values, which become `input` leaves), builds one ir::Graph, runs the default pass
-// pipeline over it (passes::DefaultPipeline, with NDJIT_FLAGS), evaluates it with the configured
-// backend (compiled kernels by default, the reference interpreter with NDJIT_BACKEND=interp; see
-// config.h), and stores the results. Every pending value in that subgraph that is referenced from
-// outside it (a live handle, or a pending value not in this request) is stored too, so a value
-// shared by several arrays is computed once. Realized values drop their operands.
+// Recording a value (Record) only appends a node. A flush collects the pending subgraph of some
+// values on the calling thread (stopping at values that are computed or already queued, which
+// become `input` leaves) and hands it to the engine as one task; the caller goes on at once.
+// Every pending value of that subgraph that is referenced from outside it (a live handle, or a
+// pending value not in this request) is stored, so a value shared by several arrays is computed
+// once; realized values drop their operands, releasing the graph behind them.
 //
-// All of this runs under one process-wide lock: handles may be used from several threads. The
-// asynchronous engine (issue #6) replaces the synchronous call with a queue behind the same
-// interface.
+// The engine is one background worker that runs tasks in submission order (the kernels
+// themselves run on the OpenMP threads): it optimizes the graph (passes::DefaultPipeline with
+// NDJIT_FLAGS), evaluates it with the configured backend (compiled kernels, or the reference
+// interpreter with NDJIT_BACKEND=interp; see config.h) and stores the results. Because tasks run
+// in order, a task's queued leaves are computed before it starts; MXNet's per-variable
+// read/write order holds because values are immutable and in-place ops rebind handles
+// (frontend/handle.h).
+//
+// Accessors (Read, Materialize, WaitAll) flush what they need and block until it is computed.
+// Each blocking call is measured (profiler.h): time spent collecting, queued behind other tasks,
+// compiling and running its own task.
+//
+// Errors: a task that fails is evaluated again op by op, so that only the values downstream of a
+// failing op fail; they share one DeferredError. The first accessor on any of them reports it,
+// once; WaitAll reports the first unreported error and clears the rest; errors never reported are
+// logged at exit. Eager mode (NDJIT_EAGER=1) computes each op at its call.
+//
+// Bounded graphs: when the values recorded but not yet flushed exceed the node or byte limit
+// (NDJIT_MAX_PENDING_NODES, NDJIT_MAX_PENDING_BYTES), the recording call flushes every live
+// pending value, and the flush's reason is counted (and traced).
+//
+// Every entry point is thread-safe; recording never waits for the engine.
 #ifndef NDJIT_RUNTIME_MATERIALIZER_H_
 #define NDJIT_RUNTIME_MATERIALIZER_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "ir/graph.h"
 #include "ir/host_tensor.h"
+#include "runtime/profiler.h"
 #include "runtime/value.h"
 
 namespace ndjit::runtime {
 
+// Why a flush happened (counted per reason, and named in traces).
+enum class FlushReason : uint8_t {
+  kAccessor,   // a blocking accessor needed the values
+  kExplicit,   // ndjit::flush() or NDArray::eval_async()
+  kWaitAll,    // ndjit::waitall()
+  kNodeLimit,  // the pending graph reached the node limit
+  kByteLimit,  // the pending graph's results reached the byte limit
+  kEager,      // eager mode computes every op at its call
+};
+inline constexpr int kNumFlushReasons = 6;
+const char* FlushReasonName(FlushReason reason);
+
 // Counters for tests and tools; monotonically increasing until Reset.
 struct Counters {
   int64_t values_recorded = 0;   // pending values created
-  int64_t materializations = 0;  // graphs evaluated
+  int64_t materializations = 0;  // engine tasks run (graphs evaluated)
   int64_t nodes_evaluated = 0;   // non-leaf nodes computed
   // Non-input nodes of the collected graphs before and after the pass pipeline (what folding,
   // simplification, cse and dce removed is the difference).
   int64_t nodes_before_passes = 0;
   int64_t nodes_after_passes = 0;
+  int64_t flushes[kNumFlushReasons] = {};  // flushes that submitted a task, by reason
+  int64_t op_by_op_retries = 0;  // failed tasks evaluated again op by op to localize the error
+  int64_t errors = 0;            // deferred errors created
+  int64_t blocking_calls = 0;    // accessor calls (including ones that found values ready)
+  int64_t blocked_ns = 0;        // their total time blocked
 };
 
-// Who asked for a materialization: the accessor and the user's call site (for dumps, and later
-// the profiler).
+// Who asked: the accessor and the user's call site (for dumps, errors and the profiler), and the
+// record of this blocking call that the materializer fills in.
 struct Caller {
   const char* api = "materialize";
   ir::SourceLoc site;
+  profiler::Wait* wait = nullptr;
+  FlushReason reason = FlushReason::kAccessor;  // counted for Materialize's flush
 };
 
 class Materializer {
  public:
-  // The process-wide instance.
+  // The process-wide instance (its worker is drained and joined at exit).
   static Materializer& Get();
 
-  // Records a new pending value (and remembers it for WaitAll).
+  // Records a new pending value (and remembers it for WaitAll and flushes). May flush every live
+  // pending value when the limits are reached.
   ValuePtr Record(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands, ir::Attrs attrs,
                   ir::SourceLoc loc);
 
-  // Computes every pending value in `values` (and what they need). With `force` false, a value
-  // of `values` is stored only if something besides `values` and the subgraph references it.
+  // Hands the pending graph of `values` to the engine and returns at once. With `force` false,
+  // a value of `values` is stored only if something besides `values` and the subgraph references
+  // it. An error here is an internal one (recording produced an invalid graph); errors of the
+  // computation are deferred onto the values.
+  absl::Status Submit(absl::Span<const ValuePtr> values, bool force, const Caller& caller,
+                      FlushReason reason);
+  // Submits every live pending value (non-forced); returns at once.
+  absl::Status Flush(const Caller& caller, FlushReason reason);
+
+  // Computes `values` and blocks until they are ready. A deferred error on one of them that was
+  // not reported yet is returned (and marked reported); one reported before is not.
   absl::Status Materialize(absl::Span<const ValuePtr> values, bool force = true,
                            const Caller& caller = {});
-  // Computes `value` if needed and returns its buffer (shared, must not be written).
+  // Computes `value` if needed and returns its buffer (shared, must not be written). A value
+  // whose computation failed is an error: the deferred error if it is not reported yet,
+  // otherwise one saying that the value does not exist.
   absl::StatusOr<ir::HostTensor> Read(const ValuePtr& value, const Caller& caller = {});
-  // Computes every pending value that a live handle can still reach.
+  // Computes every pending value that a live handle can still reach, waits until the engine is
+  // idle, and returns the first unreported error (marking every error reported).
   absl::Status WaitAll(const Caller& caller = {});
   bool IsRealized(const ValuePtr& value);
+  // Counts a finished blocking call and hands it to the profiler (accessors that pass their own
+  // Caller::wait call this once they are done, after copying).
+  void RecordBlockingCall(const profiler::Wait& wait);
 
-  // The pending graph the values need, as it would be evaluated now (realized values appear as
-  // `input` leaves). For dumps and the demo; computes nothing.
+  // The pending graph the values need, as it would be evaluated now (computed and queued values
+  // appear as `input` leaves). For dumps and the demo; computes nothing.
   std::unique_ptr<ir::Graph> PendingGraph(absl::Span<const ValuePtr> values);
+
+  // Limits of the pending graph (<= 0: no limit).
+  void SetLimits(int64_t max_nodes, int64_t max_bytes);
+  int64_t max_pending_nodes() const { return max_nodes_.load(std::memory_order_relaxed); }
+  int64_t max_pending_bytes() const { return max_bytes_.load(std::memory_order_relaxed); }
+  // Values recorded and not flushed yet (with their result bytes), alive.
+  int64_t pending_nodes() const { return pending_nodes_.load(std::memory_order_relaxed); }
+  int64_t pending_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
 
   Counters counters();
   void ResetCounters();
 
- private:
-  struct Collected;
-  Collected Collect(absl::Span<const ValuePtr> values);
-  // Optimizes and evaluates a collected graph (writing dumps when NDJIT_DUMP_DIR is set).
-  absl::StatusOr<std::vector<ir::HostTensor>> Evaluate(Collected& c, const Caller& caller);
+  // Waits for every submitted task, logs errors nobody reported, and stops the worker. Runs at
+  // exit; later submissions run synchronously on the calling thread.
+  void Shutdown();
 
-  // Held while collecting and evaluating; recording never takes it, so ops return at once
-  // even while another thread materializes.
+ private:
+  friend class Value;
+  struct Collected;
+  Materializer();
+  Collected Collect(absl::Span<const ValuePtr> values);
+  // Builds the task of a collected graph, marks its outputs queued and enqueues it. Caller holds
+  // mu_. Returns the task (null when nothing needed computing).
+  std::shared_ptr<Task> SubmitLocked(absl::Span<const ValuePtr> values, bool force,
+                                     const Caller& caller, FlushReason reason,
+                                     absl::Status* status);
+  void WorkerLoop();
+  void RunTask(Task& task);
+  // Optimizes and evaluates a task's graph (writing dumps when NDJIT_DUMP_DIR is set).
+  absl::StatusOr<std::vector<ir::HostTensor>> Evaluate(Task& task,
+                                                       absl::Span<const ir::HostTensor> inputs);
+  // Evaluate, with an escaping exception (std::bad_alloc) turned into an error.
+  absl::StatusOr<std::vector<ir::HostTensor>> GuardedEvaluate(
+      Task& task, absl::Span<const ir::HostTensor> inputs);
+  // After a failure: evaluates the task's values one op at a time, so that each failing op gets
+  // its own error and values that do not depend on it are computed. Fills one entry per output.
+  void EvaluateOpByOp(Task& task, const absl::Status& first_failure,
+                      std::vector<std::optional<ir::HostTensor>>* buffers,
+                      std::vector<ErrorPtr>* errors);
+  // Blocks until every value is realized or failed (caller holds `lock` on mu_).
+  void WaitLocked(std::unique_lock<std::mutex>& lock, absl::Span<const ValuePtr> values);
+  // The error to report for a failed value (caller holds mu_).
+  absl::Status ReportLocked(const Value& v, bool need_value);
+  ErrorPtr NewErrorLocked(absl::Status status);
+  void OnPendingLeft(const Value& v);
+  // The bytes a pending value counts toward the byte limit.
+  static int64_t PendingBytes(ir::Op op, const ir::TensorType& type);
+  void ForgetPending(int64_t bytes);
+  bool PrepareDumpDir(const std::string& dir);
+
+  // Guards every value's state and the queue; held while collecting, never while running.
   std::mutex mu_;
+  std::condition_variable work_cv_;  // the worker waits for tasks
+  std::condition_variable done_cv_;  // accessors wait for tasks to finish
+  std::deque<std::shared_ptr<Task>> queue_;
+  std::thread worker_;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  int64_t submitted_ = 0;  // tasks submitted / finished (ids are 1-based)
+  int64_t finished_ = 0;
+  // Errors not reported yet, oldest first.
+  std::vector<ErrorPtr> unreported_;
+  int64_t errors_ = 0;
+  // Phases of the last finished tasks (started, compiled, finished), for WaitAll's attribution.
+  struct Phases {
+    int64_t started_ns, compiled_ns, finished_ns;
+  };
+  std::deque<Phases> recent_;
+
   std::atomic<int64_t> values_recorded_{0};
   std::atomic<int64_t> materializations_{0};
   std::atomic<int64_t> nodes_evaluated_{0};
   std::atomic<int64_t> nodes_before_passes_{0};
   std::atomic<int64_t> nodes_after_passes_{0};
-  bool PrepareDumpDir(const std::string& dir);
-  // The dump directory in use, whether it can be written, and the last dump's number (guarded
-  // by mu_).
+  std::atomic<int64_t> flushes_[kNumFlushReasons] = {};
+  std::atomic<int64_t> op_by_op_retries_{0};
+  std::atomic<int64_t> errors_created_{0};
+  std::atomic<int64_t> blocking_calls_{0};
+  std::atomic<int64_t> blocked_ns_{0};
+
+  std::atomic<int64_t> max_nodes_;
+  std::atomic<int64_t> max_bytes_;
+  std::atomic<int64_t> pending_nodes_{0};
+  std::atomic<int64_t> pending_bytes_{0};
+  std::atomic<bool> auto_flushing_{false};
+
+  // Dumps (used by the worker only): the directory in use, whether it can be written, and the
+  // last dump's number.
   std::string dump_dir_;
   bool dump_dir_ok_ = false;
   int64_t dumps_ = 0;
-  // Every recorded value, for WaitAll; expired and realized entries are pruned as it grows.
+  // Every recorded value, for WaitAll and flushes; expired entries are pruned as it grows.
   std::mutex registry_mu_;
   std::vector<std::weak_ptr<Value>> registry_;
   size_t prune_at_ = 1024;

@@ -1,6 +1,8 @@
 // Value construction and stack-safe destruction.
 #include "runtime/value.h"
 
+#include "runtime/materializer.h"
+
 namespace ndjit::runtime {
 
 ValuePtr Value::Pending(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
@@ -12,6 +14,7 @@ ValuePtr Value::Realized(ir::HostTensor buffer, ir::SourceLoc loc) {
   ir::Attrs attrs;
   ValuePtr v(new Value(ir::Op::kInput, buffer.type(), {}, std::move(attrs), loc));
   v->buffer_ = std::move(buffer);
+  v->state_ = State::kRealized;
   return v;
 }
 
@@ -19,6 +22,7 @@ ValuePtr Value::Realized(ir::HostTensor buffer, ir::SourceLoc loc) {
 // destroyed recursively and overflow the stack. The outermost destructor on a thread drains a
 // work list; nested destructors only append their operands to it.
 Value::~Value() {
+  if (counted_) Materializer::Get().ForgetPending(Materializer::PendingBytes(op_, type_));
   if (operands_.empty()) return;
   thread_local std::vector<ValuePtr>* worklist = nullptr;
   if (worklist != nullptr) {

@@ -3,7 +3,11 @@
 // A Value records one op application (op, result type, attributes, call site, operand values).
 // Until it is realized it keeps its operands alive; once materialization computes it, it keeps its
 // buffer and drops its operands, so the graph behind a computed array is released. The recorded
-// fields never change; only the pending/realized state does, under the materializer's lock.
+// fields never change; only the state does, under the materializer's lock:
+//
+//   pending --(a flush stores it)--> queued --(the engine ran its task)--> realized | failed
+//
+// A failed value holds a DeferredError shared by every value the failure reached.
 #ifndef NDJIT_RUNTIME_VALUE_H_
 #define NDJIT_RUNTIME_VALUE_H_
 
@@ -11,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "ir/attrs.h"
 #include "ir/graph.h"
 #include "ir/host_tensor.h"
@@ -21,6 +26,18 @@ namespace ndjit::runtime {
 
 class Value;
 using ValuePtr = std::shared_ptr<Value>;
+struct Task;
+
+// An error raised while compiling or running, stored on every value it reached (MXNet's shared
+// exception reference): the first blocking accessor that meets it reports it, and it is
+// reported once.
+struct DeferredError {
+  absl::Status status;
+  int64_t sequence = 0;  // order of failure, for waitall's "first pending error"
+  // Set once an accessor, waitall or the exit log reported it; guarded by the materializer.
+  bool reported = false;
+};
+using ErrorPtr = std::shared_ptr<DeferredError>;
 
 class Value : public std::enable_shared_from_this<Value> {
  public:
@@ -54,8 +71,15 @@ class Value : public std::enable_shared_from_this<Value> {
   const ir::Attrs attrs_;
   const ir::SourceLoc loc_;
   // Guarded by the materializer's lock once the value is shared.
+  enum class State : uint8_t { kPending, kQueued, kRealized, kFailed };
+  State state_ = State::kPending;
+  // Counted in the materializer's pending-node and pending-byte totals (the bounds that trigger
+  // automatic flushes) until the value leaves the pending state or dies.
+  bool counted_ = false;
   std::vector<ValuePtr> operands_;
   std::optional<ir::HostTensor> buffer_;
+  std::shared_ptr<Task> task_;  // while queued: the engine task that computes it
+  ErrorPtr error_;              // when failed
 };
 
 }  // namespace ndjit::runtime

@@ -10,6 +10,7 @@ packages=(
   clang-19               # compiles codegen/cpu's scalar-op library to LLVM bitcode at build time
   libeigen3-dev          # bench/: the Eigen peer of the fusion benchmarks
   libabsl-dev            # Status/StatusOr, strings, hash maps, synchronization
+  nlohmann-json3-dev     # writes the profiler's Chrome trace (and tests parse it back)
   libgtest-dev libgmock-dev  # test framework
   libbenchmark-dev       # bench/
   graphviz               # renders the DOT pictures of ndjit-inspect (tested when present)

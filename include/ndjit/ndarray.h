@@ -1,9 +1,17 @@
 // NDArray: a handle to a lazily computed array.
 //
-// Every op returns at once and only records a node. Values are computed when a blocking accessor
-// needs them: asnumpy(), asscalar(), wait_to_read(), or ndjit::waitall(). An NDArray is a handle:
-// copies name the same array (as NumPy names, torch::Tensor and MXNet's C++ NDArray do); copy()
-// makes an independent one. Handles are cheap to copy and safe to destroy while work is pending.
+// Every op returns at once and only records a node. Values are computed by a background engine,
+// when something hands them over (ndjit::flush(), eval_async()) or a blocking accessor needs
+// them: asnumpy(), asscalar(), wait_to_read(), or ndjit::waitall(). An NDArray is a handle:
+// copies name the same array (as NumPy names, torch::Tensor and MXNet's C++ NDArray do), so
+// `NDArray d = a; a += 1;` changes what d reads too; copy() makes an independent one. Handles
+// are cheap to copy, safe to use from several threads, and safe to destroy while work is
+// pending.
+//
+// In-place ops (+=, -=, *=, /=, slice_assign, copyto, fill) follow MXNet's dependency order:
+// arrays computed from `a` before the write keep the old value, arrays computed after it see the
+// new one, and writes apply in program order. Under the hood nothing is overwritten: the array
+// is pointed at a new node (DESIGN.md "Engine").
 //
 // Every function takes a defaulted std::source_location as its last argument: errors, dumps and
 // profiles name the caller's file:line. Shape, dtype and axis errors throw at the call; errors
@@ -29,6 +37,9 @@ namespace ndjit {
 namespace runtime {
 class Value;  // the lazily computed value behind a handle (opaque to users)
 }  // namespace runtime
+namespace frontend {
+class Handle;  // the variable an NDArray names (opaque to users)
+}  // namespace frontend
 
 using SourceLocation = std::source_location;
 
@@ -97,6 +108,8 @@ class Axes {
   std::optional<std::vector<int64_t>> axes_;
 };
 
+class Operand;
+
 class NDArray {
  public:
   // An empty handle; any op or accessor on it throws ValueError.
@@ -107,7 +120,7 @@ class NDArray {
   NDArray(NDArray&&) noexcept;
   NDArray& operator=(NDArray&&) noexcept;
 
-  bool is_none() const { return value_ == nullptr; }
+  bool is_none() const { return handle_ == nullptr; }
   DType dtype() const;
   const std::vector<int64_t>& shape() const;
   int ndim() const { return static_cast<int>(shape().size()); }
@@ -127,11 +140,39 @@ class NDArray {
     const ScalarValue v = ScalarAt(site);
     return v.is_float ? static_cast<T>(v.f) : static_cast<T>(v.i);
   }
-  // Blocks until the array is computed.
+  // Blocks until the array is computed. Throws the error of a failed computation if no accessor
+  // reported it yet (and only then: an error is reported once).
   void wait_to_read(SourceLocation site = SourceLocation::current()) const;
+  // Hands the array's pending work to the engine and returns at once (a later accessor waits
+  // only for what is still running).
+  void eval_async(SourceLocation site = SourceLocation::current()) const;
+
+  // ---- In-place ops (NumPy's rules) ----
+  // `a op= b` computes `a op b` with broadcasting and promotion; the result must have a's shape
+  // (ValueError) and its dtype must cast to a's dtype within its kind (bool < unsigned < signed
+  // < float, NumPy's "same_kind"; DTypeError otherwise: int32 /= 2 is an error, as in NumPy).
+  // Scalars are weak: float32 += 1.5 stays float32. Returns *this.
+  NDArray& operator+=(const Operand& b);
+  NDArray& operator-=(const Operand& b);
+  NDArray& operator*=(const Operand& b);
+  NDArray& operator/=(const Operand& b);
+  // `a[slices] = value`: one Slice per leading axis (any step, negative too); `value` is an
+  // array or a scalar broadcast to the slice's shape and converted to a's dtype as by astype.
+  // Other elements keep their values. Returns *this.
+  NDArray& slice_assign(std::vector<Slice> slices, const Operand& value,
+                        SourceLocation site = SourceLocation::current());
+  // Sets every element to `value` (converted to the dtype as by astype). Returns *this.
+  NDArray& fill(Scalar value, SourceLocation site = SourceLocation::current());
+  // Writes this array's values into `dst` (np.copyto: broadcast to dst's shape, "same_kind"
+  // casting) and returns dst. dst is a handle: every copy of it sees the new values. Copying an
+  // array onto itself does nothing.
+  NDArray copyto(const NDArray& dst, SourceLocation site = SourceLocation::current()) const;
 
   // ---- Methods mirroring nd:: functions ----
   NDArray astype(DType dtype, SourceLocation site = SourceLocation::current()) const;
+  // A view with another shape (one -1 is inferred), sharing this array's variable as MXNet's
+  // reshape method does: an in-place op on either one is seen by both. nd::reshape returns an
+  // independent array instead.
   NDArray reshape(std::vector<int64_t> shape,
                   SourceLocation site = SourceLocation::current()) const;
   NDArray transpose(std::vector<int64_t> axes = {},
@@ -154,9 +195,12 @@ class NDArray {
   // affect the other).
   NDArray copy(SourceLocation site = SourceLocation::current()) const;
 
-  // For the frontend implementation.
+  // For the frontend implementation: a new array holding `value`, the current value, and the
+  // variable.
   explicit NDArray(std::shared_ptr<runtime::Value> value);
-  const std::shared_ptr<runtime::Value>& value() const { return value_; }
+  explicit NDArray(std::shared_ptr<frontend::Handle> handle);
+  std::shared_ptr<runtime::Value> value() const;
+  const std::shared_ptr<frontend::Handle>& handle() const { return handle_; }
 
  private:
   struct ScalarValue {
@@ -166,7 +210,7 @@ class NDArray {
   };
   ScalarValue ScalarAt(SourceLocation site) const;
 
-  std::shared_ptr<runtime::Value> value_;
+  std::shared_ptr<frontend::Handle> handle_;
 };
 
 // An operand of an arithmetic or comparison operator: an NDArray or a C++ number. Converting to

@@ -11,11 +11,26 @@
 #include "ndjit/host_array.h"
 #include "ndjit/nd.h"
 #include "ndjit/ndarray.h"
+#include "ndjit/profiler.h"
 
 namespace ndjit {
 
-// Blocks until every array that a live handle can reach is computed.
+// Blocks until every array that a live handle can reach is computed and the engine is idle.
+// Throws the first error of a failed computation that no accessor reported yet, and clears the
+// others (MXNet's waitall).
 void waitall(SourceLocation site = SourceLocation::current());
+
+// Hands every pending array that a live handle can reach to the engine and returns at once.
+void flush(SourceLocation site = SourceLocation::current());
+
+// Bounds of the pending graph: when the arrays recorded and not yet handed to the engine reach
+// `max_nodes` nodes or `max_bytes` bytes of results, the op that crossed the bound flushes them
+// all (Stats::flushes_node_limit / flushes_byte_limit count these). 0 means no bound. Defaults:
+// 16384 nodes and 4 GiB, or NDJIT_MAX_PENDING_NODES / NDJIT_MAX_PENDING_BYTES. Negative values
+// throw ValueError.
+void set_flush_limits(int64_t max_nodes, int64_t max_bytes);
+int64_t max_pending_nodes();
+int64_t max_pending_bytes();
 
 // The pending graph that computing `arrays` would evaluate now, in the IR's text form (computed
 // arrays appear as `input` leaves). Computes nothing.
@@ -37,6 +52,21 @@ struct Stats {
   int64_t bytes_allocated = 0;    // their bytes
   int64_t bytes_fresh = 0;        // bytes the buffer pool had to take from the system
   double compile_seconds = 0;     // time spent compiling kernels
+  int64_t bytes_live = 0;         // buffer-pool bytes in use now (not a counter)
+  // Graphs handed to the engine, by what handed them over: a blocking accessor, flush() or
+  // eval_async(), waitall(), the pending-graph bounds (set_flush_limits), eager mode.
+  int64_t flushes_accessor = 0;
+  int64_t flushes_explicit = 0;
+  int64_t flushes_waitall = 0;
+  int64_t flushes_node_limit = 0;
+  int64_t flushes_byte_limit = 0;
+  int64_t flushes_eager = 0;
+  int64_t pending_nodes = 0;     // recorded and not handed to the engine yet (not a counter)
+  int64_t pending_bytes = 0;     // their result bytes (not a counter)
+  int64_t deferred_errors = 0;   // errors raised while computing (stored on arrays)
+  int64_t op_by_op_retries = 0;  // failed graphs computed again op by op to localize errors
+  int64_t blocking_calls = 0;    // accessor calls (asnumpy, asscalar, wait_to_read, waitall)
+  double blocked_seconds = 0;    // time they spent blocked (see ndjit/profiler.h)
 };
 Stats stats();
 void reset_stats();

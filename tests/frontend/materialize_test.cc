@@ -101,9 +101,13 @@ TEST_F(MaterializeTest, DestroyingHandlesWhilePendingIsSafe) {
   }  // a and b are gone; keep's graph still holds what it needs
   EXPECT_TRUE(testing::AllClose(testing::Values(keep.asnumpy()),
                                 std::vector<double>(8, std::exp(2.0)), 1e-6));
+  const int64_t max_nodes = max_pending_nodes(), max_bytes = max_pending_bytes();
+  set_flush_limits(0, 0);  // no automatic flush: the whole chain stays pending
   NDArray chain = nd::ones({2});
   for (int i = 0; i < 100000; ++i) chain = chain * 1.0f;
   chain = NDArray();  // a 200,000-node pending graph dropped without computing it
+  EXPECT_EQ(stats().pending_nodes, 0);
+  set_flush_limits(max_nodes, max_bytes);
   // Only the constant, exp and mul behind `keep` were collected, and they fold to one constant.
   EXPECT_EQ(stats().nodes_before_passes, 3);
   EXPECT_EQ(stats().nodes_evaluated, 1);

@@ -97,12 +97,17 @@ TEST_F(MaterializerTest, DestroyingAMillionLongPendingChainDoesNotOverflowTheSta
 }
 
 TEST_F(MaterializerTest, MaterializesALongChainIteratively) {
+  const int64_t max_nodes = Materializer::Get().max_pending_nodes();
+  const int64_t max_bytes = Materializer::Get().max_pending_bytes();
+  Materializer::Get().SetLimits(0, 0);               // one graph, no automatic flush on the way
+  ASSERT_TRUE(SetFlags("--disable=simplify").ok());  // which would cancel the negs in pairs
   ValuePtr x = Leaf(1);
   for (int i = 0; i < 20000; ++i) x = Unary(Op::kNeg, x);
-  ASSERT_TRUE(SetFlags("--disable=simplify").ok());  // which would cancel the negs in pairs
   EXPECT_FLOAT_EQ(First(x), 1.0f);
   ASSERT_TRUE(SetFlags("").ok());
+  Materializer::Get().SetLimits(max_nodes, max_bytes);
   EXPECT_EQ(Evaluated(), 20000);
+  EXPECT_EQ(Materializer::Get().counters().materializations, 1);
 }
 
 TEST_F(MaterializerTest, WaitAllComputesEveryHeldValueAndOnlyThose) {

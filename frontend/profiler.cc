@@ -1,0 +1,78 @@
+// ndjit::profiler: the public face of runtime/profiler.h.
+#include "ndjit/profiler.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ndjit/error.h"
+#include "ndjit/ndjit.h"
+#include "runtime/materializer.h"
+#include "runtime/profiler.h"
+
+namespace ndjit::profiler {
+
+namespace {
+double Seconds(int64_t ns) { return static_cast<double>(ns) * 1e-9; }
+}  // namespace
+
+std::vector<CallSite> call_sites() {
+  std::vector<CallSite> out;
+  for (const runtime::profiler::SiteStats& s : runtime::profiler::CallSites()) {
+    out.push_back(CallSite{s.api, s.site, s.calls, Seconds(s.total_ns), Seconds(s.collect_ns),
+                           Seconds(s.queued_ns), Seconds(s.compile_ns), Seconds(s.run_ns),
+                           Seconds(s.copy_ns)});
+  }
+  return out;
+}
+
+std::string summary() {
+  const std::vector<CallSite> sites = call_sites();
+  std::string out = "ndjit profile: blocking calls by total time blocked (ms)\n";
+  absl::StrAppendFormat(&out, "%-40s %-12s %7s %9s %9s %9s %9s %9s %9s\n", "call site", "api",
+                        "calls", "total", "collect", "queued", "compile", "run", "copy");
+  double total = 0;
+  for (const CallSite& c : sites) {
+    std::string site = c.site;
+    if (site.size() > 40) site = "..." + site.substr(site.size() - 37);
+    absl::StrAppendFormat(&out, "%-40s %-12s %7d %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f\n", site,
+                          c.api, c.calls, c.total_seconds * 1e3, c.collect_seconds * 1e3,
+                          c.queued_seconds * 1e3, c.compile_seconds * 1e3, c.run_seconds * 1e3,
+                          c.copy_seconds * 1e3);
+    total += c.total_seconds;
+  }
+  if (sites.empty()) absl::StrAppend(&out, "(no blocking calls)\n");
+  const Stats s = stats();
+  absl::StrAppendFormat(&out, "total blocked: %.3f ms in %d calls\n", total * 1e3,
+                        s.blocking_calls);
+  absl::StrAppendFormat(&out,
+                        "engine: %d graphs computed (%d nodes recorded, %d after the optimizer); "
+                        "kernels: %d compiled in %.3f ms, %d cache hits, %d launches\n",
+                        s.materializations, s.nodes_recorded, s.nodes_after_passes,
+                        s.kernels_compiled, s.compile_seconds * 1e3, s.kernel_cache_hits,
+                        s.kernels_launched);
+  absl::StrAppendFormat(&out,
+                        "flushes: %d by accessors, %d by flush/eval_async, %d by waitall, %d at "
+                        "the node limit, %d at the byte limit, %d eager\n",
+                        s.flushes_accessor, s.flushes_explicit, s.flushes_waitall,
+                        s.flushes_node_limit, s.flushes_byte_limit, s.flushes_eager);
+  if (s.deferred_errors > 0) {
+    absl::StrAppendFormat(&out, "errors: %d raised while computing (%d graphs redone op by op)\n",
+                          s.deferred_errors, s.op_by_op_retries);
+  }
+  return out;
+}
+
+void reset() { runtime::profiler::ResetCallSites(); }
+
+void start_trace(const std::string& path) {
+  if (path.empty()) throw ValueError("profiler::start_trace: the path is empty");
+  runtime::profiler::StartTrace(path);
+}
+
+void stop_trace() {
+  const absl::Status s = runtime::profiler::StopTrace();
+  if (!s.ok()) throw Error(absl::StrCat("profiler::stop_trace: ", s.message()));
+}
+
+bool tracing() { return runtime::profiler::Tracing(); }
+
+}  // namespace ndjit::profiler
