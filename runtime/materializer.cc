@@ -299,7 +299,10 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
     c.node_of[v] = c.graph->AddInput(v->type(), v->loc());
     c.leaves.push_back(v->shared_from_this());
   };
-  auto is_leaf = [](const Value* v) { return v->state_ != Value::State::kPending; };
+  auto is_leaf = [](const Value* v) {
+    return v->state_ == Value::State::kQueued || v->state_ == Value::State::kRealized ||
+           v->state_ == Value::State::kFailed;
+  };
   for (const ValuePtr& root : values) {
     if (is_leaf(root.get())) {
       add_leaf(root.get());
@@ -378,7 +381,10 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
     v->task_ = task;
   }
   // Every collected value is computed by this task: it no longer counts as pending.
-  for (Value* v : c.pending) OnPendingLeft(*v);
+  for (Value* v : c.pending) {
+    OnPendingLeft(*v);
+    if (v->state_ != Value::State::kQueued) v->state_ = Value::State::kTaken;
+  }
   task->graph = std::move(c.graph);
   task->leaves = std::move(c.leaves);
   flushes_[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
@@ -422,6 +428,13 @@ absl::Status Materializer::Flush(const Caller& caller, FlushReason reason) {
     registry_.clear();
     prune_at_ = 1024;
   }
+  {
+    // Only pending values need a flush; values taken by a task that is still running are
+    // computed there (the references that keep them alive are that task's operand lists).
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase_if(live,
+                  [](const ValuePtr& v) { return v->state_ != Value::State::kPending; });
+  }
   // Values that only the registry kept alive are gone once `live` is; the others are stored or
   // computed inside the task. Values recorded meanwhile by other threads stay registered.
   return Submit(live, /*force=*/false, caller, reason);
@@ -458,8 +471,10 @@ void Materializer::RunTask(Task& task) {
           inputs.emplace_back();
           break;
         case Value::State::kPending:
+        case Value::State::kTaken:
         case Value::State::kQueued:
-          // Tasks run in submission order, so a leaf's task has finished: a bug if not.
+          // Tasks run in submission order, so a leaf's task has finished (and the op-by-op
+          // evaluation below would compute such a leaf itself).
           leaf_failed = true;
           inputs.emplace_back();
           break;
@@ -483,6 +498,7 @@ void Materializer::RunTask(Task& task) {
     op_by_op_retries_.fetch_add(1, std::memory_order_relaxed);
     EvaluateOpByOp(task, first_failure, &buffers, &errors);
   }
+  inputs.clear();  // nothing of the task may outlive it once accessors see it done
   materializations_.fetch_add(1, std::memory_order_relaxed);
   task.finished_ns = profiler::NowNs();
   if (profiler::Tracing()) {
@@ -513,6 +529,8 @@ void Materializer::RunTask(Task& task) {
     // values takes no lock of the materializer).
     released.clear();
     task.leaves.clear();
+    task.outputs.clear();
+    task.graph.reset();
     task.done = true;
     ++finished_;
     recent_.push_back({task.started_ns, task.compiled_ns, task.finished_ns});
@@ -588,9 +606,10 @@ void Materializer::EvaluateOpByOp(Task& task, const absl::Status& first_failure,
   std::vector<ErrorPtr> created;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Everything not computed yet is computed here from its operands (a value of this task, or
+    // one a later flush collected again meanwhile).
     auto inside = [&](const Value* v) {
-      return v->state_ == Value::State::kPending ||
-             (v->state_ == Value::State::kQueued && v->task_.get() == &task);
+      return v->state_ != Value::State::kRealized && v->state_ != Value::State::kFailed;
     };
     absl::flat_hash_map<Value*, bool> visited;
     std::vector<std::pair<Value*, size_t>> stack;
@@ -608,14 +627,8 @@ void Materializer::EvaluateOpByOp(Task& task, const absl::Status& first_failure,
             stack.push_back({o, 0});
           } else if (o->state_ == Value::State::kRealized) {
             computed[o] = *o->buffer_;
-          } else if (o->state_ == Value::State::kFailed) {
-            failed[o] = o->error_;
           } else {
-            auto e = std::make_shared<DeferredError>();
-            e->status = absl::InternalError(
-                "the engine ran a task before the task computing one of its inputs");
-            failed[o] = e;
-            created.push_back(e);
+            failed[o] = o->error_;
           }
           continue;
         }

@@ -6,6 +6,7 @@
 // fields never change; only the state does, under the materializer's lock:
 //
 //   pending --(a flush stores it)--> queued --(the engine ran its task)--> realized | failed
+//   pending --(a flush computes it without storing it)--> taken
 //
 // A failed value holds a DeferredError shared by every value the failure reached.
 #ifndef NDJIT_RUNTIME_VALUE_H_
@@ -71,7 +72,9 @@ class Value : public std::enable_shared_from_this<Value> {
   const ir::Attrs attrs_;
   const ir::SourceLoc loc_;
   // Guarded by the materializer's lock once the value is shared.
-  enum class State : uint8_t { kPending, kQueued, kRealized, kFailed };
+  // kTaken: computed inside a submitted task without being stored (nothing outside the task
+  // held it); a later graph that still needs it computes it again from its operands.
+  enum class State : uint8_t { kPending, kTaken, kQueued, kRealized, kFailed };
   State state_ = State::kPending;
   // Counted in the materializer's pending-node and pending-byte totals (the bounds that trigger
   // automatic flushes) until the value leaves the pending state or dies.

@@ -369,8 +369,8 @@ inline NDArray ravel_multi_index(std::initializer_list<NDArray> multi_index,
 std::vector<NDArray> unravel_index(const NDArray& indices, std::vector<int64_t> shape,
                                    SourceLocation site = SourceLocation::current());
 // The functional form of `a[slices] = value`: a new array equal to `a` except in the sliced
-// region, which holds `value` (broadcast to the region, cast to a's dtype). The engine's
-// in-place slice assignment (issue #6) rebinds an array to this.
+// region, which holds `value` (broadcast to the region, cast to a's dtype). The in-place
+// NDArray::slice_assign rebinds an array to this.
 NDArray slice_assign(const NDArray& a, std::vector<Slice> slices, const Operand& value,
                      SourceLocation site = SourceLocation::current());
 

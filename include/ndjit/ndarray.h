@@ -157,8 +157,9 @@ class NDArray {
   NDArray& operator*=(const Operand& b);
   NDArray& operator/=(const Operand& b);
   // `a[slices] = value`: one Slice per leading axis (any step, negative too); `value` is an
-  // array or a scalar broadcast to the slice's shape and converted to a's dtype as by astype.
-  // Other elements keep their values. Returns *this.
+  // array or a scalar broadcast to the slice's shape (ShapeError otherwise) and converted to
+  // a's dtype as by astype. Other elements keep their values. nd::slice_assign is the
+  // functional form. Returns *this.
   NDArray& slice_assign(std::vector<Slice> slices, const Operand& value,
                         SourceLocation site = SourceLocation::current());
   // Sets every element to `value` (converted to the dtype as by astype). Returns *this.
