@@ -432,8 +432,7 @@ absl::Status Materializer::Flush(const Caller& caller, FlushReason reason) {
     // Only pending values need a flush; values taken by a task that is still running are
     // computed there (the references that keep them alive are that task's operand lists).
     std::lock_guard<std::mutex> lock(mu_);
-    std::erase_if(live,
-                  [](const ValuePtr& v) { return v->state_ != Value::State::kPending; });
+    std::erase_if(live, [](const ValuePtr& v) { return v->state_ != Value::State::kPending; });
   }
   // Values that only the registry kept alive are gone once `live` is; the others are stored or
   // computed inside the task. Values recorded meanwhile by other threads stay registered.

@@ -2,10 +2,10 @@
 // an eager model, and MXNet's RandSumExpr-style stress test on 1, 2 and 8 threads.
 #include <algorithm>
 #include <cmath>
-#include <string>
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -148,8 +148,7 @@ class Interleavings {
           }
         } else {
           const int64_t row = Pick(2), col = Pick(3);
-          t.array.slice_assign({Slice(row, row + 1), Slice(col, None)},
-                               static_cast<float>(value));
+          t.array.slice_assign({Slice(row, row + 1), Slice(col, None)}, static_cast<float>(value));
           for (int64_t c = col; c < 3; ++c) t.var->data[row * 3 + c] = value;
         }
         return 0;
@@ -170,8 +169,7 @@ class Interleavings {
       }
       case 9:  // an independent copy
         if (n < 6) {
-          slots_.push_back(
-              Slot{t.array.copy(), std::make_shared<ModelVar>(*t.var), t.matrix});
+          slots_.push_back(Slot{t.array.copy(), std::make_shared<ModelVar>(*t.var), t.matrix});
         }
         return 0;
       case 10:  // hand work to the engine
@@ -273,7 +271,8 @@ StressResult RunStress(int threads, const std::vector<std::vector<Workload>>& ro
           // A read of the own array and one of a shared snapshot, both deterministic.
           const int64_t mine = t.sum().asscalar<int64_t>();
           const std::vector<int32_t> shared = b.asnumpy().to_vector<int32_t>();
-          out.reads[static_cast<size_t>(r) * kWorkloadsPerRound + w] = mine * 31 + shared[w % kLength];
+          out.reads[static_cast<size_t>(r) * kWorkloadsPerRound + w] =
+              mine * 31 + shared[w % kLength];
         }
       }
     };

@@ -83,8 +83,8 @@ TEST_F(EngineTest, ReadAfterWriteAndWriteAfterWriteFollowProgramOrder) {
 
 TEST_F(EngineTest, CopiesOfAHandleNameTheSameArray) {
   NDArray a = Arr({1, 2});
-  NDArray d = a;          // the same array
-  NDArray e = a.copy();   // an independent one
+  NDArray d = a;         // the same array
+  NDArray e = a.copy();  // an independent one
   a += 1.0f;
   EXPECT_EQ(Read(d), (F{2, 3}));
   EXPECT_EQ(Read(e), (F{1, 2}));
@@ -205,10 +205,10 @@ TEST_F(EngineTest, LongLoopsStayBoundedAndReuseTheirKernels) {
     if (bound == 64) {
       EXPECT_GT(stats().flushes_node_limit, 50);
     }
-    EXPECT_LE(stats().kernels_compiled, 10);                  // a handful
-    EXPECT_EQ(stats().kernels_compiled, compiled_at_200);     // then only cache hits
-    EXPECT_EQ(stats().bytes_live, live_at_200);               // memory stays flat
-    EXPECT_EQ(stats().bytes_live, int64_t{4} << 16);          // x alone
+    EXPECT_LE(stats().kernels_compiled, 10);               // a handful
+    EXPECT_EQ(stats().kernels_compiled, compiled_at_200);  // then only cache hits
+    EXPECT_EQ(stats().bytes_live, live_at_200);            // memory stays flat
+    EXPECT_EQ(stats().bytes_live, int64_t{4} << 16);       // x alone
   }
   // The byte bound: each 1 MiB result counts until it is flushed.
   reset_stats();
@@ -247,8 +247,8 @@ TEST_F(EngineTest, AnErrorIsThrownOnceAcrossTheArraysItReached) {
     EXPECT_NE(what.find(testing::ThisFile() + ":" + std::to_string(line)), std::string::npos)
         << what;
   }
-  d.wait_to_read();  // the same error: not thrown again
-  waitall();         // nor here
+  d.wait_to_read();                    // the same error: not thrown again
+  waitall();                           // nor here
   EXPECT_EQ(Read(fine), (F{10, 12}));  // independent work was computed
   // Values that do not exist are never read: asnumpy says so (with the original error's type).
   EXPECT_NDJIT_THROWS(d.asnumpy(), ValueError, "the array has no value: computing it failed");
