@@ -346,7 +346,10 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
 
 std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> values, bool force,
                                                  const Caller& caller, FlushReason reason,
+                                                 bool inline_if_idle, bool* run_here,
+                                                 std::unique_lock<std::mutex>& lock,
                                                  absl::Status* status) {
+  *run_here = false;
   Collected c = Collect(values);
   *status = c.status;
   if (!c.status.ok() || c.pending.empty()) return nullptr;
@@ -388,11 +391,18 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
   task->graph = std::move(c.graph);
   task->leaves = std::move(c.leaves);
   flushes_[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
-  if (!stopped_) {
-    if (!worker_.joinable()) worker_ = std::thread([this] { WorkerLoop(); });
-    queue_.push_back(task);
-    work_cv_.notify_one();
+  if (stopped_ || (inline_if_idle && queue_.empty() && !busy_)) {
+    // The caller runs it: after Shutdown, or when the engine is idle and the caller is going
+    // to wait for it anyway (no hand-off to the worker thread and back). Later tasks queue
+    // behind it while `busy_` is set.
+    done_cv_.wait(lock, [&] { return !busy_; });  // only after Shutdown can it be set here
+    busy_ = true;
+    *run_here = true;
+    return task;
   }
+  if (!worker_.joinable()) worker_ = std::thread([this] { WorkerLoop(); });
+  queue_.push_back(task);
+  work_cv_.notify_one();
   return task;
 }
 
@@ -403,9 +413,9 @@ absl::Status Materializer::Submit(absl::Span<const ValuePtr> values, bool force,
   std::shared_ptr<Task> task;
   bool run_here = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    task = SubmitLocked(values, force, caller, reason, &status);
-    run_here = task != nullptr && stopped_;
+    std::unique_lock<std::mutex> lock(mu_);
+    task = SubmitLocked(values, force, caller, reason, /*inline_if_idle=*/false, &run_here,
+                        lock, &status);
   }
   if (task != nullptr && profiler::Tracing()) {
     profiler::AddEvent("flush", FlushReasonName(reason), start, profiler::NowNs(),
@@ -414,7 +424,7 @@ absl::Status Materializer::Submit(absl::Span<const ValuePtr> values, bool force,
                         {"api", caller.api},
                         {"site", caller.site.known() ? caller.site.ToString() : "unknown"}});
   }
-  if (run_here) RunTask(*task);  // after Shutdown: synchronously
+  if (run_here) RunInline(*task);  // after Shutdown: synchronously
   return status;
 }
 
@@ -443,15 +453,27 @@ void Materializer::WorkerLoop() {
   profiler::NameThisThread("ndjit engine");
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    work_cv_.wait(lock, [&] { return (!queue_.empty() && !busy_) || (stopping_ && !busy_); });
     if (queue_.empty()) return;  // stopping, and everything ran
     std::shared_ptr<Task> task = std::move(queue_.front());
     queue_.pop_front();
+    busy_ = true;
     lock.unlock();
     RunTask(*task);
     task.reset();  // may release graphs and buffers: outside the lock
     lock.lock();
+    busy_ = false;
   }
+}
+
+void Materializer::RunInline(Task& task) {
+  RunTask(task);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    busy_ = false;
+  }
+  work_cv_.notify_one();
+  done_cv_.notify_all();
 }
 
 void Materializer::RunTask(Task& task) {
@@ -745,8 +767,8 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   bool run_here = false;
   std::vector<std::shared_ptr<Task>> tasks;
   std::unique_lock<std::mutex> lock(mu_);
-  submitted = SubmitLocked(values, force, caller, caller.reason, &status);
-  run_here = submitted != nullptr && stopped_;
+  submitted = SubmitLocked(values, force, caller, caller.reason, /*inline_if_idle=*/true,
+                           &run_here, lock, &status);
   const int64_t wait_start = profiler::NowNs();
   wait.collect_ns += wait_start - collect_start;
   if (!status.ok()) return status;
@@ -758,7 +780,7 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   }
   if (run_here) {
     lock.unlock();
-    RunTask(*submitted);
+    RunInline(*submitted);
     lock.lock();
   }
   WaitLocked(lock, values);

@@ -8,7 +8,8 @@
 // once; realized values drop their operands, releasing the graph behind them.
 //
 // The engine is one background worker that runs tasks in submission order (the kernels
-// themselves run on the OpenMP threads): it optimizes the graph (passes::DefaultPipeline with
+// themselves run on the OpenMP threads; an accessor that finds the engine idle runs its own
+// task on its thread instead of handing it over and waiting): it optimizes the graph (passes::DefaultPipeline with
 // NDJIT_FLAGS), evaluates it with the configured backend (compiled kernels, or the reference
 // interpreter with NDJIT_BACKEND=interp; see config.h) and stores the results. Because tasks run
 // in order, a task's queued leaves are computed before it starts; MXNet's per-variable
@@ -147,12 +148,17 @@ class Materializer {
   struct Collected;
   Materializer();
   Collected Collect(absl::Span<const ValuePtr> values);
-  // Builds the task of a collected graph, marks its outputs queued and enqueues it. Caller holds
-  // mu_. Returns the task (null when nothing needed computing).
+  // Builds the task of a collected graph, marks its outputs queued and enqueues it; or, with
+  // `inline_if_idle` and an idle engine (or after Shutdown), sets `*run_here`: the caller must
+  // then run it with RunInline. `lock` holds mu_. Returns the task (null when nothing needed
+  // computing).
   std::shared_ptr<Task> SubmitLocked(absl::Span<const ValuePtr> values, bool force,
                                      const Caller& caller, FlushReason reason,
-                                     absl::Status* status);
+                                     bool inline_if_idle, bool* run_here,
+                                     std::unique_lock<std::mutex>& lock, absl::Status* status);
   void WorkerLoop();
+  // Runs a task on the calling thread in the engine's place (mu_ not held).
+  void RunInline(Task& task);
   void RunTask(Task& task);
   // Optimizes and evaluates a task's graph (writing dumps when NDJIT_DUMP_DIR is set).
   absl::StatusOr<std::vector<ir::HostTensor>> Evaluate(Task& task,
@@ -184,6 +190,7 @@ class Materializer {
   std::thread worker_;
   bool stopping_ = false;
   bool stopped_ = false;
+  bool busy_ = false;  // a task is running (on the worker, or inline on an accessor's thread)
   int64_t submitted_ = 0;  // tasks submitted / finished (ids are 1-based)
   int64_t finished_ = 0;
   // Errors not reported yet, oldest first.
