@@ -238,6 +238,8 @@ Stats stats() {
 }
 
 void reset_stats() {
+  // Work in flight would otherwise add to the counters after the reset.
+  runtime::Materializer::Get().Drain();
   runtime::Materializer::Get().ResetCounters();
   runtime::ResetExecutorCounters();
   runtime::BufferPool::Get().ResetStats();

@@ -414,8 +414,8 @@ absl::Status Materializer::Submit(absl::Span<const ValuePtr> values, bool force,
   bool run_here = false;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    task = SubmitLocked(values, force, caller, reason, /*inline_if_idle=*/false, &run_here,
-                        lock, &status);
+    task = SubmitLocked(values, force, caller, reason, /*inline_if_idle=*/false, &run_here, lock,
+                        &status);
   }
   if (task != nullptr && profiler::Tracing()) {
     profiler::AddEvent("flush", FlushReasonName(reason), start, profiler::NowNs(),
@@ -767,8 +767,8 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   bool run_here = false;
   std::vector<std::shared_ptr<Task>> tasks;
   std::unique_lock<std::mutex> lock(mu_);
-  submitted = SubmitLocked(values, force, caller, caller.reason, /*inline_if_idle=*/true,
-                           &run_here, lock, &status);
+  submitted = SubmitLocked(values, force, caller, caller.reason, /*inline_if_idle=*/true, &run_here,
+                           lock, &status);
   const int64_t wait_start = profiler::NowNs();
   wait.collect_ns += wait_start - collect_start;
   if (!status.ok()) return status;
@@ -819,6 +819,12 @@ void Materializer::RecordBlockingCall(const profiler::Wait& wait) {
   blocking_calls_.fetch_add(1, std::memory_order_relaxed);
   blocked_ns_.fetch_add(end - wait.start_ns, std::memory_order_relaxed);
   profiler::RecordWait(wait, end);
+}
+
+void Materializer::Drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  const int64_t target = submitted_;
+  done_cv_.wait(lock, [&] { return finished_ >= target; });
 }
 
 bool Materializer::IsRealized(const ValuePtr& value) {

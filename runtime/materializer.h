@@ -120,6 +120,8 @@ class Materializer {
   // idle, and returns the first unreported error (marking every error reported).
   absl::Status WaitAll(const Caller& caller = {});
   bool IsRealized(const ValuePtr& value);
+  // Blocks until every task submitted so far has finished (pending values stay pending).
+  void Drain();
   // Counts a finished blocking call and hands it to the profiler (accessors that pass their own
   // Caller::wait call this once they are done, after copying).
   void RecordBlockingCall(const profiler::Wait& wait);

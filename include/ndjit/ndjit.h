@@ -69,6 +69,7 @@ struct Stats {
   double blocked_seconds = 0;    // time they spent blocked (see ndjit/profiler.h)
 };
 Stats stats();
+// Waits for the graphs already handed to the engine, then zeroes the counters.
 void reset_stats();
 
 // Switches (each also read once from the environment; see README "Switches").

@@ -918,6 +918,27 @@ TEST(MxnetMappingTest, WaitToRead) {
   EXPECT_THROW(bad.asnumpy(), ValueError);  // but a value that does not exist is never read
 }
 
+TEST(MxnetMappingTest, InPlaceOpsAndOut) {
+  NDArray a = X() * 1.0f;  // [[1, 2, 3], [4, 5, 6]]
+  NDArray c = a * 2.0f;
+  NDArray view = a.reshape({6});
+  a += 1.0f;  // WAR: c keeps the old a; the view sees the update
+  EXPECT_EQ(c.asnumpy().to_vector<float>(), (std::vector<float>{2, 4, 6, 8, 10, 12}));
+  EXPECT_EQ(view.asnumpy().to_vector<float>(), (std::vector<float>{2, 3, 4, 5, 6, 7}));
+  NDArray v = nd::ones({2, 2});
+  a.slice_assign({ndjit::Slice(), ndjit::Slice(1, 3)}, v);
+  EXPECT_EQ(a.asnumpy().to_vector<float>(), (std::vector<float>{2, 1, 1, 5, 1, 1}));
+  a.fill(0);
+  EXPECT_EQ(view.asnumpy().to_vector<float>(), std::vector<float>(6, 0.0f));
+  NDArray x = nd::zeros({2, 3}), y = nd::ones({2, 3});
+  NDArray before = y + 0.0f;
+  nd::exp(x).copyto(y);  // MXNet: nd.exp(x, out=y)
+  EXPECT_EQ(y.asnumpy().to_vector<float>(), std::vector<float>(6, 1.0f));
+  EXPECT_EQ(before.asnumpy().to_vector<float>(), std::vector<float>(6, 1.0f));
+  x.copyto(y);
+  EXPECT_EQ(y.asnumpy().to_vector<float>(), std::vector<float>(6, 0.0f));
+}
+
 TEST(MxnetMappingTest, Waitall) {
   NDArray y = X() * 2.0f;
   EXPECT_FALSE(y.is_computed());
