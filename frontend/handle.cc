@@ -5,45 +5,55 @@
 
 namespace ndjit::frontend {
 
-std::shared_ptr<Handle> Handle::New(runtime::ValuePtr value) {
-  auto var = std::make_shared<Var>();
-  ir::TensorType type = value->type();
-  const ir::SourceLoc loc = value->loc();
-  var->value = std::move(value);
-  return std::shared_ptr<Handle>(new Handle(std::move(var), std::move(type), loc));
+Handle::Handle(runtime::ValuePtr value, ir::TensorType type, ir::SourceLoc loc,
+               std::shared_ptr<Handle> base)
+    : base_(std::move(base)),
+      type_(std::move(type)),
+      loc_(loc),
+      is_view_(base_ != nullptr && base_->type_.shape != type_.shape) {
+  var_.value = std::move(value);
 }
 
-std::shared_ptr<Handle> Handle::View(const Handle& base, ir::Shape shape, ir::SourceLoc loc) {
-  return std::shared_ptr<Handle>(
-      new Handle(base.var_, ir::TensorType{base.type_.dtype, std::move(shape)}, loc));
+std::shared_ptr<Handle> Handle::New(runtime::ValuePtr value) {
+  ir::TensorType type = value->type();
+  const ir::SourceLoc loc = value->loc();
+  return std::make_shared<Handle>(std::move(value), std::move(type), loc, nullptr);
+}
+
+std::shared_ptr<Handle> Handle::View(const std::shared_ptr<Handle>& base, ir::Shape shape,
+                                     ir::SourceLoc loc) {
+  const std::shared_ptr<Handle>& root = base->base_ != nullptr ? base->base_ : base;
+  return std::make_shared<Handle>(nullptr, ir::TensorType{base->type_.dtype, std::move(shape)},
+                                  loc, root);
 }
 
 runtime::ValuePtr Handle::CurrentLocked() {
-  if (!is_view()) return var_->value;
-  if (view_ == nullptr || view_version_ != var_->version) {
-    view_ = runtime::Materializer::Get().Record(ir::Op::kReshape, type_, {var_->value}, {}, loc_);
-    view_version_ = var_->version;
+  Var& v = var();
+  if (!is_view_) return v.value;
+  if (view_ == nullptr || view_version_ != v.version) {
+    view_ = runtime::Materializer::Get().Record(ir::Op::kReshape, type_, {v.value}, {}, loc_);
+    view_version_ = v.version;
   }
   return view_;
 }
 
 runtime::ValuePtr Handle::Current() {
-  std::lock_guard<std::mutex> lock(var_->mu);
+  std::lock_guard<std::mutex> lock(var().mu);
   return CurrentLocked();
 }
 
 void Handle::Update(const std::function<runtime::ValuePtr(const runtime::ValuePtr&)>& update) {
-  std::lock_guard<std::mutex> lock(var_->mu);
+  Var& v = var();
+  std::lock_guard<std::mutex> lock(v.mu);
   runtime::ValuePtr next = update(CurrentLocked());
-  if (is_view()) {
-    const ir::TensorType var_type = var_->value->type();
+  if (is_view_) {
     view_ = next;
-    var_->value = runtime::Materializer::Get().Record(ir::Op::kReshape, var_type, {std::move(next)},
-                                                      {}, loc_);
-    view_version_ = ++var_->version;
+    v.value = runtime::Materializer::Get().Record(ir::Op::kReshape, base_->type_,
+                                                  {std::move(next)}, {}, loc_);
+    view_version_ = ++v.version;
   } else {
-    var_->value = std::move(next);
-    ++var_->version;
+    v.value = std::move(next);
+    ++v.version;
   }
 }
 

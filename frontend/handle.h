@@ -7,8 +7,8 @@
 // per-variable dependency order, with no buffer ever overwritten while a reader needs it.
 //
 // NDArray copies share one Handle (`NDArray d = a; a += 1;` changes what d reads). A view made
-// by the reshape method has its own Handle over the same Var, with its own shape: a write
-// through either one is seen by both (MXNet's views share their parent's variable).
+// by the reshape method is a Handle with its own shape over its base's variable: a write through
+// either one is seen by both (MXNet's views share their parent's variable).
 #ifndef NDJIT_FRONTEND_HANDLE_H_
 #define NDJIT_FRONTEND_HANDLE_H_
 
@@ -25,10 +25,11 @@ namespace ndjit::frontend {
 
 class Handle {
  public:
-  // A new variable holding `value`.
+  // A new variable holding `value` (one allocation: the variable lives in its handle).
   static std::shared_ptr<Handle> New(runtime::ValuePtr value);
   // A view of `base`'s variable with another shape of the same element count.
-  static std::shared_ptr<Handle> View(const Handle& base, ir::Shape shape, ir::SourceLoc loc);
+  static std::shared_ptr<Handle> View(const std::shared_ptr<Handle>& base, ir::Shape shape,
+                                      ir::SourceLoc loc);
 
   const ir::TensorType& type() const { return type_; }
   const ir::SourceLoc& loc() const { return loc_; }
@@ -41,22 +42,26 @@ class Handle {
   // type. An exception from `update` leaves the variable unchanged.
   void Update(const std::function<runtime::ValuePtr(const runtime::ValuePtr&)>& update);
 
+  Handle(runtime::ValuePtr value, ir::TensorType type, ir::SourceLoc loc,
+         std::shared_ptr<Handle> base);  // use New or View
+
  private:
+  // The variable (meaningful in a handle without a base).
   struct Var {
     std::mutex mu;
     runtime::ValuePtr value;  // of the variable's own type
     uint64_t version = 0;     // incremented by every write
   };
-  Handle(std::shared_ptr<Var> var, ir::TensorType type, ir::SourceLoc loc)
-      : var_(std::move(var)), type_(std::move(type)), loc_(loc) {}
-  // The current value in this handle's shape; caller holds var_->mu.
+  Var& var() { return base_ != nullptr ? base_->var_ : var_; }
+  // The current value in this handle's shape; caller holds var().mu.
   runtime::ValuePtr CurrentLocked();
-  bool is_view() const { return type_.shape != var_->value->type().shape; }
 
-  std::shared_ptr<Var> var_;
+  Var var_;
+  const std::shared_ptr<Handle> base_;  // a view's base (itself never a view)
   const ir::TensorType type_;
   const ir::SourceLoc loc_;
-  // A view's reshape of the variable's value at `view_version_` (guarded by var_->mu).
+  const bool is_view_;  // a shape other than the variable's
+  // A view's reshape of the variable's value at `view_version_` (guarded by var().mu).
   runtime::ValuePtr view_;
   uint64_t view_version_ = 0;
 };

@@ -138,7 +138,7 @@ NDArray NDArray::astype(DType dtype, SourceLocation site) const {
 NDArray NDArray::reshape(std::vector<int64_t> shape, SourceLocation site) const {
   // nd::reshape checks the shape and resolves -1; the view takes its shape.
   const NDArray checked = nd::reshape(*this, std::move(shape), site);
-  return NDArray(frontend::Handle::View(*handle_, checked.shape(), ir::SourceLoc::From(site)));
+  return NDArray(frontend::Handle::View(handle_, checked.shape(), ir::SourceLoc::From(site)));
 }
 NDArray NDArray::transpose(std::vector<int64_t> axes, SourceLocation site) const {
   return nd::transpose(*this, std::move(axes), site);

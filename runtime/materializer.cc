@@ -34,7 +34,7 @@ struct Task {
   FlushReason reason = FlushReason::kAccessor;
   int64_t nodes = 0;  // pending nodes collected
   // Profiler clock; written by the worker before `done` is set under the materializer's lock.
-  int64_t submitted_ns = 0, started_ns = 0, compiled_ns = 0, finished_ns = 0;
+  int64_t started_ns = 0, compiled_ns = 0, finished_ns = 0;
   bool done = false;
 };
 
@@ -376,7 +376,6 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
   task->site = caller.site;
   task->reason = reason;
   task->nodes = static_cast<int64_t>(c.pending.size());
-  task->submitted_ns = profiler::NowNs();
   for (Value* v : stored) {
     c.graph->AddOutput(c.node_of.at(v));
     task->outputs.push_back(v->shared_from_this());
@@ -468,11 +467,15 @@ void Materializer::WorkerLoop() {
 
 void Materializer::RunInline(Task& task) {
   RunTask(task);
+  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     busy_ = false;
+    queued = !queue_.empty();
   }
-  work_cv_.notify_one();
+  // Wake the worker only when tasks queued up meanwhile (a wake-up per accessor would cost a
+  // context switch each).
+  if (queued) work_cv_.notify_one();
   done_cv_.notify_all();
 }
 
@@ -761,7 +764,7 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
     wait.site = caller.site;
     wait.start_ns = profiler::NowNs();
   }
-  const int64_t collect_start = profiler::NowNs();
+  const int64_t collect_start = wait.start_ns;  // what the accessor did before is negligible
   absl::Status status;
   std::shared_ptr<Task> submitted;
   bool run_here = false;

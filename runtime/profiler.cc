@@ -24,13 +24,16 @@ Clock::time_point Epoch() {
 // Taken during static initialization, so the epoch is the process start.
 [[maybe_unused]] const Clock::time_point kEpochInit = Epoch();
 
+// A call site by pointers (string literals and source_location file names have static
+// storage), so that recording a call formats no string; CallSites() merges equal texts.
 struct SiteKey {
-  std::string api;
-  std::string site;
+  const char* api;
+  const char* file;
+  uint32_t line, column;
   bool operator==(const SiteKey&) const = default;
   template <typename H>
   friend H AbslHashValue(H h, const SiteKey& k) {
-    return H::combine(std::move(h), k.api, k.site);
+    return H::combine(std::move(h), k.api, k.file, k.line, k.column);
   }
 };
 
@@ -63,20 +66,26 @@ double Micros(int64_t ns) { return static_cast<double>(ns) / 1e3; }
 
 }  // namespace
 
+std::string SiteText(const ir::SourceLoc& site);
+
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - Epoch()).count();
+}
+
+std::string SiteText(const ir::SourceLoc& site) {
+  return site.known() ? site.ToString() : "unknown";
 }
 
 void RecordWait(const Wait& wait, int64_t end_ns) {
   State& s = GetState();
   const int64_t total = std::max<int64_t>(0, end_ns - wait.start_ns);
-  const std::string site = wait.site.known() ? wait.site.ToString() : "unknown";
   {
     std::lock_guard<std::mutex> lock(s.mu);
-    SiteStats& st = s.sites[SiteKey{wait.api, site}];
+    SiteStats& st =
+        s.sites[SiteKey{wait.api, wait.site.file, wait.site.line, wait.site.column}];
     if (st.calls == 0) {
       st.api = wait.api;
-      st.site = site;
+      st.site = SiteText(wait.site);
     }
     ++st.calls;
     st.total_ns += total;
@@ -88,7 +97,7 @@ void RecordWait(const Wait& wait, int64_t end_ns) {
   }
   if (Tracing()) {
     AddEvent("wait", wait.api, wait.start_ns, end_ns,
-             {{"site", site},
+             {{"site", SiteText(wait.site)},
               {"collect_us", Micros(wait.collect_ns)},
               {"queued_us", Micros(wait.queued_ns)},
               {"compile_us", Micros(wait.compile_ns)},
@@ -102,7 +111,22 @@ std::vector<SiteStats> CallSites() {
   std::vector<SiteStats> out;
   {
     std::lock_guard<std::mutex> lock(s.mu);
-    for (const auto& [key, stats] : s.sites) out.push_back(stats);
+    absl::flat_hash_map<std::pair<std::string, std::string>, size_t> index;
+    for (const auto& [key, st] : s.sites) {
+      auto [it, inserted] = index.try_emplace({st.api, st.site}, out.size());
+      if (inserted) {
+        out.push_back(st);
+        continue;
+      }
+      SiteStats& merged = out[it->second];
+      merged.calls += st.calls;
+      merged.total_ns += st.total_ns;
+      merged.collect_ns += st.collect_ns;
+      merged.queued_ns += st.queued_ns;
+      merged.compile_ns += st.compile_ns;
+      merged.run_ns += st.run_ns;
+      merged.copy_ns += st.copy_ns;
+    }
   }
   std::sort(out.begin(), out.end(), [](const SiteStats& a, const SiteStats& b) {
     if (a.total_ns != b.total_ns) return a.total_ns > b.total_ns;
