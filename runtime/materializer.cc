@@ -11,6 +11,7 @@
 #include <new>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -287,60 +288,64 @@ ValuePtr Materializer::Record(ir::Op op, ir::TensorType type, std::vector<ValueP
   return v;
 }
 
-// Post-order walk over pending values; computed, queued and failed operands become input leaves.
-// Iterative, so chains of any length are fine. Caller holds mu_.
-Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values) {
-  Collected c;
-  c.graph = std::make_unique<ir::Graph>("main");
-  absl::flat_hash_map<Value*, bool> visited;
+template <typename Interior, typename Leaf, typename Visit>
+void Materializer::WalkPostOrder(absl::Span<const ValuePtr> roots, Interior interior, Leaf leaf,
+                                 Visit visit) {
+  absl::flat_hash_set<Value*> seen;
   std::vector<std::pair<Value*, size_t>> stack;  // value, next operand to visit
-  auto add_leaf = [&](Value* v) {
-    if (c.node_of.contains(v)) return;
-    c.node_of[v] = c.graph->AddInput(v->type(), v->loc());
-    c.leaves.push_back(v->shared_from_this());
-  };
-  auto is_leaf = [](const Value* v) {
-    return v->state_ == Value::State::kQueued || v->state_ == Value::State::kRealized ||
-           v->state_ == Value::State::kFailed;
-  };
-  for (const ValuePtr& root : values) {
-    if (is_leaf(root.get())) {
-      add_leaf(root.get());
-      continue;
+  auto enter = [&](Value* v) {
+    if (!seen.insert(v).second) return;
+    if (interior(v)) {
+      stack.push_back({v, 0});
+    } else {
+      leaf(v);
     }
-    if (visited.contains(root.get())) continue;
-    visited[root.get()] = true;
-    stack.push_back({root.get(), 0});
+  };
+  for (const ValuePtr& root : roots) {
+    enter(root.get());
     while (!stack.empty()) {
       auto& [v, next] = stack.back();
       if (next < v->operands_.size()) {
-        Value* operand = v->operands_[next++].get();
-        if (is_leaf(operand)) {
-          add_leaf(operand);
-        } else {
-          ++c.internal_refs[operand];
-          if (!visited.contains(operand)) {
-            visited[operand] = true;
-            stack.push_back({operand, 0});
-          }
-        }
+        enter(v->operands_[next++].get());
         continue;
       }
       Value* done = v;
       stack.pop_back();
-      std::vector<ir::Node*> operands;
-      for (const ValuePtr& o : done->operands_) operands.push_back(c.node_of.at(o.get()));
-      absl::StatusOr<ir::Node*> node = c.graph->AddNode(done->op(), std::move(operands),
-                                                        done->attrs(), done->type(), done->loc());
-      if (!node.ok()) {
-        c.status = absl::InternalError(
-            absl::StrCat("recording produced an invalid node: ", node.status().message()));
-        return c;
-      }
-      c.node_of[done] = *node;
-      c.pending.push_back(done);
+      if (!visit(done)) return;
     }
   }
+}
+
+// The pending subgraph of `values`: computed, queued and failed values become input leaves.
+// Caller holds mu_.
+Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values) {
+  Collected c;
+  c.graph = std::make_unique<ir::Graph>("main");
+  auto pending = [](const Value* v) {
+    return v->state_ == Value::State::kPending || v->state_ == Value::State::kTaken;
+  };
+  auto leaf = [&](Value* v) {
+    c.node_of[v] = c.graph->AddInput(v->type(), v->loc());
+    c.leaves.push_back(v->shared_from_this());
+  };
+  auto node = [&](Value* v) {
+    std::vector<ir::Node*> operands;
+    for (const ValuePtr& o : v->operands_) {
+      operands.push_back(c.node_of.at(o.get()));
+      if (pending(o.get())) ++c.internal_refs[o.get()];
+    }
+    absl::StatusOr<ir::Node*> added =
+        c.graph->AddNode(v->op(), std::move(operands), v->attrs(), v->type(), v->loc());
+    if (!added.ok()) {
+      c.status = absl::InternalError(
+          absl::StrCat("recording produced an invalid node: ", added.status().message()));
+      return false;
+    }
+    c.node_of[v] = *added;
+    c.pending.push_back(v);
+    return true;
+  };
+  WalkPostOrder(values, pending, leaf, node);
   return c;
 }
 
@@ -632,34 +637,22 @@ void Materializer::EvaluateOpByOp(Task& task, const absl::Status& first_failure,
     std::lock_guard<std::mutex> lock(mu_);
     // Everything not computed yet is computed here from its operands (a value of this task, or
     // one a later flush collected again meanwhile).
-    auto inside = [&](const Value* v) {
-      return v->state_ != Value::State::kRealized && v->state_ != Value::State::kFailed;
-    };
-    absl::flat_hash_map<Value*, bool> visited;
-    std::vector<std::pair<Value*, size_t>> stack;
-    for (const ValuePtr& out : task.outputs) {
-      if (visited.contains(out.get())) continue;
-      visited[out.get()] = true;
-      stack.push_back({out.get(), 0});
-      while (!stack.empty()) {
-        auto& [v, next] = stack.back();
-        if (next < v->operands_.size()) {
-          Value* o = v->operands_[next++].get();
-          if (visited.contains(o)) continue;
-          visited[o] = true;
-          if (inside(o)) {
-            stack.push_back({o, 0});
-          } else if (o->state_ == Value::State::kRealized) {
-            computed[o] = *o->buffer_;
+    WalkPostOrder(
+        task.outputs,
+        [](const Value* v) {
+          return v->state_ != Value::State::kRealized && v->state_ != Value::State::kFailed;
+        },
+        [&](Value* v) {
+          if (v->state_ == Value::State::kRealized) {
+            computed[v] = *v->buffer_;
           } else {
-            failed[o] = o->error_;
+            failed[v] = v->error_;
           }
-          continue;
-        }
-        order.push_back(v);
-        stack.pop_back();
-      }
-    }
+        },
+        [&](Value* v) {
+          order.push_back(v);
+          return true;
+        });
   }
   for (Value* v : order) {
     ErrorPtr inherited;

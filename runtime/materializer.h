@@ -9,12 +9,12 @@
 //
 // The engine is one background worker that runs tasks in submission order (the kernels
 // themselves run on the OpenMP threads; an accessor that finds the engine idle runs its own
-// task on its thread instead of handing it over and waiting): it optimizes the graph (passes::DefaultPipeline with
-// NDJIT_FLAGS), evaluates it with the configured backend (compiled kernels, or the reference
-// interpreter with NDJIT_BACKEND=interp; see config.h) and stores the results. Because tasks run
-// in order, a task's queued leaves are computed before it starts; MXNet's per-variable
-// read/write order holds because values are immutable and in-place ops rebind handles
-// (frontend/handle.h).
+// task on its thread instead of handing it over and waiting): it optimizes the graph
+// (passes::DefaultPipeline with NDJIT_FLAGS), evaluates it with the configured backend (compiled
+// kernels, or the reference interpreter with NDJIT_BACKEND=interp; see config.h) and stores the
+// results. Because tasks run in order, a task's queued leaves are computed before it starts;
+// MXNet's per-variable read/write order holds because values are immutable and in-place ops rebind
+// handles (frontend/handle.h).
 //
 // Accessors (Read, Materialize, WaitAll) flush what they need and block until it is computed.
 // Each blocking call is measured (profiler.h): time spent collecting, queued behind other tasks,
@@ -150,14 +150,20 @@ class Materializer {
   struct Collected;
   Materializer();
   Collected Collect(absl::Span<const ValuePtr> values);
+  // Iterative post-order walk from `roots` through the operand lists of the values `interior`
+  // accepts: `leaf(v)` once for every other value reached, `visit(v)` for every interior value
+  // after its operands (false stops the walk). Chains of any length are fine. Caller holds mu_.
+  template <typename Interior, typename Leaf, typename Visit>
+  static void WalkPostOrder(absl::Span<const ValuePtr> roots, Interior interior, Leaf leaf,
+                            Visit visit);
   // Builds the task of a collected graph, marks its outputs queued and enqueues it; or, with
   // `inline_if_idle` and an idle engine (or after Shutdown), sets `*run_here`: the caller must
   // then run it with RunInline. `lock` holds mu_. Returns the task (null when nothing needed
   // computing).
   std::shared_ptr<Task> SubmitLocked(absl::Span<const ValuePtr> values, bool force,
-                                     const Caller& caller, FlushReason reason,
-                                     bool inline_if_idle, bool* run_here,
-                                     std::unique_lock<std::mutex>& lock, absl::Status* status);
+                                     const Caller& caller, FlushReason reason, bool inline_if_idle,
+                                     bool* run_here, std::unique_lock<std::mutex>& lock,
+                                     absl::Status* status);
   void WorkerLoop();
   // Runs a task on the calling thread in the engine's place (mu_ not held).
   void RunInline(Task& task);
@@ -192,7 +198,7 @@ class Materializer {
   std::thread worker_;
   bool stopping_ = false;
   bool stopped_ = false;
-  bool busy_ = false;  // a task is running (on the worker, or inline on an accessor's thread)
+  bool busy_ = false;      // a task is running (on the worker, or inline on an accessor's thread)
   int64_t submitted_ = 0;  // tasks submitted / finished (ids are 1-based)
   int64_t finished_ = 0;
   // Errors not reported yet, oldest first.
