@@ -242,7 +242,9 @@ NDArray sigmoid(const NDArray& x, SourceLocation site) {
 
 NDArray abs(const NDArray& x, SourceLocation site) {
   const ValuePtr& v = ValueOf(x, "absolute", site);
-  if (v->type().dtype == DType::kBool) return x;  // abs of bool is the identity (NumPy)
+  // abs of bool is the identity (NumPy); still a new array, as a handle of x would see x's
+  // in-place updates.
+  if (v->type().dtype == DType::kBool) return frontend::Wrap(v);
   return frontend::Wrap(frontend::Record(ir::Op::kAbs, {v}, {}, std::nullopt, site));
 }
 

@@ -23,8 +23,8 @@ std::shared_ptr<Handle> Handle::New(runtime::ValuePtr value) {
 std::shared_ptr<Handle> Handle::View(const std::shared_ptr<Handle>& base, ir::Shape shape,
                                      ir::SourceLoc loc) {
   const std::shared_ptr<Handle>& root = base->base_ != nullptr ? base->base_ : base;
-  return std::make_shared<Handle>(nullptr, ir::TensorType{base->type_.dtype, std::move(shape)},
-                                  loc, root);
+  return std::make_shared<Handle>(nullptr, ir::TensorType{base->type_.dtype, std::move(shape)}, loc,
+                                  root);
 }
 
 runtime::ValuePtr Handle::CurrentLocked() {
@@ -47,9 +47,11 @@ void Handle::Update(const std::function<runtime::ValuePtr(const runtime::ValuePt
   std::lock_guard<std::mutex> lock(v.mu);
   runtime::ValuePtr next = update(CurrentLocked());
   if (is_view_) {
-    view_ = next;
-    v.value = runtime::Materializer::Get().Record(ir::Op::kReshape, base_->type_,
-                                                  {std::move(next)}, {}, loc_);
+    // Everything that can throw first, then the variable and the view change together.
+    runtime::ValuePtr base_value =
+        runtime::Materializer::Get().Record(ir::Op::kReshape, base_->type_, {next}, {}, loc_);
+    v.value = std::move(base_value);
+    view_ = std::move(next);
     view_version_ = ++v.version;
   } else {
     v.value = std::move(next);

@@ -375,6 +375,8 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
     }
   }
   if (stored.empty()) return nullptr;
+  // What can throw comes before any state changes (a value left queued would never finish).
+  if (!stopping_ && !worker_.joinable()) worker_ = std::thread([this] { WorkerLoop(); });
   auto task = std::make_shared<Task>();
   task->id = ++submitted_;
   task->api = caller.api;
@@ -395,16 +397,16 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
   task->graph = std::move(c.graph);
   task->leaves = std::move(c.leaves);
   flushes_[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
-  if (stopped_ || (inline_if_idle && queue_.empty() && !busy_)) {
+  if (stopping_ || (inline_if_idle && queue_.empty() && !busy_)) {
     // The caller runs it: after Shutdown, or when the engine is idle and the caller is going
     // to wait for it anyway (no hand-off to the worker thread and back). Later tasks queue
     // behind it while `busy_` is set.
-    done_cv_.wait(lock, [&] { return !busy_; });  // only after Shutdown can it be set here
+    // (Only while stopping can the engine be busy or hold queued tasks here: they run first.)
+    done_cv_.wait(lock, [&] { return queue_.empty() && !busy_; });
     busy_ = true;
     *run_here = true;
     return task;
   }
-  if (!worker_.joinable()) worker_ = std::thread([this] { WorkerLoop(); });
   queue_.push_back(task);
   work_cv_.notify_one();
   return task;
@@ -467,6 +469,7 @@ void Materializer::WorkerLoop() {
     task.reset();  // may release graphs and buffers: outside the lock
     lock.lock();
     busy_ = false;
+    if (stopping_) done_cv_.notify_all();  // a caller may wait to run its task inline
   }
 }
 
@@ -476,58 +479,77 @@ void Materializer::RunInline(Task& task) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     busy_ = false;
-    queued = !queue_.empty();
+    queued = !queue_.empty() || stopping_;
   }
-  // Wake the worker only when tasks queued up meanwhile (a wake-up per accessor would cost a
-  // context switch each).
+  // Wake the worker only when tasks queued up meanwhile or it is being stopped (a wake-up per
+  // accessor would cost a context switch each).
   if (queued) work_cv_.notify_one();
   done_cv_.notify_all();
 }
 
-void Materializer::RunTask(Task& task) {
-  task.started_ns = profiler::NowNs();
+void Materializer::ComputeTask(Task& task, std::vector<std::optional<ir::HostTensor>>* buffers,
+                               std::vector<ErrorPtr>* errors, std::vector<ErrorPtr>* created) {
+  const size_t n = task.outputs.size();
+  if (absl::Status env = GetConfig().env_error; !env.ok()) {
+    // A bad switch fails every graph alike; computing op by op would only hide it.
+    auto e = std::make_shared<DeferredError>();
+    e->status = env;
+    created->push_back(e);
+    for (size_t i = 0; i < n; ++i) (*errors)[i] = e;
+    return;
+  }
   std::vector<ir::HostTensor> inputs;
   bool leaf_failed = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const ValuePtr& leaf : task.leaves) {
-      switch (leaf->state_) {
-        case Value::State::kRealized:
-          inputs.push_back(*leaf->buffer_);
-          break;
-        case Value::State::kFailed:
-          leaf_failed = true;
-          inputs.emplace_back();
-          break;
-        case Value::State::kPending:
-        case Value::State::kTaken:
-        case Value::State::kQueued:
-          // Tasks run in submission order, so a leaf's task has finished (and the op-by-op
-          // evaluation below would compute such a leaf itself).
-          leaf_failed = true;
-          inputs.emplace_back();
-          break;
+      if (leaf->state_ == Value::State::kRealized) {
+        inputs.push_back(*leaf->buffer_);
+      } else {
+        // A failed input: only the values that depend on it fail (op by op, below). Tasks run
+        // in submission order, so no other state is possible here; the op-by-op evaluation
+        // would compute such a leaf itself.
+        leaf_failed = true;
+        inputs.emplace_back();
       }
     }
   }
-  const size_t n = task.outputs.size();
-  std::vector<std::optional<ir::HostTensor>> buffers(n);
-  std::vector<ErrorPtr> errors(n);
   absl::Status first_failure;
   if (!leaf_failed) {
     absl::StatusOr<std::vector<ir::HostTensor>> results = GuardedEvaluate(task, inputs);
     if (results.ok()) {
-      for (size_t i = 0; i < n; ++i) buffers[i] = std::move((*results)[i]);
+      for (size_t i = 0; i < n; ++i) (*buffers)[i] = std::move((*results)[i]);
     } else {
       first_failure = results.status();
     }
   }
+  inputs.clear();  // nothing of the task may outlive it once accessors see it done
   if (task.compiled_ns == 0) task.compiled_ns = profiler::NowNs();
   if (leaf_failed || !first_failure.ok()) {
     op_by_op_retries_.fetch_add(1, std::memory_order_relaxed);
-    EvaluateOpByOp(task, first_failure, &buffers, &errors);
+    EvaluateOpByOp(task, first_failure, buffers, errors, created);
   }
-  inputs.clear();  // nothing of the task may outlive it once accessors see it done
+}
+
+void Materializer::RunTask(Task& task) {
+  task.started_ns = profiler::NowNs();
+  const size_t n = task.outputs.size();
+  std::vector<std::optional<ir::HostTensor>> buffers(n);
+  std::vector<ErrorPtr> errors(n);
+  std::vector<ErrorPtr> created;
+  try {
+    ComputeTask(task, &buffers, &errors, &created);
+  } catch (const std::exception& e) {
+    // Nothing may escape: the worker would terminate the process, an inline caller would leave
+    // the engine busy. Every output not computed fails with this error.
+    auto error = std::make_shared<DeferredError>();
+    error->status = ExceptionStatus(e);
+    created.push_back(error);
+    for (size_t i = 0; i < n; ++i) {
+      if (!buffers[i].has_value() && errors[i] == nullptr) errors[i] = error;
+    }
+  }
+  if (task.compiled_ns == 0) task.compiled_ns = profiler::NowNs();
   materializations_.fetch_add(1, std::memory_order_relaxed);
   task.finished_ns = profiler::NowNs();
   if (profiler::Tracing()) {
@@ -538,8 +560,36 @@ void Materializer::RunTask(Task& task) {
     profiler::AddEvent("run", absl::StrCat("run task ", task.id), task.compiled_ns,
                        task.finished_ns, args);
   }
+  // Errors that reached no output (an op whose consumers all inherited another failure first)
+  // are not lost: they are noted on the first error an output holds.
+  ErrorPtr first_held;
+  for (const ErrorPtr& e : errors) {
+    if (e != nullptr && std::find(created.begin(), created.end(), e) != created.end()) {
+      first_held = e;
+      break;
+    }
+  }
+  std::vector<ErrorPtr> published;
+  for (ErrorPtr& e : created) {
+    if (first_held != nullptr && e != first_held &&
+        std::find(errors.begin(), errors.end(), e) == errors.end()) {
+      first_held->status = absl::Status(
+          first_held->status.code(),
+          absl::StrCat(first_held->status.message(),
+                       "\n(another op of the same graph failed too: ", e->status.message(), ")"));
+      continue;
+    }
+    published.push_back(std::move(e));
+  }
+  errors_created_.fetch_add(static_cast<int64_t>(published.size()), std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Errors become pending in the same step as the values fail, so that waitall can never
+    // report an error before its values show it.
+    for (ErrorPtr& e : published) {
+      e->sequence = ++errors_;
+      unreported_.push_back(std::move(e));
+    }
     std::vector<std::vector<ValuePtr>> released;
     for (size_t i = 0; i < n; ++i) {
       Value& v = *task.outputs[i];
@@ -624,7 +674,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(
 
 void Materializer::EvaluateOpByOp(Task& task, const absl::Status& first_failure,
                                   std::vector<std::optional<ir::HostTensor>>* buffers,
-                                  std::vector<ErrorPtr>* errors) {
+                                  std::vector<ErrorPtr>* errors, std::vector<ErrorPtr>* created) {
   const Config config = GetConfig();
   const ExecuteOptions execute = ExecuteOptionsFor(config);
   // The values to compute (pending ones inside the task and its outputs) in topological order,
@@ -632,7 +682,6 @@ void Materializer::EvaluateOpByOp(Task& task, const absl::Status& first_failure,
   std::vector<Value*> order;
   absl::flat_hash_map<Value*, ir::HostTensor> computed;
   absl::flat_hash_map<Value*, ErrorPtr> failed;
-  std::vector<ErrorPtr> created;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // Everything not computed yet is computed here from its operands (a value of this task, or
@@ -705,7 +754,7 @@ void Materializer::EvaluateOpByOp(Task& task, const absl::Status& first_failure,
     auto e = std::make_shared<DeferredError>();
     e->status = absl::Status(status.code(), message);
     failed[v] = e;
-    created.push_back(e);
+    created->push_back(e);
   }
   for (size_t i = 0; i < task.outputs.size(); ++i) {
     Value* v = task.outputs[i].get();
@@ -715,12 +764,6 @@ void Materializer::EvaluateOpByOp(Task& task, const absl::Status& first_failure,
       (*errors)[i] = failed.at(v);
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  for (ErrorPtr& e : created) {
-    e->sequence = ++errors_;
-    unreported_.push_back(std::move(e));
-  }
-  errors_created_.fetch_add(static_cast<int64_t>(created.size()), std::memory_order_relaxed);
 }
 
 void Materializer::WaitLocked(std::unique_lock<std::mutex>& lock,
@@ -791,11 +834,12 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   wait.compile_ns += compile;
   wait.run_ns += run;
   wait.queued_ns += std::max<int64_t>(0, wait_end - wait_start - compile - run);
+  // One error is reported per call (the first unreported one); others stay pending.
   absl::Status result;
   for (const ValuePtr& v : values) {
-    if (v->state_ == Value::State::kFailed) {
-      absl::Status s = ReportLocked(*v, /*need_value=*/false);
-      if (result.ok()) result = s;
+    if (v->state_ == Value::State::kFailed && !v->error_->reported) {
+      result = ReportLocked(*v, /*need_value=*/false);
+      break;
     }
   }
   lock.unlock();
@@ -871,17 +915,19 @@ absl::Status Materializer::WaitAll(const Caller& caller) {
 }
 
 void Materializer::Shutdown() {
+  std::thread worker;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopped_) return;
+    if (stopping_) return;
+    // From here on, submissions run on their caller's thread (SubmitLocked).
     stopping_ = true;
+    worker = std::move(worker_);
   }
   work_cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  if (worker.joinable()) worker.join();
   std::vector<ErrorPtr> never_reported;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stopped_ = true;
     never_reported.swap(unreported_);
     for (const ErrorPtr& e : never_reported) e->reported = true;
   }

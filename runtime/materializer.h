@@ -165,6 +165,10 @@ class Materializer {
                                      bool* run_here, std::unique_lock<std::mutex>& lock,
                                      absl::Status* status);
   void WorkerLoop();
+  // Evaluates a task: a buffer or an error per output, and the errors it created. May throw
+  // (allocation); RunTask catches.
+  void ComputeTask(Task& task, std::vector<std::optional<ir::HostTensor>>* buffers,
+                   std::vector<ErrorPtr>* errors, std::vector<ErrorPtr>* created);
   // Runs a task on the calling thread in the engine's place (mu_ not held).
   void RunInline(Task& task);
   void RunTask(Task& task);
@@ -175,10 +179,11 @@ class Materializer {
   absl::StatusOr<std::vector<ir::HostTensor>> GuardedEvaluate(
       Task& task, absl::Span<const ir::HostTensor> inputs);
   // After a failure: evaluates the task's values one op at a time, so that each failing op gets
-  // its own error and values that do not depend on it are computed. Fills one entry per output.
+  // its own error and values that do not depend on it are computed. Fills one entry per output
+  // and adds the errors it created to `created`.
   void EvaluateOpByOp(Task& task, const absl::Status& first_failure,
                       std::vector<std::optional<ir::HostTensor>>* buffers,
-                      std::vector<ErrorPtr>* errors);
+                      std::vector<ErrorPtr>* errors, std::vector<ErrorPtr>* created);
   // Blocks until every value is realized or failed (caller holds `lock` on mu_).
   void WaitLocked(std::unique_lock<std::mutex>& lock, absl::Span<const ValuePtr> values);
   // The error to report for a failed value (caller holds mu_).
@@ -197,7 +202,6 @@ class Materializer {
   std::deque<std::shared_ptr<Task>> queue_;
   std::thread worker_;
   bool stopping_ = false;
-  bool stopped_ = false;
   bool busy_ = false;      // a task is running (on the worker, or inline on an accessor's thread)
   int64_t submitted_ = 0;  // tasks submitted / finished (ids are 1-based)
   int64_t finished_ = 0;

@@ -81,8 +81,7 @@ void RecordWait(const Wait& wait, int64_t end_ns) {
   const int64_t total = std::max<int64_t>(0, end_ns - wait.start_ns);
   {
     std::lock_guard<std::mutex> lock(s.mu);
-    SiteStats& st =
-        s.sites[SiteKey{wait.api, wait.site.file, wait.site.line, wait.site.column}];
+    SiteStats& st = s.sites[SiteKey{wait.api, wait.site.file, wait.site.line, wait.site.column}];
     if (st.calls == 0) {
       st.api = wait.api;
       st.site = SiteText(wait.site);
@@ -187,7 +186,9 @@ absl::Status StopTrace() {
   trace["traceEvents"] = std::move(all);
   trace["displayTimeUnit"] = "ms";
   std::ofstream out(path);
-  out << trace.dump() << "\n";
+  // Invalid UTF-8 (a source path in another encoding) is replaced rather than thrown: this runs
+  // at exit.
+  out << trace.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   out.close();
   if (!out) return absl::UnavailableError(absl::StrCat("cannot write the trace file ", path));
   return absl::OkStatus();

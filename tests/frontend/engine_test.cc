@@ -126,6 +126,12 @@ TEST_F(EngineTest, InPlaceOpsFollowNumpyCastingAndShapeRules) {
   EXPECT_EQ(i.asnumpy().to_vector<int64_t>(), (std::vector<int64_t>{1, 4, 7, 10}));
   NDArray none;
   EXPECT_NDJIT_THROWS(none += 1, ValueError, "empty");
+  // Functions that compute nothing still return new arrays: abs of bool is the identity, but an
+  // in-place write to its input does not show through.
+  NDArray b = nd::ones({2}, DType::kBool);
+  NDArray same = nd::abs(b);
+  b.fill(false);
+  EXPECT_EQ(same.asnumpy().to_vector<bool>(), (std::vector<bool>{true, true}));
 }
 
 TEST_F(EngineTest, SliceAssignFillAndCopyto) {
@@ -263,6 +269,27 @@ TEST_F(EngineTest, IndependentErrorsAreThrownSeparately) {
   EXPECT_NDJIT_THROWS(b1.wait_to_read(), ValueError, "index 5 is out of bounds");
   both.wait_to_read();  // it inherited b1's error, already reported
   EXPECT_EQ(stats().deferred_errors, 2);
+}
+
+NDArray SumOfTwoBadGathers() {
+  NDArray b1 = BadGather(5), b2 = BadGather(9);
+  return b1 + b2;  // b1 and b2 die here: only the sum is stored
+}
+
+TEST_F(EngineTest, AnErrorThatReachesNoArrayIsNotLost) {
+  NDArray sum = SumOfTwoBadGathers();
+  // The sum inherits the first failure; the second is noted on it, not left to surface alone.
+  try {
+    sum.wait_to_read();
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("index 5 is out of bounds"), std::string::npos) << what;
+    EXPECT_NE(what.find("another op of the same graph failed too"), std::string::npos) << what;
+    EXPECT_NE(what.find("index 9 is out of bounds"), std::string::npos) << what;
+  }
+  waitall();  // nothing else pending
+  EXPECT_EQ(stats().deferred_errors, 1);
 }
 
 TEST_F(EngineTest, WaitallThrowsTheFirstPendingErrorAndClearsTheRest) {
