@@ -177,6 +177,16 @@ int64_t Overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
   return std::max<int64_t>(0, std::min(a1, b1) - std::max(a0, b0));
 }
 
+void ShutdownAtExit() { Materializer::Get().Shutdown(); }
+
+// Exit handlers and static destructors run in reverse order of registration and construction.
+// The first compiled graph constructs LLVM's lazy statics (the JIT, its library handles);
+// registering the shutdown again after it makes the worker stop before they are destroyed.
+void RegisterShutdownAfterJit() {
+  static std::once_flag once;
+  std::call_once(once, [] { std::atexit(ShutdownAtExit); });
+}
+
 // Evaluates a graph (already optimized, or a single op) with the configured backend.
 absl::StatusOr<std::vector<ir::HostTensor>> RunBackend(const ir::Graph& graph,
                                                        absl::Span<const ir::HostTensor> inputs,
@@ -190,7 +200,9 @@ absl::StatusOr<std::vector<ir::HostTensor>> RunBackend(const ir::Graph& graph,
     return results;
   }
   *nodes_evaluated = graph.num_nodes() - graph.num_inputs();
-  return ExecuteCompiled(graph, inputs, execute);
+  absl::StatusOr<std::vector<ir::HostTensor>> results = ExecuteCompiled(graph, inputs, execute);
+  RegisterShutdownAfterJit();
+  return results;
 }
 
 // An exception escaping the layers below (they return Status; allocation can still throw)
@@ -226,7 +238,7 @@ Materializer& Materializer::Get() {
   // queue and unreported errors are logged.
   static Materializer* instance = [] {
     auto* m = new Materializer();
-    std::atexit([] { Materializer::Get().Shutdown(); });
+    std::atexit(ShutdownAtExit);
     return m;
   }();
   return *instance;
