@@ -1,6 +1,7 @@
 // In-place ops: each rebinds the array's variable to a new node (frontend/handle.h), so readers
 // recorded before the write keep the old value and readers after it see the new one.
-#include <functional>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "frontend/builder.h"

@@ -803,15 +803,21 @@ absl::Status Materializer::ReportLocked(const Value& v, bool need_value) {
                    FirstLine(e->status.message()), ")"));
 }
 
+namespace {
+// The record a blocking call fills in: the accessor's own, or `local` started now.
+profiler::Wait& WaitRecord(const Caller& caller, profiler::Wait* local) {
+  if (caller.wait != nullptr) return *caller.wait;
+  local->api = caller.api;
+  local->site = caller.site;
+  local->start_ns = profiler::NowNs();
+  return *local;
+}
+}  // namespace
+
 absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool force,
                                        const Caller& caller) {
   profiler::Wait local;
-  profiler::Wait& wait = caller.wait != nullptr ? *caller.wait : local;
-  if (caller.wait == nullptr) {
-    wait.api = caller.api;
-    wait.site = caller.site;
-    wait.start_ns = profiler::NowNs();
-  }
+  profiler::Wait& wait = WaitRecord(caller, &local);
   const int64_t collect_start = wait.start_ns;  // what the accessor did before is negligible
   absl::Status status;
   std::shared_ptr<Task> submitted;
@@ -886,13 +892,8 @@ bool Materializer::IsRealized(const ValuePtr& value) {
 
 absl::Status Materializer::WaitAll(const Caller& caller) {
   profiler::Wait local;
-  profiler::Wait& wait = caller.wait != nullptr ? *caller.wait : local;
-  if (caller.wait == nullptr) {
-    wait.api = caller.api;
-    wait.site = caller.site;
-    wait.start_ns = profiler::NowNs();
-  }
-  const int64_t collect_start = profiler::NowNs();
+  profiler::Wait& wait = WaitRecord(caller, &local);
+  const int64_t collect_start = wait.start_ns;
   absl::Status status = Flush(caller, FlushReason::kWaitAll);
   const int64_t wait_start = profiler::NowNs();
   wait.collect_ns += wait_start - collect_start;
