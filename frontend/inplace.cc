@@ -25,9 +25,10 @@ int KindRank(DType d) {
   return 3;
 }
 
-void CheckSameKind(const char* api, DType from, DType to, const std::vector<std::string>& operands,
-                   const SourceLocation& site) {
-  if (KindRank(from) <= KindRank(to)) return;
+bool SameKind(DType from, DType to) { return KindRank(from) <= KindRank(to); }
+
+[[noreturn]] void FailCast(const char* api, DType from, DType to,
+                           const std::vector<std::string>& operands, const SourceLocation& site) {
   Fail<DTypeError>(api,
                    absl::StrCat("cannot cast the result from ", DTypeName(from), " to ",
                                 DTypeName(to), " with casting rule 'same_kind'"),
@@ -52,17 +53,20 @@ void Compound(NDArray& a, const char* api, const Operand& b,
   const std::vector<int64_t> shape = a.shape();
   a.handle()->Update([&](const runtime::ValuePtr& old) {
     const NDArray result = op(Operand(NDArray(old), site), rhs);
-    const std::vector<std::string> operands = {
-        Describe(old), rhs.is_array() ? Describe(rhs.array()) : std::string("scalar")};
+    // Described only for an error: this is every in-place op's path.
+    const auto operands = [&] {
+      return std::vector<std::string>{
+          Describe(old), rhs.is_array() ? Describe(rhs.array()) : std::string("scalar")};
+    };
     if (result.shape() != shape) {
       Fail<ValueError>(
           api,
           absl::StrCat("non-broadcastable output operand with shape ",
                        ir::ShapeToNumpyString(shape), " doesn't match the broadcast shape ",
                        ir::ShapeToNumpyString(result.shape())),
-          operands, site);
+          operands(), site);
     }
-    CheckSameKind(api, result.dtype(), dtype, operands, site);
+    if (!SameKind(result.dtype(), dtype)) FailCast(api, result.dtype(), dtype, operands(), site);
     return frontend::CastTo(result.value(), dtype, site);
   });
 }
@@ -100,16 +104,18 @@ NDArray NDArray::copyto(const NDArray& dst, SourceLocation site) const {
   const runtime::ValuePtr src = ValueOf(*this, "copyto", site);
   ValueOf(dst, "copyto", site);
   if (dst.handle() == handle()) return dst;  // onto itself: nothing to do
-  const std::vector<std::string> operands = {Describe(src), Describe(dst)};
+  const auto operands = [&] { return std::vector<std::string>{Describe(src), Describe(dst)}; };
   const std::optional<ir::Shape> shape = frontend::BroadcastShapes(src->type().shape, dst.shape());
   if (!shape || *shape != dst.shape()) {
     Fail<ValueError>("copyto",
                      absl::StrCat("could not broadcast input array from shape ",
                                   ir::ShapeToNumpyString(src->type().shape), " into shape ",
                                   ir::ShapeToNumpyString(dst.shape())),
-                     operands, site);
+                     operands(), site);
   }
-  CheckSameKind("copyto", src->type().dtype, dst.dtype(), operands, site);
+  if (!SameKind(src->type().dtype, dst.dtype())) {
+    FailCast("copyto", src->type().dtype, dst.dtype(), operands(), site);
+  }
   const ir::TensorType type{dst.dtype(), dst.shape()};
   dst.handle()->Update([&](const runtime::ValuePtr&) {
     runtime::ValuePtr v = frontend::CastTo(src, type.dtype, site);

@@ -36,7 +36,6 @@ struct Task {
   int64_t nodes = 0;  // pending nodes collected
   // Profiler clock; written by the worker before `done` is set under the materializer's lock.
   int64_t started_ns = 0, compiled_ns = 0, finished_ns = 0;
-  bool done = false;
 };
 
 struct Materializer::Collected {
@@ -121,7 +120,8 @@ absl::Status DumpExecution(const ir::Graph& graph, const Config& config,
 }  // namespace
 
 // Creates the directory on first use and numbers this process's dumps after the ones it already
-// holds (so that a second run never mixes its files with stale ones). Caller holds mu_.
+// holds (so that a second run never mixes its files with stale ones). Called by the running
+// task (one at a time).
 bool Materializer::PrepareDumpDir(const std::string& dir) {
   if (dir == dump_dir_) return dump_dir_ok_;
   dump_dir_ = dir;
@@ -185,6 +185,16 @@ void ShutdownAtExit() { Materializer::Get().Shutdown(); }
 void RegisterShutdownAfterJit() {
   static std::once_flag once;
   std::call_once(once, [] { std::atexit(ShutdownAtExit); });
+}
+
+// A "flush" trace event for a submitted task (none without a task or a trace).
+void TraceFlush(const Task* task, const Caller& caller, int64_t start_ns) {
+  if (task == nullptr || !profiler::Tracing()) return;
+  profiler::AddEvent("flush", FlushReasonName(task->reason), start_ns, profiler::NowNs(),
+                     {{"task", task->id},
+                      {"nodes", task->nodes},
+                      {"api", caller.api},
+                      {"site", profiler::SiteText(caller.site)}});
 }
 
 // Evaluates a graph (already optimized, or a single op) with the configured backend.
@@ -435,13 +445,7 @@ absl::Status Materializer::Submit(absl::Span<const ValuePtr> values, bool force,
     task = SubmitLocked(values, force, caller, reason, /*inline_if_idle=*/false, &run_here, lock,
                         &status);
   }
-  if (task != nullptr && profiler::Tracing()) {
-    profiler::AddEvent("flush", FlushReasonName(reason), start, profiler::NowNs(),
-                       {{"task", task->id},
-                        {"nodes", task->nodes},
-                        {"api", caller.api},
-                        {"site", caller.site.known() ? caller.site.ToString() : "unknown"}});
-  }
+  TraceFlush(task.get(), caller, start);
   if (run_here) RunInline(*task);  // after Shutdown: synchronously
   return status;
 }
@@ -502,10 +506,11 @@ void Materializer::RunInline(Task& task) {
 void Materializer::ComputeTask(Task& task, std::vector<std::optional<ir::HostTensor>>* buffers,
                                std::vector<ErrorPtr>* errors, std::vector<ErrorPtr>* created) {
   const size_t n = task.outputs.size();
-  if (absl::Status env = GetConfig().env_error; !env.ok()) {
+  const Config config = GetConfig();  // one snapshot for the whole task
+  if (!config.env_error.ok()) {
     // A bad switch fails every graph alike; computing op by op would only hide it.
     auto e = std::make_shared<DeferredError>();
-    e->status = env;
+    e->status = config.env_error;
     created->push_back(e);
     for (size_t i = 0; i < n; ++i) (*errors)[i] = e;
     return;
@@ -528,7 +533,7 @@ void Materializer::ComputeTask(Task& task, std::vector<std::optional<ir::HostTen
   }
   absl::Status first_failure;
   if (!leaf_failed) {
-    absl::StatusOr<std::vector<ir::HostTensor>> results = GuardedEvaluate(task, inputs);
+    absl::StatusOr<std::vector<ir::HostTensor>> results = GuardedEvaluate(task, config, inputs);
     if (results.ok()) {
       for (size_t i = 0; i < n; ++i) (*buffers)[i] = std::move((*results)[i]);
     } else {
@@ -539,7 +544,7 @@ void Materializer::ComputeTask(Task& task, std::vector<std::optional<ir::HostTen
   if (task.compiled_ns == 0) task.compiled_ns = profiler::NowNs();
   if (leaf_failed || !first_failure.ok()) {
     op_by_op_retries_.fetch_add(1, std::memory_order_relaxed);
-    EvaluateOpByOp(task, first_failure, buffers, errors, created);
+    EvaluateOpByOp(task, config, first_failure, buffers, errors, created);
   }
 }
 
@@ -598,10 +603,7 @@ void Materializer::RunTask(Task& task) {
     std::lock_guard<std::mutex> lock(mu_);
     // Errors become pending in the same step as the values fail, so that waitall can never
     // report an error before its values show it.
-    for (ErrorPtr& e : published) {
-      e->sequence = ++errors_;
-      unreported_.push_back(std::move(e));
-    }
+    for (ErrorPtr& e : published) unreported_.push_back(std::move(e));
     std::vector<std::vector<ValuePtr>> released;
     for (size_t i = 0; i < n; ++i) {
       Value& v = *task.outputs[i];
@@ -622,7 +624,6 @@ void Materializer::RunTask(Task& task) {
     task.leaves.clear();
     task.outputs.clear();
     task.graph.reset();
-    task.done = true;
     ++finished_;
     recent_.push_back({task.started_ns, task.compiled_ns, task.finished_ns});
     if (recent_.size() > 256) recent_.pop_front();
@@ -631,18 +632,16 @@ void Materializer::RunTask(Task& task) {
 }
 
 absl::StatusOr<std::vector<ir::HostTensor>> Materializer::GuardedEvaluate(
-    Task& task, absl::Span<const ir::HostTensor> inputs) {
+    Task& task, const Config& config, absl::Span<const ir::HostTensor> inputs) {
   try {
-    return Evaluate(task, inputs);
+    return Evaluate(task, config, inputs);
   } catch (const std::exception& e) {
     return ExceptionStatus(e);
   }
 }
 
 absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(
-    Task& task, absl::Span<const ir::HostTensor> inputs) {
-  const Config config = GetConfig();
-  RETURN_IF_ERROR(config.env_error);
+    Task& task, const Config& config, absl::Span<const ir::HostTensor> inputs) {
   ir::Graph& graph = *task.graph;
   passes::PipelineOptions options = config.pipeline;
   // Dumps never change what the program computes: a directory that cannot be written is a
@@ -684,10 +683,10 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(
   return results;
 }
 
-void Materializer::EvaluateOpByOp(Task& task, const absl::Status& first_failure,
+void Materializer::EvaluateOpByOp(Task& task, const Config& config,
+                                  const absl::Status& first_failure,
                                   std::vector<std::optional<ir::HostTensor>>* buffers,
                                   std::vector<ErrorPtr>* errors, std::vector<ErrorPtr>* created) {
-  const Config config = GetConfig();
   const ExecuteOptions execute = ExecuteOptionsFor(config);
   // The values to compute (pending ones inside the task and its outputs) in topological order,
   // and what is known of the others.
@@ -826,6 +825,7 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   std::unique_lock<std::mutex> lock(mu_);
   submitted = SubmitLocked(values, force, caller, caller.reason, /*inline_if_idle=*/true, &run_here,
                            lock, &status);
+  TraceFlush(submitted.get(), caller, collect_start);
   const int64_t wait_start = profiler::NowNs();
   wait.collect_ns += wait_start - collect_start;
   if (!status.ok()) return status;

@@ -47,6 +47,7 @@
 #include "absl/types/span.h"
 #include "ir/graph.h"
 #include "ir/host_tensor.h"
+#include "runtime/config.h"
 #include "runtime/profiler.h"
 #include "runtime/value.h"
 
@@ -173,22 +174,21 @@ class Materializer {
   void RunInline(Task& task);
   void RunTask(Task& task);
   // Optimizes and evaluates a task's graph (writing dumps when NDJIT_DUMP_DIR is set).
-  absl::StatusOr<std::vector<ir::HostTensor>> Evaluate(Task& task,
+  absl::StatusOr<std::vector<ir::HostTensor>> Evaluate(Task& task, const Config& config,
                                                        absl::Span<const ir::HostTensor> inputs);
   // Evaluate, with an escaping exception (std::bad_alloc) turned into an error.
   absl::StatusOr<std::vector<ir::HostTensor>> GuardedEvaluate(
-      Task& task, absl::Span<const ir::HostTensor> inputs);
+      Task& task, const Config& config, absl::Span<const ir::HostTensor> inputs);
   // After a failure: evaluates the task's values one op at a time, so that each failing op gets
   // its own error and values that do not depend on it are computed. Fills one entry per output
   // and adds the errors it created to `created`.
-  void EvaluateOpByOp(Task& task, const absl::Status& first_failure,
+  void EvaluateOpByOp(Task& task, const Config& config, const absl::Status& first_failure,
                       std::vector<std::optional<ir::HostTensor>>* buffers,
                       std::vector<ErrorPtr>* errors, std::vector<ErrorPtr>* created);
   // Blocks until every value is realized or failed (caller holds `lock` on mu_).
   void WaitLocked(std::unique_lock<std::mutex>& lock, absl::Span<const ValuePtr> values);
   // The error to report for a failed value (caller holds mu_).
   absl::Status ReportLocked(const Value& v, bool need_value);
-  ErrorPtr NewErrorLocked(absl::Status status);
   void OnPendingLeft(const Value& v);
   // The bytes a pending value counts toward the byte limit.
   static int64_t PendingBytes(ir::Op op, const ir::TensorType& type);
@@ -207,7 +207,6 @@ class Materializer {
   int64_t finished_ = 0;
   // Errors not reported yet, oldest first.
   std::vector<ErrorPtr> unreported_;
-  int64_t errors_ = 0;
   // Phases of the last finished tasks (started, compiled, finished), for WaitAll's attribution.
   struct Phases {
     int64_t started_ns, compiled_ns, finished_ns;
@@ -231,8 +230,8 @@ class Materializer {
   std::atomic<int64_t> pending_bytes_{0};
   std::atomic<bool> auto_flushing_{false};
 
-  // Dumps (used by the worker only): the directory in use, whether it can be written, and the
-  // last dump's number.
+  // Dumps (used by the running task; tasks run one at a time): the directory in use, whether it
+  // can be written, and the last dump's number.
   std::string dump_dir_;
   bool dump_dir_ok_ = false;
   int64_t dumps_ = 0;

@@ -66,8 +66,6 @@ double Micros(int64_t ns) { return static_cast<double>(ns) / 1e3; }
 
 }  // namespace
 
-std::string SiteText(const ir::SourceLoc& site);
-
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - Epoch()).count();
 }

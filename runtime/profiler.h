@@ -38,6 +38,9 @@ struct Wait {
   int64_t run_ns = 0;
   int64_t copy_ns = 0;
 };
+// "file:line:col", or "unknown".
+std::string SiteText(const ir::SourceLoc& site);
+
 // Adds a finished blocking call (ended at `end_ns`) to its call site's totals, and to the trace.
 void RecordWait(const Wait& wait, int64_t end_ns);
 

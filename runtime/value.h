@@ -34,7 +34,6 @@ struct Task;
 // reported once.
 struct DeferredError {
   absl::Status status;
-  int64_t sequence = 0;  // order of failure, for waitall's "first pending error"
   // Set once an accessor, waitall or the exit log reported it; guarded by the materializer.
   bool reported = false;
 };
