@@ -29,7 +29,8 @@
 //
 // Then: Compile/W2_cold and Compile/W2_hit (the latency of the first materialization of a new
 // kernel vs one found in the cache), Record/* (recording one op), Graph/* (a long chain built by
-// a loop and materialized).
+// a loop and materialized), TrainLoop/ndjit (steps per second of the tutorial's training loop;
+// bench/mxnet_peer.sh compares it with MXNet 1.9.1).
 //
 // `ndjit::set_backend("interp")` selects the reference interpreter; these cases use the default.
 #include <benchmark/benchmark.h>
@@ -41,6 +42,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +54,7 @@
 #endif
 
 namespace nd = ndjit::nd;
+namespace gluon = ndjit::gluon;
 
 namespace {
 
@@ -575,6 +578,57 @@ void BM_Graph(benchmark::State& state, int64_t nodes) {
       static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
 }
 
+// ---- The tutorial's training loop ----
+
+// Training steps per second of the MXNet tutorial's loop (examples/gluon_train.cc): 1024 x 100
+// uniform data, random labels, batch 128, shuffle, Dense(10), SoftmaxCELoss, SGD, the loss read
+// one iteration late. One benchmark iteration is one epoch (8 steps); items/s is steps/s.
+// bench/mxnet_peer.sh runs the same loop in MXNet 1.9.1 and prints the ratio.
+void BM_TrainLoop(benchmark::State& state) {
+  nd::random::seed(42);
+  ndjit::NDArray data = nd::random::uniform(0, 1, {1024, 100});
+  ndjit::NDArray label = nd::random::randint(0, 10, {1024}, std::nullopt, ndjit::DType::kInt32);
+  gluon::data::ArrayDataset dataset(data, label);
+  gluon::data::DataLoader loader(dataset, 128, /*shuffle=*/true);
+  gluon::nn::Dense net(10);
+  net.initialize();
+  gluon::loss::SoftmaxCELoss ce;
+  gluon::Trainer trainer(net.collect_params(), "sgd");
+  std::optional<ndjit::NDArray> pending;  // the LossBuffer
+  double last = 0;
+  int64_t steps = 0;
+  auto epoch = [&] {
+    for (const gluon::data::Batch& batch : loader) {
+      std::optional<ndjit::NDArray> prev = pending;
+      {
+        ndjit::autograd::Record record;
+        pending = ce(net(batch.data), batch.label);
+      }
+      pending->backward();
+      trainer.step(batch.data.shape()[0]);
+      if (prev) {
+        const ndjit::HostArray h = prev->asnumpy();
+        last = h.data<float>()[0];
+      }
+      ++steps;
+    }
+  };
+  epoch();  // warm-up: compiles the step's kernels
+  ndjit::waitall();
+  const ndjit::Stats before = ndjit::stats();
+  steps = 0;
+  for (auto _ : state) epoch();
+  ndjit::waitall();
+  const ndjit::Stats after = ndjit::stats();
+  state.SetItemsProcessed(steps);
+  const double n = static_cast<double>(std::max<int64_t>(steps, 1));
+  state.counters["kernels"] =
+      static_cast<double>(after.kernels_launched - before.kernels_launched) / n;
+  state.counters["compiles"] =
+      static_cast<double>(after.kernels_compiled - before.kernels_compiled);
+  state.counters["loss"] = last;
+}
+
 // The console reporter, printing each case under its registered name ("W1/ndjit"): Google
 // Benchmark would append "/min_time:0.500/real_time" or "/iterations:20/real_time". Every W*,
 // Compile/* and Graph/* case uses real (wall-clock) time, the only honest clock when kernels run
@@ -618,6 +672,10 @@ int main(int argc, char** argv) {
       ->MinTime(0.2);
   benchmark::RegisterBenchmark("Record/op", BM_RecordOp)->MinTime(0.2);
   benchmark::RegisterBenchmark("Record/scalar_op", BM_RecordScalarOp)->MinTime(0.2);
+  benchmark::RegisterBenchmark("TrainLoop/ndjit", BM_TrainLoop)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->MinTime(0.5);
   for (int64_t nodes : {10000, 20000}) {
     benchmark::RegisterBenchmark(("Graph/" + std::to_string(nodes)).c_str(),
                                  [nodes](benchmark::State& s) { BM_Graph(s, nodes); })

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "frontend/autograd.h"
 #include "ir/infer.h"
 #include "ir/interpreter.h"
 #include "ir/status_macros.h"
@@ -24,14 +25,23 @@ std::string Describe(const NDArray& a) {
 }
 
 std::string FormatError(const char* api, const std::string& detail,
-                        const std::vector<std::string>& operands, const SourceLocation& site) {
+                        const std::vector<std::string>& operands, const ir::SourceLoc& site) {
   std::string msg = absl::StrCat(api, ": ", detail);
   if (!operands.empty()) absl::StrAppend(&msg, " [operands: ", absl::StrJoin(operands, ", "), "]");
-  absl::StrAppend(&msg, " at ", site.file_name(), ":", site.line(), ":", site.column());
+  absl::StrAppend(&msg, " at ", site.ToString());
   return msg;
 }
 
+std::string FormatError(const char* api, const std::string& detail,
+                        const std::vector<std::string>& operands, const SourceLocation& site) {
+  return FormatError(api, detail, operands, ir::SourceLoc::From(site));
+}
+
 void ThrowStatus(const char* api, const absl::Status& status, const SourceLocation& site) {
+  ThrowStatus(api, status, ir::SourceLoc::From(site));
+}
+
+void ThrowStatus(const char* api, const absl::Status& status, const ir::SourceLoc& site) {
   const std::string msg = FormatError(api, std::string(status.message()), {}, site);
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
@@ -55,6 +65,12 @@ NDArray Wrap(ValuePtr v) { return NDArray(std::move(v)); }
 
 ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
                 std::optional<ir::TensorType> type, const SourceLocation& site) {
+  return RecordAt(op, std::move(operands), std::move(attrs), std::move(type),
+                  ir::SourceLoc::From(site));
+}
+
+ValuePtr RecordAt(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
+                  std::optional<ir::TensorType> type, const ir::SourceLoc& loc) {
   std::vector<ir::TensorType> types;
   types.reserve(operands.size());
   for (const ValuePtr& v : operands) types.push_back(v->type());
@@ -65,16 +81,20 @@ ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
     Fail<InternalError>(
         ir::OpName(op),
         absl::StrCat("ndjit built an invalid node (please report): ", result.status().message()),
-        described, site);
+        described, loc);
   }
+  // Autograd needs the operands after they move into the value.
+  std::vector<ValuePtr> tracked;
+  if (autograd::Recording() && autograd::AnyTracked(operands)) tracked = operands;
   ValuePtr v = runtime::Materializer::Get().Record(op, std::move(*result), std::move(operands),
-                                                   std::move(attrs), ir::SourceLoc::From(site));
+                                                   std::move(attrs), loc);
+  if (!tracked.empty()) autograd::Annotate(v, std::move(tracked));
   if (runtime::EagerMode()) {
     // Eager mode: compute now, so errors surface at the op call (MXNet's NaiveEngine).
-    runtime::Caller caller{"eager", ir::SourceLoc::From(site)};
+    runtime::Caller caller{"eager", loc};
     caller.reason = runtime::FlushReason::kEager;
     const absl::Status s = runtime::Materializer::Get().Materialize({v}, /*force=*/true, caller);
-    if (!s.ok()) ThrowStatus(ir::OpName(op), s, site);
+    if (!s.ok()) ThrowStatus(ir::OpName(op), s, loc);
   }
   return v;
 }

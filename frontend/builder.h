@@ -27,15 +27,25 @@ std::string Describe(const ValuePtr& v);
 std::string FormatError(const char* api, const std::string& detail,
                         const std::vector<std::string>& operands, const SourceLocation& site);
 
+std::string FormatError(const char* api, const std::string& detail,
+                        const std::vector<std::string>& operands, const ir::SourceLoc& site);
+
 template <typename E>
 [[noreturn]] void Fail(const char* api, const std::string& detail,
                        const std::vector<std::string>& operands, const SourceLocation& site) {
+  throw E(FormatError(api, detail, operands, site));
+}
+template <typename E>
+[[noreturn]] void Fail(const char* api, const std::string& detail,
+                       const std::vector<std::string>& operands, const ir::SourceLoc& site) {
   throw E(FormatError(api, detail, operands, site));
 }
 
 // Converts a Status from the layers below to the matching exception.
 [[noreturn]] void ThrowStatus(const char* api, const absl::Status& status,
                               const SourceLocation& site);
+[[noreturn]] void ThrowStatus(const char* api, const absl::Status& status,
+                              const ir::SourceLoc& site);
 
 // The value behind a handle; an empty handle is a ValueError naming `api`.
 ValuePtr ValueOf(const NDArray& a, const char* api, const SourceLocation& site);
@@ -43,8 +53,14 @@ NDArray Wrap(ValuePtr v);
 
 // Records a node after checking the IR's type rules (a failure is an internal error: the
 // frontend validated the user's request before).
+// While autograd records on this thread, a node computed from tracked values is annotated with
+// how it was computed (frontend/autograd.h).
 ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
                 std::optional<ir::TensorType> type, const SourceLocation& site);
+// The same with the call site as the IR keeps it (for nodes recorded on behalf of other nodes,
+// such as views and gradients).
+ValuePtr RecordAt(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
+                  std::optional<ir::TensorType> type, const ir::SourceLoc& loc);
 
 // Node builders that return their input when there is nothing to do.
 ValuePtr CastTo(const ValuePtr& v, DType dtype, const SourceLocation& site);
@@ -86,6 +102,9 @@ struct SliceRange {
   int64_t length = 0;
 };
 SliceRange NormalizeSlice(const Slice& s, int64_t n);
+
+// The next seed of ndjit's generator (ndjit::random::seed makes the sequence reproducible).
+uint64_t NextRandomSeed();
 
 // DTypeError unless `dtype` is one of the enum's values (it may come from an integer cast).
 void CheckDType(const char* api, DType dtype, const SourceLocation& site);

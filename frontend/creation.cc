@@ -40,9 +40,7 @@ NDArray FromBytes(const char* api, const void* data, DType dtype, const Shape& s
 std::atomic<uint64_t> g_seed_base{0x5eed};
 std::atomic<uint64_t> g_seed_counter{0};
 
-uint64_t NextSeed() {
-  return ir::SplitMix64(g_seed_base.load() + ir::SplitMix64(g_seed_counter.fetch_add(1)));
-}
+uint64_t NextSeed() { return frontend::NextRandomSeed(); }
 
 ValuePtr RandomLeaf(ir::RandomDist dist, DType dtype, const Shape& shape,
                     std::optional<uint64_t> seed, const SourceLocation& site) {
@@ -383,3 +381,9 @@ NDArray randint(int64_t low, int64_t high, Shape shape, std::optional<uint64_t> 
 
 }  // namespace random
 }  // namespace ndjit::nd
+
+namespace ndjit::frontend {
+uint64_t NextRandomSeed() {
+  return ir::SplitMix64(nd::g_seed_base.load() + ir::SplitMix64(nd::g_seed_counter.fetch_add(1)));
+}
+}  // namespace ndjit::frontend

@@ -262,7 +262,8 @@ NDArray relu(const NDArray& x, SourceLocation site) {
   const ValuePtr& v = ValueOf(x, "relu", site);
   ValuePtr zero =
       frontend::Constant(frontend::ScalarForDType(Scalar(0), v->type().dtype), v->type(), site);
-  return frontend::Wrap(frontend::Record(ir::Op::kMax, {v, zero}, {}, std::nullopt, site));
+  // max(0, x): at x == 0 the gradient goes to the constant (relu'(0) = 0, as MXNet's).
+  return frontend::Wrap(frontend::Record(ir::Op::kMax, {zero, v}, {}, std::nullopt, site));
 }
 
 NDArray maximum(const Operand& a, const Operand& b) {

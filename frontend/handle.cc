@@ -1,6 +1,8 @@
 // Handles and variables (see handle.h).
 #include "frontend/handle.h"
 
+#include "frontend/autograd.h"
+#include "frontend/builder.h"
 #include "runtime/materializer.h"
 
 namespace ndjit::frontend {
@@ -38,8 +40,26 @@ runtime::ValuePtr Handle::CurrentLocked() {
 }
 
 runtime::ValuePtr Handle::Current() {
-  std::lock_guard<std::mutex> lock(var().mu);
+  Var& v = var();
+  std::lock_guard<std::mutex> lock(v.mu);
+  if (autograd::Recording()) {
+    if (v.grad != nullptr) autograd::NoteVariableRead(v.grad, v.value);
+    // A view recorded afresh, so that it carries the recording's annotation.
+    if (is_view_) return RecordAt(ir::Op::kReshape, {v.value}, {}, type_, loc_);
+  }
   return CurrentLocked();
+}
+
+std::shared_ptr<autograd::GradVar> Handle::grad_var() {
+  Var& v = var();
+  std::lock_guard<std::mutex> lock(v.mu);
+  return v.grad;
+}
+
+void Handle::set_grad_var(std::shared_ptr<autograd::GradVar> grad) {
+  Var& v = var();
+  std::lock_guard<std::mutex> lock(v.mu);
+  v.grad = std::move(grad);
 }
 
 void Handle::Update(const std::function<runtime::ValuePtr(const runtime::ValuePtr&)>& update) {
@@ -49,7 +69,9 @@ void Handle::Update(const std::function<runtime::ValuePtr(const runtime::ValuePt
   if (is_view_) {
     // Everything that can throw first, then the variable and the view change together.
     runtime::ValuePtr base_value =
-        runtime::Materializer::Get().Record(ir::Op::kReshape, base_->type_, {next}, {}, loc_);
+        autograd::Recording()
+            ? RecordAt(ir::Op::kReshape, {next}, {}, base_->type_, loc_)
+            : runtime::Materializer::Get().Record(ir::Op::kReshape, base_->type_, {next}, {}, loc_);
     v.value = std::move(base_value);
     view_ = std::move(next);
     view_version_ = ++v.version;

@@ -23,6 +23,10 @@
 
 namespace ndjit::frontend {
 
+namespace autograd {
+struct GradVar;
+}  // namespace autograd
+
 class Handle {
  public:
   // A new variable holding `value` (one allocation: the variable lives in its handle).
@@ -34,13 +38,21 @@ class Handle {
   const ir::TensorType& type() const { return type_; }
   const ir::SourceLoc& loc() const { return loc_; }
 
-  // The current value, in this handle's shape.
+  // The current value, in this handle's shape. While autograd records on this thread, reading a
+  // variable with a gradient buffer makes its value a leaf of the recording.
   runtime::ValuePtr Current();
   // Rebinds the variable to `update(current value)`, atomically with respect to other reads
   // and writes of the variable. `update` must not touch any NDArray (it may record nodes from
   // the value it is given and values obtained before); it returns a value of this handle's
   // type. An exception from `update` leaves the variable unchanged.
   void Update(const std::function<runtime::ValuePtr(const runtime::ValuePtr&)>& update);
+
+  // The variable's gradient buffer (attach_grad), or null. The variable's own type (the base's,
+  // for a view) is var_type().
+  std::shared_ptr<autograd::GradVar> grad_var();
+  void set_grad_var(std::shared_ptr<autograd::GradVar> grad);
+  const ir::TensorType& var_type() const { return base_ != nullptr ? base_->type_ : type_; }
+  bool is_view() const { return is_view_; }
 
   Handle(runtime::ValuePtr value, ir::TensorType type, ir::SourceLoc loc,
          std::shared_ptr<Handle> base);  // use New or View
@@ -49,8 +61,9 @@ class Handle {
   // The variable (meaningful in a handle without a base).
   struct Var {
     std::mutex mu;
-    runtime::ValuePtr value;  // of the variable's own type
-    uint64_t version = 0;     // incremented by every write
+    runtime::ValuePtr value;                  // of the variable's own type
+    uint64_t version = 0;                     // incremented by every write
+    std::shared_ptr<autograd::GradVar> grad;  // attach_grad()
   };
   Var& var() { return base_ != nullptr ? base_->var_ : var_; }
   // The current value in this handle's shape; caller holds var().mu.

@@ -230,6 +230,7 @@ Stats stats() {
   s.op_by_op_retries = c.op_by_op_retries;
   s.deferred_errors = c.errors;
   s.blocking_calls = c.blocking_calls;
+  s.blocking_waits = c.blocking_waits;
   s.blocked_seconds = static_cast<double>(c.blocked_ns) * 1e-9;
   s.pending_nodes = runtime::Materializer::Get().pending_nodes();
   s.pending_bytes = runtime::Materializer::Get().pending_bytes();

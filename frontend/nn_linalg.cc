@@ -35,9 +35,11 @@ NDArray AsFloat(const NDArray& x, const char* api, const SourceLocation& site) {
   return frontend::Wrap(frontend::CastTo(v, frontend::FloatFor(v->type().dtype), site));
 }
 
-// x - max(x, axis) broadcast back: the shifted logits of the row-wise ops.
+// x - max(x, axis) broadcast back: the shifted logits of the row-wise ops. The results do not
+// depend on the shift mathematically, so no gradient flows through the maximum (it would add a
+// term that is zero up to rounding, and a reduction, to every backward pass).
 NDArray Shifted(const NDArray& x, int64_t axis, const SourceLocation& site) {
-  NDArray m = max(x, axis, /*keepdims=*/true, site);
+  NDArray m = max(x, axis, /*keepdims=*/true, site).detach(site);
   return At(x, site) - At(m.broadcast_to(x.shape(), site), site);
 }
 
@@ -79,7 +81,7 @@ NDArray logsumexp(const NDArray& x, Axes axes, bool keepdims, SourceLocation sit
       return full(sum(f, axes, keepdims, site).shape(), -INFINITY, f.dtype(), site);
     }
   }
-  NDArray m = max(f, axes, /*keepdims=*/true, site);
+  NDArray m = max(f, axes, /*keepdims=*/true, site).detach(site);  // as in Shifted
   NDArray safe = where(At(isfinite(m, site), site), At(m, site), At(0.0, site));
   NDArray s = sum(exp(At(f, site) - At(safe.broadcast_to(f.shape(), site), site), site), axes,
                   /*keepdims=*/true, site);

@@ -17,9 +17,9 @@ double Seconds(int64_t ns) { return static_cast<double>(ns) * 1e-9; }
 std::vector<CallSite> call_sites() {
   std::vector<CallSite> out;
   for (const runtime::profiler::SiteStats& s : runtime::profiler::CallSites()) {
-    out.push_back(CallSite{s.api, s.site, s.calls, Seconds(s.total_ns), Seconds(s.collect_ns),
-                           Seconds(s.queued_ns), Seconds(s.compile_ns), Seconds(s.run_ns),
-                           Seconds(s.copy_ns)});
+    out.push_back(CallSite{s.api, s.site, s.calls, s.waits, Seconds(s.total_ns),
+                           Seconds(s.collect_ns), Seconds(s.queued_ns), Seconds(s.compile_ns),
+                           Seconds(s.run_ns), Seconds(s.copy_ns)});
   }
   return out;
 }
@@ -27,14 +27,14 @@ std::vector<CallSite> call_sites() {
 std::string summary() {
   const std::vector<CallSite> sites = call_sites();
   std::string out = "ndjit profile: blocking calls by total time blocked (ms)\n";
-  absl::StrAppendFormat(&out, "%-40s %-12s %7s %9s %9s %9s %9s %9s %9s\n", "call site", "api",
-                        "calls", "total", "collect", "queued", "compile", "run", "copy");
+  absl::StrAppendFormat(&out, "%-40s %-12s %7s %7s %9s %9s %9s %9s %9s %9s\n", "call site", "api",
+                        "calls", "waited", "total", "collect", "queued", "compile", "run", "copy");
   double total = 0;
   for (const CallSite& c : sites) {
     std::string site = c.site;
     if (site.size() > 40) site = "..." + site.substr(site.size() - 37);
-    absl::StrAppendFormat(&out, "%-40s %-12s %7d %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f\n", site,
-                          c.api, c.calls, c.total_seconds * 1e3, c.collect_seconds * 1e3,
+    absl::StrAppendFormat(&out, "%-40s %-12s %7d %7d %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f\n", site,
+                          c.api, c.calls, c.waits, c.total_seconds * 1e3, c.collect_seconds * 1e3,
                           c.queued_seconds * 1e3, c.compile_seconds * 1e3, c.run_seconds * 1e3,
                           c.copy_seconds * 1e3);
     total += c.total_seconds;

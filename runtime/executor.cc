@@ -28,7 +28,7 @@ namespace ndjit::runtime {
 namespace {
 
 // Scalar iterations below which a kernel runs on the calling thread only.
-constexpr int64_t kParallelWork = int64_t{1} << 15;
+constexpr int64_t kParallelWork = int64_t{1} << 18;
 
 struct Counters {
   std::atomic<int64_t> compiled{0}, hits{0}, launched{0}, retries{0}, buffers{0}, bytes{0},

@@ -823,6 +823,11 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   bool run_here = false;
   std::vector<std::shared_ptr<Task>> tasks;
   std::unique_lock<std::mutex> lock(mu_);
+  for (const ValuePtr& v : values) {
+    if (v->state_ != Value::State::kRealized && v->state_ != Value::State::kFailed) {
+      wait.waited = true;
+    }
+  }
   submitted = SubmitLocked(values, force, caller, caller.reason, /*inline_if_idle=*/true, &run_here,
                            lock, &status);
   TraceFlush(submitted.get(), caller, collect_start);
@@ -875,6 +880,7 @@ absl::StatusOr<ir::HostTensor> Materializer::Read(const ValuePtr& value, const C
 void Materializer::RecordBlockingCall(const profiler::Wait& wait) {
   const int64_t end = profiler::NowNs();
   blocking_calls_.fetch_add(1, std::memory_order_relaxed);
+  if (wait.waited) blocking_waits_.fetch_add(1, std::memory_order_relaxed);
   blocked_ns_.fetch_add(end - wait.start_ns, std::memory_order_relaxed);
   profiler::RecordWait(wait, end);
 }
@@ -899,6 +905,7 @@ absl::Status Materializer::WaitAll(const Caller& caller) {
   wait.collect_ns += wait_start - collect_start;
   std::unique_lock<std::mutex> lock(mu_);
   const int64_t target = submitted_;
+  if (finished_ < target) wait.waited = true;
   done_cv_.wait(lock, [&] { return finished_ >= target; });
   const int64_t wait_end = profiler::NowNs();
   // Everything the engine did meanwhile was for this call.
@@ -979,6 +986,7 @@ Counters Materializer::counters() {
   c.op_by_op_retries = op_by_op_retries_.load();
   c.errors = errors_created_.load();
   c.blocking_calls = blocking_calls_.load();
+  c.blocking_waits = blocking_waits_.load();
   c.blocked_ns = blocked_ns_.load();
   return c;
 }
@@ -993,6 +1001,7 @@ void Materializer::ResetCounters() {
   op_by_op_retries_.store(0);
   errors_created_.store(0);
   blocking_calls_.store(0);
+  blocking_waits_.store(0);
   blocked_ns_.store(0);
 }
 

@@ -78,6 +78,7 @@ struct Counters {
   int64_t op_by_op_retries = 0;  // failed tasks evaluated again op by op to localize the error
   int64_t errors = 0;            // deferred errors created
   int64_t blocking_calls = 0;    // accessor calls (including ones that found values ready)
+  int64_t blocking_waits = 0;    // the ones that found work to wait for (profiler::Wait::waited)
   int64_t blocked_ns = 0;        // their total time blocked
 };
 
@@ -222,6 +223,7 @@ class Materializer {
   std::atomic<int64_t> op_by_op_retries_{0};
   std::atomic<int64_t> errors_created_{0};
   std::atomic<int64_t> blocking_calls_{0};
+  std::atomic<int64_t> blocking_waits_{0};
   std::atomic<int64_t> blocked_ns_{0};
 
   std::atomic<int64_t> max_nodes_;

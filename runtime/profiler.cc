@@ -85,6 +85,7 @@ void RecordWait(const Wait& wait, int64_t end_ns) {
       st.site = SiteText(wait.site);
     }
     ++st.calls;
+    if (wait.waited) ++st.waits;
     st.total_ns += total;
     st.collect_ns += wait.collect_ns;
     st.queued_ns += wait.queued_ns;
@@ -117,6 +118,7 @@ std::vector<SiteStats> CallSites() {
       }
       SiteStats& merged = out[it->second];
       merged.calls += st.calls;
+      merged.waits += st.waits;
       merged.total_ns += st.total_ns;
       merged.collect_ns += st.collect_ns;
       merged.queued_ns += st.queued_ns;

@@ -37,6 +37,9 @@ struct Wait {
   int64_t compile_ns = 0;
   int64_t run_ns = 0;
   int64_t copy_ns = 0;
+  // Whether the call found work to wait for (values not computed yet, or for waitall, work the
+  // engine had not finished); a call that found everything computed only copied.
+  bool waited = false;
 };
 // "file:line:col", or "unknown".
 std::string SiteText(const ir::SourceLoc& site);
@@ -48,6 +51,7 @@ struct SiteStats {
   std::string api;
   std::string site;  // file:line:col, or "unknown"
   int64_t calls = 0;
+  int64_t waits = 0;  // calls that waited (Wait::waited)
   int64_t total_ns = 0, collect_ns = 0, queued_ns = 0, compile_ns = 0, run_ns = 0, copy_ns = 0;
 };
 // Every call site seen, by total time blocked (largest first).

@@ -39,6 +39,12 @@ struct DeferredError {
 };
 using ErrorPtr = std::shared_ptr<DeferredError>;
 
+// Data a higher layer attaches to a value it recorded (autograd's record of how the value was
+// computed, see frontend/autograd.h). The runtime only keeps it alive.
+struct ValueAnnotation {
+  virtual ~ValueAnnotation() = default;
+};
+
 class Value : public std::enable_shared_from_this<Value> {
  public:
   // A pending value. The caller has checked the op's type rules (ir::InferType).
@@ -56,6 +62,11 @@ class Value : public std::enable_shared_from_this<Value> {
   const ir::Attrs& attrs() const { return attrs_; }
   const ir::SourceLoc& loc() const { return loc_; }
 
+  // Set at most once, by the thread that recorded the value, before it hands the value to anyone
+  // else; read-only afterwards (so reads need no lock).
+  const std::shared_ptr<ValueAnnotation>& annotation() const { return annotation_; }
+  void set_annotation(std::shared_ptr<ValueAnnotation> a) { annotation_ = std::move(a); }
+
  private:
   friend class Materializer;
   Value(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands, ir::Attrs attrs,
@@ -70,6 +81,7 @@ class Value : public std::enable_shared_from_this<Value> {
   const ir::TensorType type_;
   const ir::Attrs attrs_;
   const ir::SourceLoc loc_;
+  std::shared_ptr<ValueAnnotation> annotation_;
   // Guarded by the materializer's lock once the value is shared.
   // kTaken: computed inside a submitted task without being stored (nothing outside the task
   // held it); a later graph that still needs it computes it again from its operands.

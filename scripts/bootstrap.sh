@@ -15,6 +15,8 @@ packages=(
   libbenchmark-dev       # bench/
   graphviz               # renders the DOT pictures of ndjit-inspect (tested when present)
   python3-numpy          # only for scripts that regenerate committed test data
+  python3-venv python3-pip  # bench/mxnet_peer.sh: MXNet 1.9.1 from PyPI in a virtual environment
+  libquadmath0 libgomp1  # system libraries the MXNet 1.9.1 wheel links
   clang-format           # formatting check
 )
 

@@ -110,6 +110,10 @@ class Axes {
 
 class Operand;
 
+// How backward() writes a variable's gradient (MXNet's grad_req): overwrite it, add to it, or
+// leave it alone.
+enum class GradReq { kWrite, kAdd, kNull };
+
 class NDArray {
  public:
   // An empty handle; any op or accessor on it throws ValueError.
@@ -195,6 +199,24 @@ class NDArray {
   // An independent array with the same values (a new node; later changes to either do not
   // affect the other).
   NDArray copy(SourceLocation site = SourceLocation::current()) const;
+
+  // ---- Autograd (see ndjit/autograd.h) ----
+  // Makes this array's variable a differentiation variable with a gradient buffer of zeros
+  // (same shape and dtype; the dtype must be a float, DTypeError otherwise). Calling it again
+  // replaces the buffer with zeros and sets `req`.
+  void attach_grad(GradReq req = GradReq::kWrite,
+                   SourceLocation site = SourceLocation::current()) const;
+  // The gradient buffer, a handle (it sees later backward passes); an empty NDArray (is_none())
+  // when attach_grad() was never called.
+  NDArray grad() const;
+  // Computes the gradient of this array with respect to every variable it was computed from
+  // inside an autograd::Record scope and writes them to their grad() buffers. The head gradient
+  // defaults to ones (a non-scalar head sums over its elements, as in MXNet). Records the
+  // gradient computation lazily, like any op: nothing is computed until something reads it.
+  void backward(std::optional<NDArray> head_grad = std::nullopt, bool retain_graph = false,
+                SourceLocation site = SourceLocation::current()) const;
+  // The same values, cut off from the recorded graph: no gradient flows through the result.
+  NDArray detach(SourceLocation site = SourceLocation::current()) const;
 
   // For the frontend implementation: a new array holding `value`, the current value, and the
   // variable.

@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "ndjit/autograd.h"
 #include "ndjit/dtype.h"
 #include "ndjit/error.h"
+#include "ndjit/gluon.h"
 #include "ndjit/host_array.h"
 #include "ndjit/nd.h"
 #include "ndjit/ndarray.h"
@@ -66,6 +68,7 @@ struct Stats {
   int64_t deferred_errors = 0;   // errors raised while computing (stored on arrays)
   int64_t op_by_op_retries = 0;  // failed graphs computed again op by op to localize errors
   int64_t blocking_calls = 0;    // accessor calls (asnumpy, asscalar, wait_to_read, waitall)
+  int64_t blocking_waits = 0;    // the ones that found their values not computed yet
   double blocked_seconds = 0;    // time they spent blocked (see ndjit/profiler.h)
 };
 Stats stats();

@@ -27,6 +27,7 @@ struct CallSite {
   std::string api;   // "asnumpy", ...
   std::string site;  // "file.cc:12:7"
   int64_t calls = 0;
+  int64_t waits = 0;  // calls that found their values not computed yet (the rest only copied)
   double total_seconds = 0;
   double collect_seconds = 0;
   double queued_seconds = 0;
