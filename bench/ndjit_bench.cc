@@ -20,6 +20,7 @@
 //   W4  mean((a-b)^2)                                            float32, N = 2^24
 //   W5  (X - mean(X, 0)) / sqrt(var(X, 0) + 1e-5)                8192x512
 //   W6  a*b+c at N = 1024: the whole record + materialize round trip with a warm cache
+//   W7  a*b+c at N = 2^17: a kernel that runs on one thread (below the executor's threshold)
 //
 // Every variant of one workload reports the same SetBytesProcessed: the bytes a single fused
 // kernel must move (each input read once, each output written once), so bytes/s compares
@@ -659,8 +660,11 @@ int main(int argc, char** argv) {
   static const Workload w4 = MakeMse(int64_t{1} << 24);
   static const Workload w5 = MakeColumnNorm(8192, 512);
   static const Workload w6 = MakeAxpy("W6", 1024, benchmark::kMicrosecond, 0.5);
+  // A mid-size kernel (2^17 elements), below the executor's threshold for running a kernel on
+  // several threads: what that threshold costs an otherwise idle machine.
+  static const Workload w7 = MakeAxpy("W7", int64_t{1} << 17, benchmark::kMicrosecond, 0.5);
   static const Workload mm = MakeMatmul(512);
-  for (const Workload* w : {&w1, &w2, &w3, &w4, &w5, &w6, &mm}) RegisterWorkload(*w);
+  for (const Workload* w : {&w1, &w2, &w3, &w4, &w5, &w6, &w7, &mm}) RegisterWorkload(*w);
 
   benchmark::RegisterBenchmark("Compile/W2_cold", BM_CompileW2Cold)
       ->Unit(benchmark::kMillisecond)

@@ -13,35 +13,28 @@
 #include "ir/dtype.h"
 #include "ndjit/autograd.h"
 #include "ndjit/nd.h"
+#include "runtime/materializer.h"
 
 namespace ndjit {
 namespace frontend::autograd {
 namespace {
 
-// This thread's recording state. Leaves live as long as the outermost Record scope: a value
-// read from a variable while recording is a leaf of every node recorded from it.
+// This thread's recording state.
 struct ThreadState {
   bool recording = false;
   bool training = false;
-  struct Leaf {
-    ValuePtr value;  // keeps the key's address unique while it is in the map
-    std::shared_ptr<GradNode> node;
-  };
-  std::unordered_map<const runtime::Value*, Leaf> leaves;
 };
 thread_local ThreadState t_state;
 
-// Guards GradNode inputs while backward walks or frees a graph.
+// Guards GradNode inputs and `freed` while backward reads or frees a graph.
 std::mutex& GraphMutex() {
   static std::mutex mu;
   return mu;
 }
 
-std::shared_ptr<GradNode> NodeOf(const ValuePtr& v) {
-  if (v->annotation() != nullptr) return std::static_pointer_cast<GradNode>(v->annotation());
-  if (!t_state.recording || t_state.leaves.empty()) return nullptr;
-  auto it = t_state.leaves.find(v.get());
-  return it == t_state.leaves.end() ? nullptr : it->second.node;
+GradNode* NodeOf(const ValuePtr& v) { return static_cast<GradNode*>(v->annotation().get()); }
+std::shared_ptr<GradNode> SharedNodeOf(const ValuePtr& v) {
+  return std::static_pointer_cast<GradNode>(v->annotation());
 }
 
 // Restores the recording flag when backward returns or throws.
@@ -49,6 +42,8 @@ class NotRecording {
  public:
   NotRecording() : prev_(t_state.recording) { t_state.recording = false; }
   ~NotRecording() { t_state.recording = prev_; }
+  NotRecording(const NotRecording&) = delete;
+  NotRecording& operator=(const NotRecording&) = delete;
 
  private:
   bool prev_;
@@ -66,6 +61,13 @@ ValuePtr Accumulate(const ValuePtr& sum, const ValuePtr& g, const ir::SourceLoc&
   return RecordAt(ir::Op::kAdd, {sum, g}, {}, std::nullopt, loc);
 }
 
+[[noreturn]] void FailFreed(const char* api, const ValuePtr& head, const SourceLocation& site) {
+  Fail<ValueError>(api,
+                   "the recorded graph was freed by an earlier backward; pass "
+                   "retain_graph=true to that backward to differentiate twice",
+                   {Describe(head)}, site);
+}
+
 // Records the gradient of the heads with respect to every node they were computed from.
 BackwardResult RunBackward(const char* api, const std::vector<ValuePtr>& heads,
                            const std::vector<NDArray>& head_grads, bool retain_graph,
@@ -78,16 +80,10 @@ BackwardResult RunBackward(const char* api, const std::vector<ValuePtr>& heads,
   }
   const ir::SourceLoc loc = ir::SourceLoc::From(site);
   NotRecording not_recording;  // gradient nodes are not themselves recorded
-  std::lock_guard<std::mutex> lock(GraphMutex());
-
-  // Post-order over the op nodes reachable from the heads.
-  struct Item {
-    std::shared_ptr<GradNode> node;
-    ValuePtr value;
-  };
-  std::vector<Item> order;
-  std::unordered_set<const GradNode*> seen;
   BackwardResult result;
+
+  // The heads' gradients (checked before anything is recorded).
+  std::vector<std::shared_ptr<GradNode>> roots;
   for (size_t h = 0; h < heads.size(); ++h) {
     const ValuePtr& head = heads[h];
     if (!IsFloat(head->type().dtype)) {
@@ -96,9 +92,7 @@ BackwardResult RunBackward(const char* api, const std::vector<ValuePtr>& heads,
                                     " array: gradients need a float head"),
                        {Describe(head)}, site);
     }
-    std::shared_ptr<GradNode> root = head->annotation() != nullptr
-                                         ? std::static_pointer_cast<GradNode>(head->annotation())
-                                         : nullptr;
+    std::shared_ptr<GradNode> root = SharedNodeOf(head);
     if (root == nullptr) {
       Fail<ValueError>(api,
                        "the array is not in a recorded graph: compute it inside an "
@@ -120,74 +114,98 @@ BackwardResult RunBackward(const char* api, const std::vector<ValuePtr>& heads,
       hg = CastTo(given, head->type().dtype, site);
     }
     result.grads[root.get()] = Accumulate(result.grads[root.get()], hg, loc);
-    if (!seen.insert(root.get()).second) continue;
-    // Iterative DFS: (item, next input to visit).
-    std::vector<std::pair<Item, size_t>> stack;
-    stack.push_back({Item{root, head}, 0});
-    while (!stack.empty()) {
-      auto& [item, next] = stack.back();
-      GradNode& node = *item.node;
-      if (node.freed) {
-        Fail<ValueError>(api,
-                         "the recorded graph was freed by an earlier backward; pass "
-                         "retain_graph=true to that backward to differentiate twice",
-                         {Describe(head)}, site);
-      }
-      if (next < node.inputs.size()) {
-        const size_t i = next++;
-        const std::shared_ptr<GradNode>& child = node.nodes[i];
-        if (child == nullptr || !seen.insert(child.get()).second) continue;
-        if (child->leaf != nullptr) {
-          result.leaves.push_back(child);
-          continue;
-        }
-        Item c{child, node.inputs[i]};
-        stack.push_back({std::move(c), 0});
+    roots.push_back(std::move(root));
+  }
+
+  // Post-order over the op nodes reachable from the heads, with their inputs copied under the
+  // lock (another thread's backward may free them meanwhile).
+  struct Item {
+    std::shared_ptr<GradNode> node;
+    ValuePtr value;
+    std::vector<ValuePtr> inputs;
+  };
+  std::vector<Item> order;
+  {
+    std::lock_guard<std::mutex> lock(GraphMutex());
+    std::unordered_set<const GradNode*> seen;
+    for (size_t h = 0; h < heads.size(); ++h) {
+      if (!seen.insert(roots[h].get()).second) continue;
+      if (roots[h]->is_leaf) {  // the head is a variable's read itself
+        result.leaves.push_back(roots[h]);
         continue;
       }
-      order.push_back(std::move(item));
-      stack.pop_back();
+      // Iterative DFS: (item, next input to visit).
+      std::vector<std::pair<Item, size_t>> stack;
+      stack.push_back({Item{roots[h], heads[h], {}}, 0});
+      while (!stack.empty()) {
+        auto& [item, next] = stack.back();
+        if (next == 0) {
+          if (item.node->freed) FailFreed(api, heads[h], site);
+          item.inputs = item.node->inputs;
+        }
+        if (next < item.inputs.size()) {
+          const ValuePtr& input = item.inputs[next++];
+          std::shared_ptr<GradNode> child = SharedNodeOf(input);
+          if (child == nullptr || !seen.insert(child.get()).second) continue;
+          if (child->is_leaf) {
+            result.leaves.push_back(std::move(child));
+            continue;
+          }
+          stack.push_back({Item{std::move(child), input, {}}, 0});
+          continue;
+        }
+        order.push_back(std::move(item));
+        stack.pop_back();
+      }
     }
   }
 
   // Reverse topological order: every consumer of a node is done before the node itself.
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    GradNode& node = *it->node;
-    auto g = result.grads.find(&node);
+    auto g = result.grads.find(it->node.get());
     if (g == result.grads.end() || g->second == nullptr) continue;
-    const std::vector<ValuePtr> contributions = GradientRule(it->value, node.inputs, g->second);
+    std::vector<bool> needed(it->inputs.size());
+    for (size_t i = 0; i < needed.size(); ++i) needed[i] = NodeOf(it->inputs[i]) != nullptr;
+    const std::vector<ValuePtr> contributions =
+        GradientRule(it->value, it->inputs, needed, g->second);
     for (size_t i = 0; i < contributions.size(); ++i) {
-      if (contributions[i] == nullptr || node.nodes[i] == nullptr) continue;
-      if (contributions[i]->type() != node.inputs[i]->type()) {
+      if (contributions[i] == nullptr) continue;
+      if (contributions[i]->type() != it->inputs[i]->type()) {
         Fail<InternalError>(api,
                             absl::StrCat("the gradient rule of ", ir::OpName(it->value->op()),
                                          " gave ", Describe(contributions[i]), " for operand ", i,
-                                         " of type ", Describe(node.inputs[i]), " (please report)"),
+                                         " of type ", Describe(it->inputs[i]), " (please report)"),
                             {}, site);
       }
-      ValuePtr& sum = result.grads[node.nodes[i].get()];
+      ValuePtr& sum = result.grads[NodeOf(it->inputs[i])];
       sum = Accumulate(sum, contributions[i], it->value->loc());
     }
   }
   if (!retain_graph) {
+    std::lock_guard<std::mutex> lock(GraphMutex());
     for (Item& item : order) {
       item.node->inputs.clear();
-      item.node->nodes.clear();
       item.node->freed = true;
     }
   }
   return result;
 }
 
-// The gradient of each variable reached, summed over the leaf nodes that stand for it; null for
-// a variable the head depends on only through ops without a gradient (its gradient is zero).
-std::unordered_map<const GradVar*, ValuePtr> LeafGradients(const BackwardResult& r,
-                                                           const ir::SourceLoc& loc) {
-  std::unordered_map<const GradVar*, ValuePtr> out;
+// The gradient of each variable reached, summed over its reads, in the order found; null for a
+// variable the head depends on only through ops without a gradient (its gradient is zero).
+// Variables that died meanwhile are skipped.
+std::vector<std::pair<std::shared_ptr<GradVar>, ValuePtr>> LeafGradients(const BackwardResult& r,
+                                                                         const ir::SourceLoc& loc) {
+  std::vector<std::pair<std::shared_ptr<GradVar>, ValuePtr>> out;
+  std::unordered_map<const GradVar*, size_t> index;
   for (const std::shared_ptr<GradNode>& leaf : r.leaves) {
-    ValuePtr& sum = out[leaf->leaf.get()];
+    std::shared_ptr<GradVar> var = leaf->leaf.lock();
+    if (var == nullptr) continue;
+    auto [it, inserted] = index.try_emplace(var.get(), out.size());
+    if (inserted) out.emplace_back(var, nullptr);
     auto g = r.grads.find(leaf.get());
     if (g == r.grads.end() || g->second == nullptr) continue;
+    ValuePtr& sum = out[it->second].second;
     sum = Accumulate(sum, g->second, loc);
   }
   return out;
@@ -195,11 +213,16 @@ std::unordered_map<const GradVar*, ValuePtr> LeafGradients(const BackwardResult&
 
 }  // namespace
 
+void GradNode::ReleaseValues(std::vector<ValuePtr>* out) {
+  for (ValuePtr& v : inputs) out->push_back(std::move(v));
+  inputs.clear();
+}
+
 bool Recording() { return t_state.recording; }
 
 bool AnyTracked(const std::vector<ValuePtr>& operands) {
   for (const ValuePtr& v : operands) {
-    if (NodeOf(v) != nullptr) return true;
+    if (v->annotation() != nullptr) return true;
   }
   return false;
 }
@@ -208,24 +231,21 @@ void Annotate(const ValuePtr& result, std::vector<ValuePtr> operands) {
   // Integer and bool results are annotated too, although no gradient flows through them: a
   // variable reached only through them (a comparison) is part of the graph, and backward
   // writes it a zero gradient, as MXNet does.
+  if (!AnyTracked(operands)) return;
   auto node = std::make_shared<GradNode>();
-  bool any = false;
-  node->nodes.resize(operands.size());
-  for (size_t i = 0; i < operands.size(); ++i) {
-    node->nodes[i] = NodeOf(operands[i]);
-    any = any || node->nodes[i] != nullptr;
-  }
-  if (!any) return;
   node->inputs = std::move(operands);
   result->set_annotation(std::move(node));
 }
 
-void NoteVariableRead(const std::shared_ptr<GradVar>& var, const ValuePtr& value) {
-  ThreadState::Leaf& leaf = t_state.leaves[value.get()];
-  if (leaf.node != nullptr && leaf.node->leaf == var) return;
-  leaf.value = value;
-  leaf.node = std::make_shared<GradNode>();
-  leaf.node->leaf = var;
+ValuePtr LeafRead(const std::shared_ptr<GradVar>& var, const ValuePtr& value,
+                  const ir::SourceLoc& loc) {
+  ValuePtr read =
+      runtime::Materializer::Get().Record(ir::Op::kReshape, value->type(), {value}, {}, loc);
+  auto node = std::make_shared<GradNode>();
+  node->is_leaf = true;
+  node->leaf = var;
+  read->set_annotation(std::move(node));
+  return read;
 }
 
 }  // namespace frontend::autograd
@@ -244,7 +264,6 @@ Record::Record(bool train_mode)
 Record::~Record() {
   t_state.recording = prev_recording_;
   t_state.training = prev_training_;
-  if (!prev_recording_) t_state.leaves.clear();
 }
 
 Pause::Pause(bool train_mode)
@@ -269,7 +288,7 @@ void backward(const std::vector<NDArray>& heads, const std::vector<NDArray>& hea
       frontend::autograd::RunBackward("backward", values, head_grads, retain_graph, site);
   const ir::SourceLoc loc = ir::SourceLoc::From(site);
   for (const auto& [var, g] : frontend::autograd::LeafGradients(r, loc)) {
-    GradVar& gv = const_cast<GradVar&>(*var);
+    GradVar& gv = *var;
     if (gv.req == GradReq::kNull) continue;
     gv.fresh.store(true);
     if (g == nullptr && gv.req == GradReq::kAdd) continue;  // adding zero
@@ -319,8 +338,9 @@ std::vector<NDArray> grad(const NDArray& head, const std::vector<NDArray>& varia
   for (size_t i = 0; i < variables.size(); ++i) {
     frontend::ValuePtr g;
     if (vars[i] != nullptr) {
-      auto it = leaf_grads.find(vars[i].get());
-      if (it != leaf_grads.end()) g = it->second;
+      for (const auto& [var, lg] : leaf_grads) {
+        if (var == vars[i]) g = lg;
+      }
     } else {
       auto it = r.grads.find(nodes[i].get());
       if (it != r.grads.end()) g = it->second;
@@ -354,6 +374,19 @@ void NDArray::attach_grad(GradReq req, SourceLocation site) const {
   gv->req = req;
   gv->grad = frontend::Handle::New(
       frontend::Constant(frontend::ScalarForDType(Scalar(0), type.dtype), type, site));
+  // A recorded result becomes a variable of its own (MXNet's mark_variables): its recorded
+  // history is cut, so gradients stop at it instead of flowing to what it was computed from.
+  frontend::ValuePtr current;
+  {
+    const autograd::Pause not_recording(autograd::is_training());  // not a read to record
+    current = handle_->Current();
+  }
+  if (current->annotation() != nullptr) {
+    handle_->Update([&](const frontend::ValuePtr& old) {
+      return runtime::Materializer::Get().Record(ir::Op::kReshape, old->type(), {old}, {},
+                                                 ir::SourceLoc::From(site));
+    });
+  }
   handle_->set_grad_var(std::move(gv));
 }
 
@@ -376,10 +409,10 @@ void NDArray::backward(std::optional<NDArray> head_grad, bool retain_graph,
 
 NDArray NDArray::detach(SourceLocation site) const {
   const frontend::ValuePtr v = frontend::ValueOf(*this, "detach", site);
-  if (!frontend::autograd::AnyTracked({v})) return frontend::Wrap(v);
-  const autograd::Pause not_recording(autograd::is_training());
-  // The same values in a node without an annotation.
-  return frontend::Wrap(frontend::Record(ir::Op::kReshape, {v}, {}, v->type(), site));
+  // The same values in a new node without an annotation (never the value itself: a variable's
+  // value read later while recording must not be mistaken for this array).
+  return frontend::Wrap(runtime::Materializer::Get().Record(ir::Op::kReshape, v->type(), {v}, {},
+                                                            ir::SourceLoc::From(site)));
 }
 
 }  // namespace ndjit

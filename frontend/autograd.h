@@ -29,36 +29,41 @@ using runtime::ValuePtr;
 struct GradVar {
   std::shared_ptr<Handle> grad;  // a variable of the differentiated variable's type
   GradReq req = GradReq::kWrite;
-  // Set by every backward that wrote the buffer; gluon::Trainer::step clears it (MXNet's stale
-  // gradient check).
+  // Set by every backward that reached the variable; gluon::Trainer::step clears it (MXNet's
+  // stale gradient check).
   std::atomic<bool> fresh{false};
 };
 
-// How a value was computed, for backward. A leaf node stands for a variable's value; an op node
-// for a recorded node. Inputs are released when a backward without retain_graph frees the graph
-// (guarded by the autograd lock).
+// How a value was computed, for backward. A leaf node marks a read of a variable while
+// recording (an identity node of the variable's value: each read is its own leaf, so an alias of
+// the same value elsewhere is never mistaken for the variable); an op node holds a recorded
+// node's operands, whose own annotations continue the graph. Inputs are released when a
+// backward without retain_graph frees the graph (guarded by the autograd lock), or when the
+// value dies.
 struct GradNode final : runtime::ValueAnnotation {
-  std::shared_ptr<GradVar> leaf;                 // leaf nodes only
-  std::vector<ValuePtr> inputs;                  // op nodes: the operands
-  std::vector<std::shared_ptr<GradNode>> nodes;  // their nodes (null: no gradient flows there)
+  bool is_leaf = false;
+  std::weak_ptr<GradVar> leaf;   // leaf nodes: the variable (weak: no cycle through its buffer)
+  std::vector<ValuePtr> inputs;  // op nodes: the operands
   bool freed = false;
+  void ReleaseValues(std::vector<ValuePtr>* out) override;
 };
 
 // Whether this thread records.
 bool Recording();
-// Whether any of `operands` is tracked (has a node) on this thread.
+// Whether any of `operands` carries a recorded history (an annotation).
 bool AnyTracked(const std::vector<ValuePtr>& operands);
-// Annotates `result` (a new node computed from `operands`) when its dtype is a float.
+// Annotates `result`, a new node computed from `operands`, when any operand is tracked.
 void Annotate(const ValuePtr& result, std::vector<ValuePtr> operands);
-// Makes `value`, the current value of a variable with a gradient buffer, a leaf of this thread's
-// recording (called when such a variable is read while recording).
-void NoteVariableRead(const std::shared_ptr<GradVar>& var, const ValuePtr& value);
+// A read of a variable with a gradient buffer while recording: a new identity node of `value`
+// (the variable's current value), annotated as a leaf of `var`.
+ValuePtr LeafRead(const std::shared_ptr<GradVar>& var, const ValuePtr& value,
+                  const ir::SourceLoc& loc);
 
-// The gradient contribution of node `y` (op applied to `x`) to each of its operands, given
-// `g` = d head / d y (y's type), recorded at y's call site. Entries are null where no gradient
-// flows (non-differentiable operands, or gradient zero). One rule per op, in grad_rules.cc.
+// The gradient contribution of node `y` (op applied to `x`) to each operand i with needed[i],
+// given `g` = d head / d y (y's type), recorded at y's call site. Entries are null where no
+// gradient flows (not needed, not a float, or gradient zero). One rule per op, in grad_rules.cc.
 std::vector<ValuePtr> GradientRule(const ValuePtr& y, const std::vector<ValuePtr>& x,
-                                   const ValuePtr& g);
+                                   const std::vector<bool>& needed, const ValuePtr& g);
 
 }  // namespace autograd
 }  // namespace ndjit::frontend

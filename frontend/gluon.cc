@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "frontend/builder.h"
+#include "frontend/handle.h"
 #include "ndjit/nd.h"
 #include "ndjit/ndjit.h"
 
@@ -117,15 +118,29 @@ Parameter::Parameter(std::string name, std::vector<int64_t> shape, DType dtype,
   state_->grad_req = grad_req;
 }
 
-const std::string& Parameter::name() const { return state_->name; }
-const std::vector<int64_t>& Parameter::shape() const { return state_->shape; }
-DType Parameter::dtype() const { return state_->dtype; }
-GradReq Parameter::grad_req() const { return state_->grad_req; }
+const std::string& Parameter::name() const { return state_->name; }  // never changes
+DType Parameter::dtype() const { return state_->dtype; }             // never changes
+
+std::vector<int64_t> Parameter::shape() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->shape;
+}
+
+GradReq Parameter::grad_req() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->grad_req;
+}
 
 void Parameter::set_grad_req(GradReq req) {
   std::lock_guard<std::mutex> lock(state_->mu);
+  if (req == state_->grad_req) return;
   state_->grad_req = req;
-  if (!state_->data.is_none() && req != GradReq::kNull) state_->data.attach_grad(req);
+  if (state_->data.is_none()) return;
+  if (req == GradReq::kNull) {
+    state_->data.handle()->set_grad_var(nullptr);  // backward no longer reaches it
+  } else {
+    state_->data.attach_grad(req);
+  }
 }
 
 bool Parameter::initialized() const {
@@ -210,7 +225,7 @@ NDArray Parameter::data(SourceLocation site) const {
 
 NDArray Parameter::grad(SourceLocation site) const {
   NDArray d = data(site);
-  if (state_->grad_req == GradReq::kNull) {
+  if (grad_req() == GradReq::kNull) {
     frontend::Fail<ValueError>(
         "Parameter::grad",
         absl::StrCat("parameter ", state_->name, " has no gradient (grad_req is null)"), {}, site);
@@ -225,7 +240,14 @@ void Parameter::set_data(const NDArray& values, SourceLocation site) {
   for (size_t i = 0; compatible && i < state_->shape.size(); ++i) {
     compatible = state_->shape[i] == 0 || state_->shape[i] == values.shape()[i];
   }
-  if (!compatible || values.dtype() != state_->dtype) {
+  if (values.dtype() != state_->dtype) {
+    frontend::Fail<DTypeError>(
+        "Parameter::set_data",
+        absl::StrCat("parameter ", state_->name, " is ", DTypeName(state_->dtype), "; got ",
+                     DTypeName(values.dtype())),
+        {}, site);
+  }
+  if (!compatible) {
     frontend::Fail<ShapeError>(
         "Parameter::set_data",
         absl::StrCat("parameter ", state_->name, " is ", DTypeName(state_->dtype), " ",
@@ -251,9 +273,10 @@ void Parameter::zero_grad() {
 
 // ---- ParameterDict ----
 
-void ParameterDict::add(const Parameter& p) {
+void ParameterDict::add(const Parameter& p, SourceLocation site) {
   if (contains(p.name())) {
-    throw ValueError(absl::StrCat("ParameterDict: a parameter named ", p.name(), " exists"));
+    frontend::Fail<ValueError>("ParameterDict::add",
+                               absl::StrCat("a parameter named ", p.name(), " exists"), {}, site);
   }
   params_.push_back(p);
 }
@@ -300,9 +323,9 @@ Block::~Block() = default;
 Block::Block(Block&&) noexcept = default;
 Block& Block::operator=(Block&&) noexcept = default;
 
-Parameter& Block::register_parameter(const std::string& name, std::vector<int64_t> shape,
-                                     DType dtype, std::optional<Initializer> init,
-                                     GradReq grad_req) {
+Parameter Block::register_parameter(const std::string& name, std::vector<int64_t> shape,
+                                    DType dtype, std::optional<Initializer> init,
+                                    GradReq grad_req) {
   params_.emplace_back(
       name, Parameter(prefix_ + name, std::move(shape), dtype, std::move(init), grad_req));
   return params_.back().second;
@@ -363,32 +386,40 @@ void Block::load_parameters(const std::string& dir, SourceLocation site) {
 
 // ---- Activation ----
 
-Activation::Activation(std::string name) : Block("activation"), name_(std::move(name)) {
+Activation::Activation(std::string name, SourceLocation site)
+    : Block("activation"), name_(std::move(name)) {
   static const char* const kNames[] = {"relu", "sigmoid", "tanh", "softrelu", "softsign"};
   for (const char* n : kNames) {
     if (name_ == n) return;
   }
-  throw ValueError(absl::StrCat("Activation: unknown activation '", name_,
-                                "' (known: relu, sigmoid, tanh, softrelu, softsign)"));
+  frontend::Fail<ValueError>("Activation",
+                             absl::StrCat("unknown activation '", name_,
+                                          "' (known: relu, sigmoid, tanh, softrelu, softsign)"),
+                             {}, site);
 }
 
-NDArray Activation::forward(const NDArray& x) {
-  if (name_ == "relu") return nd::relu(x);
-  if (name_ == "sigmoid") return nd::sigmoid(x);
-  if (name_ == "tanh") return nd::tanh(x);
-  if (name_ == "softrelu") return nd::softplus(x);
-  return x / (nd::abs(x) + 1);  // softsign
+NDArray Activation::forward(const NDArray& x, SourceLocation site) {
+  if (name_ == "relu") return nd::relu(x, site);
+  if (name_ == "sigmoid") return nd::sigmoid(x, site);
+  if (name_ == "tanh") return nd::tanh(x, site);
+  if (name_ == "softrelu") return nd::softplus(x, site);
+  // softsign: x / (1 + |x|)
+  return Operand(x, site) / Operand(Operand(nd::abs(x, site), site) + Operand(1, site), site);
 }
 
 // ---- Dense ----
 
-Dense::Dense(int64_t units) : Dense(units, Options()) {}
+Dense::Dense(int64_t units, SourceLocation site) : Dense(units, Options(), site) {}
 
-Dense::Dense(int64_t units, Options options)
+Dense::Dense(int64_t units, Options options, SourceLocation site)
     : Block("dense"), units_(units), options_(std::move(options)), weight_("", {}) {
-  if (units <= 0) throw ValueError(absl::StrCat("Dense: units must be positive, got ", units));
+  if (units <= 0) {
+    frontend::Fail<ValueError>("Dense", absl::StrCat("units must be positive, got ", units), {},
+                               site);
+  }
   if (options_.in_units < 0) {
-    throw ValueError(absl::StrCat("Dense: in_units must be >= 0, got ", options_.in_units));
+    frontend::Fail<ValueError>(
+        "Dense", absl::StrCat("in_units must be >= 0, got ", options_.in_units), {}, site);
   }
   weight_ = register_parameter("weight", {units, options_.in_units}, options_.dtype,
                                options_.weight_initializer, GradReq::kWrite);
@@ -396,7 +427,7 @@ Dense::Dense(int64_t units, Options options)
     bias_ = register_parameter("bias", {units}, options_.dtype, options_.bias_initializer,
                                GradReq::kWrite);
   }
-  if (!options_.activation.empty()) act_.emplace(options_.activation);
+  if (!options_.activation.empty()) act_.emplace(options_.activation, site);
 }
 
 Parameter Dense::bias() const {
@@ -404,24 +435,26 @@ Parameter Dense::bias() const {
   return *bias_;
 }
 
-NDArray Dense::forward(const NDArray& x) {
-  if (x.is_none()) throw ValueError(absl::StrCat("Dense ", prefix(), ": the input is empty"));
+NDArray Dense::forward(const NDArray& x, SourceLocation site) {
+  frontend::ValueOf(x, "Dense", site);
   if (!weight_.initialized()) {
     if (x.ndim() < 1) {
-      throw ShapeError(absl::StrCat("Dense ", prefix(), ": the input must be at least 1-D"));
+      frontend::Fail<ShapeError>("Dense",
+                                 absl::StrCat(prefix(), ": the input must be at least 1-D"),
+                                 {frontend::Describe(x)}, site);
     }
     int64_t in_units = x.shape().back();
     if (options_.flatten) {
       in_units = 1;
       for (int i = 1; i < x.ndim(); ++i) in_units *= x.shape()[i];
     }
-    weight_.finish_deferred_init({units_, in_units});
-    if (bias_) bias_->finish_deferred_init({units_});
+    weight_.finish_deferred_init({units_, in_units}, site);
+    if (bias_) bias_->finish_deferred_init({units_}, site);
   }
   std::optional<NDArray> b;
-  if (bias_) b = bias_->data();
-  NDArray y = nd::dense(x, weight_.data(), b, options_.flatten);
-  return act_ ? act_->forward(y) : y;
+  if (bias_) b = bias_->data(site);
+  NDArray y = nd::dense(x, weight_.data(site), b, options_.flatten, site);
+  return act_ ? act_->forward(y, site) : y;
 }
 
 // ---- Sequential ----
@@ -434,17 +467,27 @@ Sequential& Sequential::add_block(std::shared_ptr<Block> block) {
   return *this;
 }
 
-NDArray Sequential::forward(const NDArray& x) {
+NDArray Sequential::forward(const NDArray& x, SourceLocation site) {
   NDArray y = x;
-  for (const auto& child : children()) y = (*child)(y);
+  for (const auto& child : children()) y = child->forward(y, site);
   return y;
 }
 
-Block& Sequential::operator[](size_t i) const {
-  if (i >= children().size()) {
-    throw ValueError(
-        absl::StrCat("Sequential: index ", i, " out of range for ", children().size(), " blocks"));
+namespace {
+void CheckIndex(size_t i, size_t n) {
+  if (i >= n) {
+    throw ValueError(absl::StrCat("Sequential: index ", i, " out of range for ", n, " blocks"));
   }
+}
+}  // namespace
+
+Block& Sequential::operator[](size_t i) {
+  CheckIndex(i, children().size());
+  return *children()[i];
+}
+
+const Block& Sequential::operator[](size_t i) const {
+  CheckIndex(i, children().size());
   return *children()[i];
 }
 
@@ -491,14 +534,16 @@ NDArray SoftmaxCELoss::operator()(const NDArray& pred, const NDArray& label,
     loss = nd::negative(nd::pick(lp, label, axis_, /*keepdims=*/true, nd::PickMode::kClip, site),
                         site);
   } else {
-    if (label.shape() != pred.shape()) {
-      frontend::Fail<ShapeError>(api,
-                                 absl::StrCat("dense labels must have the prediction's shape ",
-                                              Np(pred.shape()), ", got ", Np(label.shape())),
-                                 {frontend::Describe(pred), frontend::Describe(label)}, site);
+    if (label.size() != pred.size()) {
+      frontend::Fail<ShapeError>(
+          api,
+          absl::StrCat("dense labels must have the prediction's ", pred.size(), " elements ",
+                       Np(pred.shape()), ", got ", Np(label.shape())),
+          {frontend::Describe(pred), frontend::Describe(label)}, site);
     }
+    const NDArray dense = nd::reshape(label, pred.shape(), site);  // MXNet's reshape_like
     loss = nd::negative(
-        nd::sum(Operand(lp, site) * Operand(label, site), axis_, /*keepdims=*/true, site), site);
+        nd::sum(Operand(lp, site) * Operand(dense, site), axis_, /*keepdims=*/true, site), site);
   }
   return Finish(loss, weight_, std::move(sample_weight), batch_axis_, api, site);
 }

@@ -71,7 +71,7 @@ DataLoader::Iterator DataLoader::begin() {
   leftover_.clear();
   const size_t carried = order_.size();
   for (int64_t i = 0; i < n; ++i) order_.push_back(i);
-  if (shuffle_) {
+  if (shuffle_ && order_.size() > carried + 1) {
     // Fisher-Yates over this pass's samples, from ndjit's generator (RandomSampler draws a fresh
     // permutation each epoch). Carried samples stay first, as rollover puts them first.
     uint64_t state = frontend::NextRandomSeed();
@@ -203,7 +203,8 @@ void Trainer::step(int64_t batch_size, bool ignore_stale_grad, SourceLocation si
   const float rescale = F32(rescale_ / static_cast<double>(batch_size));
   const float lr = F32(lr_);
   const float wd = F32(wd_);
-  const float clip = F32(clip_);
+  // MXNet: a clip_gradient of 0 (or below) means no clipping.
+  const float clip = clip_ > 0 ? F32(clip_) : -1.0f;
   for (Slot* s : update) {
     NDArray w = s->param.data(site);
     const NDArray g_raw = w.grad();
@@ -211,7 +212,7 @@ void Trainer::step(int64_t batch_size, bool ignore_stale_grad, SourceLocation si
     auto scaled_grad = [&](float scale, bool add_wd) {
       NDArray g = g_raw * scale;
       if (add_wd) g = g + w * wd;
-      if (clip >= 0) g = nd::clip(g, -clip, clip);
+      if (clip > 0) g = nd::clip(g, -clip, clip);
       return g;
     };
     ++s->updates;
@@ -220,13 +221,13 @@ void Trainer::step(int64_t batch_size, bool ignore_stale_grad, SourceLocation si
       if (momentum_ == 0) {
         // sgd_update: (1 - lr wd) w - (lr rescale) g; with clipping: - lr clip(rescale g).
         const float keep = 1.0f - lr * wd;
-        NDArray step = clip >= 0 ? scaled_grad(rescale, false) * lr : g_raw * (lr * rescale);
+        NDArray step = clip > 0 ? scaled_grad(rescale, false) * lr : g_raw * (lr * rescale);
         next = w * keep - step;
       } else {
         // sgd_mom_update: m = momentum m - lr wd w - lr rescale g; w = w + m.
         if (s->state.empty()) s->state.push_back(nd::zeros(w.shape(), dt));
         NDArray& m = s->state[0];
-        NDArray step = clip >= 0 ? scaled_grad(rescale, false) * lr : g_raw * (lr * rescale);
+        NDArray step = clip > 0 ? scaled_grad(rescale, false) * lr : g_raw * (lr * rescale);
         m = m * F32(momentum_) - w * (lr * wd) - step;
         next = w + m;
       }

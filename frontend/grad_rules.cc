@@ -198,12 +198,16 @@ ValuePtr GatherGradient(const G& b, const ValuePtr& g, const ir::Shape& data_sha
 }  // namespace
 
 std::vector<ValuePtr> GradientRule(const ValuePtr& y, const std::vector<ValuePtr>& x,
-                                   const ValuePtr& g) {
+                                   const std::vector<bool>& needed, const ValuePtr& g) {
   const G b(y->loc());
   const ir::Attrs& at = y->attrs();
   std::vector<ValuePtr> out(x.size());
-  // Operands that are not floats never receive a gradient.
-  auto flows = [&](size_t i) { return IsFloatValue(x[i]); };
+  // Contributions are built only for operands that need one (recorded from a variable) and
+  // can take one (floats).
+  auto flows = [&](size_t i) { return needed[i] && IsFloatValue(x[i]); };
+  auto set = [&](size_t i, auto make) {
+    if (flows(i)) out[i] = make();
+  };
   const ValuePtr& x0 = x.empty() ? y : x[0];
   switch (y->op()) {
     // Leaves have no operands.
@@ -299,55 +303,59 @@ std::vector<ValuePtr> GradientRule(const ValuePtr& y, const std::vector<ValuePtr
 
     // ---- Binary ----
     case Op::kAdd:
-      out[0] = g;
-      out[1] = g;
+      set(0, [&] { return g; });
+      set(1, [&] { return g; });
       break;
     case Op::kSub:
-      out[0] = g;
-      out[1] = b.Neg(g);
+      set(0, [&] { return g; });
+      set(1, [&] { return b.Neg(g); });
       break;
     case Op::kMul:
-      out[0] = b.Mul(g, x[1]);
-      out[1] = b.Mul(g, x[0]);
+      set(0, [&] { return b.Mul(g, x[1]); });
+      set(1, [&] { return b.Mul(g, x[0]); });
       break;
     case Op::kDiv:  // a / b: 1 / b and -a / b^2 = -y / b
-      out[0] = b.Div(g, x[1]);
-      out[1] = b.Neg(b.Div(b.Mul(g, y), x[1]));
+      set(0, [&] { return b.Div(g, x[1]); });
+      set(1, [&] { return b.Neg(b.Div(b.Mul(g, y), x[1])); });
       break;
     case Op::kFloorDiv:  // piecewise constant
       break;
     case Op::kMod:  // a - floor(a / b) * b
-      out[0] = g;
-      out[1] = b.Neg(b.Mul(g, b.Bin(Op::kFloorDiv, x[0], x[1])));
+      set(0, [&] { return g; });
+      set(1, [&] { return b.Neg(b.Mul(g, b.Bin(Op::kFloorDiv, x[0], x[1]))); });
       break;
     case Op::kPow: {
       // d/da = b a^(b-1) (taken as 0 where b == 0, so 0^0 does not give 0 * inf);
       // d/db = y log(a) (taken as 0 where a == 0, the limit for b > 0).
       const ValuePtr& base = x[0];
       const ValuePtr& e = x[1];
-      ValuePtr da = b.Mul(e, b.Bin(Op::kPow, base, b.Sub(e, b.Const(1, e))));
-      out[0] = b.Mul(g, b.Select(b.Bin(Op::kEq, e, b.Const(0, e)), b.Const(0, e), da));
-      ValuePtr db = b.Mul(y, b.Un(Op::kLog, base));
-      out[1] = b.Mul(g, b.Select(b.Bin(Op::kEq, base, b.Const(0, base)), b.Const(0, base), db));
+      set(0, [&] {
+        ValuePtr da = b.Mul(e, b.Bin(Op::kPow, base, b.Sub(e, b.Const(1, e))));
+        return b.Mul(g, b.Select(b.Bin(Op::kEq, e, b.Const(0, e)), b.Const(0, e), da));
+      });
+      set(1, [&] {
+        ValuePtr db = b.Mul(y, b.Un(Op::kLog, base));
+        return b.Mul(g, b.Select(b.Bin(Op::kEq, base, b.Const(0, base)), b.Const(0, base), db));
+      });
       break;
     }
     case Op::kMax:  // ties go to the first operand (MXNet: a >= b)
-      out[0] = b.Where(b.Bin(Op::kGe, x[0], x[1]), g);
-      out[1] = b.Where(b.Bin(Op::kLt, x[0], x[1]), g);
+      set(0, [&] { return b.Where(b.Bin(Op::kGe, x[0], x[1]), g); });
+      set(1, [&] { return b.Where(b.Bin(Op::kLt, x[0], x[1]), g); });
       break;
     case Op::kMin:
-      out[0] = b.Where(b.Bin(Op::kLe, x[0], x[1]), g);
-      out[1] = b.Where(b.Bin(Op::kGt, x[0], x[1]), g);
+      set(0, [&] { return b.Where(b.Bin(Op::kLe, x[0], x[1]), g); });
+      set(1, [&] { return b.Where(b.Bin(Op::kGt, x[0], x[1]), g); });
       break;
     case Op::kAtan2: {  // atan2(p, q): q / (p^2 + q^2) and -p / (p^2 + q^2)
       ValuePtr r2 = b.Add(b.Mul(x[0], x[0]), b.Mul(x[1], x[1]));
-      out[0] = b.Div(b.Mul(g, x[1]), r2);
-      out[1] = b.Neg(b.Div(b.Mul(g, x[0]), r2));
+      set(0, [&] { return b.Div(b.Mul(g, x[1]), r2); });
+      set(1, [&] { return b.Neg(b.Div(b.Mul(g, x[0]), r2)); });
       break;
     }
     case Op::kHypot:  // p / r and q / r
-      out[0] = b.Div(b.Mul(g, x[0]), y);
-      out[1] = b.Div(b.Mul(g, x[1]), y);
+      set(0, [&] { return b.Div(b.Mul(g, x[0]), y); });
+      set(1, [&] { return b.Div(b.Mul(g, x[1]), y); });
       break;
     // Bitwise and logical ops and comparisons: integer or bool only.
     case Op::kAnd:
@@ -363,11 +371,11 @@ std::vector<ValuePtr> GradientRule(const ValuePtr& y, const std::vector<ValuePtr
 
     // ---- Select and cast ----
     case Op::kSelect:  // the condition is bool
-      out[1] = b.Where(x[0], g);
-      out[2] = b.Select(x[0], b.Const(0, g), g);
+      set(1, [&] { return b.Where(x[0], g); });
+      set(2, [&] { return b.Select(x[0], b.Const(0, g), g); });
       break;
     case Op::kCast:  // back to the operand's float dtype (none flows from an integer)
-      if (flows(0)) out[0] = b.Cast(g, x0->type().dtype);
+      set(0, [&] { return b.Cast(g, x0->type().dtype); });
       break;
 
     // ---- Reductions ----
@@ -448,13 +456,13 @@ std::vector<ValuePtr> GradientRule(const ValuePtr& y, const std::vector<ValuePtr
       break;
     }
     case Op::kGather:  // the indices are integers
-      out[0] = GatherGradient(b, g, x0->type().shape, x[1], at.axis);
+      set(0, [&] { return GatherGradient(b, g, x0->type().shape, x[1], at.axis); });
       break;
 
     // ---- Linear algebra ----
     case Op::kMatmul:  // [B.., M, K] x [B.., K, N]
-      out[0] = b.Matmul(g, b.T(x[1]));
-      out[1] = b.Matmul(b.T(x[0]), g);
+      set(0, [&] { return b.Matmul(g, b.T(x[1])); });
+      set(1, [&] { return b.Matmul(b.T(x[0]), g); });
       break;
   }
   for (size_t i = 0; i < out.size(); ++i) {

@@ -29,11 +29,23 @@ std::shared_ptr<Handle> Handle::View(const std::shared_ptr<Handle>& base, ir::Sh
                                   root);
 }
 
+namespace {
+// A reshape of `value` to `type`. A view is not an op: it carries the recorded history of what it
+// views (autograd), whether or not this thread records.
+runtime::ValuePtr ViewOf(const runtime::ValuePtr& value, const ir::TensorType& type,
+                         const ir::SourceLoc& loc) {
+  runtime::ValuePtr v =
+      runtime::Materializer::Get().Record(ir::Op::kReshape, type, {value}, {}, loc);
+  if (value->annotation() != nullptr) autograd::Annotate(v, {value});
+  return v;
+}
+}  // namespace
+
 runtime::ValuePtr Handle::CurrentLocked() {
   Var& v = var();
   if (!is_view_) return v.value;
   if (view_ == nullptr || view_version_ != v.version) {
-    view_ = runtime::Materializer::Get().Record(ir::Op::kReshape, type_, {v.value}, {}, loc_);
+    view_ = ViewOf(v.value, type_, loc_);
     view_version_ = v.version;
   }
   return view_;
@@ -42,10 +54,10 @@ runtime::ValuePtr Handle::CurrentLocked() {
 runtime::ValuePtr Handle::Current() {
   Var& v = var();
   std::lock_guard<std::mutex> lock(v.mu);
-  if (autograd::Recording()) {
-    if (v.grad != nullptr) autograd::NoteVariableRead(v.grad, v.value);
-    // A view recorded afresh, so that it carries the recording's annotation.
-    if (is_view_) return RecordAt(ir::Op::kReshape, {v.value}, {}, type_, loc_);
+  if (v.grad != nullptr && autograd::Recording()) {
+    // A read of a differentiation variable: a leaf of the recording.
+    runtime::ValuePtr leaf = autograd::LeafRead(v.grad, v.value, loc_);
+    return is_view_ ? ViewOf(leaf, type_, loc_) : leaf;
   }
   return CurrentLocked();
 }
@@ -68,10 +80,7 @@ void Handle::Update(const std::function<runtime::ValuePtr(const runtime::ValuePt
   runtime::ValuePtr next = update(CurrentLocked());
   if (is_view_) {
     // Everything that can throw first, then the variable and the view change together.
-    runtime::ValuePtr base_value =
-        autograd::Recording()
-            ? RecordAt(ir::Op::kReshape, {next}, {}, base_->type_, loc_)
-            : runtime::Materializer::Get().Record(ir::Op::kReshape, base_->type_, {next}, {}, loc_);
+    runtime::ValuePtr base_value = ViewOf(next, base_->type_, loc_);
     v.value = std::move(base_value);
     view_ = std::move(next);
     view_version_ = ++v.version;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "frontend/autograd.h"
 #include "frontend/builder.h"
 #include "frontend/handle.h"
 #include "ndjit/nd.h"
@@ -35,6 +36,19 @@ bool SameKind(DType from, DType to) { return KindRank(from) <= KindRank(to); }
                    operands, site);
 }
 
+// MXNet refuses in-place writes to a differentiation variable while recording: the recorded
+// graph would read the values from before the write, and the gradient would be taken with respect
+// to them.
+void CheckNotRecordedVariable(const NDArray& a, const char* api, const SourceLocation& site) {
+  if (frontend::autograd::Recording() && a.handle()->grad_var() != nullptr) {
+    Fail<ValueError>(api,
+                     "cannot write in place to an array with attach_grad() while autograd is "
+                     "recording (the recorded graph would refer to the old values); write it "
+                     "outside the Record scope, or inside an autograd::Pause",
+                     {Describe(a)}, site);
+  }
+}
+
 // A snapshot of an operand: an array operand is replaced by a new handle on its current value,
 // read before the target's variable is locked (so `a += a` and writes through views read the
 // old value and never lock a variable twice).
@@ -48,6 +62,7 @@ void Compound(NDArray& a, const char* api, const Operand& b,
               NDArray (*op)(const Operand&, const Operand&)) {
   const SourceLocation site = b.site();
   ValueOf(a, api, site);  // an empty target is a ValueError naming the op
+  CheckNotRecordedVariable(a, api, site);
   const Operand rhs = Snapshot(b);
   const DType dtype = a.dtype();
   const std::vector<int64_t> shape = a.shape();
@@ -93,6 +108,7 @@ NDArray& NDArray::operator/=(const Operand& b) {
 
 NDArray& NDArray::fill(Scalar value, SourceLocation site) {
   ValueOf(*this, "fill", site);
+  CheckNotRecordedVariable(*this, "fill", site);
   const ir::TensorType type{dtype(), shape()};
   handle()->Update([&](const runtime::ValuePtr&) {
     return frontend::Constant(frontend::ScalarForDType(value, type.dtype), type, site);
@@ -103,6 +119,7 @@ NDArray& NDArray::fill(Scalar value, SourceLocation site) {
 NDArray NDArray::copyto(const NDArray& dst, SourceLocation site) const {
   const runtime::ValuePtr src = ValueOf(*this, "copyto", site);
   ValueOf(dst, "copyto", site);
+  CheckNotRecordedVariable(dst, "copyto", site);
   if (dst.handle() == handle()) return dst;  // onto itself: nothing to do
   const auto operands = [&] { return std::vector<std::string>{Describe(src), Describe(dst)}; };
   const std::optional<ir::Shape> shape = frontend::BroadcastShapes(src->type().shape, dst.shape());
@@ -131,6 +148,7 @@ NDArray NDArray::copyto(const NDArray& dst, SourceLocation site) const {
 NDArray& NDArray::slice_assign(std::vector<Slice> slices, const Operand& value,
                                SourceLocation site) {
   ValueOf(*this, "slice_assign", site);
+  CheckNotRecordedVariable(*this, "slice_assign", site);
   const Operand rhs = Snapshot(value);
   handle()->Update([&](const runtime::ValuePtr& old) {
     return nd::slice_assign(NDArray(old), std::move(slices), rhs, site).value();

@@ -19,10 +19,15 @@ ValuePtr Value::Realized(ir::HostTensor buffer, ir::SourceLoc loc) {
 }
 
 // A chain of a million pending values (a loop of `x = x * 0.5f + 1.0f`) would otherwise be
-// destroyed recursively and overflow the stack. The outermost destructor on a thread drains a
-// work list; nested destructors only append their operands to it.
+// destroyed recursively and overflow the stack, and so would a long recorded autograd history.
+// The outermost destructor on a thread drains a work list; nested destructors only append their
+// operands to it.
 Value::~Value() {
   if (counted_) Materializer::Get().ForgetPending(Materializer::PendingBytes(op_, type_));
+  // A recorded history (autograd) holds operands too.
+  if (annotation_ != nullptr && annotation_.use_count() == 1) {
+    annotation_->ReleaseValues(&operands_);
+  }
   if (operands_.empty()) return;
   thread_local std::vector<ValuePtr>* worklist = nullptr;
   if (worklist != nullptr) {

@@ -43,6 +43,9 @@ using ErrorPtr = std::shared_ptr<DeferredError>;
 // computed, see frontend/autograd.h). The runtime only keeps it alive.
 struct ValueAnnotation {
   virtual ~ValueAnnotation() = default;
+  // Moves out the values the annotation holds, when the value that owns it dies and nothing else
+  // shares it, so that long recorded chains are destroyed without recursion.
+  virtual void ReleaseValues(std::vector<std::shared_ptr<Value>>* out) {}
 };
 
 class Value : public std::enable_shared_from_this<Value> {
@@ -62,8 +65,8 @@ class Value : public std::enable_shared_from_this<Value> {
   const ir::Attrs& attrs() const { return attrs_; }
   const ir::SourceLoc& loc() const { return loc_; }
 
-  // Set at most once, by the thread that recorded the value, before it hands the value to anyone
-  // else; read-only afterwards (so reads need no lock).
+  // Set at most once, by the thread that recorded the value, before the value reaches any other
+  // handle or thread (the materializer's registry reads only the state); read-only afterwards.
   const std::shared_ptr<ValueAnnotation>& annotation() const { return annotation_; }
   void set_annotation(std::shared_ptr<ValueAnnotation> a) { annotation_ = std::move(a); }
 

@@ -21,8 +21,10 @@
 #ifndef NDJIT_GLUON_H_
 #define NDJIT_GLUON_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -72,12 +74,17 @@ class Parameter {
  public:
   Parameter(std::string name, std::vector<int64_t> shape, DType dtype = DType::kFloat32,
             std::optional<Initializer> init = std::nullopt, GradReq grad_req = GradReq::kWrite);
+  // Copies name the same parameter (a moved-from Parameter stays valid: moving copies).
+  Parameter(const Parameter&) = default;
+  Parameter& operator=(const Parameter&) = default;
 
   const std::string& name() const;
-  const std::vector<int64_t>& shape() const;
+  std::vector<int64_t> shape() const;
   DType dtype() const;
   GradReq grad_req() const;
-  // Takes effect at the next initialization, or at once for an initialized parameter.
+  // Takes effect at once for an initialized parameter, else at initialization (MXNet's rule):
+  // kNull drops the gradient buffer, so backward no longer computes this parameter's gradient;
+  // another value attaches a fresh (zero) buffer. Setting the current value does nothing.
   void set_grad_req(GradReq req);
   // Initialized: data() is available. A parameter whose shape is not known yet stays pending
   // after initialize() until its block's first forward pass.
@@ -108,7 +115,8 @@ class Parameter {
 class ParameterDict {
  public:
   ParameterDict() = default;
-  void add(const Parameter& p);  // ValueError if the name is taken
+  // ValueError if the name is taken.
+  void add(const Parameter& p, SourceLocation site = SourceLocation::current());
   size_t size() const { return params_.size(); }
   bool contains(const std::string& name) const;
   // ValueError naming the known parameters if there is none by that name.
@@ -138,8 +146,12 @@ class Block {
   Block(Block&&) noexcept;
   Block& operator=(Block&&) noexcept;
 
-  NDArray operator()(const NDArray& x) { return forward(x); }
-  virtual NDArray forward(const NDArray& x) = 0;
+  // Runs forward(x). `site` names the caller's line in the nodes the block records and in its
+  // errors.
+  NDArray operator()(const NDArray& x, SourceLocation site = SourceLocation::current()) {
+    return forward(x, site);
+  }
+  virtual NDArray forward(const NDArray& x, SourceLocation site = SourceLocation::current()) = 0;
 
   const std::string& prefix() const { return prefix_; }
   // This block's parameters and its children's, by their full names.
@@ -159,8 +171,8 @@ class Block {
  protected:
   // `type` names the block kind ("dense"); the prefix numbers it.
   explicit Block(const std::string& type);
-  Parameter& register_parameter(const std::string& name, std::vector<int64_t> shape, DType dtype,
-                                std::optional<Initializer> init, GradReq grad_req);
+  Parameter register_parameter(const std::string& name, std::vector<int64_t> shape, DType dtype,
+                               std::optional<Initializer> init, GradReq grad_req);
   void register_child(std::shared_ptr<Block> child);
   const std::vector<std::shared_ptr<Block>>& children() const { return children_; }
 
@@ -178,8 +190,8 @@ class Block {
 // "softsign" (x / (1 + |x|)); another name is a ValueError.
 class Activation : public Block {
  public:
-  explicit Activation(std::string name);
-  NDArray forward(const NDArray& x) override;
+  explicit Activation(std::string name, SourceLocation site = SourceLocation::current());
+  NDArray forward(const NDArray& x, SourceLocation site = SourceLocation::current()) override;
   const std::string& name() const { return name_; }
 
  private:
@@ -200,9 +212,9 @@ class Dense : public Block {
     Initializer bias_initializer = init::Zero();
     int64_t in_units = 0;
   };
-  explicit Dense(int64_t units);
-  Dense(int64_t units, Options options);
-  NDArray forward(const NDArray& x) override;
+  explicit Dense(int64_t units, SourceLocation site = SourceLocation::current());
+  Dense(int64_t units, Options options, SourceLocation site = SourceLocation::current());
+  NDArray forward(const NDArray& x, SourceLocation site = SourceLocation::current()) override;
   Parameter weight() const { return weight_; }
   // ValueError when use_bias is false.
   Parameter bias() const;
@@ -226,9 +238,11 @@ class Sequential : public Block {
     return add_block(std::make_shared<B>(std::move(block)));
   }
   Sequential& add_block(std::shared_ptr<Block> block);
-  NDArray forward(const NDArray& x) override;
+  NDArray forward(const NDArray& x, SourceLocation site = SourceLocation::current()) override;
   size_t size() const { return children().size(); }
-  Block& operator[](size_t i) const;
+  // ValueError when out of range.
+  Block& operator[](size_t i);
+  const Block& operator[](size_t i) const;
 };
 
 }  // namespace nn
@@ -238,8 +252,9 @@ namespace loss {
 
 // Softmax cross-entropy (MXNet's SoftmaxCrossEntropyLoss): pred is log_softmax'ed along `axis`
 // unless from_logits; sparse labels are class indices (clipped into range, as MXNet's pick
-// does), dense labels are distributions of pred's shape. The loss is scaled by `weight` and
-// sample_weight (broadcast), then averaged over every axis but batch_axis.
+// does), dense labels are distributions with pred's element count (reshaped to it, as MXNet does).
+// The loss is scaled by `weight` and sample_weight (broadcast), then averaged over every axis but
+// batch_axis.
 class SoftmaxCELoss {
  public:
   explicit SoftmaxCELoss(int64_t axis = -1, bool sparse_label = true, bool from_logits = false,
@@ -331,6 +346,7 @@ class DataLoader {
     const Batch& operator*() const { return batch_; }
     const Batch* operator->() const { return &batch_; }
     Iterator& operator++();
+    void operator++(int) { ++*this; }
     bool operator==(const Iterator& o) const { return index_ == o.index_; }
     bool operator!=(const Iterator& o) const { return index_ != o.index_; }
 
@@ -342,7 +358,9 @@ class DataLoader {
     int64_t index_;
     Batch batch_;
   };
-  // Starts a pass (drawing the order when shuffling).
+  // Starts a pass: draws the order when shuffling and takes the samples a rollover carried. So
+  // every call to begin() is a new pass (a range-for calls it once); the iterators of a pass stay
+  // valid until the next begin() and while the loader lives.
   Iterator begin();
   Iterator end();
 
@@ -364,7 +382,7 @@ class DataLoader {
 // ---- Trainer ----
 // Applies an optimizer to parameters. Optimizers and their options (unknown names are a
 // ValueError):
-//   "sgd":  learning_rate (0.01), momentum (0), wd (0), clip_gradient (-1: none),
+//   "sgd":  learning_rate (0.01), momentum (0), wd (0), clip_gradient (<= 0: none, as MXNet),
 //           rescale_grad (1).
 //           w <- (1 - lr wd) w - lr rescale g            (MXNet's sgd_update, float32 constants)
 //           with momentum: m <- momentum m - lr wd w - lr rescale g; w <- w + m

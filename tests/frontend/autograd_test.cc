@@ -1452,6 +1452,128 @@ INSTANTIATE_TEST_SUITE_P(Autograd, AutogradDenseTest,
                            return std::string(DTypeName(p.param));
                          });
 
+// ---- Variables, views, aliases and lifetimes ----
+
+TEST(AutogradTest, InPlaceWriteToAVariableWhileRecordingIsAnError) {
+  NDArray w = nd::array<double>({1, 2});
+  w.attach_grad();
+  {
+    autograd::Record rec;
+    EXPECT_THROW(
+        {
+          try {
+            w *= 0.5;
+          } catch (const ValueError& e) {
+            EXPECT_NE(std::string(e.what()).find("attach_grad"), std::string::npos);
+            throw;
+          }
+        },
+        ValueError);
+    EXPECT_THROW(w.fill(0), ValueError);
+    EXPECT_THROW(nd::ones({2}, DType::kFloat64).copyto(w), ValueError);
+    EXPECT_THROW(w.slice_assign({Slice(0, 1)}, 3.0), ValueError);
+    {
+      autograd::Pause pause;
+      w -= 1.0;  // allowed: not recorded
+    }
+  }
+  w += 1.0;  // allowed outside the scope
+  NDArray y;
+  {
+    autograd::Record rec;
+    y = nd::sum(w * w);
+  }
+  y.backward();
+  EXPECT_EQ(Doubles(w.grad()), D({2, 4}));  // with respect to the current values
+}
+
+TEST(AutogradTest, InPlaceOpThroughAViewOfARecordedResult) {
+  NDArray x = nd::array<double>({1, 2, 3, 4}, {2, 2});
+  x.attach_grad();
+  NDArray y;
+  {
+    autograd::Record rec;
+    y = x * 2.0;
+    NDArray v = y.reshape({4});
+    v += x.reshape({4});  // y = 2x + x through the view
+  }
+  nd::sum(y).asscalar<double>();
+  NDArray loss;
+  {
+    autograd::Record rec;
+    loss = nd::sum(y);
+  }
+  loss.backward();
+  EXPECT_EQ(Doubles(x.grad()), D({3, 3, 3, 3}));
+}
+
+TEST(AutogradTest, ViewOfARecordedResultTakenOutsideTheScope) {
+  NDArray w = nd::array<double>({1, 2, 3, 4});
+  w.attach_grad();
+  NDArray y;
+  {
+    autograd::Record rec;
+    y = w * w;
+  }
+  NDArray v = y.reshape({2, 2});  // after the scope: a view still carries y's history
+  std::vector<NDArray> g = autograd::grad(v, {w}, std::nullopt, /*retain_graph=*/true);
+  EXPECT_EQ(Doubles(g[0]), D({2, 4, 6, 8}));
+  NDArray flat;
+  {
+    autograd::Record rec;
+    flat = (w * 3.0).reshape({-1});
+  }
+  flat.backward();
+  EXPECT_EQ(Doubles(w.grad()), D({3, 3, 3, 3}));
+}
+
+TEST(AutogradTest, AnAliasOfAVariablesValueIsNotTheVariable) {
+  NDArray w = nd::array<double>({1, 2});
+  w.attach_grad();
+  NDArray c = w.detach();           // outside the scope: the same values, not the variable
+  NDArray r = nd::reshape(w, {2});  // a no-op reshape shares nothing with the variable either
+  NDArray y;
+  {
+    autograd::Record rec;
+    y = nd::sum(w * c + r);
+  }
+  y.backward();
+  EXPECT_EQ(Doubles(w.grad()), D({1, 2}));  // d/dw (w * c + r) = c
+}
+
+TEST(AutogradTest, AttachGradOnARecordedResultCutsItsHistory) {
+  NDArray x = nd::array<double>({1, 2});
+  x.attach_grad();
+  NDArray h;
+  {
+    autograd::Record rec;
+    h = x * 2.0;
+  }
+  h.attach_grad();
+  NDArray y;
+  {
+    autograd::Record rec;
+    y = nd::sum(h * h);
+  }
+  y.backward();
+  EXPECT_EQ(Doubles(h.grad()), D({4, 8}));  // 2h
+  EXPECT_EQ(Doubles(x.grad()), D({0, 0}));  // untouched: the graph stops at h
+}
+
+TEST(AutogradTest, ALongRecordedChainIsDestroyedWithoutRecursion) {
+  NDArray w = nd::array<double>({1});
+  w.attach_grad();
+  NDArray y;
+  {
+    autograd::Record rec;
+    y = w;
+    for (int i = 0; i < 60000; ++i) y = y * 1.0;
+  }
+  y.wait_to_read();  // computed values keep their history for backward
+  y = NDArray();     // dropping it must not recurse 60,000 levels deep
+  SUCCEED();
+}
+
 // ---- Thread-locality ----
 
 TEST(AutogradThreadTest, RecordingIsThreadLocal) {
