@@ -548,14 +548,21 @@ NDArray SoftmaxCELoss::operator()(const NDArray& pred, const NDArray& label,
   return Finish(loss, weight_, std::move(sample_weight), batch_axis_, api, site);
 }
 
+namespace {
+// pred - label, the label reshaped like pred (MXNet's reshape_like).
+NDArray Difference(const NDArray& pred, const NDArray& label, const char* api,
+                   const SourceLocation& site) {
+  frontend::ValueOf(pred, api, site);
+  frontend::ValueOf(label, api, site);
+  return Operand(pred, site) - Operand(nd::reshape(label, pred.shape(), site), site);
+}
+}  // namespace
+
 L2Loss::L2Loss(double weight, int64_t batch_axis) : weight_(weight), batch_axis_(batch_axis) {}
 
 NDArray L2Loss::operator()(const NDArray& pred, const NDArray& label,
                            std::optional<NDArray> sample_weight, SourceLocation site) const {
-  frontend::ValueOf(pred, "L2Loss", site);
-  frontend::ValueOf(label, "L2Loss", site);
-  NDArray d = Operand(pred, site) - Operand(label.reshape(pred.shape(), site), site);
-  NDArray loss = nd::square(d, site);
+  const NDArray loss = nd::square(Difference(pred, label, "L2Loss", site), site);
   return Finish(loss, weight_ / 2, std::move(sample_weight), batch_axis_, "L2Loss", site);
 }
 
@@ -563,10 +570,8 @@ L1Loss::L1Loss(double weight, int64_t batch_axis) : weight_(weight), batch_axis_
 
 NDArray L1Loss::operator()(const NDArray& pred, const NDArray& label,
                            std::optional<NDArray> sample_weight, SourceLocation site) const {
-  frontend::ValueOf(pred, "L1Loss", site);
-  frontend::ValueOf(label, "L1Loss", site);
-  NDArray d = Operand(pred, site) - Operand(label.reshape(pred.shape(), site), site);
-  return Finish(nd::abs(d, site), weight_, std::move(sample_weight), batch_axis_, "L1Loss", site);
+  const NDArray loss = nd::abs(Difference(pred, label, "L1Loss", site), site);
+  return Finish(loss, weight_, std::move(sample_weight), batch_axis_, "L1Loss", site);
 }
 
 }  // namespace loss
