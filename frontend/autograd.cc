@@ -64,7 +64,8 @@ ValuePtr Accumulate(const ValuePtr& sum, const ValuePtr& g, const ir::SourceLoc&
 [[noreturn]] void FailFreed(const char* api, const ValuePtr& head, const SourceLocation& site) {
   Fail<ValueError>(api,
                    "the recorded graph was freed by an earlier backward; pass "
-                   "retain_graph=true to that backward to differentiate twice",
+                   "retain_graph=true to that backward to differentiate twice, or detach() a "
+                   "result carried over from an earlier step",
                    {Describe(head)}, site);
 }
 
@@ -158,6 +159,14 @@ BackwardResult RunBackward(const char* api, const std::vector<ValuePtr>& heads,
         stack.pop_back();
       }
     }
+    // Freed in the same critical section that checked it: of two backward passes through one
+    // graph, exactly one succeeds (the walk works on its copies of the inputs from here on).
+    if (!retain_graph) {
+      for (Item& item : order) {
+        item.node->inputs.clear();
+        item.node->freed = true;
+      }
+    }
   }
 
   // Reverse topological order: every consumer of a node is done before the node itself.
@@ -179,13 +188,6 @@ BackwardResult RunBackward(const char* api, const std::vector<ValuePtr>& heads,
       }
       ValuePtr& sum = result.grads[NodeOf(it->inputs[i])];
       sum = Accumulate(sum, contributions[i], it->value->loc());
-    }
-  }
-  if (!retain_graph) {
-    std::lock_guard<std::mutex> lock(GraphMutex());
-    for (Item& item : order) {
-      item.node->inputs.clear();
-      item.node->freed = true;
     }
   }
   return result;
@@ -212,11 +214,6 @@ std::vector<std::pair<std::shared_ptr<GradVar>, ValuePtr>> LeafGradients(const B
 }
 
 }  // namespace
-
-void GradNode::ReleaseValues(std::vector<ValuePtr>* out) {
-  for (ValuePtr& v : inputs) out->push_back(std::move(v));
-  inputs.clear();
-}
 
 bool Recording() { return t_state.recording; }
 
@@ -409,8 +406,8 @@ void NDArray::backward(std::optional<NDArray> head_grad, bool retain_graph,
 
 NDArray NDArray::detach(SourceLocation site) const {
   const frontend::ValuePtr v = frontend::ValueOf(*this, "detach", site);
-  // The same values in a new node without an annotation (never the value itself: a variable's
-  // value read later while recording must not be mistaken for this array).
+  // The same values in a new node without an annotation (an array of its own: a later in-place
+  // write to either one does not reach the other).
   return frontend::Wrap(runtime::Materializer::Get().Record(ir::Op::kReshape, v->type(), {v}, {},
                                                             ir::SourceLoc::From(site)));
 }

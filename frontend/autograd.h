@@ -1,11 +1,12 @@
 // Autograd internals: what recording attaches to values, and the gradient rules.
 //
 // Recording (thread-local, ndjit::autograd::Record) annotates every recorded node that is
-// computed from a tracked value with a GradNode: its operands and their nodes. A value is
-// tracked when it is the current value of a variable with attach_grad() read while recording
-// (a leaf node, held by the recording scope), or a recorded node's result (its annotation).
-// backward() walks the nodes from the head in reverse topological order and records, for each,
-// the gradient rule of its op (grad_rules.cc): the gradient is more lazy IR.
+// computed from a tracked value with a GradNode holding its operands. A value is tracked when it
+// carries an annotation: each read of a variable with attach_grad() while recording is a new
+// identity node annotated as a leaf, and every node recorded from tracked values is annotated in
+// turn (views of tracked values too, recording or not). backward() walks the annotations from
+// the head in reverse topological order and records, for each node, the gradient rule of its op
+// (grad_rules.cc): the gradient is more lazy IR.
 #ifndef NDJIT_FRONTEND_AUTOGRAD_H_
 #define NDJIT_FRONTEND_AUTOGRAD_H_
 
@@ -45,7 +46,7 @@ struct GradNode final : runtime::ValueAnnotation {
   std::weak_ptr<GradVar> leaf;   // leaf nodes: the variable (weak: no cycle through its buffer)
   std::vector<ValuePtr> inputs;  // op nodes: the operands
   bool freed = false;
-  void ReleaseValues(std::vector<ValuePtr>* out) override;
+  ~GradNode() override { runtime::ReleaseValues(std::move(inputs)); }
 };
 
 // Whether this thread records.

@@ -39,7 +39,8 @@ class Handle {
   const ir::SourceLoc& loc() const { return loc_; }
 
   // The current value, in this handle's shape. While autograd records on this thread, reading a
-  // variable with a gradient buffer makes its value a leaf of the recording.
+  // variable with a gradient buffer returns a new identity node of its value, annotated as a
+  // leaf of the recording (autograd::LeafRead).
   runtime::ValuePtr Current();
   // Rebinds the variable to `update(current value)`, atomically with respect to other reads
   // and writes of the variable. `update` must not touch any NDArray (it may record nodes from

@@ -20,28 +20,32 @@ ValuePtr Value::Realized(ir::HostTensor buffer, ir::SourceLoc loc) {
 
 // A chain of a million pending values (a loop of `x = x * 0.5f + 1.0f`) would otherwise be
 // destroyed recursively and overflow the stack, and so would a long recorded autograd history.
-// The outermost destructor on a thread drains a work list; nested destructors only append their
-// operands to it.
-Value::~Value() {
-  if (counted_) Materializer::Get().ForgetPending(Materializer::PendingBytes(op_, type_));
-  // A recorded history (autograd) holds operands too.
-  if (annotation_ != nullptr && annotation_.use_count() == 1) {
-    annotation_->ReleaseValues(&operands_);
-  }
-  if (operands_.empty()) return;
-  thread_local std::vector<ValuePtr>* worklist = nullptr;
-  if (worklist != nullptr) {
-    for (ValuePtr& v : operands_) worklist->push_back(std::move(v));
+// The outermost release on a thread drains a work list; releases nested in it (operands, and the
+// values an annotation holds) only append to it.
+namespace {
+thread_local std::vector<ValuePtr>* t_worklist = nullptr;
+}  // namespace
+
+void ReleaseValues(std::vector<ValuePtr> values) {
+  if (values.empty()) return;
+  if (t_worklist != nullptr) {
+    for (ValuePtr& v : values) t_worklist->push_back(std::move(v));
     return;
   }
-  std::vector<ValuePtr> local = std::move(operands_);
-  worklist = &local;
+  std::vector<ValuePtr> local = std::move(values);
+  t_worklist = &local;
   while (!local.empty()) {
     ValuePtr v = std::move(local.back());
     local.pop_back();
     v.reset();  // may append v's operands to `local`
   }
-  worklist = nullptr;
+  t_worklist = nullptr;
+}
+
+Value::~Value() {
+  if (counted_) Materializer::Get().ForgetPending(Materializer::PendingBytes(op_, type_));
+  ReleaseValues(std::move(operands_));
+  // annotation_ is destroyed after this body; it releases its values the same way.
 }
 
 }  // namespace ndjit::runtime

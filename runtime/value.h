@@ -41,12 +41,15 @@ using ErrorPtr = std::shared_ptr<DeferredError>;
 
 // Data a higher layer attaches to a value it recorded (autograd's record of how the value was
 // computed, see frontend/autograd.h). The runtime only keeps it alive.
+// An annotation that holds values releases them with ReleaseValues, so that long recorded
+// chains are destroyed without recursion.
 struct ValueAnnotation {
   virtual ~ValueAnnotation() = default;
-  // Moves out the values the annotation holds, when the value that owns it dies and nothing else
-  // shares it, so that long recorded chains are destroyed without recursion.
-  virtual void ReleaseValues(std::vector<std::shared_ptr<Value>>* out) {}
 };
+
+// Drops `values` without recursing through the chains they hold: inside a value's destruction
+// they join its work list, otherwise they are drained here.
+void ReleaseValues(std::vector<std::shared_ptr<Value>> values);
 
 class Value : public std::enable_shared_from_this<Value> {
  public:

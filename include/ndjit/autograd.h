@@ -24,7 +24,14 @@
 //  * At ties, elementwise maximum/minimum give the gradient to their first operand, and the
 //    max/min reductions to every tied element, as MXNet does (relu'(0) = 0).
 //  * backward() frees the recorded graph unless retain_graph is true; a second backward through
-//    a freed graph is a ValueError.
+//    a freed graph is a ValueError (detach() a result carried over from an earlier step).
+//  * While recording, an in-place write (+=, copyto, fill, slice_assign, Parameter::set_data) to
+//    an array with attach_grad() is a ValueError, as in MXNet: the recorded graph would refer to
+//    the old values. attach_grad() on a recorded result makes it a variable of its own (its
+//    recorded history is cut).
+//  * The recorded graph refers to a variable weakly: if every handle of the variable is gone by
+//    the time backward runs, its gradient is not written (a grad() handle kept alone is not
+//    updated). Keep the variable alive until backward, as any training loop does.
 #ifndef NDJIT_AUTOGRAD_H_
 #define NDJIT_AUTOGRAD_H_
 

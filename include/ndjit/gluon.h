@@ -97,7 +97,8 @@ class Parameter {
   NDArray data(SourceLocation site = SourceLocation::current()) const;
   // The gradient buffer; ValueError if not initialized or grad_req is kNull.
   NDArray grad(SourceLocation site = SourceLocation::current()) const;
-  // Replaces the values (shape and dtype must match; an uninitialized parameter takes them).
+  // Replaces the values (shape and dtype must match; an uninitialized parameter takes them). An
+  // in-place write: a ValueError while autograd records (load_parameters too).
   void set_data(const NDArray& values, SourceLocation site = SourceLocation::current());
   void zero_grad();
 

@@ -11,7 +11,8 @@
 // In-place ops (+=, -=, *=, /=, slice_assign, copyto, fill) follow MXNet's dependency order:
 // arrays computed from `a` before the write keep the old value, arrays computed after it see the
 // new one, and writes apply in program order. Under the hood nothing is overwritten: the array
-// is pointed at a new node (DESIGN.md "Engine").
+// is pointed at a new node (DESIGN.md "Engine"). While autograd records, in-place writes to an
+// array with attach_grad() are a ValueError (ndjit/autograd.h).
 //
 // Every function takes a defaulted std::source_location as its last argument: errors, dumps and
 // profiles name the caller's file:line. Shape, dtype and axis errors throw at the call; errors
@@ -203,7 +204,8 @@ class NDArray {
   // ---- Autograd (see ndjit/autograd.h) ----
   // Makes this array's variable a differentiation variable with a gradient buffer of zeros
   // (same shape and dtype; the dtype must be a float, DTypeError otherwise). Calling it again
-  // replaces the buffer with zeros and sets `req`.
+  // replaces the buffer with zeros and sets `req`. On a recorded result it also cuts the
+  // recorded history: gradients stop at this array. See ndjit/autograd.h for the lifetime rule.
   void attach_grad(GradReq req = GradReq::kWrite,
                    SourceLocation site = SourceLocation::current()) const;
   // The gradient buffer, a handle (it sees later backward passes); an empty NDArray (is_none())

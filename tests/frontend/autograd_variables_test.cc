@@ -153,6 +153,51 @@ TEST(AutogradTest, ALongRecordedChainIsDestroyedWithoutRecursion) {
   SUCCEED();
 }
 
+TEST(AutogradTest, OfTwoConcurrentBackwardPassesThroughOneGraphExactlyOneSucceeds) {
+  for (int round = 0; round < 20; ++round) {
+    NDArray w = nd::array<double>({1, 2, 3});
+    w.attach_grad(GradReq::kAdd);
+    NDArray y;
+    {
+      autograd::Record rec;
+      y = nd::sum(nd::exp(w) * w);
+    }
+    std::atomic<int> ready{0}, succeeded{0}, refused{0};
+    auto run = [&] {
+      ++ready;
+      while (ready.load() < 2) std::this_thread::yield();
+      try {
+        y.backward();
+        ++succeeded;
+      } catch (const ValueError&) {
+        ++refused;
+      }
+    };
+    std::thread a(run), b(run);
+    a.join();
+    b.join();
+    ASSERT_EQ(succeeded.load(), 1) << round;
+    ASSERT_EQ(refused.load(), 1) << round;
+    const D g = Doubles(w.grad());  // added once: (1 + w) e^w
+    for (int i = 0; i < 3; ++i) EXPECT_NEAR(g[i], (2.0 + i) * std::exp(1.0 + i), 1e-9);
+  }
+}
+
+TEST(AutogradTest, AGradientBufferAloneDoesNotKeepItsVariable) {
+  // The documented lifetime rule (ndjit/autograd.h): the recorded graph refers to a variable
+  // weakly, so a gradient whose variable is gone is not written.
+  NDArray g, y;
+  {
+    NDArray w = nd::array<double>({1, 2});
+    w.attach_grad();
+    g = w.grad();
+    autograd::Record rec;
+    y = nd::sum(w * w);
+  }
+  y.backward();
+  EXPECT_EQ(Doubles(g), D({0, 0}));
+}
+
 // ---- Thread-locality ----
 
 TEST(AutogradThreadTest, RecordingIsThreadLocal) {
