@@ -138,6 +138,14 @@ const std::set<std::string>& KnownOptions(const std::string& optimizer) {
 // Rounds to float32 as MXNet's float32 kernel arguments are.
 float F32(double v) { return static_cast<float>(v); }
 
+// An optimizer state of zeros shaped like `w`, handed to the engine at once: the first step then
+// reads it as an input like every later step does, so the steps share their compiled kernels.
+NDArray NewState(const NDArray& w, const SourceLocation& site) {
+  NDArray state = nd::zeros(w.shape(), w.dtype(), site);
+  state.eval_async(site);
+  return state;
+}
+
 }  // namespace
 
 Trainer::Trainer(const ParameterDict& params, const std::string& optimizer,
@@ -208,7 +216,6 @@ void Trainer::step(int64_t batch_size, bool ignore_stale_grad, SourceLocation si
   for (Slot* s : update) {
     NDArray w = s->param.data(site);
     const NDArray g_raw = w.grad();
-    const DType dt = w.dtype();
     auto scaled_grad = [&](float scale, bool add_wd) {
       NDArray g = g_raw * scale;
       if (add_wd) g = g + w * wd;
@@ -225,7 +232,7 @@ void Trainer::step(int64_t batch_size, bool ignore_stale_grad, SourceLocation si
         next = w * keep - step;
       } else {
         // sgd_mom_update: m = momentum m - lr wd w - lr rescale g; w = w + m.
-        if (s->state.empty()) s->state.push_back(nd::zeros(w.shape(), dt));
+        if (s->state.empty()) s->state.push_back(NewState(w, site));
         NDArray& m = s->state[0];
         NDArray step = clip > 0 ? scaled_grad(rescale, false) * lr : g_raw * (lr * rescale);
         m = m * F32(momentum_) - w * (lr * wd) - step;
@@ -234,13 +241,17 @@ void Trainer::step(int64_t batch_size, bool ignore_stale_grad, SourceLocation si
     } else {
       // adam_update with lr scaled by sqrt(1 - beta2^t) / (1 - beta1^t) (MXNet's Adam).
       if (s->state.empty()) {
-        s->state.push_back(nd::zeros(w.shape(), dt));
-        s->state.push_back(nd::zeros(w.shape(), dt));
+        s->state.push_back(NewState(w, site));
+        s->state.push_back(NewState(w, site));
       }
       const double t = static_cast<double>(s->updates);
       const double coef1 = 1.0 - std::pow(beta1_, t);
       const double coef2 = 1.0 - std::pow(beta2_, t);
-      const float lr_t = F32(lr_ * std::sqrt(coef2) / coef1);
+      // lr_t changes every step: it enters the graph as a 0-d input array, not a constant, so
+      // the update's kernels are compiled once (a constant would be part of the kernel).
+      const NDArray lr_t = nd::array<float>(std::vector<float>{F32(lr_ * std::sqrt(coef2) / coef1)},
+                                            std::vector<int64_t>{}, site)
+                               .astype(w.dtype(), site);
       NDArray g = scaled_grad(rescale, wd != 0);
       NDArray& mean = s->state[0];
       NDArray& var = s->state[1];
