@@ -153,21 +153,25 @@ namespace {
 // (as MXNet initializes eagerly), so the first training step reads the parameter as an input
 // like every later step does.
 NDArray MakeData(const Initializer& init, const std::vector<int64_t>& shape, DType dtype,
-                 GradReq req, const std::string& name) {
+                 GradReq req, const std::string& name, const SourceLocation& site) {
   NDArray data = init(shape, dtype);
   if (data.shape() != shape || data.dtype() != dtype) {
-    throw ValueError(absl::StrCat("initializer ", init.name(), " made ", DTypeName(data.dtype()),
-                                  " ", Np(data.shape()), " for parameter ", name, " of ",
-                                  DTypeName(dtype), " ", Np(shape)));
+    frontend::Fail<ValueError>(
+        "Parameter::initialize",
+        absl::StrCat("initializer ", init.name(), " made ", DTypeName(data.dtype()), " ",
+                     Np(data.shape()), " for parameter ", name, " of ", DTypeName(dtype), " ",
+                     Np(shape)),
+        {}, site);
   }
-  data = data.copy();  // a variable of its own
-  if (req != GradReq::kNull) data.attach_grad(req);
-  data.eval_async();
+  data = data.copy(site);  // a variable of its own
+  if (req != GradReq::kNull) data.attach_grad(req, site);
+  data.eval_async(site);
   return data;
 }
 }  // namespace
 
-void Parameter::initialize(const Initializer& default_init, bool force_reinit) {
+void Parameter::initialize(const Initializer& default_init, bool force_reinit,
+                           SourceLocation site) {
   std::lock_guard<std::mutex> lock(state_->mu);
   if (!state_->data.is_none() && !force_reinit) return;  // MXNet: a warning, then nothing
   const Initializer& init = state_->init ? *state_->init : default_init;
@@ -176,7 +180,7 @@ void Parameter::initialize(const Initializer& default_init, bool force_reinit) {
     state_->data = NDArray();
     return;
   }
-  state_->data = MakeData(init, state_->shape, state_->dtype, state_->grad_req, state_->name);
+  state_->data = MakeData(init, state_->shape, state_->dtype, state_->grad_req, state_->name, site);
 }
 
 void Parameter::finish_deferred_init(const std::vector<int64_t>& shape, SourceLocation site) {
@@ -201,8 +205,8 @@ void Parameter::finish_deferred_init(const std::vector<int64_t>& shape, SourceLo
         {}, site);
   }
   state_->shape = shape;
-  state_->data =
-      MakeData(*state_->deferred, state_->shape, state_->dtype, state_->grad_req, state_->name);
+  state_->data = MakeData(*state_->deferred, state_->shape, state_->dtype, state_->grad_req,
+                          state_->name, site);
   state_->deferred.reset();
 }
 
@@ -288,12 +292,14 @@ bool ParameterDict::contains(const std::string& name) const {
   return false;
 }
 
-Parameter ParameterDict::get(const std::string& name) const {
+Parameter ParameterDict::get(const std::string& name, SourceLocation site) const {
   for (const Parameter& p : params_) {
     if (p.name() == name) return p;
   }
-  throw ValueError(absl::StrCat("ParameterDict: no parameter named ", name,
-                                " (known: ", absl::StrJoin(keys(), ", "), ")"));
+  frontend::Fail<ValueError>(
+      "ParameterDict::get",
+      absl::StrCat("no parameter named ", name, " (known: ", absl::StrJoin(keys(), ", "), ")"), {},
+      site);
 }
 
 std::vector<std::string> ParameterDict::keys() const {
@@ -302,8 +308,8 @@ std::vector<std::string> ParameterDict::keys() const {
   return out;
 }
 
-void ParameterDict::initialize(const Initializer& init, bool force_reinit) {
-  for (Parameter p : params_) p.initialize(init, force_reinit);
+void ParameterDict::initialize(const Initializer& init, bool force_reinit, SourceLocation site) {
+  for (Parameter p : params_) p.initialize(init, force_reinit, site);
 }
 
 void ParameterDict::zero_grad() {
@@ -344,8 +350,8 @@ ParameterDict Block::collect_params() const {
   return out;
 }
 
-void Block::initialize(const Initializer& init, bool force_reinit) {
-  collect_params().initialize(init, force_reinit);
+void Block::initialize(const Initializer& init, bool force_reinit, SourceLocation site) {
+  collect_params().initialize(init, force_reinit, site);
 }
 
 void Block::CollectStructural(const std::string& prefix,
@@ -430,8 +436,11 @@ Dense::Dense(int64_t units, Options options, SourceLocation site)
   if (!options_.activation.empty()) act_.emplace(options_.activation, site);
 }
 
-Parameter Dense::bias() const {
-  if (!bias_) throw ValueError(absl::StrCat("Dense ", prefix(), ": the layer has no bias"));
+Parameter Dense::bias(SourceLocation site) const {
+  if (!bias_) {
+    frontend::Fail<ValueError>("Dense::bias", absl::StrCat(prefix(), ": the layer has no bias"), {},
+                               site);
+  }
   return *bias_;
 }
 

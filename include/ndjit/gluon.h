@@ -92,7 +92,8 @@ class Parameter {
 
   // Creates the values with the parameter's own initializer, or `default_init` when it has none
   // (MXNet's rule). Initializing again without force_reinit does nothing (MXNet warns).
-  void initialize(const Initializer& default_init = init::Uniform(), bool force_reinit = false);
+  void initialize(const Initializer& default_init = init::Uniform(), bool force_reinit = false,
+                  SourceLocation site = SourceLocation::current());
   // The values (a handle: Trainer::step updates them in place). ValueError if not initialized.
   NDArray data(SourceLocation site = SourceLocation::current()) const;
   // The gradient buffer; ValueError if not initialized or grad_req is kNull.
@@ -121,11 +122,12 @@ class ParameterDict {
   size_t size() const { return params_.size(); }
   bool contains(const std::string& name) const;
   // ValueError naming the known parameters if there is none by that name.
-  Parameter get(const std::string& name) const;
+  Parameter get(const std::string& name, SourceLocation site = SourceLocation::current()) const;
   std::vector<std::string> keys() const;
   std::vector<Parameter>::const_iterator begin() const { return params_.begin(); }
   std::vector<Parameter>::const_iterator end() const { return params_.end(); }
-  void initialize(const Initializer& init = init::Uniform(), bool force_reinit = false);
+  void initialize(const Initializer& init = init::Uniform(), bool force_reinit = false,
+                  SourceLocation site = SourceLocation::current());
   void zero_grad();
   void set_grad_req(GradReq req);
 
@@ -158,7 +160,8 @@ class Block {
   // This block's parameters and its children's, by their full names.
   ParameterDict collect_params() const;
   // Initializes every parameter (see Parameter::initialize).
-  void initialize(const Initializer& init = init::Uniform(), bool force_reinit = false);
+  void initialize(const Initializer& init = init::Uniform(), bool force_reinit = false,
+                  SourceLocation site = SourceLocation::current());
   // Writes each parameter to `<dir>/<structural name>.npy` ("weight", "0.bias", ...: the
   // position in the network, not the global prefix, as MXNet's save_parameters does, so a
   // freshly built network loads them). Creates `dir` if needed; waits for the values.
@@ -218,7 +221,7 @@ class Dense : public Block {
   NDArray forward(const NDArray& x, SourceLocation site = SourceLocation::current()) override;
   Parameter weight() const { return weight_; }
   // ValueError when use_bias is false.
-  Parameter bias() const;
+  Parameter bias(SourceLocation site = SourceLocation::current()) const;
   int64_t units() const { return units_; }
 
  private:

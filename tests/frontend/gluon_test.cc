@@ -385,7 +385,15 @@ TEST(GluonTest, BadInputsAreClearErrors) {
   gluon::ParameterDict d;
   d.add(p);
   EXPECT_THROW(d.add(p), ValueError);
-  EXPECT_THROW(d.get("q"), ValueError);
+  try {
+    d.get("q");
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("gluon_test.cc"), std::string::npos) << e.what();
+  }
+  gluon::nn::Dense::Options no_bias;
+  no_bias.use_bias = false;
+  EXPECT_THROW(gluon::nn::Dense(2, no_bias).bias(), ValueError);
   // A layer's error names the caller's line.
   gluon::nn::Dense net(2);
   net.initialize();
