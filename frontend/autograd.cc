@@ -228,16 +228,18 @@ void Annotate(const ValuePtr& result, std::vector<ValuePtr> operands) {
   // Integer and bool results are annotated too, although no gradient flows through them: a
   // variable reached only through them (a comparison) is part of the graph, and backward
   // writes it a zero gradient, as MXNet does.
-  if (!AnyTracked(operands)) return;
   auto node = std::make_shared<GradNode>();
   node->inputs = std::move(operands);
   result->set_annotation(std::move(node));
 }
 
+ValuePtr Identity(const ValuePtr& value, const ir::SourceLoc& loc) {
+  return runtime::Materializer::Get().Record(ir::Op::kReshape, value->type(), {value}, {}, loc);
+}
+
 ValuePtr LeafRead(const std::shared_ptr<GradVar>& var, const ValuePtr& value,
                   const ir::SourceLoc& loc) {
-  ValuePtr read =
-      runtime::Materializer::Get().Record(ir::Op::kReshape, value->type(), {value}, {}, loc);
+  ValuePtr read = Identity(value, loc);
   auto node = std::make_shared<GradNode>();
   node->is_leaf = true;
   node->leaf = var;
@@ -380,8 +382,7 @@ void NDArray::attach_grad(GradReq req, SourceLocation site) const {
   }
   if (current->annotation() != nullptr) {
     handle_->Update([&](const frontend::ValuePtr& old) {
-      return runtime::Materializer::Get().Record(ir::Op::kReshape, old->type(), {old}, {},
-                                                 ir::SourceLoc::From(site));
+      return frontend::autograd::Identity(old, ir::SourceLoc::From(site));
     });
   }
   handle_->set_grad_var(std::move(gv));
@@ -408,8 +409,7 @@ NDArray NDArray::detach(SourceLocation site) const {
   const frontend::ValuePtr v = frontend::ValueOf(*this, "detach", site);
   // The same values in a new node without an annotation (an array of its own: a later in-place
   // write to either one does not reach the other).
-  return frontend::Wrap(runtime::Materializer::Get().Record(ir::Op::kReshape, v->type(), {v}, {},
-                                                            ir::SourceLoc::From(site)));
+  return frontend::Wrap(frontend::autograd::Identity(v, ir::SourceLoc::From(site)));
 }
 
 }  // namespace ndjit

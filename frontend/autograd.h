@@ -53,8 +53,12 @@ struct GradNode final : runtime::ValueAnnotation {
 bool Recording();
 // Whether any of `operands` carries a recorded history (an annotation).
 bool AnyTracked(const std::vector<ValuePtr>& operands);
-// Annotates `result`, a new node computed from `operands`, when any operand is tracked.
+// Annotates `result`, a new node computed from `operands`; call only when
+// AnyTracked(operands).
 void Annotate(const ValuePtr& result, std::vector<ValuePtr> operands);
+// A new node with `value`'s values and no annotation (recorded directly, never computed eagerly
+// on its own).
+ValuePtr Identity(const ValuePtr& value, const ir::SourceLoc& loc);
 // A read of a variable with a gradient buffer while recording: a new identity node of `value`
 // (the variable's current value), annotated as a leaf of `var`.
 ValuePtr LeafRead(const std::shared_ptr<GradVar>& var, const ValuePtr& value,

@@ -99,25 +99,25 @@ ValuePtr RecordAt(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
   return v;
 }
 
-ValuePtr CastTo(const ValuePtr& v, DType dtype, const SourceLocation& site) {
+ValuePtr CastTo(const ValuePtr& v, DType dtype, const ir::SourceLoc& loc) {
   if (v->type().dtype == dtype) return v;
-  return Record(ir::Op::kCast, {v}, {}, ir::TensorType{dtype, v->type().shape}, site);
+  return RecordAt(ir::Op::kCast, {v}, {}, ir::TensorType{dtype, v->type().shape}, loc);
 }
 
-ValuePtr BroadcastTo(const ValuePtr& v, const ir::Shape& shape, const SourceLocation& site) {
+ValuePtr BroadcastTo(const ValuePtr& v, const ir::Shape& shape, const ir::SourceLoc& loc) {
   if (v->type().shape == shape) return v;
-  return Record(ir::Op::kBroadcast, {v}, {}, ir::TensorType{v->type().dtype, shape}, site);
+  return RecordAt(ir::Op::kBroadcast, {v}, {}, ir::TensorType{v->type().dtype, shape}, loc);
 }
 
-ValuePtr ReshapeTo(const ValuePtr& v, const ir::Shape& shape, const SourceLocation& site) {
+ValuePtr ReshapeTo(const ValuePtr& v, const ir::Shape& shape, const ir::SourceLoc& loc) {
   if (v->type().shape == shape) return v;
-  return Record(ir::Op::kReshape, {v}, {}, ir::TensorType{v->type().dtype, shape}, site);
+  return RecordAt(ir::Op::kReshape, {v}, {}, ir::TensorType{v->type().dtype, shape}, loc);
 }
 
-ValuePtr Constant(const ir::Scalar& value, ir::TensorType type, const SourceLocation& site) {
+ValuePtr Constant(const ir::Scalar& value, ir::TensorType type, const ir::SourceLoc& loc) {
   ir::Attrs attrs;
   attrs.value = value;
-  return Record(ir::Op::kConstant, {}, std::move(attrs), std::move(type), site);
+  return RecordAt(ir::Op::kConstant, {}, std::move(attrs), std::move(type), loc);
 }
 
 ir::Scalar ScalarForDType(const Scalar& s, DType dtype) {

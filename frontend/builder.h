@@ -62,11 +62,24 @@ ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
 ValuePtr RecordAt(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
                   std::optional<ir::TensorType> type, const ir::SourceLoc& loc);
 
-// Node builders that return their input when there is nothing to do.
-ValuePtr CastTo(const ValuePtr& v, DType dtype, const SourceLocation& site);
-ValuePtr BroadcastTo(const ValuePtr& v, const ir::Shape& shape, const SourceLocation& site);
-ValuePtr ReshapeTo(const ValuePtr& v, const ir::Shape& shape, const SourceLocation& site);
-ValuePtr Constant(const ir::Scalar& value, ir::TensorType type, const SourceLocation& site);
+// Node builders that return their input when there is nothing to do; each also takes the call
+// site as the IR keeps it.
+ValuePtr CastTo(const ValuePtr& v, DType dtype, const ir::SourceLoc& loc);
+ValuePtr BroadcastTo(const ValuePtr& v, const ir::Shape& shape, const ir::SourceLoc& loc);
+ValuePtr ReshapeTo(const ValuePtr& v, const ir::Shape& shape, const ir::SourceLoc& loc);
+ValuePtr Constant(const ir::Scalar& value, ir::TensorType type, const ir::SourceLoc& loc);
+inline ValuePtr CastTo(const ValuePtr& v, DType dtype, const SourceLocation& site) {
+  return CastTo(v, dtype, ir::SourceLoc::From(site));
+}
+inline ValuePtr BroadcastTo(const ValuePtr& v, const ir::Shape& shape, const SourceLocation& site) {
+  return BroadcastTo(v, shape, ir::SourceLoc::From(site));
+}
+inline ValuePtr ReshapeTo(const ValuePtr& v, const ir::Shape& shape, const SourceLocation& site) {
+  return ReshapeTo(v, shape, ir::SourceLoc::From(site));
+}
+inline ValuePtr Constant(const ir::Scalar& value, ir::TensorType type, const SourceLocation& site) {
+  return Constant(value, std::move(type), ir::SourceLoc::From(site));
+}
 
 // A double rounded to the dtype (floats) or converted as `cast` does (integers, bool), as the
 // exact attribute value of a constant of that dtype.

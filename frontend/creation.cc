@@ -40,13 +40,11 @@ NDArray FromBytes(const char* api, const void* data, DType dtype, const Shape& s
 std::atomic<uint64_t> g_seed_base{0x5eed};
 std::atomic<uint64_t> g_seed_counter{0};
 
-uint64_t NextSeed() { return frontend::NextRandomSeed(); }
-
 ValuePtr RandomLeaf(ir::RandomDist dist, DType dtype, const Shape& shape,
                     std::optional<uint64_t> seed, const SourceLocation& site) {
   ir::Attrs attrs;
   attrs.dist = dist;
-  attrs.seed = seed ? *seed : NextSeed();
+  attrs.seed = seed ? *seed : frontend::NextRandomSeed();
   return frontend::Record(ir::Op::kRandom, {}, std::move(attrs), ir::TensorType{dtype, shape},
                           site);
 }

@@ -36,26 +36,19 @@ class G {
   // A constant shaped and typed like `like` (rounded to its dtype).
   ValuePtr Const(double value, const ValuePtr& like) const { return Const(value, like->type()); }
   ValuePtr Const(double value, const ir::TensorType& type) const {
-    ir::Attrs attrs;
-    attrs.value = ScalarForDType(Scalar(value), type.dtype);
-    return RecordAt(Op::kConstant, {}, std::move(attrs), type, loc_);
+    return Constant(ScalarForDType(Scalar(value), type.dtype), type, loc_);
   }
   ValuePtr Select(const ValuePtr& c, const ValuePtr& a, const ValuePtr& b) const {
     return RecordAt(Op::kSelect, {c, a, b}, {}, std::nullopt, loc_);
   }
   // a where `c`, zero elsewhere.
   ValuePtr Where(const ValuePtr& c, const ValuePtr& a) const { return Select(c, a, Const(0, a)); }
-  ValuePtr Cast(const ValuePtr& x, DType dtype) const {
-    if (x->type().dtype == dtype) return x;
-    return RecordAt(Op::kCast, {x}, {}, ir::TensorType{dtype, x->type().shape}, loc_);
-  }
+  ValuePtr Cast(const ValuePtr& x, DType dtype) const { return CastTo(x, dtype, loc_); }
   ValuePtr Reshape(const ValuePtr& x, const ir::Shape& shape) const {
-    if (x->type().shape == shape) return x;
-    return RecordAt(Op::kReshape, {x}, {}, ir::TensorType{x->type().dtype, shape}, loc_);
+    return ReshapeTo(x, shape, loc_);
   }
   ValuePtr Broadcast(const ValuePtr& x, const ir::Shape& shape) const {
-    if (x->type().shape == shape) return x;
-    return RecordAt(Op::kBroadcast, {x}, {}, ir::TensorType{x->type().dtype, shape}, loc_);
+    return BroadcastTo(x, shape, loc_);
   }
   ValuePtr Permute(const ValuePtr& x, std::vector<int64_t> perm) const {
     ir::Attrs attrs;

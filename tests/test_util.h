@@ -40,6 +40,9 @@ inline std::vector<double> Values(const HostArray& h) {
   return v;
 }
 
+// Values of an array (blocks), as doubles.
+inline std::vector<double> Doubles(const NDArray& a) { return Values(a.asnumpy()); }
+
 // Elementwise comparison with a relative tolerance; NaN positions must match; infinities must be
 // equal.
 inline ::testing::AssertionResult AllClose(const std::vector<double>& actual,

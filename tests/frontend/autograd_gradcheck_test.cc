@@ -27,12 +27,7 @@ using testing::OpDatabase;
 using testing::OpInfo;
 using D = std::vector<double>;
 
-// The values of any array, converted to double.
-D Doubles(const NDArray& a) {
-  HostArray h = a.astype(DType::kFloat64).asnumpy();
-  const double* p = h.data<double>();
-  return D(p, p + h.size());
-}
+using testing::Doubles;
 
 // Sets the backend while it lives and restores the previous one, also when a check fails.
 class BackendGuard {

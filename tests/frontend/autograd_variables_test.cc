@@ -24,12 +24,7 @@ namespace nd = ndjit::nd;
 using nd::Shape;
 using D = std::vector<double>;
 
-// The values of any array, converted to double.
-D Doubles(const NDArray& a) {
-  HostArray h = a.astype(DType::kFloat64).asnumpy();
-  const double* p = h.data<double>();
-  return D(p, p + h.size());
-}
+using testing::Doubles;
 
 // ---- Variables, views, aliases and lifetimes ----
 
