@@ -439,6 +439,35 @@ void RunNdjit(benchmark::State& state, const Workload& w, bool eager) {
   if (w.flops) state.SetItemsProcessed(state.iterations() * w.flops);
 }
 
+// ndjit_cuda: the same expression on gpu(0), inputs copied there once; device-memory bandwidth
+// is the limit (bytes/s counts the fused kernel's bytes, as for W*/ndjit). Without a device the
+// case reports "skipped: no CUDA device".
+void RunNdjitCuda(benchmark::State& state, const Workload& w) {
+  if (ndjit::num_gpus() == 0) {
+    state.SkipWithError("skipped: no CUDA device");
+    return;
+  }
+  Fixture& f = GetFixture(w);
+  std::vector<ndjit::NDArray> on_gpu;
+  for (const ndjit::NDArray& a : f.nd_inputs) on_gpu.push_back(a.copyto(ndjit::gpu(0)));
+  ndjit::waitall();
+  {
+    ndjit::HostArray h = w.ndjit_expr(on_gpu).asnumpy();
+    state.counters["err"] = MaxError(h.data<float>(), f.ref);
+  }
+  const ndjit::Stats before = ndjit::stats();
+  for (auto _ : state) {
+    ndjit::NDArray y = w.ndjit_expr(on_gpu);
+    y.wait_to_read();
+    benchmark::DoNotOptimize(y);
+  }
+  const ndjit::Stats after = ndjit::stats();
+  state.counters["kernels"] =
+      static_cast<double>(after.kernels_launched - before.kernels_launched) /
+      static_cast<double>(state.iterations());
+  state.SetBytesProcessed(state.iterations() * w.bytes);
+}
+
 // hand / eigen: the same computation into a preallocated output.
 void RunHost(benchmark::State& state, const Workload& w,
              const std::function<void(const HostInputs&, float*)>& fn) {
@@ -466,6 +495,9 @@ void RegisterWorkload(const Workload& w) {
   reg("eager", [&w](benchmark::State& s) { RunNdjit(s, w, true); });
   reg("hand", [&w](benchmark::State& s) { RunHost(s, w, w.hand); });
   if (w.eigen) reg("eigen", [&w](benchmark::State& s) { RunHost(s, w, w.eigen); });
+  if (w.name.size() == 2 && w.name[0] == 'W' && w.name[1] >= '1' && w.name[1] <= '5') {
+    reg("ndjit_cuda", [&w](benchmark::State& s) { RunNdjitCuda(s, w); });
+  }
 }
 
 // ---- Compile latency ----

@@ -69,8 +69,32 @@ ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
                   ir::SourceLoc::From(site));
 }
 
+std::string DeviceName(int device) {
+  return device < 0 ? "cpu(0)" : absl::StrCat("gpu(", device, ")");
+}
+
 ValuePtr RecordAt(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
-                  std::optional<ir::TensorType> type, const ir::SourceLoc& loc) {
+                  std::optional<ir::TensorType> type, const ir::SourceLoc& loc,
+                  std::optional<int> device) {
+  if (!device.has_value()) {
+    // Nodes without operands (constants, scalars, iota, random) can be computed anywhere; so can
+    // nodes computed only from them. The others take their operands' one device.
+    device = runtime::kAnyDevice;
+    for (const ValuePtr& v : operands) {
+      if (v->device() == runtime::kAnyDevice || v->device() == *device) continue;
+      if (*device == runtime::kAnyDevice) {
+        device = v->device();
+        continue;
+      }
+      std::vector<std::string> described;
+      for (const ValuePtr& o : operands) described.push_back(Describe(o));
+      Fail<ValueError>(ir::OpName(op),
+                       absl::StrCat("operands are on different contexts, ", DeviceName(*device),
+                                    " and ", DeviceName(v->device()),
+                                    "; move one with copyto(ctx) or as_in_context(ctx)"),
+                       described, loc);
+    }
+  }
   std::vector<ir::TensorType> types;
   types.reserve(operands.size());
   for (const ValuePtr& v : operands) types.push_back(v->type());
@@ -87,7 +111,7 @@ ValuePtr RecordAt(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
   std::vector<ValuePtr> tracked;
   if (autograd::Recording() && autograd::AnyTracked(operands)) tracked = operands;
   ValuePtr v = runtime::Materializer::Get().Record(op, std::move(*result), std::move(operands),
-                                                   std::move(attrs), loc);
+                                                   std::move(attrs), loc, *device);
   if (!tracked.empty()) autograd::Annotate(v, std::move(tracked));
   if (runtime::EagerMode()) {
     // Eager mode: compute now, so errors surface at the op call (MXNet's NaiveEngine).

@@ -59,8 +59,13 @@ ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
                 std::optional<ir::TensorType> type, const SourceLocation& site);
 // The same with the call site as the IR keeps it (for nodes recorded on behalf of other nodes,
 // such as views and gradients).
+// The result is on its operands' device (ValueError when they are on different ones), or on
+// `device` when given (copyto(ctx): its one operand may be elsewhere).
 ValuePtr RecordAt(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
-                  std::optional<ir::TensorType> type, const ir::SourceLoc& loc);
+                  std::optional<ir::TensorType> type, const ir::SourceLoc& loc,
+                  std::optional<int> device = std::nullopt);
+// "cpu(0)" for device -1, "gpu(i)" for i.
+std::string DeviceName(int device);
 
 // Node builders that return their input when there is nothing to do; each also takes the call
 // site as the IR keeps it.

@@ -134,12 +134,21 @@ NDArray NDArray::copyto(const NDArray& dst, SourceLocation site) const {
     FailCast("copyto", src->type().dtype, dst.dtype(), operands(), site);
   }
   const ir::TensorType type{dst.dtype(), dst.shape()};
-  dst.handle()->Update([&](const runtime::ValuePtr&) {
-    runtime::ValuePtr v = frontend::CastTo(src, type.dtype, site);
+  dst.handle()->Update([&](const runtime::ValuePtr& old) {
+    // Across contexts (MXNet's copyto between devices): the values move to dst's context first.
+    // (A destination built from constants only is on the host.)
+    runtime::ValuePtr moved = src;
+    const int to = old->device() == runtime::kAnyDevice ? -1 : old->device();
+    if (src->device() != to && src->device() != runtime::kAnyDevice) {
+      moved =
+          frontend::RecordAt(ir::Op::kCast, {src}, {}, src->type(), ir::SourceLoc::From(site), to);
+    }
+    runtime::ValuePtr v = frontend::CastTo(moved, type.dtype, site);
     v = frontend::BroadcastTo(v, type.shape, site);
     // Always a new node: dst must not share the source's value object (a later in-place op on
     // either rebinds only its own variable, but identity is what tests and users observe).
     if (v == src) v = frontend::Record(ir::Op::kCast, {v}, {}, type, site);
+    (void)moved;
     return v;
   });
   return dst;

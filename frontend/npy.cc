@@ -41,14 +41,14 @@ constexpr int kMaxNesting = 32;                 // of tuples, lists and dicts in
 constexpr bool kNativeLittle = std::endian::native == std::endian::little;
 
 // Who throws, on which file, and (for nd::) the caller's site.
-struct Context {
+struct NpyContext {
   const char* op;
   const std::string& path;
   const SourceLocation* site;
 };
 
 template <typename E>
-[[noreturn]] void Throw(const Context& c, const std::string& detail) {
+[[noreturn]] void Throw(const NpyContext& c, const std::string& detail) {
   std::string msg = absl::StrCat(c.op, ": ", c.path, ": ", detail);
   if (c.site != nullptr) {
     absl::StrAppend(&msg, " at ", c.site->file_name(), ":", c.site->line(), ":", c.site->column());
@@ -107,7 +107,7 @@ struct Literal {
 
 class LiteralParser {
  public:
-  LiteralParser(const Context& ctx, const std::string& text) : ctx_(ctx), text_(text) {}
+  LiteralParser(const NpyContext& ctx, const std::string& text) : ctx_(ctx), text_(text) {}
 
   // The whole text must be one literal, with only whitespace around it.
   Literal ParseAll() {
@@ -277,7 +277,7 @@ class LiteralParser {
     }
   }
 
-  const Context& ctx_;
+  const NpyContext& ctx_;
   const std::string& text_;
   size_t pos_ = 0;
 };
@@ -295,7 +295,7 @@ constexpr char kSupportedDescrs[] =
     "bfloat16";
 
 // The dtype of a descr string ("<f4") and whether its bytes must be swapped for this host.
-std::pair<DType, bool> ParseDescr(const Context& ctx, const Literal& descr) {
+std::pair<DType, bool> ParseDescr(const NpyContext& ctx, const Literal& descr) {
   if (descr.kind != Literal::Kind::kStr) {
     const char* what = descr.kind == Literal::Kind::kList    ? "structured dtypes are not supported"
                        : descr.kind == Literal::Kind::kTuple ? "subarray dtypes are not supported"
@@ -334,7 +334,7 @@ std::pair<DType, bool> ParseDescr(const Context& ctx, const Literal& descr) {
   return {found->dtype, swap};
 }
 
-Header ParseHeader(const Context& ctx, const std::string& text) {
+Header ParseHeader(const NpyContext& ctx, const std::string& text) {
   const Literal root = LiteralParser(ctx, text).ParseAll();
   if (root.kind != Literal::Kind::kDict) {
     Throw<ValueError>(ctx, absl::StrCat("the header \"", Printable(text), "\" is not a dict"));
@@ -434,7 +434,7 @@ struct FileCloser {
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
-void ReadExactly(const Context& ctx, std::FILE* f, void* dst, size_t n, const char* what) {
+void ReadExactly(const NpyContext& ctx, std::FILE* f, void* dst, size_t n, const char* what) {
   if (n == 0) return;
   if (std::fread(dst, 1, n, f) != n) {
     const int err = errno;
@@ -451,7 +451,7 @@ void ByteSwap(void* data, size_t nbytes, int width) {
 }
 
 HostArray LoadNpy(const std::string& path, const SourceLocation* site) {
-  const Context ctx{"load_npy", path, site};
+  const NpyContext ctx{"load_npy", path, site};
   File file(std::fopen(path.c_str(), "rb"));
   if (file == nullptr) {
     Throw<ValueError>(ctx, absl::StrCat("cannot open for reading: ", ErrnoText(errno)));
@@ -581,7 +581,7 @@ std::string Preamble(const HostArray& a) {
 }
 
 void SaveNpy(const HostArray& a, const std::string& path, const SourceLocation* site) {
-  const Context ctx{"save_npy", path, site};
+  const NpyContext ctx{"save_npy", path, site};
   const std::string preamble = Preamble(a);
   File file(std::fopen(path.c_str(), "wb"));
   if (file == nullptr) {
@@ -613,7 +613,7 @@ NDArray load_npy(const std::string& path, SourceLocation site) {
 
 void save_npy(const NDArray& a, const std::string& path, SourceLocation site) {
   if (a.is_none()) {
-    Throw<ValueError>(Context{"save_npy", path, &site},
+    Throw<ValueError>(NpyContext{"save_npy", path, &site},
                       "the NDArray is empty (default-constructed)");
   }
   SaveNpy(a.asnumpy(site), path, &site);

@@ -149,6 +149,7 @@ absl::Status CheckFailure(const ir::Graph& graph, const int64_t status[3],
 // ops, types, attributes and wiring) have the same plan.
 struct CompiledGroup {
   codegen::cpu::KernelFn fn = nullptr;
+  KernelRunner runner;       // instead of `fn`, with ExecuteOptions::backend
   std::string name;          // the fusion group's name
   std::vector<int> members;  // its nodes (for error messages)
   std::vector<int64_t> params;
@@ -159,6 +160,8 @@ struct CompiledGroup {
   std::vector<int> release;     // stored nodes whose last reader is this group
   std::vector<int> free_slots;  // slots no later group uses
   int64_t points = 0, work = 0;
+  int64_t max_elements = 0;  // of the largest bound buffer
+  std::vector<int64_t> buffer_bytes;
 };
 struct CompiledPlan {
   int num_nodes = 0;
@@ -197,21 +200,38 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
       *compile_failed = true;
       return k.status();
     }
-    absl::StatusOr<codegen::cpu::KernelFn> fn =
-        options.fail_fused_kernels_for_testing && plan.groups[g].members.size() > 1
-            ? absl::InternalError(
-                  absl::StrCat("injected compile failure of kernel @", plan.groups[g].name))
-            : KernelCache::Get().Find(k->kernel);
-    if (!fn.ok()) {
-      *compile_failed = true;
-      return fn.status();
-    }
     CompiledGroup cg;
-    cg.fn = *fn;
+    absl::Status compiled = absl::OkStatus();
+    if (options.fail_fused_kernels_for_testing && plan.groups[g].members.size() > 1) {
+      compiled = absl::InternalError(
+          absl::StrCat("injected compile failure of kernel @", plan.groups[g].name));
+    } else if (options.backend) {
+      absl::StatusOr<KernelRunner> runner = options.backend(k->kernel);
+      if (runner.ok()) {
+        cg.runner = *std::move(runner);
+      } else {
+        compiled = runner.status();
+      }
+    } else {
+      absl::StatusOr<codegen::cpu::KernelFn> fn = KernelCache::Get().Find(k->kernel);
+      if (fn.ok()) {
+        cg.fn = *fn;
+      } else {
+        compiled = fn.status();
+      }
+    }
+    if (!compiled.ok()) {
+      *compile_failed = true;
+      return compiled;
+    }
     cg.name = plan.groups[g].name;
     for (const ir::Node* m : plan.groups[g].members) cg.members.push_back(m->id());
     cg.params = std::move(k->params);
-    for (const ir::Node* b : k->buffers) cg.buffers.push_back(b->id());
+    for (const ir::Node* b : k->buffers) {
+      cg.buffers.push_back(b->id());
+      cg.max_elements = std::max(cg.max_elements, ir::NumElements(b->type().shape));
+      cg.buffer_bytes.push_back(ir::SizeBytes(b->type()));
+    }
     for (const ir::Node* r : plan.groups[g].roots) {
       cg.roots.push_back(r->id());
       cg.root_types.push_back(r->type());
@@ -230,7 +250,7 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
 // builds the message from the graph).
 std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
                                     absl::Span<const ir::HostTensor> inputs, int num_threads,
-                                    int64_t check[3], int* failed_group) {
+                                    int64_t check[3], int* failed_group, absl::Status* run_error) {
   std::vector<ir::HostTensor> values(plan.num_nodes);
   for (const auto& [id, index] : plan.inputs) values[id] = inputs[index];
   BufferPool& pool = BufferPool::Get();
@@ -251,7 +271,15 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
     }
     bufs.clear();
     for (int b : k.buffers) bufs.push_back(values[b].data());
-    if (k.points > 0) {
+    if (k.points > 0 && k.runner) {
+      counters().launched.fetch_add(1, std::memory_order_relaxed);
+      *run_error = k.runner(bufs.data(), k.params.data(), check,
+                            LaunchSize{k.points, k.work, k.max_elements, k.buffer_bytes});
+      if (!run_error->ok()) {
+        *failed_group = static_cast<int>(&k - plan.groups.data());
+        return {};
+      }
+    } else if (k.points > 0) {
       Launch(k.fn, bufs.data(), k.params.data(), check, k.points, k.work, num_threads);
     }
     if (check[0] != 0) {
@@ -347,7 +375,14 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
   if (options.on_compiled) options.on_compiled();
   int64_t check[3] = {0, 0, 0};
   int failed = -1;
-  std::vector<ir::HostTensor> out = RunPlan(*plan, inputs, options.num_threads, check, &failed);
+  absl::Status run_error;
+  std::vector<ir::HostTensor> out =
+      RunPlan(*plan, inputs, options.num_threads, check, &failed, &run_error);
+  if (!run_error.ok()) {
+    const CompiledGroup& k = plan->groups[failed];
+    return absl::Status(run_error.code(),
+                        absl::StrCat(run_error.message(), KernelContext(graph, k.name, k.members)));
+  }
   if (check[0] != 0) {
     if (failed < 0) return CheckFailure(graph, check);
     const CompiledGroup& k = plan->groups[failed];
@@ -390,7 +425,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& sou
                            : std::string("nothing")));
     }
   }
-  const bool cache = !options.fail_fused_kernels_for_testing;
+  const bool cache = !options.fail_fused_kernels_for_testing && !options.backend;
   bool compile_failed = false;
   absl::StatusOr<std::vector<ir::HostTensor>> result =
       Run(graph, inputs, options, &compile_failed, cache);

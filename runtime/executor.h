@@ -28,6 +28,7 @@
 #include "absl/types/span.h"
 #include "ir/graph.h"
 #include "ir/host_tensor.h"
+#include "ir/kernel.h"
 #include "passes/fusion.h"
 #include "passes/schedule.h"
 
@@ -44,6 +45,20 @@ struct ExecutorCounters {
   int64_t plan_cache_hits = 0;  // materializations that reused a whole compiled plan
 };
 
+// A kernel backend in place of the CPU JIT: turns a kernel into a runner that computes all points
+// of its domain over host buffers (buffers, params and `status` as for the CPU kernels). The
+// CUDA backend's CPU emulation (tests/cuda/) plugs in here.
+struct LaunchSize {
+  int64_t points = 0;                      // domain points
+  int64_t work = 0;                        // points x reduce box
+  int64_t max_elements = 0;                // elements of the largest buffer bound to the kernel
+  absl::Span<const int64_t> buffer_bytes;  // the size of each bound buffer
+};
+// A runner's error (a device failure) ends the run with that error.
+using KernelRunner = std::function<absl::Status(void* const* buffers, const int64_t* params,
+                                                int64_t* status, const LaunchSize& size)>;
+using KernelBackend = std::function<absl::StatusOr<KernelRunner>(const ir::Kernel& kernel)>;
+
 struct ExecuteOptions {
   int num_threads = 1;
   passes::FusionOptions fusion;
@@ -51,6 +66,9 @@ struct ExecuteOptions {
   bool split_reductions = true;  // passes/split_reductions.h
   // Called once the kernels are compiled (or found cached), before they run (for the profiler).
   std::function<void()> on_compiled;
+  // Empty: the CPU JIT. Otherwise every kernel goes through `backend` (plans are then not cached,
+  // and a fused kernel it fails on is retried unfused as usual).
+  KernelBackend backend;
   // Testing only: kernels that fuse more than one op fail to compile, which exercises the
   // unfused retry.
   bool fail_fused_kernels_for_testing = false;

@@ -21,6 +21,9 @@
 #include "passes/split_reductions.h"
 #include "runtime/config.h"
 #include "runtime/executor.h"
+#if NDJIT_HAVE_CUDA
+#include "runtime/cuda/cuda_backend.h"
+#endif
 
 namespace ndjit::runtime {
 
@@ -34,6 +37,8 @@ struct Task {
   ir::SourceLoc site;
   FlushReason reason = FlushReason::kAccessor;
   int64_t nodes = 0;  // pending nodes collected
+  // The GPU its values are on (-1: the CPU); -2 when they are on two different GPUs.
+  int device = -1;
   // Profiler clock; written by the worker before `done` is set under the materializer's lock.
   int64_t started_ns = 0, compiled_ns = 0, finished_ns = 0;
 };
@@ -225,6 +230,25 @@ absl::Status ExceptionStatus(const std::exception& e) {
   return absl::InternalError(absl::StrCat("an exception escaped the engine: ", e.what()));
 }
 
+// Kernels of values on GPU `device` run there (the interpreter backend, a debugging aid, still
+// interprets them on the host).
+absl::Status UseDevice(int device, const Config& config, ExecuteOptions* execute) {
+  if (device == -1 || config.backend == Backend::kInterp) return absl::OkStatus();
+  if (device < -1) {
+    return absl::InvalidArgumentError(
+        "values on two different GPUs were computed together; copy them to one context first");
+  }
+#if NDJIT_HAVE_CUDA
+  absl::StatusOr<KernelBackend> backend = cuda::DeviceBackend(device);
+  if (!backend.ok()) return backend.status();
+  execute->backend = *std::move(backend);
+  return absl::OkStatus();
+#else
+  (void)execute;
+  return absl::FailedPreconditionError("this build of ndjit has no CUDA backend");
+#endif
+}
+
 ExecuteOptions ExecuteOptionsFor(const Config& config) {
   ExecuteOptions execute;
   execute.num_threads = config.num_threads;
@@ -278,11 +302,12 @@ void Materializer::OnPendingLeft(const Value& v) {
 }
 
 ValuePtr Materializer::Record(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
-                              ir::Attrs attrs, ir::SourceLoc loc) {
+                              ir::Attrs attrs, ir::SourceLoc loc, int device) {
   const bool tracing = profiler::Tracing();
   const int64_t start = tracing ? profiler::NowNs() : 0;
   const int64_t bytes = PendingBytes(op, type);
-  ValuePtr v = Value::Pending(op, std::move(type), std::move(operands), std::move(attrs), loc);
+  ValuePtr v =
+      Value::Pending(op, std::move(type), std::move(operands), std::move(attrs), loc, device);
   v->counted_ = true;
   const int64_t nodes = pending_nodes_.fetch_add(1, std::memory_order_relaxed) + 1;
   const int64_t total_bytes = pending_bytes_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
@@ -405,6 +430,10 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
   task->site = caller.site;
   task->reason = reason;
   task->nodes = static_cast<int64_t>(c.pending.size());
+  for (Value* v : c.pending) {
+    if (v->device() < 0 || task->device == v->device()) continue;
+    task->device = task->device == -1 ? v->device() : -2;
+  }
   for (Value* v : stored) {
     c.graph->AddOutput(c.node_of.at(v));
     task->outputs.push_back(v->shared_from_this());
@@ -665,6 +694,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(
   nodes_before_passes_.fetch_add(before, std::memory_order_relaxed);
   nodes_after_passes_.fetch_add(after, std::memory_order_relaxed);
   ExecuteOptions execute = ExecuteOptionsFor(config);
+  RETURN_IF_ERROR(UseDevice(task.device, config, &execute));
   execute.on_compiled = [&task] { task.compiled_ns = profiler::NowNs(); };
   if (!prefix.empty()) {
     // Written before the kernels run, so that a crash still leaves them.
@@ -687,7 +717,10 @@ void Materializer::EvaluateOpByOp(Task& task, const Config& config,
                                   const absl::Status& first_failure,
                                   std::vector<std::optional<ir::HostTensor>>* buffers,
                                   std::vector<ErrorPtr>* errors, std::vector<ErrorPtr>* created) {
-  const ExecuteOptions execute = ExecuteOptionsFor(config);
+  ExecuteOptions execute = ExecuteOptionsFor(config);
+  // Without its device, every op of the task fails with the device's error (never computed
+  // elsewhere).
+  const absl::Status device = UseDevice(task.device, config, &execute);
   // The values to compute (pending ones inside the task and its outputs) in topological order,
   // and what is known of the others.
   std::vector<Value*> order;
@@ -741,6 +774,7 @@ void Materializer::EvaluateOpByOp(Task& task, const Config& config,
     }
     absl::StatusOr<ir::Node*> node = g.AddNode(v->op(), operands, v->attrs(), v->type(), v->loc());
     absl::Status status = node.status();
+    if (status.ok() && !device.ok()) status = device;
     if (status.ok()) {
       g.AddOutput(*node);
       int64_t evaluated = 0;

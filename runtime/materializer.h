@@ -98,8 +98,9 @@ class Materializer {
 
   // Records a new pending value (and remembers it for WaitAll and flushes). May flush every live
   // pending value when the limits are reached.
+  // `device` as for Value::Pending.
   ValuePtr Record(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands, ir::Attrs attrs,
-                  ir::SourceLoc loc);
+                  ir::SourceLoc loc, int device = -1);
 
   // Hands the pending graph of `values` to the engine and returns at once. With `force` false,
   // a value of `values` is stored only if something besides `values` and the subgraph references

@@ -6,8 +6,10 @@
 namespace ndjit::runtime {
 
 ValuePtr Value::Pending(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
-                        ir::Attrs attrs, ir::SourceLoc loc) {
-  return ValuePtr(new Value(op, std::move(type), std::move(operands), std::move(attrs), loc));
+                        ir::Attrs attrs, ir::SourceLoc loc, int device) {
+  ValuePtr v(new Value(op, std::move(type), std::move(operands), std::move(attrs), loc));
+  v->device_ = device;
+  return v;
 }
 
 ValuePtr Value::Realized(ir::HostTensor buffer, ir::SourceLoc loc) {

@@ -51,11 +51,16 @@ struct ValueAnnotation {
 // they join its work list, otherwise they are drained here.
 void ReleaseValues(std::vector<std::shared_ptr<Value>> values);
 
+// Value::device() of a value that can be computed on any device (built only from constants,
+// iota and random leaves).
+inline constexpr int kAnyDevice = -3;
+
 class Value : public std::enable_shared_from_this<Value> {
  public:
   // A pending value. The caller has checked the op's type rules (ir::InferType).
+  // `device`: -1 for the CPU, i for GPU i (the context the value is computed on).
   static ValuePtr Pending(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
-                          ir::Attrs attrs, ir::SourceLoc loc);
+                          ir::Attrs attrs, ir::SourceLoc loc, int device = -1);
   // A realized value holding `buffer` (an `input` leaf when it appears in a graph).
   static ValuePtr Realized(ir::HostTensor buffer, ir::SourceLoc loc);
 
@@ -71,6 +76,8 @@ class Value : public std::enable_shared_from_this<Value> {
   // Set at most once, by the thread that recorded the value, before the value reaches any other
   // handle or thread (the materializer's registry reads only the state); read-only afterwards.
   const std::shared_ptr<ValueAnnotation>& annotation() const { return annotation_; }
+  // -1: the CPU; i >= 0: GPU i; kAnyDevice. Fixed at creation (realized values are on the CPU).
+  int device() const { return device_; }
   void set_annotation(std::shared_ptr<ValueAnnotation> a) { annotation_ = std::move(a); }
 
  private:
@@ -88,6 +95,7 @@ class Value : public std::enable_shared_from_this<Value> {
   const ir::Attrs attrs_;
   const ir::SourceLoc loc_;
   std::shared_ptr<ValueAnnotation> annotation_;
+  int device_ = -1;
   // Guarded by the materializer's lock once the value is shared.
   // kTaken: computed inside a submitted task without being stored (nothing outside the task
   // held it); a later graph that still needs it computes it again from its operands.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 
@@ -124,8 +125,30 @@ absl::StatusOr<std::vector<int>> SupportedArchs() {
   return archs;
 }
 
+const std::string& ToolkitIncludeDir() {
+  static const std::string* dir = [] {
+    std::vector<std::string> candidates;
+    for (const char* var : {"CUDA_HOME", "CUDA_PATH"}) {
+      if (const char* home = std::getenv(var); home != nullptr && *home != '\0') {
+        candidates.push_back(absl::StrCat(home, "/include"));
+      }
+    }
+    candidates.push_back("/usr/local/cuda/include");
+#ifdef NDJIT_CUDA_BUILD_INCLUDE_DIR
+    candidates.push_back(NDJIT_CUDA_BUILD_INCLUDE_DIR);
+#endif
+    for (const std::string& c : candidates) {
+      std::error_code ec;
+      if (std::filesystem::exists(c + "/cuda_fp16.h", ec)) return new std::string(c);
+    }
+    return new std::string();
+  }();
+  return *dir;
+}
+
 absl::StatusOr<CudaImage> Compile(const std::string& source, const std::string& name, int sm,
-                                  const std::vector<std::string>& options) {
+                                  const std::vector<std::string>& options,
+                                  const std::vector<std::pair<std::string, std::string>>& headers) {
   auto loaded = Get();
   if (!loaded.ok()) return loaded.status();
   const Nvrtc& n = **loaded;
@@ -144,8 +167,15 @@ absl::StatusOr<CudaImage> Compile(const std::string& source, const std::string& 
   out.cubin = known;
   out.target = absl::StrCat(known ? "sm_" : "compute_", target);
   nvrtcProgram program = nullptr;
+  std::vector<const char*> header_names, header_texts;
+  for (const auto& [header, text] : headers) {
+    header_names.push_back(header.c_str());
+    header_texts.push_back(text.c_str());
+  }
   if (absl::Status s =
-          Check(n, n.create(&program, source.c_str(), name.c_str(), 0, nullptr, nullptr),
+          Check(n,
+                n.create(&program, source.c_str(), name.c_str(), static_cast<int>(headers.size()),
+                         header_texts.data(), header_names.data()),
                 "nvrtcCreateProgram");
       !s.ok()) {
     return s;
@@ -156,6 +186,7 @@ absl::StatusOr<CudaImage> Compile(const std::string& source, const std::string& 
   });
   std::vector<std::string> all = {absl::StrCat("--gpu-architecture=", out.target), "--std=c++17",
                                   "-default-device"};
+  if (!ToolkitIncludeDir().empty()) all.push_back(absl::StrCat("-I", ToolkitIncludeDir()));
   all.insert(all.end(), options.begin(), options.end());
   std::vector<const char*> argv;
   for (const std::string& o : all) argv.push_back(o.c_str());

@@ -38,6 +38,16 @@ NDArray array_from_buffer(const void* data, DType dtype, Shape shape,
 
 NDArray zeros(Shape shape, DType dtype = DType::kFloat32,
               SourceLocation site = SourceLocation::current());
+// Creation on a context (MXNet's ctx= argument): the array is made on the host and copied to
+// `ctx` (ndjit/context.h).
+NDArray zeros(Shape shape, DType dtype, const Context& ctx,
+              SourceLocation site = SourceLocation::current());
+NDArray ones(Shape shape, DType dtype, const Context& ctx,
+             SourceLocation site = SourceLocation::current());
+NDArray full(Shape shape, Scalar value, DType dtype, const Context& ctx,
+             SourceLocation site = SourceLocation::current());
+NDArray array(const HostArray& host, const Context& ctx,
+              SourceLocation site = SourceLocation::current());
 NDArray ones(Shape shape, DType dtype = DType::kFloat32,
              SourceLocation site = SourceLocation::current());
 // Filled with `value`; the dtype defaults to the scalar's own (float -> float32, double ->

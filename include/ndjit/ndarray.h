@@ -29,6 +29,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "ndjit/context.h"
 #include "ndjit/dtype.h"
 #include "ndjit/error.h"
 #include "ndjit/host_array.h"
@@ -173,6 +174,12 @@ class NDArray {
   // casting) and returns dst. dst is a handle: every copy of it sees the new values. Copying an
   // array onto itself does nothing.
   NDArray copyto(const NDArray& dst, SourceLocation site = SourceLocation::current()) const;
+  // A copy of this array on `ctx` (MXNet's copyto(ctx)); always a new array.
+  NDArray copyto(const Context& ctx, SourceLocation site = SourceLocation::current()) const;
+  // This array when it is on `ctx` already, else copyto(ctx).
+  NDArray as_in_context(const Context& ctx, SourceLocation site = SourceLocation::current()) const;
+  // The context the array is on.
+  Context context() const;
 
   // ---- Methods mirroring nd:: functions ----
   NDArray astype(DType dtype, SourceLocation site = SourceLocation::current()) const;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ndjit/autograd.h"
+#include "ndjit/context.h"
 #include "ndjit/dtype.h"
 #include "ndjit/error.h"
 #include "ndjit/gluon.h"

@@ -38,6 +38,8 @@ struct Entry {
   decltype(&cuModuleUnload) module_unload = nullptr;
   decltype(&cuModuleGetFunction) module_function = nullptr;
   decltype(&cuLaunchKernel) launch = nullptr;
+  decltype(&cuFuncGetAttribute) func_attribute = nullptr;
+  decltype(&cuOccupancyMaxActiveBlocksPerMultiprocessor) occupancy = nullptr;
 };
 
 namespace {
@@ -97,6 +99,8 @@ absl::StatusOr<std::unique_ptr<Driver>> Driver::Load(const std::string& path) {
   bind(fn.module_unload, "cuModuleUnload");
   bind(fn.module_function, "cuModuleGetFunction");
   bind(fn.launch, "cuLaunchKernel");
+  bind(fn.func_attribute, "cuFuncGetAttribute");
+  bind(fn.occupancy, "cuOccupancyMaxActiveBlocksPerMultiprocessor");
   if (!missing.empty()) {
     return absl::NotFoundError(
         absl::StrCat("no CUDA driver found (", path, " lacks ", missing, ")"));
@@ -256,18 +260,43 @@ absl::StatusOr<void*> Driver::Device::LoadKernel(const std::string& image,
 }
 
 absl::Status Driver::Device::Launch(void* kernel, int64_t grid, int block,
-                                    absl::Span<void* const> args, size_t shared_bytes) {
+                                    absl::Span<void* const> args, size_t shared_bytes,
+                                    int block_y) {
   if (absl::Status s = MakeCurrent(); !s.ok()) return s;
-  if (grid <= 0 || grid > 0x7fffffff || block <= 0 || block > 1024) {
+  if (grid <= 0 || grid > 0x7fffffff || block <= 0 || block_y <= 0 || block * block_y > 1024) {
     return absl::InvalidArgumentError(
-        absl::StrCat("bad launch shape: grid ", grid, ", block ", block));
+        absl::StrCat("bad launch shape: grid ", grid, ", block ", block, " x ", block_y));
   }
-  return Check(
-      *fn_,
-      fn_->launch(static_cast<CUfunction>(kernel), static_cast<unsigned>(grid), 1, 1,
-                  static_cast<unsigned>(block), 1, 1, static_cast<unsigned>(shared_bytes),
-                  static_cast<CUstream>(stream_), const_cast<void**>(args.data()), nullptr),
-      "cuLaunchKernel");
+  return Check(*fn_,
+               fn_->launch(static_cast<CUfunction>(kernel), static_cast<unsigned>(grid), 1, 1,
+                           static_cast<unsigned>(block), static_cast<unsigned>(block_y), 1,
+                           static_cast<unsigned>(shared_bytes), static_cast<CUstream>(stream_),
+                           const_cast<void**>(args.data()), nullptr),
+               "cuLaunchKernel");
+}
+
+absl::StatusOr<int> Driver::Device::MaxThreadsPerBlock(void* kernel) {
+  if (absl::Status s = MakeCurrent(); !s.ok()) return s;
+  int n = 0;
+  if (absl::Status s = Check(*fn_,
+                             fn_->func_attribute(&n, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK,
+                                                 static_cast<CUfunction>(kernel)),
+                             "cuFuncGetAttribute");
+      !s.ok()) {
+    return s;
+  }
+  return n;
+}
+
+absl::StatusOr<int> Driver::Device::ActiveBlocksPerMultiprocessor(void* kernel, int threads) {
+  if (absl::Status s = MakeCurrent(); !s.ok()) return s;
+  int n = 0;
+  if (absl::Status s = Check(*fn_, fn_->occupancy(&n, static_cast<CUfunction>(kernel), threads, 0),
+                             "cuOccupancyMaxActiveBlocksPerMultiprocessor");
+      !s.ok()) {
+    return s;
+  }
+  return n;
 }
 
 absl::Status Driver::Device::Synchronize() {

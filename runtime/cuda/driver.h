@@ -3,8 +3,8 @@
 //
 // Builds and tests never need a GPU. Without one the driver explains why: "no CUDA driver found"
 // (libcuda.so.1 cannot be loaded, or it is the CUDA toolkit's stub library, whose cuInit returns
-// CUDA_ERROR_STUB_LIBRARY) or "no CUDA device" (the driver sees none). This is the runtime half
-// of the CUDA backend (issue #7); arrays on the GPU and the engine's use of it come later.
+// CUDA_ERROR_STUB_LIBRARY) or "no CUDA device" (the driver sees none). cuda_backend.h runs
+// kernels on it for the engine.
 #ifndef NDJIT_RUNTIME_CUDA_DRIVER_H_
 #define NDJIT_RUNTIME_CUDA_DRIVER_H_
 
@@ -66,9 +66,14 @@ class Driver::Device {
   absl::Status CopyToHost(void* dst, uint64_t src, size_t bytes);
   // Loads a CUBIN or PTX image and returns the named kernel (the module stays loaded).
   absl::StatusOr<void*> LoadKernel(const std::string& image, const std::string& kernel);
-  // Launches on the device's stream. `args` point at each kernel argument's value.
+  // Launches grid x (block, block_y) threads on the device's stream. `args` point at each kernel
+  // argument's value.
   absl::Status Launch(void* kernel, int64_t grid, int block, absl::Span<void* const> args,
-                      size_t shared_bytes = 0);
+                      size_t shared_bytes = 0, int block_y = 1);
+  // Occupancy: the largest block the kernel can run with (its registers decide), and how many
+  // blocks of `threads` threads fit on one multiprocessor.
+  absl::StatusOr<int> MaxThreadsPerBlock(void* kernel);
+  absl::StatusOr<int> ActiveBlocksPerMultiprocessor(void* kernel, int threads);
   absl::Status Synchronize();
 
  private:

@@ -1,23 +1,61 @@
-// The scalar semantics of every IR primitive on every dtype, for JIT-compiled CPU kernels.
+// The scalar semantics of every IR primitive on every dtype, for compiled kernels: one file for
+// both backends.
 //
-// This file is not part of the C++ build: clang-19 compiles it to LLVM bitcode at build time
-// (codegen/cpu/CMakeLists.txt), the bitcode is embedded in the library, and the CPU backend links
-// the functions a kernel calls into the kernel's module, where they are inlined and vectorized.
+// This file is not part of the C++ build.
+// - CPU: clang-19 compiles it to LLVM bitcode at build time (codegen/cpu/CMakeLists.txt), the
+//   bitcode is embedded in the library, and the CPU backend links the functions a kernel calls
+//   into the kernel's module, where they are inlined and vectorized.
+// - CUDA: its text is embedded in the library (codegen/cuda/CMakeLists.txt) and every rendered
+//   kernel source includes it; NVRTC compiles it as device code (`__CUDACC__`), and the CPU
+//   emulation of the CUDA backend compiles the same text as host C++.
 // Writing the rules once in C++ keeps them readable next to the interpreter's (ir/interpreter.cc)
-// instead of spelling each one out as LLVM IR builder calls.
+// instead of spelling each one out as LLVM IR builder calls, and the backends cannot drift.
 //
 // ABI: `ndj_<op>_<dtype>` with the IR mnemonic and the dtype's short name; bool is uint8_t (0 or
 // 1), float16 and bfloat16 are their bits in uint16_t, computed in float and rounded once.
 // Integer arithmetic is done in int64 and wrapped to the dtype, as the interpreter does.
-// Transcendental functions call libm's float/double functions; the backend marks them pure and
-// maps them to glibc's vector versions (libmvec), so that loops over them vectorize.
+// Transcendental functions call libm's float/double functions (CUDA's on the device); the CPU
+// backend marks them pure and maps them to glibc's vector versions (libmvec), so that loops over
+// them vectorize.
+#if defined(__CUDACC__)
+// Device code (NVRTC): the CUDA math functions are built in, and <cmath>, <cstdint> and
+// "ndjit/dtype.h" are the backend's own small headers (codegen/cuda/cuda_source.cc). Functions are
+// internal and inlined, so a kernel carries only the rules it calls.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#define NDJ static __device__ __forceinline__
+#define NDJ_INTERNAL static __device__ __forceinline__
+#define NDJ_FABSF fabsf
+#define NDJ_FABS fabs
+#define NDJ_FLOORF floorf
+#define NDJ_FLOOR floor
+#define NDJ_CEILF ceilf
+#define NDJ_CEIL ceil
+#define NDJ_RINTF rintf
+#define NDJ_RINT rint
+#define NDJ_TRUNCF truncf
+#define NDJ_TRUNC trunc
+#define NDJ_NEXTAFTERF nextafterf
+#else
 #include <math.h>
 #include <stdint.h>
+#define NDJ extern "C" __attribute__((always_inline))
+#define NDJ_INTERNAL inline
+#define NDJ_FABSF __builtin_fabsf
+#define NDJ_FABS __builtin_fabs
+#define NDJ_FLOORF __builtin_floorf
+#define NDJ_FLOOR __builtin_floor
+#define NDJ_CEILF __builtin_ceilf
+#define NDJ_CEIL __builtin_ceil
+#define NDJ_RINTF __builtin_rintf
+#define NDJ_RINT __builtin_rint
+#define NDJ_TRUNCF __builtin_truncf
+#define NDJ_TRUNC __builtin_trunc
+#define NDJ_NEXTAFTERF __builtin_nextafterf
+#endif
 
 #include "ir/random.h"
 #include "ir/scalar_rules.h"
-
-#define NDJ extern "C" __attribute__((always_inline))
 
 using ndjit::ir::FloatFloorDiv;
 using ndjit::ir::FloatMax;
@@ -35,10 +73,19 @@ namespace {
 
 // ---- 16-bit floats ------------------------------------------------------------------------------
 
-inline float H2F(uint16_t h) { return static_cast<float>(__builtin_bit_cast(_Float16, h)); }
-inline uint16_t F2H(float f) { return __builtin_bit_cast(uint16_t, static_cast<_Float16>(f)); }
-inline float B2F(uint16_t b) { return __builtin_bit_cast(float, static_cast<uint32_t>(b) << 16); }
-inline uint16_t F2B(float f) {
+#if defined(__CUDACC__)
+NDJ_INTERNAL float H2F(uint16_t h) { return __half2float(__ushort_as_half(h)); }
+NDJ_INTERNAL uint16_t F2H(float f) { return __half_as_ushort(__float2half_rn(f)); }
+#else
+NDJ_INTERNAL float H2F(uint16_t h) { return static_cast<float>(__builtin_bit_cast(_Float16, h)); }
+NDJ_INTERNAL uint16_t F2H(float f) {
+  return __builtin_bit_cast(uint16_t, static_cast<_Float16>(f));
+}
+#endif
+NDJ_INTERNAL float B2F(uint16_t b) {
+  return __builtin_bit_cast(float, static_cast<uint32_t>(b) << 16);
+}
+NDJ_INTERNAL uint16_t F2B(float f) {
   uint32_t u = __builtin_bit_cast(uint32_t, f);
   if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40);
   u += 0x7fffu + ((u >> 16) & 1u);
@@ -47,27 +94,27 @@ inline uint16_t F2B(float f) {
 
 // double -> float rounding to odd, so that a second rounding to 16 bits is a single correct
 // rounding of the double (as ir/elements.cc does).
-inline float RoundToOdd(double v) {
+NDJ_INTERNAL float RoundToOdd(double v) {
   float f = static_cast<float>(v);
   if (v != v || __builtin_isinf(v) || static_cast<double>(f) == v) return f;
-  if (__builtin_isinf(f) || __builtin_fabs(static_cast<double>(f)) > __builtin_fabs(v)) {
-    f = __builtin_nextafterf(f, 0.0f);
+  if (__builtin_isinf(f) || NDJ_FABS(static_cast<double>(f)) > NDJ_FABS(v)) {
+    f = NDJ_NEXTAFTERF(f, 0.0f);
   }
   return __builtin_bit_cast(float, __builtin_bit_cast(uint32_t, f) | 1u);
 }
-inline float IntRoundToOdd(int64_t v) {
+NDJ_INTERNAL float IntRoundToOdd(int64_t v) {
   float f = static_cast<float>(v);
   const __int128 exact = v;
   const __int128 rounded = static_cast<__int128>(f);
   if (rounded == exact) return f;
   if ((rounded < 0 ? -rounded : rounded) > (exact < 0 ? -exact : exact)) {
-    f = __builtin_nextafterf(f, 0.0f);
+    f = NDJ_NEXTAFTERF(f, 0.0f);
   }
   return __builtin_bit_cast(float, __builtin_bit_cast(uint32_t, f) | 1u);
 }
 
 // Saturating float -> integer (truncate; NaN -> 0).
-inline int64_t SatToInt(double v, int64_t lo, int64_t hi) {
+NDJ_INTERNAL int64_t SatToInt(double v, int64_t lo, int64_t hi) {
   if (v != v) return 0;
   if (v <= static_cast<double>(lo)) return lo;
   if (v >= static_cast<double>(hi)) return hi;
@@ -101,7 +148,7 @@ inline int64_t SatToInt(double v, int64_t lo, int64_t hi) {
 
 #define NDJ_NEGF(x) (-(x))
 NDJ_FLOAT_UNARY(neg, NDJ_NEGF, NDJ_NEGF)
-NDJ_FLOAT_UNARY(abs, __builtin_fabsf, __builtin_fabs)
+NDJ_FLOAT_UNARY(abs, NDJ_FABSF, NDJ_FABS)
 NDJ_FLOAT_UNARY(sign, SignOf<float>, SignOf<double>)
 NDJ_FLOAT_UNARY(exp, expf, exp)
 NDJ_FLOAT_UNARY(expm1, expm1f, expm1)
@@ -124,10 +171,10 @@ NDJ_FLOAT_UNARY(asinh, asinhf, asinh)
 NDJ_FLOAT_UNARY(acosh, acoshf, acosh)
 NDJ_FLOAT_UNARY(atanh, atanhf, atanh)
 NDJ_FLOAT_UNARY(erf, erff, erf)
-NDJ_FLOAT_UNARY(floor, __builtin_floorf, __builtin_floor)
-NDJ_FLOAT_UNARY(ceil, __builtin_ceilf, __builtin_ceil)
-NDJ_FLOAT_UNARY(round, __builtin_rintf, __builtin_rint)
-NDJ_FLOAT_UNARY(trunc, __builtin_truncf, __builtin_trunc)
+NDJ_FLOAT_UNARY(floor, NDJ_FLOORF, NDJ_FLOOR)
+NDJ_FLOAT_UNARY(ceil, NDJ_CEILF, NDJ_CEIL)
+NDJ_FLOAT_UNARY(round, NDJ_RINTF, NDJ_RINT)
+NDJ_FLOAT_UNARY(trunc, NDJ_TRUNCF, NDJ_TRUNC)
 
 #define NDJ_FLOAT_PRED(name, expr)                         \
   NDJ uint8_t ndj_##name##_f16(uint16_t h) {               \
@@ -269,30 +316,30 @@ NDJ_SELECT(f64, double)
 
 namespace {
 // Writers from double.
-inline uint8_t D2bool(double v) { return v != 0.0; }
-inline int8_t D2i8(double v) { return int8_t(SatToInt(v, -128, 127)); }
-inline uint8_t D2u8(double v) { return uint8_t(SatToInt(v, 0, 255)); }
-inline int32_t D2i32(double v) { return int32_t(SatToInt(v, -2147483648ll, 2147483647ll)); }
-inline int64_t D2i64(double v) {
+NDJ_INTERNAL uint8_t D2bool(double v) { return v != 0.0; }
+NDJ_INTERNAL int8_t D2i8(double v) { return int8_t(SatToInt(v, -128, 127)); }
+NDJ_INTERNAL uint8_t D2u8(double v) { return uint8_t(SatToInt(v, 0, 255)); }
+NDJ_INTERNAL int32_t D2i32(double v) { return int32_t(SatToInt(v, -2147483648ll, 2147483647ll)); }
+NDJ_INTERNAL int64_t D2i64(double v) {
   return SatToInt(v, -9223372036854775807ll - 1, 9223372036854775807ll);
 }
-inline uint16_t D2f16(double v) { return F2H(RoundToOdd(v)); }
-inline uint16_t D2bf16(double v) { return F2B(RoundToOdd(v)); }
-inline float D2f32(double v) { return static_cast<float>(v); }
-inline double D2f64(double v) { return v; }
+NDJ_INTERNAL uint16_t D2f16(double v) { return F2H(RoundToOdd(v)); }
+NDJ_INTERNAL uint16_t D2bf16(double v) { return F2B(RoundToOdd(v)); }
+NDJ_INTERNAL float D2f32(double v) { return static_cast<float>(v); }
+NDJ_INTERNAL double D2f64(double v) { return v; }
 // Writers from int64.
-inline uint8_t I2bool(int64_t v) { return v != 0; }
-inline int8_t I2i8(int64_t v) { return int8_t(v); }
-inline uint8_t I2u8(int64_t v) { return uint8_t(v); }
-inline int32_t I2i32(int64_t v) { return int32_t(v); }
-inline int64_t I2i64(int64_t v) { return v; }
-inline uint16_t I2f16(int64_t v) { return F2H(IntRoundToOdd(v)); }
-inline uint16_t I2bf16(int64_t v) { return F2B(IntRoundToOdd(v)); }
-inline float I2f32(int64_t v) { return static_cast<float>(v); }
-inline double I2f64(int64_t v) { return static_cast<double>(v); }
+NDJ_INTERNAL uint8_t I2bool(int64_t v) { return v != 0; }
+NDJ_INTERNAL int8_t I2i8(int64_t v) { return int8_t(v); }
+NDJ_INTERNAL uint8_t I2u8(int64_t v) { return uint8_t(v); }
+NDJ_INTERNAL int32_t I2i32(int64_t v) { return int32_t(v); }
+NDJ_INTERNAL int64_t I2i64(int64_t v) { return v; }
+NDJ_INTERNAL uint16_t I2f16(int64_t v) { return F2H(IntRoundToOdd(v)); }
+NDJ_INTERNAL uint16_t I2bf16(int64_t v) { return F2B(IntRoundToOdd(v)); }
+NDJ_INTERNAL float I2f32(int64_t v) { return static_cast<float>(v); }
+NDJ_INTERNAL double I2f64(int64_t v) { return static_cast<double>(v); }
 // float32 sources narrow to 16 bits directly (a single rounding), without the double path.
-inline uint16_t F2f16(float v) { return F2H(v); }
-inline uint16_t F2bf16(float v) { return F2B(v); }
+NDJ_INTERNAL uint16_t F2f16(float v) { return F2H(v); }
+NDJ_INTERNAL uint16_t F2bf16(float v) { return F2B(v); }
 }  // namespace
 
 #define NDJ_CAST_FROM_FLOAT(from, T, read)                         \

@@ -1,0 +1,127 @@
+// The CUDA renderer: kernel IR -> CUDA C++ source, and the launch shape of a rendered kernel.
+//
+// A rendered kernel is a device template over its index type plus one or two `extern "C"`
+// entry points:
+//
+//   __global__ void ndj_<group>_i32(T0* b0, const T1* b1, ..., long long p0, ..., long long*
+//   status)
+//   __global__ void ndj_<group>_i64(...)   (same arguments)
+//
+// Buffers follow the kernel's buffer list (outputs writable, inputs const, all __restrict__),
+// then the size parameters by value, then `status`: three int64s in device memory, zero on entry,
+// where a failed run-time check stores its code, value and graph node (the first one wins), as on
+// the CPU. The `_i32` entry does its index arithmetic in 32 bits and may be launched only when
+// every extent and buffer has fewer than 2^31 elements (`LaunchShape::index64` says which to
+// use); kernels whose indices come from data (gathers) have only the `_i64` entry.
+//
+// Two shapes of kernel:
+// - Elementwise kernels (no reduction or loop at the top of the body) are grid-stride loops, one
+//   thread per domain point, consecutive threads on consecutive points (coalesced accesses).
+//   Vector loads and stores (several points per thread) are not rendered yet.
+// - Reduce and row kernels (a reduction or loop at the top of the body: sums, softmax-like row
+//   groups, matmul) give each domain point a team of blockDim.x threads (threadIdx.y numbers the
+//   teams of a block). The team splits each top-level reduction's box, folds its partial results
+//   with warp shuffles and, for teams wider than a warp, shared memory, so every lane holds the
+//   result; it splits top-level loops the same way, with a barrier after a reduction whose block
+//   stores (the row kernel's scratch). Nested reductions run sequentially in each thread. The
+//   grid-stride loop over points is uniform across the block, so barriers and shuffles are
+//   reached by every thread; a team past the last point recomputes the last point and stores
+//   nothing.
+//
+// Scalar semantics come from codegen/prelude.cc, the same rules the CPU backend compiles, included
+// as a header; float16/bfloat16 convert through cuda_fp16.h/cuda_bf16.h and accumulate in float.
+// The source names each kernel after its fusion group and carries the user call sites of its
+// nodes as comments.
+#ifndef NDJIT_CODEGEN_CUDA_CUDA_SOURCE_H_
+#define NDJIT_CODEGEN_CUDA_CUDA_SOURCE_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "codegen/cuda/nvrtc.h"
+#include "ir/kernel.h"
+
+namespace ndjit::codegen::cuda {
+
+struct RenderedKernel {
+  std::string entry;     // entry-point prefix: `entry + "_i64"` always exists
+  std::string text;      // the kernel's source (without the program header)
+  bool has_i32 = false;  // whether an `_i32` entry exists
+  bool team = false;     // a reduce or row kernel (teams of blockDim.x threads per point)
+  bool column = false;   // a team kernel whose reductions read along the points (prefer 1 lane)
+  int num_buffers = 0;
+  int num_params = 0;
+};
+
+// Renders `kernel` with entry-point prefix `entry` (a C identifier, unique in its program).
+absl::StatusOr<RenderedKernel> RenderKernel(const ir::Kernel& kernel, const std::string& entry);
+
+// The C type a buffer of `dtype` has in the source (uint16_t holds float16/bfloat16 bits, uint8_t
+// bool).
+const char* CudaCType(DType dtype);
+
+// The entry-point prefix for a kernel of `kernel_name` ("ndj_" + the name as an identifier).
+std::string EntryName(const std::string& kernel_name);
+
+// A whole translation unit: the program header's include followed by the kernels.
+std::string ProgramText(const std::vector<RenderedKernel>& kernels);
+
+// The headers a program includes, by name: the kernel runtime (`ndjit_cuda.h`: team folds,
+// shuffles, checks), the scalar prelude and the IR rules it includes, and the small standard
+// headers NVRTC lacks. `nvrtc_only` marks the ones a host compiler must not take (it has its own
+// <cmath>, <cstdint> and ndjit/dtype.h).
+struct SourceHeader {
+  std::string name;
+  std::string text;
+  bool nvrtc_only = false;
+};
+const std::vector<SourceHeader>& ProgramHeaders();
+
+// Compiles a program for SM `sm` with the headers above; `verbose` adds ptxas's resource usage
+// (registers, spills, per entry point) to the log.
+absl::StatusOr<CudaImage> CompileProgram(const std::string& program, const std::string& name,
+                                         int sm, bool verbose = false);
+
+// CompileProgram through the compile cache: in memory (by the full key) and on disk under
+// NDJIT_CACHE_DIR (default $XDG_CACHE_HOME/ndjit or ~/.cache/ndjit), in `cuda/`. The key is the
+// target, NVRTC's version and the whole program text; a disk entry holds its key and is used only
+// when the key matches in full (the file name is only a 64-bit FNV-1a hash of it). An entry that
+// cannot be written is a warning-free miss (the cache never changes what is computed).
+absl::StatusOr<CudaImage> CompileProgramCached(const std::string& program, const std::string& name,
+                                               int sm);
+struct CompileCacheCounters {
+  int64_t compiled = 0, memory_hits = 0, disk_hits = 0;
+};
+CompileCacheCounters GetCompileCacheCounters();
+
+// Resource usage ptxas reported for one entry point (from a verbose compile's log).
+struct EntryResources {
+  std::string entry;
+  int registers = 0;
+  int spill_stores = 0;  // bytes
+  int spill_loads = 0;   // bytes
+  int stack = 0;         // bytes
+};
+std::vector<EntryResources> ParseResources(const std::string& log);
+
+// How to launch a rendered kernel over `points` domain points whose whole work (points x reduce
+// box) is `work`, with `max_elements` the largest extent or buffer size involved.
+struct LaunchShape {
+  int64_t grid = 1;
+  int block_x = 1;  // team width (lanes per point) for team kernels, else threads per block
+  int block_y = 1;  // teams per block
+  bool index64 = true;
+  std::string Entry(const RenderedKernel& k) const { return k.entry + (index64 ? "_i64" : "_i32"); }
+};
+// `max_threads` is the block size the occupancy calculation allows (at most 1024) and
+// `max_blocks` the number of blocks that fill the device; both are multiples as needed. Every
+// block has a multiple of 32 threads (whole warps), so shuffles have full warps.
+LaunchShape ChooseLaunch(const RenderedKernel& kernel, int64_t points, int64_t work,
+                         int64_t max_elements, int max_threads, int64_t max_blocks);
+
+}  // namespace ndjit::codegen::cuda
+
+#endif  // NDJIT_CODEGEN_CUDA_CUDA_SOURCE_H_

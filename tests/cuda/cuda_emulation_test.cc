@@ -1,0 +1,250 @@
+// The CUDA backend's generated source run on the CPU: every kernel of the differential corpus is
+// rendered to CUDA C++, compiled as host C++ against tests/cuda/cuda_emulation.h (threads per
+// block, barriers, warp shuffles), launched over its grid as the device launch would be, and the
+// results are compared with the reference interpreter (tests/runtime/differential_corpus.h).
+// This checks the indexing, team reductions, shuffles and barriers of the GPU code path without
+// a GPU.
+#include <dlfcn.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "codegen/cuda/cuda_source.h"
+#include "gtest/gtest.h"
+#include "ir/printer.h"
+#include "ndjit/ndjit.h"
+#include "runtime/cuda/cuda_backend.h"
+#include "runtime/cuda/driver.h"
+#include "tests/cuda/cuda_kernels.h"
+
+namespace ndjit {
+namespace {
+
+using cuda_testing::KernelSet;
+namespace cg = codegen::cuda;
+using EmuKernel = void (*)(void* const*, const int64_t*, int64_t*);
+using EmuLaunch = void (*)(EmuKernel, void* const*, const int64_t*, int64_t*, int64_t, int, int);
+
+// The kernels of a KernelSet, compiled for the emulation and loaded.
+struct Emulation {
+  void* handle = nullptr;
+  EmuLaunch launch = nullptr;
+  std::vector<EmuKernel> i32, i64;  // per kernel; i32 null where the kernel has no such entry
+};
+
+// One adapter per entry point: the runner's (buffers, params, status) to the entry's arguments.
+std::string Adapters(const KernelSet& set) {
+  std::string s;
+  for (size_t n = 0; n < set.rendered.size(); ++n) {
+    const ir::Kernel& k = set.kernels[n];
+    const cg::RenderedKernel& r = set.rendered[n];
+    std::vector<std::string> args;
+    for (size_t b = 0; b < k.buffers.size(); ++b) {
+      args.push_back(absl::StrCat("(", k.buffers[b].output ? "" : "const ",
+                                  cg::CudaCType(k.buffers[b].dtype), "*)b[", b, "]"));
+    }
+    for (int p = 0; p < k.num_params; ++p) args.push_back(absl::StrCat("(long long)p[", p, "]"));
+    args.push_back("(long long*)s");
+    for (const char* v : {"i32", "i64"}) {
+      if (std::string(v) == "i32" && !r.has_i32) continue;
+      absl::StrAppend(&s, "extern \"C\" void ndj_emu_adapt_", n, "_", v,
+                      "(void* const* b, const int64_t* p, int64_t* s) {\n  ", r.entry, "_", v, "(",
+                      absl::StrJoin(args, ", "), ");\n}\n");
+    }
+  }
+  return s;
+}
+
+absl::StatusOr<Emulation> BuildEmulation(const KernelSet& set, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  for (const cg::SourceHeader& h : cg::ProgramHeaders()) {
+    if (h.nvrtc_only) continue;  // the host compiler has its own <cmath>, <cstdint>, dtype.h
+    const std::filesystem::path path = std::filesystem::path(dir) / h.name;
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path) << h.text;
+  }
+  const std::string source = dir + "/program.cc";
+  std::ofstream(source) << cg::ProgramText(set.rendered) << "\n" << Adapters(set);
+  const std::string library = dir + "/program.so";
+  const std::string log = dir + "/compile.log";
+  // The project root for include/ndjit/dtype.h (ir/random.h includes it).
+  const std::string root = std::filesystem::path(NDJIT_TEST_DATA_DIR).parent_path().parent_path();
+  const std::string command = absl::StrCat(
+      NDJIT_EMULATION_CXX, " --driver-mode=g++ -std=c++20 -O1 -fPIC -shared -pthread -w",
+      " -include ", NDJIT_EMULATION_HEADER, " -I", dir, " -I", root, "/include ", source, " -o ",
+      library, " > ", log, " 2>&1");
+  if (std::system(command.c_str()) != 0) {
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    return absl::InternalError(
+        absl::StrCat("emulation compile failed: ", command, "\n", text.str().substr(0, 20000)));
+  }
+  Emulation e;
+  e.handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (e.handle == nullptr) return absl::InternalError(absl::StrCat("dlopen: ", dlerror()));
+  e.launch = reinterpret_cast<EmuLaunch>(dlsym(e.handle, "ndj_emu_launch"));
+  if (e.launch == nullptr) return absl::InternalError("no ndj_emu_launch");
+  for (size_t n = 0; n < set.rendered.size(); ++n) {
+    const std::string base = absl::StrCat("ndj_emu_adapt_", n, "_");
+    e.i32.push_back(reinterpret_cast<EmuKernel>(dlsym(e.handle, (base + "i32").c_str())));
+    e.i64.push_back(reinterpret_cast<EmuKernel>(dlsym(e.handle, (base + "i64").c_str())));
+    if (e.i64.back() == nullptr || (set.rendered[n].has_i32 && e.i32.back() == nullptr)) {
+      return absl::InternalError(absl::StrCat("missing adapter ", base));
+    }
+  }
+  return e;
+}
+
+struct LaunchLimits {
+  int max_threads = 64;  // block size: teams up to 64 lanes (two warps: the shared-memory fold)
+  int64_t max_blocks = 3;
+  bool force_index64 = false;
+};
+
+// Kernels run through the emulation instead of the CPU JIT.
+runtime::ExecuteOptions EmulatedOptions(const KernelSet& set, const Emulation& emu,
+                                        LaunchLimits limits, int64_t* launches) {
+  runtime::ExecuteOptions options;
+  options.backend = [&set, &emu, limits,
+                     launches](const ir::Kernel& k) -> absl::StatusOr<runtime::KernelRunner> {
+    auto it = set.index.find(ir::PrintKernel(k));
+    if (it == set.index.end()) {
+      return absl::InternalError(absl::StrCat("kernel @", k.name, " was not collected"));
+    }
+    const int n = it->second;
+    return runtime::KernelRunner(
+        [&set, &emu, limits, launches, n](void* const* buffers, const int64_t* params,
+                                          int64_t* status, const runtime::LaunchSize& size) {
+          const cg::RenderedKernel& r = set.rendered[n];
+          cg::LaunchShape shape = cg::ChooseLaunch(r, size.points, size.work, size.max_elements,
+                                                   limits.max_threads, limits.max_blocks);
+          if (limits.force_index64) shape.index64 = true;
+          EmuKernel fn = shape.index64 ? emu.i64[n] : emu.i32[n];
+          emu.launch(fn, buffers, params, status, shape.grid, shape.block_x, shape.block_y);
+          ++*launches;
+          return absl::OkStatus();
+        });
+  };
+  return options;
+}
+
+class CudaEmulationTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string error;
+    cases_ = new std::vector<runtime::testing::Case>(cuda_testing::EmulationCorpus(150, &error));
+    ASSERT_EQ(error, "");
+    set_ = new KernelSet();
+    for (const runtime::testing::Case& c : *cases_) {
+      absl::Status s = cuda_testing::CollectKernels(c, set_);
+      ASSERT_TRUE(s.ok()) << c.name << ": " << s;
+    }
+    absl::StatusOr<Emulation> emu =
+        BuildEmulation(*set_, ::testing::TempDir() + "/ndjit_cuda_emulation");
+    ASSERT_TRUE(emu.ok()) << emu.status();
+    emu_ = new Emulation(*emu);
+  }
+
+  // Runs the corpus through the emulation; the number of graphs that differ.
+  static int RunCorpus(LaunchLimits limits, int64_t* launches) {
+    int failures = 0;
+    const runtime::ExecuteOptions options = EmulatedOptions(*set_, *emu_, limits, launches);
+    for (const runtime::testing::Case& c : *cases_) {
+      const std::string d = runtime::testing::Differ(*c.graph, c.specs, c.seed, options);
+      if (d.empty()) continue;
+      ADD_FAILURE() << c.name << " (seed " << c.seed << "): " << d << "\n"
+                    << ir::PrintGraph(*c.graph);
+      if (++failures >= 3) break;
+    }
+    return failures;
+  }
+
+  static std::vector<runtime::testing::Case>* cases_;
+  static KernelSet* set_;
+  static Emulation* emu_;
+};
+std::vector<runtime::testing::Case>* CudaEmulationTest::cases_ = nullptr;
+KernelSet* CudaEmulationTest::set_ = nullptr;
+Emulation* CudaEmulationTest::emu_ = nullptr;
+
+TEST_F(CudaEmulationTest, GeneratedSourceMatchesTheInterpreterOnTheCorpus) {
+  ASSERT_NE(emu_, nullptr);
+  int64_t launches = 0;
+  EXPECT_EQ(RunCorpus(LaunchLimits{}, &launches), 0);
+  std::printf("%zu graphs, %zu kernels, %lld emulated launches (blocks of up to 64 threads)\n",
+              cases_->size(), set_->rendered.size(), static_cast<long long>(launches));
+  EXPECT_GT(launches, static_cast<int64_t>(cases_->size()));
+  // The corpus exercises both kernel shapes, and team-split loops (row kernels).
+  int team = 0, loops = 0;
+  for (const cg::RenderedKernel& r : set_->rendered) {
+    team += r.team;
+    loops += r.text.find("_loop = ndj_lane;") != std::string::npos;
+  }
+  EXPECT_GT(team, 20);
+  EXPECT_GT(loops, 0);
+  EXPECT_LT(team, static_cast<int>(set_->rendered.size()));
+  std::printf("%d team kernels, %d with team-split loops\n", team, loops);
+}
+
+// Wide teams (up to 256 lanes: eight warps folding through shared memory), one block (every
+// point through the grid-stride loop), and the 64-bit entry points.
+TEST_F(CudaEmulationTest, WideTeamsOneBlockAnd64BitIndexing) {
+  ASSERT_NE(emu_, nullptr);
+  int64_t launches = 0;
+  EXPECT_EQ(RunCorpus(LaunchLimits{256, 1, true}, &launches), 0);
+  EXPECT_GT(launches, 0);
+}
+
+}  // namespace
+}  // namespace ndjit
+
+// ---- On a device
+// ---------------------------------------------------------------------------------
+
+namespace ndjit {
+namespace {
+
+// The same corpus through the device backend (runtime/cuda/cuda_backend.h) on GPU 0, where one
+// exists (scripts/gpu_test.sh runs it); CUDA's libm differs from glibc's by a few ulps, within
+// the corpus's tolerances.
+TEST(CudaDeviceTest, CorpusOnTheDeviceMatchesTheInterpreter) {
+  absl::StatusOr<runtime::KernelBackend> backend = runtime::cuda::DeviceBackend(0);
+  if (!backend.ok()) GTEST_SKIP() << "skipped: no CUDA device (" << backend.status() << ")";
+  std::string error;
+  const std::vector<runtime::testing::Case> cases = cuda_testing::EmulationCorpus(150, &error);
+  ASSERT_EQ(error, "");
+  runtime::ExecuteOptions options;
+  options.backend = *backend;
+  int failures = 0;
+  for (const runtime::testing::Case& c : cases) {
+    const std::string d = runtime::testing::Differ(*c.graph, c.specs, c.seed, options);
+    if (d.empty()) continue;
+    ADD_FAILURE() << c.name << ": " << d << "\n" << ir::PrintGraph(*c.graph);
+    if (++failures >= 3) break;
+  }
+  EXPECT_GT(runtime::cuda::GetDeviceCounters().launches, 0);
+}
+
+// Without a driver (the development machines): gpu(i) explains, num_gpus() is 0.
+TEST(CudaDeviceTest, WithoutADriverGpuThrowsAndNumGpusIsZero) {
+  if (runtime::cuda::Driver::Get().ok()) GTEST_SKIP() << "a CUDA driver is present";
+  EXPECT_EQ(num_gpus(), 0);
+  try {
+    gpu(0);
+    FAIL() << "gpu(0) should throw without a driver";
+  } catch (const NotSupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find("gpu(0): no CUDA driver found"), std::string::npos)
+        << e.what();
+  }
+  // Everything else works.
+  EXPECT_EQ(nd::ones({3}).asnumpy().data<float>()[2], 1.0f);
+}
+
+}  // namespace
+}  // namespace ndjit
