@@ -234,7 +234,8 @@ void Annotate(const ValuePtr& result, std::vector<ValuePtr> operands) {
 }
 
 ValuePtr Identity(const ValuePtr& value, const ir::SourceLoc& loc) {
-  return runtime::Materializer::Get().Record(ir::Op::kReshape, value->type(), {value}, {}, loc);
+  return runtime::Materializer::Get().Record(ir::Op::kReshape, value->type(), {value}, {}, loc,
+                                             value->device());
 }
 
 ValuePtr LeafRead(const std::shared_ptr<GradVar>& var, const ValuePtr& value,

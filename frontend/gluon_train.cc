@@ -103,7 +103,8 @@ Batch DataLoader::MakeBatch(int64_t b) const {
     return Batch{dataset_.data().slice({rows}), dataset_.label().slice({rows})};
   }
   NDArray idx = nd::array<int64_t>(
-      std::vector<int64_t>(order_.begin() + first, order_.begin() + first + count));
+                    std::vector<int64_t>(order_.begin() + first, order_.begin() + first + count))
+                    .as_in_context(dataset_.data().context());
   return Batch{nd::take(dataset_.data(), idx, 0), nd::take(dataset_.label(), idx, 0)};
 }
 
@@ -251,7 +252,8 @@ void Trainer::step(int64_t batch_size, bool ignore_stale_grad, SourceLocation si
       // the update's kernels are compiled once (a constant would be part of the kernel).
       const NDArray lr_t = nd::array<float>(std::vector<float>{F32(lr_ * std::sqrt(coef2) / coef1)},
                                             std::vector<int64_t>{}, site)
-                               .astype(w.dtype(), site);
+                               .astype(w.dtype(), site)
+                               .as_in_context(w.context(), site);
       NDArray g = scaled_grad(rescale, wd != 0);
       NDArray& mean = s->state[0];
       NDArray& var = s->state[1];

@@ -34,8 +34,8 @@ namespace {
 // views (autograd), whether or not this thread records.
 runtime::ValuePtr ViewOf(const runtime::ValuePtr& value, const ir::TensorType& type,
                          const ir::SourceLoc& loc) {
-  runtime::ValuePtr v =
-      runtime::Materializer::Get().Record(ir::Op::kReshape, type, {value}, {}, loc);
+  runtime::ValuePtr v = runtime::Materializer::Get().Record(ir::Op::kReshape, type, {value}, {},
+                                                            loc, value->device());
   if (value->annotation() != nullptr) autograd::Annotate(v, {value});
   return v;
 }

@@ -359,7 +359,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
     const passes::ScheduleOptions& s = options.schedule;
     key = absl::StrCat(f.fuse, ",", f.recompute_cost, ",", f.max_inline_depth, ",",
                        f.merge_siblings, ",", f.max_kernel_outputs, ",", s.reorder, ",",
-                       s.reuse_buffers, ",", s.in_place);
+                       s.reuse_buffers, ",", s.in_place, ",", options.backend_key);
     hash = absl::HashOf(ir::StructuralHash(graph), key);
     plan = PlanCache::Get().Find(graph, key, hash);
   }
@@ -425,7 +425,8 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& sou
                            : std::string("nothing")));
     }
   }
-  const bool cache = !options.fail_fused_kernels_for_testing && !options.backend;
+  const bool cache =
+      !options.fail_fused_kernels_for_testing && (!options.backend || !options.backend_key.empty());
   bool compile_failed = false;
   absl::StatusOr<std::vector<ir::HostTensor>> result =
       Run(graph, inputs, options, &compile_failed, cache);

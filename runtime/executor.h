@@ -66,9 +66,11 @@ struct ExecuteOptions {
   bool split_reductions = true;  // passes/split_reductions.h
   // Called once the kernels are compiled (or found cached), before they run (for the profiler).
   std::function<void()> on_compiled;
-  // Empty: the CPU JIT. Otherwise every kernel goes through `backend` (plans are then not cached,
-  // and a fused kernel it fails on is retried unfused as usual).
+  // Empty: the CPU JIT. Otherwise every kernel goes through `backend`, and a fused kernel it fails
+  // on is retried unfused as usual. Plans made with a backend are cached only under a non-empty
+  // `backend_key` naming it (its runners are then reused by later runs of the same graph).
   KernelBackend backend;
+  std::string backend_key;
   // Testing only: kernels that fuse more than one op fail to compile, which exercises the
   // unfused retry.
   bool fail_fused_kernels_for_testing = false;

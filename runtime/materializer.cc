@@ -37,7 +37,8 @@ struct Task {
   ir::SourceLoc site;
   FlushReason reason = FlushReason::kAccessor;
   int64_t nodes = 0;  // pending nodes collected
-  // The GPU its values are on (-1: the CPU); -2 when they are on two different GPUs.
+  // The GPU its values are on (-1: the CPU); -2 when they are on two different devices (never:
+  // SubmitLocked splits tasks at device boundaries; an internal error if it happens).
   int device = -1;
   // Profiler clock; written by the worker before `done` is set under the materializer's lock.
   int64_t started_ns = 0, compiled_ns = 0, finished_ns = 0;
@@ -235,13 +236,15 @@ absl::Status ExceptionStatus(const std::exception& e) {
 absl::Status UseDevice(int device, const Config& config, ExecuteOptions* execute) {
   if (device == -1 || config.backend == Backend::kInterp) return absl::OkStatus();
   if (device < -1) {
-    return absl::InvalidArgumentError(
-        "values on two different GPUs were computed together; copy them to one context first");
+    return absl::InternalError(
+        "ndjit put values of two devices into one task (please report); SubmitLocked splits "
+        "tasks at device boundaries");
   }
 #if NDJIT_HAVE_CUDA
   absl::StatusOr<KernelBackend> backend = cuda::DeviceBackend(device);
   if (!backend.ok()) return backend.status();
   execute->backend = *std::move(backend);
+  execute->backend_key = absl::StrCat("cuda:", device);
   return absl::OkStatus();
 #else
   (void)execute;
@@ -396,12 +399,69 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
   return c;
 }
 
+std::vector<ValuePtr> Materializer::DeviceBoundary(absl::Span<const ValuePtr> values) {
+  auto pending = [](const Value* v) {
+    return v->state_ == Value::State::kPending || v->state_ == Value::State::kTaken;
+  };
+  // The task's device: the first requested value's that has one.
+  int device = kAnyDevice;
+  for (const ValuePtr& v : values) {
+    if (pending(v.get()) && v->device() != kAnyDevice) {
+      device = v->device();
+      break;
+    }
+  }
+  if (device == kAnyDevice) return {};  // constants only: one task
+  std::vector<ValuePtr> out;
+  absl::flat_hash_set<const Value*> seen, added;
+  std::vector<Value*> stack;
+  auto elsewhere = [&](Value* v) {
+    if (added.insert(v).second) out.push_back(v->shared_from_this());
+  };
+  for (const ValuePtr& v : values) {
+    if (!pending(v.get()) || !seen.insert(v.get()).second) continue;
+    if (v->device() != kAnyDevice && v->device() != device) {
+      elsewhere(v.get());
+    } else {
+      stack.push_back(v.get());
+    }
+  }
+  while (!stack.empty()) {
+    Value* v = stack.back();
+    stack.pop_back();
+    for (const ValuePtr& o : v->operands_) {
+      if (!pending(o.get())) continue;
+      // Values built from constants only follow their reader; only copies read across.
+      if (o->device() != kAnyDevice && o->device() != v->device() && v->device() != kAnyDevice) {
+        elsewhere(o.get());
+      } else if (seen.insert(o.get()).second) {
+        stack.push_back(o.get());
+      }
+    }
+  }
+  return out;
+}
+
 std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> values, bool force,
                                                  const Caller& caller, FlushReason reason,
                                                  bool inline_if_idle, bool* run_here,
                                                  std::unique_lock<std::mutex>& lock,
                                                  absl::Status* status) {
   *run_here = false;
+  // One device per task: what another device computes for this one (the operand of a copy
+  // between contexts, or requested values of another device) goes to tasks of its own first,
+  // queued ahead of this one, and this task reads it as leaves.
+  if (std::vector<ValuePtr> elsewhere = DeviceBoundary(values); !elsewhere.empty()) {
+    bool run_first = false;
+    std::shared_ptr<Task> first = SubmitLocked(elsewhere, /*force=*/true, caller, reason,
+                                               /*inline_if_idle=*/false, &run_first, lock, status);
+    if (!status->ok()) return nullptr;
+    if (run_first) {  // only after Shutdown
+      lock.unlock();
+      RunInline(*first);
+      lock.lock();
+    }
+  }
   Collected c = Collect(values);
   *status = c.status;
   if (!c.status.ok() || c.pending.empty()) return nullptr;
@@ -430,10 +490,13 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
   task->site = caller.site;
   task->reason = reason;
   task->nodes = static_cast<int64_t>(c.pending.size());
+  int device = kAnyDevice;
   for (Value* v : c.pending) {
-    if (v->device() < 0 || task->device == v->device()) continue;
-    task->device = task->device == -1 ? v->device() : -2;
+    if (v->device() == kAnyDevice || v->device() == device) continue;
+    device = device == kAnyDevice ? v->device() : -2;
+    if (device == -2) break;
   }
+  task->device = device == kAnyDevice ? -1 : device;
   for (Value* v : stored) {
     c.graph->AddOutput(c.node_of.at(v));
     task->outputs.push_back(v->shared_from_this());

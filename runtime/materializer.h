@@ -100,7 +100,7 @@ class Materializer {
   // pending value when the limits are reached.
   // `device` as for Value::Pending.
   ValuePtr Record(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands, ir::Attrs attrs,
-                  ir::SourceLoc loc, int device = -1);
+                  ir::SourceLoc loc, int device);
 
   // Hands the pending graph of `values` to the engine and returns at once. With `force` false,
   // a value of `values` is stored only if something besides `values` and the subgraph references
@@ -153,6 +153,9 @@ class Materializer {
   struct Collected;
   Materializer();
   Collected Collect(absl::Span<const ValuePtr> values);
+  // Pending values among `values` and their operands that belong to another device's task than
+  // the one `values` start (see SubmitLocked). Caller holds mu_.
+  std::vector<ValuePtr> DeviceBoundary(absl::Span<const ValuePtr> values);
   // Iterative post-order walk from `roots` through the operand lists of the values `interior`
   // accepts: `leaf(v)` once for every other value reached, `visit(v)` for every interior value
   // after its operands (false stops the walk). Chains of any length are fine. Caller holds mu_.

@@ -12,9 +12,10 @@ ValuePtr Value::Pending(ir::Op op, ir::TensorType type, std::vector<ValuePtr> op
   return v;
 }
 
-ValuePtr Value::Realized(ir::HostTensor buffer, ir::SourceLoc loc) {
+ValuePtr Value::Realized(ir::HostTensor buffer, ir::SourceLoc loc, int device) {
   ir::Attrs attrs;
   ValuePtr v(new Value(ir::Op::kInput, buffer.type(), {}, std::move(attrs), loc));
+  v->device_ = device;
   v->buffer_ = std::move(buffer);
   v->state_ = State::kRealized;
   return v;

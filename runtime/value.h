@@ -62,7 +62,9 @@ class Value : public std::enable_shared_from_this<Value> {
   static ValuePtr Pending(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
                           ir::Attrs attrs, ir::SourceLoc loc, int device = -1);
   // A realized value holding `buffer` (an `input` leaf when it appears in a graph).
-  static ValuePtr Realized(ir::HostTensor buffer, ir::SourceLoc loc);
+  // `device`: -1 (the host), or kAnyDevice for the library's own index and constant leaves,
+  // which any context may read.
+  static ValuePtr Realized(ir::HostTensor buffer, ir::SourceLoc loc, int device = -1);
 
   ~Value();
   Value(const Value&) = delete;

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -144,6 +145,12 @@ __device__ __forceinline__ void ndj_team_fold_arg(T& v, long long& i, bool is_ma
     }
   }
 }
+
+// Four consecutive elements, moved as one vector access (the address must be aligned to its size).
+template <typename T>
+struct alignas(4 * sizeof(T)) ndj_vec4 {
+  T v[4];
+};
 
 // A failed run-time check: the first failure stores its code, value and graph node.
 __device__ __forceinline__ void ndj_fail(long long* status, long long code, long long value,
@@ -343,6 +350,7 @@ class Renderer {
       if (kind == KOp::kReduce || kind == KOp::kLoop) team_ = true;
     }
     out.team = team_;
+    out.vectorized = Vectorizable();
     out.column = team_ && ColumnReduction();
     // Indices computed from data (a gather's) stay 64-bit, so a range check sees the true value.
     out.has_i32 = !DataDependentIndex();
@@ -355,13 +363,13 @@ class Renderer {
                     Signature(), ") {\n");
     body_.clear();
     RETURN_IF_ERROR(EmitPrologue());
-    RETURN_IF_ERROR(team_ ? EmitTeamLoop() : EmitFlatLoop());
+    RETURN_IF_ERROR(team_ ? EmitTeamLoop() : out.vectorized ? EmitVectorLoop() : EmitFlatLoop());
     s += body_;
     s += "}\n";
     for (const char* index : {"i32", "i64"}) {
       if (std::string_view(index) == "i32" && !out.has_i32) continue;
-      absl::StrAppend(&s, "extern \"C\" __global__ void __launch_bounds__(1024) ", entry_, "_",
-                      index, "(", Signature(), ") {\n  ", entry_, "_body<",
+      absl::StrAppend(&s, "extern \"C\" __global__ void __launch_bounds__(", kMaxBlockThreads, ") ",
+                      entry_, "_", index, "(", Signature(), ") {\n  ", entry_, "_body<",
                       std::string_view(index) == "i32" ? "int32_t" : "int64_t", ">(", ArgNames(),
                       ");\n}\n");
     }
@@ -390,8 +398,16 @@ class Renderer {
 
   using KBuffer = ir::KBuffer;
 
-  static std::string V(int id) { return absl::StrCat("v", id); }
-  static std::string Var(int64_t n) { return absl::StrCat("i", n); }
+  // Names of values and vars; while rendering lane `lane_` of a four-point vector step, body
+  // values and the innermost domain var carry the lane.
+  std::string V(int id) const {
+    if (lane_ >= 0 && k_.instrs[id].in_block != 0) return absl::StrCat("v", id, "_l", lane_);
+    return absl::StrCat("v", id);
+  }
+  std::string Var(int64_t n) const {
+    if (lane_ > 0 && n == inner_var_) return absl::StrCat("i", n, "_l", lane_);
+    return absl::StrCat("i", n);
+  }
   void Line(int indent, const std::string& text) {
     body_.append(static_cast<size_t>(indent) * 2, ' ');
     body_ += text;
@@ -791,10 +807,117 @@ class Renderer {
     return absl::OkStatus();
   }
 
+  // ---- Four points per thread (elementwise kernels) ----------------------------------------
+  // An elementwise kernel whose every access is contiguous (store or load) or invariant (load)
+  // along the innermost domain dim, without run-time checks, also gets a vector path: a thread
+  // takes four consecutive points of a row (the innermost extent a multiple of four) and moves
+  // each contiguous access as one vector when its address is aligned, else runs the four points
+  // one by one.
+  bool Vectorizable() const {
+    if (team_ || k_.domain.empty()) return false;
+    const int64_t inner = static_cast<int64_t>(k_.domain.size()) - 1;
+    for (const KInstr& in : k_.instrs) {
+      if (in.kind == KOp::kCheck) return false;
+    }
+    for (int id : k_.blocks[1].instrs) {
+      const KInstr& in = k_.instrs[id];
+      if (in.kind != KOp::kLoad && in.kind != KOp::kStore) continue;
+      const auto c = Coefficient(in.args[0], inner);
+      if (!c || (*c != 0 && *c != 1) || (in.kind == KOp::kStore && *c != 1)) return false;
+    }
+    return true;
+  }
+  bool Contiguous(const KInstr& in) const {
+    const auto c = Coefficient(in.args[0], inner_var_);
+    return c && *c == 1;
+  }
+
+  absl::Status EmitVectorLoop() {
+    inner_var_ = static_cast<int64_t>(k_.domain.size()) - 1;
+    // The scalar body, for the other points.
+    Line(1, "auto ndj_point = [&](I ndj_p) {");
+    Delinearize(2, "ndj_p");
+    for (int id : k_.blocks[1].instrs) RETURN_IF_ERROR(EmitInstr(id, 2, Ctx::kFlat));
+    Line(1, "};");
+    std::vector<std::string> bases;
+    std::vector<bool> vector_buffer(k_.buffers.size(), false);
+    for (int id : k_.blocks[1].instrs) {
+      const KInstr& in = k_.instrs[id];
+      if ((in.kind == KOp::kLoad || in.kind == KOp::kStore) && Contiguous(in)) {
+        vector_buffer[static_cast<size_t>(in.index)] = true;
+      }
+    }
+    for (size_t b = 0; b < k_.buffers.size(); ++b) {
+      if (!vector_buffer[b]) continue;
+      bases.push_back(absl::StrCat("reinterpret_cast<unsigned long long>(b", b,
+                                   ") % (4 * sizeof(*b", b, ")) == 0"));
+    }
+    Line(1, absl::StrCat("const bool ndj_vector = ", IndexArg(k_.domain.back()), " % 4 == 0",
+                         bases.empty() ? "" : " && ", absl::StrJoin(bases, " && "), ";"));
+    Line(1, "const I ndj_tid = I(blockIdx.x) * I(blockDim.x) + I(threadIdx.x);");
+    Line(1, "const I ndj_stride = I(blockDim.x) * I(gridDim.x);");
+    Line(1, "if (ndj_vector) {");
+    Line(2, "for (I ndj_q = ndj_tid; ndj_q < ndj_points / 4; ndj_q += ndj_stride) {");
+    Line(3, "const I ndj_p = ndj_q * 4;");
+    Delinearize(3, "ndj_p");
+    // Lane 0's index values decide whether the contiguous accesses are aligned.
+    lane_ = 0;
+    std::vector<std::string> offsets;
+    for (int id : k_.blocks[1].instrs) {
+      const KInstr& in = k_.instrs[id];
+      if (in.kind == KOp::kVar || in.kind == KOp::kIndex)
+        RETURN_IF_ERROR(EmitInstr(id, 3, Ctx::kFlat));
+      if ((in.kind == KOp::kLoad || in.kind == KOp::kStore) && Contiguous(in)) {
+        offsets.push_back(IndexArg(in.args[0]));
+      }
+    }
+    Line(3, absl::StrCat("if (((", offsets.empty() ? "I(0)" : absl::StrJoin(offsets, " | "),
+                         ") & 3) == 0) {"));
+    for (lane_ = 1; lane_ < 4; ++lane_) {
+      Line(4, absl::StrCat("const I ", Var(inner_var_), " = i", inner_var_, " + ", lane_, ";"));
+    }
+    for (int id : k_.blocks[1].instrs) {
+      const KInstr& in = k_.instrs[id];
+      const bool index = in.kind == KOp::kVar || in.kind == KOp::kIndex;
+      if ((in.kind == KOp::kLoad || in.kind == KOp::kStore) && Contiguous(in)) {
+        lane_ = 0;
+        const std::string t = CType(in.dtype);
+        const std::string at = absl::StrCat("b", in.index, " + ", IndexArg(in.args[0]));
+        if (in.kind == KOp::kLoad) {
+          const std::string vec = absl::StrCat("v", id, "_vec");
+          Line(4, absl::StrCat("const ndj_vec4<", t, "> ", vec,
+                               " = *reinterpret_cast<const ndj_vec4<", t, ">*>(", at, ");"));
+          for (lane_ = 0; lane_ < 4; ++lane_) {
+            Line(4, absl::StrCat("const ", t, " ", V(id), " = ", vec, ".v[", lane_, "];"));
+          }
+        } else {
+          std::vector<std::string> lanes;
+          for (lane_ = 0; lane_ < 4; ++lane_) lanes.push_back(V(in.args[1]));
+          lane_ = 0;
+          Line(4, absl::StrCat("*reinterpret_cast<ndj_vec4<", t, ">*>(", at, ") = ndj_vec4<", t,
+                               ">{{", absl::StrJoin(lanes, ", "), "}};"));
+        }
+        continue;
+      }
+      for (lane_ = index ? 1 : 0; lane_ < 4; ++lane_) RETURN_IF_ERROR(EmitInstr(id, 4, Ctx::kFlat));
+    }
+    lane_ = -1;
+    Line(3, "} else {");
+    Line(4, "for (int ndj_j = 0; ndj_j < 4; ++ndj_j) ndj_point(ndj_p + I(ndj_j));");
+    Line(3, "}");
+    Line(2, "}");
+    Line(1, "} else {");
+    Line(2, "for (I ndj_p = ndj_tid; ndj_p < ndj_points; ndj_p += ndj_stride) ndj_point(ndj_p);");
+    Line(1, "}");
+    return absl::OkStatus();
+  }
+
   const ir::Kernel& k_;
   std::string entry_;
   bool team_ = false;
   std::string body_;
+  int lane_ = -1;
+  int64_t inner_var_ = -1;
 };
 
 }  // namespace
@@ -836,11 +959,19 @@ const std::vector<SourceHeader>& ProgramHeaders() {
   return *headers;
 }
 
+namespace {
+// No multiply-add contraction: the CPU prelude is compiled with -ffp-contract=off, so products
+// round before sums on every backend, as in the interpreter.
+std::vector<std::string> CompileOptions() {
+  return {"--device-int128", "-diag-suppress=186", "--fmad=false"};
+}
+}  // namespace
+
 absl::StatusOr<CudaImage> CompileProgram(const std::string& program, const std::string& name,
                                          int sm, bool verbose) {
   std::vector<std::pair<std::string, std::string>> headers;
   for (const SourceHeader& h : ProgramHeaders()) headers.emplace_back(h.name, h.text);
-  std::vector<std::string> options = {"--device-int128", "-diag-suppress=186"};
+  std::vector<std::string> options = CompileOptions();
   if (verbose) options.push_back("--ptxas-options=-v");
   return Compile(program, name, sm, options, headers);
 }
@@ -891,13 +1022,15 @@ std::optional<CudaImage> ReadEntry(const std::filesystem::path& path, const std:
   if (!in || stored != key) return std::nullopt;
   CudaImage image;
   int cubin = 0;
-  in >> cubin;
+  size_t image_size = 0;
+  in >> cubin >> image_size;
   if (!in || in.get() != '\n' || !std::getline(in, image.target)) return std::nullopt;
   image.cubin = cubin != 0;
   std::stringstream rest;
   rest << in.rdbuf();
   image.image = rest.str();
-  if (image.image.empty()) return std::nullopt;
+  // A truncated or padded entry is a miss.
+  if (image.image.empty() || image.image.size() != image_size) return std::nullopt;
   return image;
 }
 
@@ -905,15 +1038,20 @@ void WriteEntry(const std::filesystem::path& path, const std::string& key, const
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) return;
-  // Written aside and renamed, so a reader never sees half an entry.
-  const std::filesystem::path tmp = path.string() + absl::StrCat(".tmp", ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << key.size() << "\n"
-        << key << (image.cubin ? 1 : 0) << "\n"
-        << image.target << "\n"
-        << image.image;
-    if (!out) return;
+  // Written aside under a name no other writer uses, then renamed, so a reader never sees half an
+  // entry.
+  static std::atomic<int64_t> serial{0};
+  const std::filesystem::path tmp =
+      path.string() + absl::StrCat(".tmp", ::getpid(), "_", serial.fetch_add(1));
+  std::ofstream out(tmp, std::ios::binary);
+  out << key.size() << "\n"
+      << key << (image.cubin ? 1 : 0) << " " << image.image.size() << "\n"
+      << image.target << "\n"
+      << image.image;
+  out.close();
+  if (!out) {
+    std::filesystem::remove(tmp, ec);
+    return;
   }
   std::filesystem::rename(tmp, path, ec);
   if (ec) std::filesystem::remove(tmp, ec);
@@ -926,7 +1064,14 @@ absl::StatusOr<CudaImage> CompileProgramCached(const std::string& program, const
   CompileCache& cache = Cache();
   absl::StatusOr<std::string> version = NvrtcVersion();
   if (!version.ok()) return version.status();
-  const std::string key = absl::StrCat("sm_", sm, " nvrtc ", *version, "\n", program);
+  // Everything the image depends on: the target, NVRTC, the options, every header's text (the
+  // scalar rules may change between ndjit versions while a kernel's text does not) and the program.
+  std::string key = absl::StrCat("ndjit-cuda-cache 1\nsm_", sm, " nvrtc ", *version, "\n",
+                                 absl::StrJoin(CompileOptions(), " "), "\n");
+  for (const SourceHeader& h : ProgramHeaders()) {
+    absl::StrAppend(&key, h.name, " ", h.text.size(), "\n", h.text);
+  }
+  absl::StrAppend(&key, program);
   {
     std::lock_guard<std::mutex> lock(cache.mu);
     if (auto it = cache.images.find(key); it != cache.images.end()) {
@@ -953,6 +1098,12 @@ absl::StatusOr<CudaImage> CompileProgramCached(const std::string& program, const
   return *image;
 }
 
+void ClearMemoryCompileCacheForTesting() {
+  CompileCache& c = Cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.images.clear();
+}
+
 CompileCacheCounters GetCompileCacheCounters() {
   CompileCache& c = Cache();
   return CompileCacheCounters{c.compiled.load(), c.memory_hits.load(), c.disk_hits.load()};
@@ -965,12 +1116,22 @@ std::vector<EntryResources> ParseResources(const std::string& log) {
   //   ptxas info    : Used 12 registers, ...
   std::vector<EntryResources> out;
   EntryResources* cur = nullptr;
+  bool properties_of_entry = false;
   for (absl::string_view line : absl::StrSplit(log, '\n')) {
     const size_t entry = line.find("Compiling entry function '");
     if (entry != absl::string_view::npos) {
       absl::string_view rest = line.substr(entry + std::strlen("Compiling entry function '"));
       out.push_back(EntryResources{std::string(rest.substr(0, rest.find('\''))), 0, 0, 0, 0});
       cur = &out.back();
+      properties_of_entry = false;
+      continue;
+    }
+    // "Function properties for X": X's stack and spills; only an entry point's are recorded.
+    const size_t props = line.find("Function properties for ");
+    if (props != absl::string_view::npos) {
+      const absl::string_view fn =
+          absl::StripAsciiWhitespace(line.substr(props + std::strlen("Function properties for ")));
+      properties_of_entry = cur != nullptr && fn == cur->entry;
       continue;
     }
     if (cur == nullptr) continue;
@@ -984,9 +1145,11 @@ std::vector<EntryResources> ParseResources(const std::string& log) {
       if (digits == start) return std::nullopt;
       return std::atoi(std::string(line.substr(digits, start - digits)).c_str());
     };
-    if (auto v = number_before("bytes stack frame")) cur->stack = *v;
-    if (auto v = number_before("bytes spill stores")) cur->spill_stores = *v;
-    if (auto v = number_before("bytes spill loads")) cur->spill_loads = *v;
+    if (properties_of_entry) {
+      if (auto v = number_before("bytes stack frame")) cur->stack = *v;
+      if (auto v = number_before("bytes spill stores")) cur->spill_stores = *v;
+      if (auto v = number_before("bytes spill loads")) cur->spill_loads = *v;
+    }
     const size_t used = line.find("Used ");
     if (used != absl::string_view::npos) {
       cur->registers = std::atoi(std::string(line.substr(used + 5)).c_str());
@@ -995,34 +1158,47 @@ std::vector<EntryResources> ParseResources(const std::string& log) {
   return out;
 }
 
+int64_t IndexBound(int64_t max_elements, const int64_t* params, int num_params) {
+  constexpr int64_t kCap = int64_t{1} << 62;
+  int64_t product = 1;
+  for (int p = 0; p < num_params; ++p) {
+    const int64_t v = std::max<int64_t>(1, params[p]);
+    product = product > kCap / v ? kCap : product * v;
+  }
+  return std::max(max_elements, product);
+}
+
 LaunchShape ChooseLaunch(const RenderedKernel& kernel, int64_t points, int64_t work,
-                         int64_t max_elements, int max_threads, int64_t max_blocks) {
+                         int64_t max_index, int max_threads, int64_t max_blocks) {
   LaunchShape shape;
-  constexpr int64_t kI32Limit = int64_t{1} << 31;
-  shape.index64 =
-      !kernel.has_i32 || points >= kI32Limit || work >= kI32Limit || max_elements >= kI32Limit;
-  max_threads = std::clamp(max_threads - max_threads % 32, 32, 1024);
+  max_threads = std::clamp(max_threads - max_threads % 32, 32, kMaxBlockThreads);
   max_blocks = std::max<int64_t>(1, max_blocks);
-  points = std::max<int64_t>(1, points);
+  const int64_t count = std::max<int64_t>(1, points);
   if (!kernel.team) {
+    // A vectorized kernel's threads take four points each (when its rows allow).
+    const int64_t threads = kernel.vectorized ? (count + 3) / 4 : count;
     shape.block_x = max_threads;
-    shape.grid = std::min<int64_t>((points + max_threads - 1) / max_threads, max_blocks);
-    return shape;
+    shape.grid = std::min<int64_t>((threads + max_threads - 1) / max_threads, max_blocks);
+  } else {
+    // Lanes per point: the box size (work per point) rounded up to a power of two, at most
+    // max_threads (a power of two: the team folds are butterflies); one lane for column
+    // reductions (the points' loads are the coalesced ones).
+    const int64_t box = std::max<int64_t>(1, work / count);
+    int lanes = 1;
+    if (!kernel.column) {
+      while (lanes * 2 <= max_threads && lanes < box) lanes *= 2;
+    }
+    shape.block_x = lanes;
+    // Whole warps per block: lanes divides 32 or is a multiple of it, and max_threads is a
+    // multiple of 32.
+    shape.block_y = std::max(1, max_threads / lanes);
+    shape.grid = std::min<int64_t>((count + shape.block_y - 1) / shape.block_y, max_blocks);
   }
-  // Lanes per point: the box size (work per point) rounded up to a power of two, at most 256;
-  // one lane for column reductions (the points' loads are the coalesced ones).
-  const int64_t box = std::max<int64_t>(1, work / points);
-  int lanes = 1;
-  if (!kernel.column) {
-    while (lanes < 256 && lanes < box) lanes *= 2;
-  }
-  lanes = std::min(lanes, max_threads);
-  shape.block_x = lanes;
-  // Whole warps per block: at least 32 threads, about max_threads when points are plenty.
-  int teams = std::max(1, std::min(max_threads, 256) / lanes);
-  teams = std::max(teams, 32 / lanes);
-  shape.block_y = teams;
-  shape.grid = std::min<int64_t>((points + teams - 1) / teams, max_blocks);
+  // 32-bit indices only when every index, and every grid-stride counter one stride past its
+  // end, stays below 2^31.
+  const int64_t stride = shape.grid * shape.block_x * shape.block_y * 4;
+  const int64_t largest = std::max({points, work, max_index});
+  shape.index64 = !kernel.has_i32 || largest >= (int64_t{1} << 31) - stride;
   return shape;
 }
 

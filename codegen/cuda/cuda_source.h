@@ -17,7 +17,10 @@
 // Two shapes of kernel:
 // - Elementwise kernels (no reduction or loop at the top of the body) are grid-stride loops, one
 //   thread per domain point, consecutive threads on consecutive points (coalesced accesses).
-//   Vector loads and stores (several points per thread) are not rendered yet.
+//   Where every access is contiguous (or, for loads, invariant) along the innermost domain dim
+//   and there is no run-time check, a thread takes four consecutive points instead and moves
+//   each contiguous access as one vector load or store when the row length is a multiple of
+//   four and the addresses are aligned (checked at run time; otherwise point by point).
 // - Reduce and row kernels (a reduction or loop at the top of the body: sums, softmax-like row
 //   groups, matmul) give each domain point a team of blockDim.x threads (threadIdx.y numbers the
 //   teams of a block). The team splits each top-level reduction's box, folds its partial results
@@ -47,11 +50,12 @@
 namespace ndjit::codegen::cuda {
 
 struct RenderedKernel {
-  std::string entry;     // entry-point prefix: `entry + "_i64"` always exists
-  std::string text;      // the kernel's source (without the program header)
-  bool has_i32 = false;  // whether an `_i32` entry exists
-  bool team = false;     // a reduce or row kernel (teams of blockDim.x threads per point)
-  bool column = false;   // a team kernel whose reductions read along the points (prefer 1 lane)
+  std::string entry;        // entry-point prefix: `entry + "_i64"` always exists
+  std::string text;         // the kernel's source (without the program header)
+  bool has_i32 = false;     // whether an `_i32` entry exists
+  bool team = false;        // a reduce or row kernel (teams of blockDim.x threads per point)
+  bool column = false;      // a team kernel whose reductions read along the points (prefer 1 lane)
+  bool vectorized = false;  // an elementwise kernel with the four-point vector path
   int num_buffers = 0;
   int num_params = 0;
 };
@@ -96,6 +100,8 @@ struct CompileCacheCounters {
   int64_t compiled = 0, memory_hits = 0, disk_hits = 0;
 };
 CompileCacheCounters GetCompileCacheCounters();
+// Testing: forgets the in-memory entries (the disk cache stays).
+void ClearMemoryCompileCacheForTesting();
 
 // Resource usage ptxas reported for one entry point (from a verbose compile's log).
 struct EntryResources {
@@ -108,7 +114,7 @@ struct EntryResources {
 std::vector<EntryResources> ParseResources(const std::string& log);
 
 // How to launch a rendered kernel over `points` domain points whose whole work (points x reduce
-// box) is `work`, with `max_elements` the largest extent or buffer size involved.
+// box) is `work`.
 struct LaunchShape {
   int64_t grid = 1;
   int block_x = 1;  // team width (lanes per point) for team kernels, else threads per block
@@ -116,11 +122,18 @@ struct LaunchShape {
   bool index64 = true;
   std::string Entry(const RenderedKernel& k) const { return k.entry + (index64 ? "_i64" : "_i32"); }
 };
-// `max_threads` is the block size the occupancy calculation allows (at most 1024) and
-// `max_blocks` the number of blocks that fill the device; both are multiples as needed. Every
-// block has a multiple of 32 threads (whole warps), so shuffles have full warps.
+// Kernels are rendered for blocks of at most this many threads (__launch_bounds__).
+inline constexpr int kMaxBlockThreads = 256;
+// A bound on every index a kernel computes: the largest bound buffer, and the product of its size
+// parameters (an index into a fused intermediate, a broadcast reshaped, say, can be as large as
+// the product of the dims it linearizes).
+int64_t IndexBound(int64_t max_elements, const int64_t* params, int num_params);
+// `max_index` is IndexBound's; `max_threads` the block size the occupancy calculation allows
+// (clamped to kMaxBlockThreads) and `max_blocks` the number of blocks that fill the device. Every
+// block has a multiple of 32 threads (whole warps), so shuffles have full warps; team widths are
+// powers of two.
 LaunchShape ChooseLaunch(const RenderedKernel& kernel, int64_t points, int64_t work,
-                         int64_t max_elements, int max_threads, int64_t max_blocks);
+                         int64_t max_index, int max_threads, int64_t max_blocks);
 
 }  // namespace ndjit::codegen::cuda
 

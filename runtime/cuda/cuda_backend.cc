@@ -23,14 +23,18 @@ namespace {
 
 std::atomic<int64_t> g_launches{0}, g_allocations{0}, g_allocator_hits{0};
 
-// Device memory by size class (powers of two from 256 bytes): freed blocks wait in a free list
-// for the next request of their class instead of going back to the driver.
+// Device memory by size class: powers of two from 256 bytes to 1 MiB, then multiples of 1 MiB
+// (a large buffer wastes less than a MiB). Freed blocks wait in a free list for the next request
+// of their class instead of going back to the driver; when the driver runs out, the cached blocks
+// are given back and the allocation is tried once more.
 class Allocator {
  public:
   explicit Allocator(Driver::Device* device) : device_(device) {}
   absl::StatusOr<uint64_t> Allocate(int64_t bytes, int64_t* size_class) {
+    constexpr int64_t kMiB = int64_t{1} << 20;
     int64_t c = 256;
-    while (c < bytes) c *= 2;
+    while (c < bytes && c < kMiB) c *= 2;
+    if (c < bytes) c = (bytes + kMiB - 1) / kMiB * kMiB;
     *size_class = c;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -92,19 +96,16 @@ class DeviceState {
     absl::StatusOr<cg::CudaImage> image = cg::CompileProgramCached(
         cg::ProgramText({loaded->rendered}), loaded->rendered.entry + ".cu", sm);
     if (!image.ok()) return image.status();
-    absl::StatusOr<void*> f64 = device_->LoadKernel(image->image, loaded->rendered.entry + "_i64");
-    if (!f64.ok()) return f64.status();
-    loaded->i64 = *f64;
-    if (loaded->rendered.has_i32) {
-      absl::StatusOr<void*> f32 =
-          device_->LoadKernel(image->image, loaded->rendered.entry + "_i32");
-      if (!f32.ok()) return f32.status();
-      loaded->i32 = *f32;
-    }
+    std::vector<std::string> entries = {loaded->rendered.entry + "_i64"};
+    if (loaded->rendered.has_i32) entries.push_back(loaded->rendered.entry + "_i32");
+    absl::StatusOr<std::vector<void*>> functions = device_->LoadKernels(image->image, entries);
+    if (!functions.ok()) return functions.status();
+    loaded->i64 = (*functions)[0];
+    if (loaded->rendered.has_i32) loaded->i32 = (*functions)[1];
     // Occupancy of the 64-bit entry (the one with more registers) decides the block size.
     absl::StatusOr<int> max_threads = device_->MaxThreadsPerBlock(loaded->i64);
     if (!max_threads.ok()) return max_threads.status();
-    loaded->max_threads = std::min(*max_threads, 256);
+    loaded->max_threads = std::min(*max_threads, cg::kMaxBlockThreads);
     absl::StatusOr<int> per_sm =
         device_->ActiveBlocksPerMultiprocessor(loaded->i64, loaded->max_threads);
     if (!per_sm.ok()) return per_sm.status();
@@ -117,14 +118,25 @@ class DeviceState {
   absl::Status Run(const LoadedKernel& k, const ir::Kernel& kernel, void* const* buffers,
                    const int64_t* params, int64_t* status, const LaunchSize& size) {
     const cg::LaunchShape shape =
-        cg::ChooseLaunch(k.rendered, size.points, size.work, size.max_elements, k.max_threads,
-                         k.blocks_per_sm * device_->info().multiprocessors);
+        cg::ChooseLaunch(k.rendered, size.points, size.work,
+                         cg::IndexBound(size.max_elements, params, kernel.num_params),
+                         k.max_threads, k.blocks_per_sm * device_->info().multiprocessors);
     void* fn = shape.index64 ? k.i64 : k.i32;
     const size_t nb = kernel.buffers.size();
     std::vector<uint64_t> dev(nb + 1, 0);
     std::vector<int64_t> classes(nb + 1, 0);
     absl::Status st;
     size_t allocated = 0;
+    // Whatever happens below, the blocks go back to the allocator.
+    struct Release {
+      Allocator& allocator;
+      const std::vector<uint64_t>& dev;
+      const std::vector<int64_t>& classes;
+      const size_t& count;
+      ~Release() {
+        for (size_t b = 0; b < count; ++b) allocator.Release(dev[b], classes[b]);
+      }
+    } release{allocator_, dev, classes, allocated};
     for (; allocated <= nb && st.ok(); ++allocated) {
       const int64_t bytes =
           allocated < nb ? std::max<int64_t>(1, size.buffer_bytes[allocated]) : 3 * 8;
@@ -156,7 +168,6 @@ class DeviceState {
       }
     }
     if (st.ok()) st = device_->CopyToHost(status, dev[nb], 3 * sizeof(int64_t));
-    for (size_t b = 0; b < allocated && b <= nb; ++b) allocator_.Release(dev[b], classes[b]);
     return st;
   }
 

@@ -34,6 +34,8 @@ struct Entry {
   decltype(&cuMemFree) mem_free = nullptr;
   decltype(&cuMemcpyHtoD) htod = nullptr;
   decltype(&cuMemcpyDtoH) dtoh = nullptr;
+  decltype(&cuMemcpyHtoDAsync) htod_async = nullptr;
+  decltype(&cuMemcpyDtoHAsync) dtoh_async = nullptr;
   decltype(&cuModuleLoadData) module_load = nullptr;
   decltype(&cuModuleUnload) module_unload = nullptr;
   decltype(&cuModuleGetFunction) module_function = nullptr;
@@ -95,6 +97,8 @@ absl::StatusOr<std::unique_ptr<Driver>> Driver::Load(const std::string& path) {
   bind(fn.mem_free, "cuMemFree_v2");
   bind(fn.htod, "cuMemcpyHtoD_v2");
   bind(fn.dtoh, "cuMemcpyDtoH_v2");
+  bind(fn.htod_async, "cuMemcpyHtoDAsync_v2");
+  bind(fn.dtoh_async, "cuMemcpyDtoHAsync_v2");
   bind(fn.module_load, "cuModuleLoadData");
   bind(fn.module_unload, "cuModuleUnload");
   bind(fn.module_function, "cuModuleGetFunction");
@@ -178,6 +182,7 @@ Driver::~Driver() {
 }
 
 absl::StatusOr<Driver::Device*> Driver::device(int ordinal) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (devices_.empty()) return absl::NotFoundError("no CUDA device");
   if (ordinal < 0 || ordinal >= static_cast<int>(devices_.size())) {
     return absl::InvalidArgumentError(
@@ -202,6 +207,7 @@ absl::StatusOr<Driver::Device*> Driver::device(int ordinal) {
   if (absl::Status s =
           Check(*fn_, fn_->stream_create(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
       !s.ok()) {
+    fn_->primary_release(dev);
     return s;
   }
   d->stream_ = stream;
@@ -230,33 +236,57 @@ absl::Status Driver::Device::Free(uint64_t pointer) {
   return Check(*fn_, fn_->mem_free(static_cast<CUdeviceptr>(pointer)), "cuMemFree");
 }
 
+// Copies are ordered on the device's stream with its kernels (the stream does not synchronize
+// with the legacy default stream, so synchronous cuMemcpy calls would race with them).
 absl::Status Driver::Device::CopyToDevice(uint64_t dst, const void* src, size_t bytes) {
   if (absl::Status s = MakeCurrent(); !s.ok()) return s;
-  return Check(*fn_, fn_->htod(static_cast<CUdeviceptr>(dst), src, bytes), "cuMemcpyHtoD");
+  return Check(
+      *fn_,
+      fn_->htod_async(static_cast<CUdeviceptr>(dst), src, bytes, static_cast<CUstream>(stream_)),
+      "cuMemcpyHtoDAsync");
 }
 
 absl::Status Driver::Device::CopyToHost(void* dst, uint64_t src, size_t bytes) {
   if (absl::Status s = MakeCurrent(); !s.ok()) return s;
-  if (absl::Status s = Synchronize(); !s.ok()) return s;  // kernels on the stream first
-  return Check(*fn_, fn_->dtoh(dst, static_cast<CUdeviceptr>(src), bytes), "cuMemcpyDtoH");
+  if (absl::Status s = Check(*fn_,
+                             fn_->dtoh_async(dst, static_cast<CUdeviceptr>(src), bytes,
+                                             static_cast<CUstream>(stream_)),
+                             "cuMemcpyDtoHAsync");
+      !s.ok()) {
+    return s;
+  }
+  return Synchronize();  // the host reads `dst` next
 }
 
 absl::StatusOr<void*> Driver::Device::LoadKernel(const std::string& image,
                                                  const std::string& kernel) {
+  absl::StatusOr<std::vector<void*>> f = LoadKernels(image, {kernel});
+  if (!f.ok()) return f.status();
+  return f->front();
+}
+
+absl::StatusOr<std::vector<void*>> Driver::Device::LoadKernels(
+    const std::string& image, const std::vector<std::string>& kernels) {
   if (absl::Status s = MakeCurrent(); !s.ok()) return s;
   CUmodule module = nullptr;
   if (absl::Status s = Check(*fn_, fn_->module_load(&module, image.data()), "cuModuleLoadData");
       !s.ok()) {
     return s;
   }
-  modules_.push_back(module);
-  CUfunction f = nullptr;
-  if (absl::Status s =
-          Check(*fn_, fn_->module_function(&f, module, kernel.c_str()), "cuModuleGetFunction");
-      !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat(s.message(), " (kernel ", kernel, ")"));
+  std::vector<void*> out;
+  for (const std::string& kernel : kernels) {
+    CUfunction f = nullptr;
+    if (absl::Status s =
+            Check(*fn_, fn_->module_function(&f, module, kernel.c_str()), "cuModuleGetFunction");
+        !s.ok()) {
+      fn_->module_unload(module);
+      return absl::Status(s.code(), absl::StrCat(s.message(), " (kernel ", kernel, ")"));
+    }
+    out.push_back(static_cast<void*>(f));
   }
-  return static_cast<void*>(f);
+  std::lock_guard<std::mutex> lock(modules_mu_);
+  modules_.push_back(module);
+  return out;
 }
 
 absl::Status Driver::Device::Launch(void* kernel, int64_t grid, int block,

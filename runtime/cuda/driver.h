@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,7 @@ class Driver {
   void* handle_ = nullptr;
   int version_ = 0;
   std::vector<DeviceInfo> devices_;
+  std::mutex mu_;  // guards opened_
   std::vector<std::unique_ptr<Device>> opened_;
 };
 
@@ -64,8 +66,10 @@ class Driver::Device {
   absl::Status Free(uint64_t pointer);
   absl::Status CopyToDevice(uint64_t dst, const void* src, size_t bytes);
   absl::Status CopyToHost(void* dst, uint64_t src, size_t bytes);
-  // Loads a CUBIN or PTX image and returns the named kernel (the module stays loaded).
+  // Loads a CUBIN or PTX image and returns the named kernel(s) (the module stays loaded).
   absl::StatusOr<void*> LoadKernel(const std::string& image, const std::string& kernel);
+  absl::StatusOr<std::vector<void*>> LoadKernels(const std::string& image,
+                                                 const std::vector<std::string>& kernels);
   // Launches grid x (block, block_y) threads on the device's stream. `args` point at each kernel
   // argument's value.
   absl::Status Launch(void* kernel, int64_t grid, int block, absl::Span<void* const> args,
@@ -84,6 +88,7 @@ class Driver::Device {
   DeviceInfo info_;
   void* context_ = nullptr;
   void* stream_ = nullptr;
+  std::mutex modules_mu_;
   std::vector<void*> modules_;
 };
 

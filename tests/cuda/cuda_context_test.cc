@@ -84,6 +84,7 @@ TEST(CudaContextTest, MixingContextsIsAnErrorNamingBoth) {
 
 TEST(CudaContextTest, ADeviceThatCannotRunReportsTheDriversError) {
   NDArray g = nd::ones({4}, DType::kFloat32, gpu(0)) * 2.0f;
+  const Stats before = stats();
   try {
     g.asnumpy();
     FAIL() << "the test device cannot run kernels";
@@ -93,8 +94,64 @@ TEST(CudaContextTest, ADeviceThatCannotRunReportsTheDriversError) {
   }
   // Nothing ran on the host instead.
   EXPECT_EQ(runtime::cuda::GetDeviceCounters().launches, 0);
+  const Stats after = stats();
+  EXPECT_EQ(after.kernels_launched, before.kernels_launched);
+  EXPECT_EQ(after.kernels_compiled, before.kernels_compiled);
+  // A copy between the two devices is two tasks, one per device: the error is the driver's.
+  NDArray h = nd::array(std::vector<float>{1, 2, 3}, {3});
+  NDArray on1 = h.as_in_context(gpu(0)).as_in_context(gpu(1));
+  try {
+    on1.asnumpy();
+    FAIL() << "the test device cannot run kernels";
+  } catch (const Error& e) {
+    EXPECT_NE(Message(e).find("CUDA_ERROR_NOT_SUPPORTED"), std::string::npos) << Message(e);
+  }
+  // Host work flushed together with failing device work is computed on the host.
+  NDArray cpu_side = nd::array(std::vector<float>{1, 2}, {2}) * 3.0f;
+  NDArray gpu_side = nd::ones({2}, DType::kFloat32, gpu(0)) * 3.0f;
+  try {
+    waitall();
+  } catch (const Error&) {
+    // the gpu work's error
+  }
+  EXPECT_EQ(cpu_side.asnumpy().data<float>()[1], 6.0f);
+  EXPECT_THROW(gpu_side.asnumpy(), Error);
   // The host is unaffected.
   EXPECT_EQ(nd::ones({2}).asnumpy().data<float>()[1], 1.0f);
+}
+
+TEST(CudaContextTest, ViewsGradientsAndCopiesKeepTheirContext) {
+  NDArray g = nd::ones({2, 3}, DType::kFloat32, gpu(0));
+  NDArray v = g.reshape({6});
+  EXPECT_EQ(v.context(), gpu(0));
+  EXPECT_EQ((v + g.reshape({6})).context(), gpu(0));
+  // A write through a view keeps the variable on its context.
+  v += 1.0f;
+  EXPECT_EQ(g.context(), gpu(0));
+  EXPECT_EQ(g.detach().context(), gpu(0));
+  // Recorded reads of a differentiation variable, and its gradient, stay on its context.
+  NDArray w = nd::ones({3}, DType::kFloat32, gpu(0));
+  w.attach_grad();
+  {
+    autograd::Record record;
+    NDArray y = nd::sum(w * w);
+    EXPECT_EQ(y.context(), gpu(0));
+    y.backward();
+  }
+  EXPECT_EQ(w.grad().context(), gpu(0));
+  // Library-made index leaves (take with host indices, pad modes) mix with any context.
+  NDArray taken = nd::take(g, nd::array(std::vector<int64_t>{1, 0}, {2}).as_in_context(gpu(0)), 0);
+  EXPECT_EQ(taken.context(), gpu(0));
+  EXPECT_EQ(nd::pad(g, {{1, 1}, {0, 0}}, nd::PadMode::kEdge).context(), gpu(0));
+  // copyto onto a GPU array keeps it there, whatever the source's context.
+  NDArray dst = nd::zeros({2, 3}, DType::kFloat32, gpu(0));
+  nd::ones({2, 3}).copyto(dst);
+  EXPECT_EQ(dst.context(), gpu(0));
+  nd::array(std::vector<float>(6, 2.0f), {2, 3}).copyto(dst);
+  EXPECT_EQ(dst.context(), gpu(0));
+  NDArray host = nd::zeros({2, 3});
+  dst.copyto(host);
+  EXPECT_EQ(host.context(), cpu());
 }
 
 }  // namespace

@@ -122,8 +122,10 @@ runtime::ExecuteOptions EmulatedOptions(const KernelSet& set, const Emulation& e
         [&set, &emu, limits, launches, n](void* const* buffers, const int64_t* params,
                                           int64_t* status, const runtime::LaunchSize& size) {
           const cg::RenderedKernel& r = set.rendered[n];
-          cg::LaunchShape shape = cg::ChooseLaunch(r, size.points, size.work, size.max_elements,
-                                                   limits.max_threads, limits.max_blocks);
+          cg::LaunchShape shape =
+              cg::ChooseLaunch(r, size.points, size.work,
+                               cg::IndexBound(size.max_elements, params, set.kernels[n].num_params),
+                               limits.max_threads, limits.max_blocks);
           if (limits.force_index64) shape.index64 = true;
           EmuKernel fn = shape.index64 ? emu.i64[n] : emu.i32[n];
           emu.launch(fn, buffers, params, status, shape.grid, shape.block_x, shape.block_y);
@@ -186,10 +188,14 @@ TEST_F(CudaEmulationTest, GeneratedSourceMatchesTheInterpreterOnTheCorpus) {
     team += r.team;
     loops += r.text.find("_loop = ndj_lane;") != std::string::npos;
   }
+  int vectorized = 0;
+  for (const cg::RenderedKernel& r : set_->rendered) vectorized += r.vectorized;
+  EXPECT_GT(vectorized, 20);
   EXPECT_GT(team, 20);
   EXPECT_GT(loops, 0);
   EXPECT_LT(team, static_cast<int>(set_->rendered.size()));
-  std::printf("%d team kernels, %d with team-split loops\n", team, loops);
+  std::printf("%d team kernels, %d with team-split loops, %d with the vector path\n", team, loops,
+              vectorized);
 }
 
 // Wide teams (up to 256 lanes: eight warps folding through shared memory), one block (every

@@ -82,6 +82,43 @@ inline absl::StatusOr<runtime::testing::Case> AllOpsCase() {
   return c;
 }
 
+// Graphs for the paths random graphs reach rarely: the four-point vector path over aligned rows
+// (float32, float16, float64, uint8) and over rows whose start is not aligned (a slice from
+// column 1), and a row of 1000 (teams of many warps).
+constexpr const char* kDirectedGraphs[] = {
+    R"(graph @vec_f32 {
+  %0 = input[index=0] : f32[6,16]
+  %1 = input[index=1] : f32[16]
+  %2 = broadcast(%1) : f32[6,16]
+  %3 = mul(%0, %2) : f32[6,16]
+  %4 = exp(%3) : f32[6,16]
+  return %4, %3
+})",
+    R"(graph @vec_mixed {
+  %0 = input[index=0] : f16[4,8]
+  %1 = input[index=1] : f64[4,8]
+  %2 = input[index=2] : u8[4,8]
+  %3 = cast(%0) : f64[4,8]
+  %4 = add(%3, %1) : f64[4,8]
+  %5 = cast(%2) : f64[4,8]
+  %6 = mul(%4, %5) : f64[4,8]
+  %7 = cast(%6) : f16[4,8]
+  return %7, %6
+})",
+    R"(graph @vec_unaligned {
+  %0 = input[index=0] : f32[6,17]
+  %1 = slice[starts=[0,1], steps=[1,1]](%0) : f32[6,16]
+  %2 = neg(%1) : f32[6,16]
+  return %2
+})",
+    R"(graph @long_rows {
+  %0 = input[index=0] : f32[3,1000]
+  %1 = reduce_sum[axes=[1]](%0) : f32[3]
+  %2 = argmax[axis=1](%0) : i64[3]
+  return %1, %2
+})",
+};
+
 // The emulation's corpus: the first `random` seeded graphs of the differential corpus, the saved
 // regression cases and the graph with every IR op (tests/data/ir/all_ops.ir).
 inline std::vector<runtime::testing::Case> EmulationCorpus(int random, std::string* error) {
@@ -89,6 +126,18 @@ inline std::vector<runtime::testing::Case> EmulationCorpus(int random, std::stri
   for (int seed = 1; seed <= random; ++seed) cases.push_back(runtime::testing::RandomCase(seed));
   std::vector<runtime::testing::Case> saved = runtime::testing::SavedCases(error);
   for (runtime::testing::Case& c : saved) cases.push_back(std::move(c));
+  for (const char* text : kDirectedGraphs) {
+    absl::StatusOr<std::unique_ptr<ir::Graph>> g = ir::ParseGraph(text);
+    if (!g.ok()) {
+      *error = g.status().ToString();
+      return cases;
+    }
+    runtime::testing::Case c;
+    c.graph = std::move(*g);
+    c.name = c.graph->name();
+    for (const ir::Node* n : c.graph->inputs()) c.specs.push_back({n->type()});
+    cases.push_back(std::move(c));
+  }
   absl::StatusOr<runtime::testing::Case> all = AllOpsCase();
   if (!all.ok()) {
     *error = all.status().ToString();

@@ -73,6 +73,8 @@ int cuMemAlloc_v2(unsigned long long*, size_t) { return kNotSupported; }
 int cuMemFree_v2(unsigned long long) { return kNotSupported; }
 int cuMemcpyHtoD_v2(unsigned long long, const void*, size_t) { return kNotSupported; }
 int cuMemcpyDtoH_v2(void*, unsigned long long, size_t) { return kNotSupported; }
+int cuMemcpyHtoDAsync_v2(unsigned long long, const void*, size_t, void*) { return kNotSupported; }
+int cuMemcpyDtoHAsync_v2(void*, unsigned long long, size_t, void*) { return kNotSupported; }
 int cuModuleLoadData(void**, const void*) { return kNotSupported; }
 int cuModuleUnload(void*) { return kSuccess; }
 int cuModuleGetFunction(void**, void*, const char*) { return kNotSupported; }

@@ -918,6 +918,22 @@ TEST(MxnetMappingTest, WaitToRead) {
   EXPECT_THROW(bad.asnumpy(), ValueError);  // but a value that does not exist is never read
 }
 
+// Contexts: gpu(0) is checked at once (MXNet fails at the first allocation); the CPU paths work
+// everywhere.
+TEST(MxnetMappingTest, Contexts) {
+  NDArray x = nd::array<float>({1, 2, 3}, {3});
+  EXPECT_EQ(x.context(), ndjit::cpu());
+  EXPECT_EQ(x.as_in_context(ndjit::cpu()).handle(), x.handle());
+  EXPECT_EQ(x.copyto(ndjit::cpu()).asnumpy().to_vector<float>(), (std::vector<float>{1, 2, 3}));
+  if (ndjit::num_gpus() == 0) {
+    EXPECT_THROW(nd::zeros({2, 3}, ndjit::DType::kFloat32, ndjit::gpu(0)), NotSupportedError);
+  } else {
+    NDArray z = nd::zeros({2, 3}, ndjit::DType::kFloat32, ndjit::gpu(0));
+    EXPECT_EQ(z.context(), ndjit::gpu(0));
+    EXPECT_EQ(z.asnumpy().to_vector<float>(), std::vector<float>(6, 0.0f));
+  }
+}
+
 TEST(MxnetMappingTest, InPlaceOpsAndOut) {
   NDArray a = X() * 1.0f;  // [[1, 2, 3], [4, 5, 6]]
   NDArray c = a * 2.0f;

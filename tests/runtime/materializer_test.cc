@@ -24,11 +24,11 @@ ValuePtr Leaf(float v) {
 }
 
 ValuePtr Unary(Op op, const ValuePtr& x) {
-  return Materializer::Get().Record(op, x->type(), {x}, {}, {});
+  return Materializer::Get().Record(op, x->type(), {x}, {}, {}, -1);
 }
 
 ValuePtr Binary(Op op, const ValuePtr& x, const ValuePtr& y) {
-  return Materializer::Get().Record(op, x->type(), {x, y}, {}, {});
+  return Materializer::Get().Record(op, x->type(), {x, y}, {}, {}, -1);
 }
 
 float First(const ValuePtr& v) {
@@ -156,7 +156,7 @@ TEST_F(MaterializerTest, RunTimeErrorsReachTheAccessor) {
   ir::Attrs attrs;
   attrs.axis = 0;
   ValuePtr g = Materializer::Get().Record(Op::kGather, TensorType{DType::kFloat32, {1}},
-                                          {Leaf(0), indices}, attrs, {});
+                                          {Leaf(0), indices}, attrs, {}, -1);
   absl::StatusOr<ir::HostTensor> t = Materializer::Get().Read(g);
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.status().message().find("index 7 is out of bounds"), absl::string_view::npos);

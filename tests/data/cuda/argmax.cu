@@ -32,9 +32,9 @@ __device__ __forceinline__ void ndj_argmax_k0_body(int64_t* __restrict__ b0, con
     if (ndj_active && ndj_lane == 0) b0[v1] = v8;
   }
 }
-extern "C" __global__ void __launch_bounds__(1024) ndj_argmax_k0_i32(int64_t* __restrict__ b0, const double* __restrict__ b1, long long p0, long long p1, long long* __restrict__ status) {
+extern "C" __global__ void __launch_bounds__(256) ndj_argmax_k0_i32(int64_t* __restrict__ b0, const double* __restrict__ b1, long long p0, long long p1, long long* __restrict__ status) {
   ndj_argmax_k0_body<int32_t>(b0, b1, p0, p1, status);
 }
-extern "C" __global__ void __launch_bounds__(1024) ndj_argmax_k0_i64(int64_t* __restrict__ b0, const double* __restrict__ b1, long long p0, long long p1, long long* __restrict__ status) {
+extern "C" __global__ void __launch_bounds__(256) ndj_argmax_k0_i64(int64_t* __restrict__ b0, const double* __restrict__ b1, long long p0, long long p1, long long* __restrict__ status) {
   ndj_argmax_k0_body<int64_t>(b0, b1, p0, p1, status);
 }

@@ -37,6 +37,6 @@ __device__ __forceinline__ void ndj_gather_k0_body(float* __restrict__ b0, const
     b0[v22] = v20;
   }
 }
-extern "C" __global__ void __launch_bounds__(1024) ndj_gather_k0_i64(float* __restrict__ b0, const int64_t* __restrict__ b1, const float* __restrict__ b2, long long p0, long long p1, long long p2, long long* __restrict__ status) {
+extern "C" __global__ void __launch_bounds__(256) ndj_gather_k0_i64(float* __restrict__ b0, const int64_t* __restrict__ b1, const float* __restrict__ b2, long long p0, long long p1, long long p2, long long* __restrict__ status) {
   ndj_gather_k0_body<int64_t>(b0, b1, b2, p0, p1, p2, status);
 }

@@ -62,9 +62,9 @@ __device__ __forceinline__ void ndj_reduce_max_sub_exp_reduce_sum_div_k0_body(fl
     __syncthreads();
   }
 }
-extern "C" __global__ void __launch_bounds__(1024) ndj_reduce_max_sub_exp_reduce_sum_div_k0_i32(float* __restrict__ b0, const float* __restrict__ b1, long long p0, long long p1, long long* __restrict__ status) {
+extern "C" __global__ void __launch_bounds__(256) ndj_reduce_max_sub_exp_reduce_sum_div_k0_i32(float* __restrict__ b0, const float* __restrict__ b1, long long p0, long long p1, long long* __restrict__ status) {
   ndj_reduce_max_sub_exp_reduce_sum_div_k0_body<int32_t>(b0, b1, p0, p1, status);
 }
-extern "C" __global__ void __launch_bounds__(1024) ndj_reduce_max_sub_exp_reduce_sum_div_k0_i64(float* __restrict__ b0, const float* __restrict__ b1, long long p0, long long p1, long long* __restrict__ status) {
+extern "C" __global__ void __launch_bounds__(256) ndj_reduce_max_sub_exp_reduce_sum_div_k0_i64(float* __restrict__ b0, const float* __restrict__ b1, long long p0, long long p1, long long* __restrict__ status) {
   ndj_reduce_max_sub_exp_reduce_sum_div_k0_body<int64_t>(b0, b1, p0, p1, status);
 }
