@@ -1,5 +1,8 @@
 // Compiled execution of a graph (see executor.h).
 #include "runtime/executor.h"
+#if NDJIT_HAVE_CUDA
+#include "codegen/cuda/cuda_source.h"
+#endif
 
 #include <algorithm>
 #include <memory>
@@ -492,6 +495,16 @@ absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& source,
       ASSIGN_OR_RETURN(codegen::cpu::CompiledKernel c, codegen::cpu::Compile(k.kernel, opts));
       report.llvm_ir = std::move(c.llvm_ir);
       report.assembly = std::move(c.assembly);
+    }
+    if (options.cuda) {
+#if NDJIT_HAVE_CUDA
+      ASSIGN_OR_RETURN(
+          codegen::cuda::RenderedKernel r,
+          codegen::cuda::RenderKernel(k.kernel, codegen::cuda::EntryName(k.kernel.name)));
+      report.cuda = codegen::cuda::ProgramText({r});
+#else
+      return absl::FailedPreconditionError("this build of ndjit has no CUDA backend");
+#endif
     }
     out.kernels.push_back(std::move(report));
   }

@@ -94,6 +94,7 @@ struct KernelReport {
   std::string kernel_ir;  // kernel IR with the call sites of its nodes
   std::string llvm_ir;    // optimized LLVM IR, when asked for
   std::string assembly;   // native assembly, when asked for
+  std::string cuda;       // the CUDA C++ program of the kernel, when asked for
 };
 struct KernelsDescription {
   // The graph after split-reductions when that changed it (the plan's node ids refer to it).
@@ -106,6 +107,7 @@ struct DescribeOptions {
   ExecuteOptions execute;
   bool llvm_ir = false;
   bool assembly = false;
+  bool cuda = false;  // render CUDA C++ (an error in a build without the CUDA backend)
 };
 absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& graph,
                                                    const DescribeOptions& options);

@@ -92,6 +92,7 @@ absl::Status DumpExecution(const ir::Graph& graph, const Config& config,
     DescribeOptions describe;
     describe.execute = execute;
     describe.llvm_ir = true;
+    describe.cuda = !execute.backend_key.empty();  // a GPU task: its CUDA source too
     absl::StatusOr<KernelsDescription> described = DescribeKernels(graph, describe);
     if (described.ok()) {
       const KernelsDescription& d = *described;
@@ -99,13 +100,15 @@ absl::Status DumpExecution(const ir::Graph& graph, const Config& config,
         RETURN_IF_ERROR(WriteFile(prefix + "split-reductions.ir", d.split_graph));
       }
       std::string text = absl::StrCat("// fusion plan\n", d.fusion, "\n// ", d.schedule);
-      std::string llvm;
+      std::string llvm, cuda;
       for (const KernelReport& k : d.kernels) {
         absl::StrAppend(&text, "\n", k.kernel_ir);
         absl::StrAppend(&llvm, "; kernel @", k.name, "\n", k.llvm_ir, "\n");
+        absl::StrAppend(&cuda, k.cuda, "\n");
       }
       RETURN_IF_ERROR(WriteFile(prefix + "kernels.txt", text));
       RETURN_IF_ERROR(WriteFile(prefix + "llvm.ll", llvm));
+      if (describe.cuda) RETURN_IF_ERROR(WriteFile(prefix + "cuda.cu", cuda));
       kernels_line =
           absl::StrCat(", ", d.kernels.size(), d.kernels.size() == 1 ? " kernel" : " kernels");
     } else {

@@ -7,6 +7,7 @@
 //   ndjit-inspect --passes=cse,dce graph.ir         # run passes in order, print the result
 //   ndjit-inspect --passes=default --print_after_all --print_changed graph.ir
 //   ndjit-inspect --emit=kernel|llvm|asm graph.ir   # what the CPU backend compiles
+//   ndjit-inspect --emit=cuda graph.ir              # the CUDA C++ of the same kernels
 //   ndjit-inspect --dot graph.ir | dot -Tsvg > g.svg
 //   ndjit-inspect --html graph.ir > report.html
 //   ndjit-inspect explain graph.ir                  # why values are not fused; bytes moved
@@ -50,7 +51,8 @@ ABSL_FLAG(std::string, emit, "graph",
           "what to print: graph (the IR after the passes), fusion (the kernels the CPU backend "
           "would run, by node), schedule (their order and buffer plan), kernel (their kernel IR "
           "with call sites), llvm (kernel IR followed by the optimized LLVM IR of each kernel), "
-          "asm (kernel IR followed by the x86-64 assembly of each kernel)");
+          "asm (kernel IR followed by the x86-64 assembly of each kernel), cuda (kernel IR "
+          "followed by the CUDA C++ the CUDA backend renders for each kernel)");
 ABSL_FLAG(bool, dot, false, "print the fused graph as Graphviz DOT (kernels as clusters)");
 ABSL_FLAG(bool, html, false,
           "print a self-contained HTML report (picture, IR before and after, kernels and code)");
@@ -156,6 +158,7 @@ std::string Kernels(const ndjit::runtime::KernelsDescription& d) {
     absl::StrAppend(&out, k.kernel_ir);
     if (!k.llvm_ir.empty()) absl::StrAppend(&out, "\n", k.llvm_ir);
     if (!k.assembly.empty()) absl::StrAppend(&out, "\n", k.assembly);
+    if (!k.cuda.empty()) absl::StrAppend(&out, "\n", k.cuda);
     absl::StrAppend(&out, "\n");
   }
   return out;
@@ -190,10 +193,11 @@ absl::Status Emit(const std::string& command, const Input& input, const ndjit::i
   } else if (emit == "schedule") {
     const passes::FusionPlan plan = passes::PlanFusion(g);
     std::cout << passes::PrintSchedule(plan, passes::ScheduleKernels(g, plan));
-  } else if (emit == "kernel" || emit == "llvm" || emit == "asm") {
+  } else if (emit == "kernel" || emit == "llvm" || emit == "asm" || emit == "cuda") {
     ndjit::runtime::DescribeOptions describe;  // as the runtime would run it
     describe.llvm_ir = emit == "llvm";
     describe.assembly = emit == "asm";
+    describe.cuda = emit == "cuda";
     ASSIGN_OR_RETURN(ndjit::runtime::KernelsDescription d,
                      ndjit::runtime::DescribeKernels(g, describe));
     if (!d.split_graph.empty()) {
@@ -204,7 +208,7 @@ absl::Status Emit(const std::string& command, const Input& input, const ndjit::i
     std::cout << Kernels(d);
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
-        "unknown --emit=", emit, "; expected graph, fusion, schedule, kernel, llvm or asm"));
+        "unknown --emit=", emit, "; expected graph, fusion, schedule, kernel, llvm, asm or cuda"));
   }
   return absl::OkStatus();
 }
