@@ -66,6 +66,13 @@ class Lowerer {
     out_.domain.assign(shape.begin(), shape.begin() + rank);
     out_.points = ir::NumElements(out_.domain);
     out_.work = ir::NumElements(shape);
+    // Every index the kernel computes addresses an element of a member or of an operand.
+    for (const Node* m : g.members) {
+      out_.max_elements = std::max(out_.max_elements, ir::NumElements(m->shape()));
+      for (const Node* o : m->operands()) {
+        out_.max_elements = std::max(out_.max_elements, ir::NumElements(o->shape()));
+      }
+    }
     std::vector<int> loop_extent;
     int loop_var = -1;
     if (g.row_kernel) {

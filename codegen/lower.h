@@ -30,6 +30,9 @@ struct LoweredKernel {
   std::vector<int64_t> domain;           // extents of the parallel domain
   int64_t points = 0;                    // domain points
   int64_t work = 0;                      // estimated scalar iterations (points x reduce box)
+  // Elements of the largest array the kernel indexes (a stored buffer or a fused intermediate,
+  // say a broadcast it reshapes): a bound on every index it computes.
+  int64_t max_elements = 0;
 };
 
 struct LowerOptions {

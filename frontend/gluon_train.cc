@@ -252,8 +252,8 @@ void Trainer::step(int64_t batch_size, bool ignore_stale_grad, SourceLocation si
       // the update's kernels are compiled once (a constant would be part of the kernel).
       const NDArray lr_t = nd::array<float>(std::vector<float>{F32(lr_ * std::sqrt(coef2) / coef1)},
                                             std::vector<int64_t>{}, site)
-                               .astype(w.dtype(), site)
-                               .as_in_context(w.context(), site);
+                               .as_in_context(w.context(), site)
+                               .astype(w.dtype(), site);
       NDArray g = scaled_grad(rescale, wd != 0);
       NDArray& mean = s->state[0];
       NDArray& var = s->state[1];

@@ -148,7 +148,7 @@ NDArray NDArray::copyto(const NDArray& dst, SourceLocation site) const {
     v = frontend::BroadcastTo(v, type.shape, site);
     // Always a new node: dst must not share the source's value object (a later in-place op on
     // either rebinds only its own variable, but identity is what tests and users observe).
-    if (v == src || (to >= 0 && v->device() != to)) {
+    if (v == src || (to != runtime::kAnyDevice && v->device() != to)) {
       // A new node on dst's context (a constant-only source would otherwise stay anywhere).
       v = frontend::RecordAt(ir::Op::kCast, {v}, {}, type, ir::SourceLoc::From(site), to);
     }

@@ -243,6 +243,7 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
     cg.release = schedule.release_after[pos];
     cg.free_slots = schedule.slots_free_after[pos];
     cg.points = k->points;
+    cg.max_elements = std::max(cg.max_elements, k->max_elements);
     cg.work = k->work;
     out.groups.push_back(std::move(cg));
   }

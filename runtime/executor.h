@@ -49,9 +49,9 @@ struct ExecutorCounters {
 // of its domain over host buffers (buffers, params and `status` as for the CPU kernels). The
 // CUDA backend's CPU emulation (tests/cuda/) plugs in here.
 struct LaunchSize {
-  int64_t points = 0;                      // domain points
-  int64_t work = 0;                        // points x reduce box
-  int64_t max_elements = 0;                // elements of the largest buffer bound to the kernel
+  int64_t points = 0;        // domain points
+  int64_t work = 0;          // points x reduce box
+  int64_t max_elements = 0;  // of the largest array the kernel indexes (buffers, intermediates)
   absl::Span<const int64_t> buffer_bytes;  // the size of each bound buffer
 };
 // A runner's error (a device failure) ends the run with that error.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <new>
 
@@ -312,6 +313,7 @@ ValuePtr Materializer::Record(ir::Op op, ir::TensorType type, std::vector<ValueP
   const bool tracing = profiler::Tracing();
   const int64_t start = tracing ? profiler::NowNs() : 0;
   const int64_t bytes = PendingBytes(op, type);
+  if (device >= 0) gpu_values_recorded_.store(true, std::memory_order_relaxed);
   ValuePtr v =
       Value::Pending(op, std::move(type), std::move(operands), std::move(attrs), loc, device);
   v->counted_ = true;
@@ -403,6 +405,8 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
 }
 
 std::vector<ValuePtr> Materializer::DeviceBoundary(absl::Span<const ValuePtr> values) {
+  // Until a value is recorded for a GPU, every task is the host's (no walk needed).
+  if (!gpu_values_recorded_.load(std::memory_order_relaxed)) return {};
   auto pending = [](const Value* v) {
     return v->state_ == Value::State::kPending || v->state_ == Value::State::kTaken;
   };
@@ -454,15 +458,30 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
   // One device per task: what another device computes for this one (the operand of a copy
   // between contexts, or requested values of another device) goes to tasks of its own first,
   // queued ahead of this one, and this task reads it as leaves.
-  if (std::vector<ValuePtr> elsewhere = DeviceBoundary(values); !elsewhere.empty()) {
-    bool run_first = false;
-    std::shared_ptr<Task> first = SubmitLocked(elsewhere, /*force=*/true, caller, reason,
-                                               /*inline_if_idle=*/false, &run_first, lock, status);
-    if (!status->ok()) return nullptr;
-    if (run_first) {  // only after Shutdown
-      lock.unlock();
-      RunInline(*first);
-      lock.lock();
+  // Layer by layer (what `values` need from other devices, what those need, ...), deepest first,
+  // so every submission below finds its own boundaries queued already and nothing recurses
+  // deeper than one level, however many copies a chain crosses.
+  std::vector<std::vector<ValuePtr>> layers;
+  for (std::vector<ValuePtr> layer = DeviceBoundary(values); !layer.empty();) {
+    std::vector<ValuePtr> next;
+    for (const ValuePtr& b : layer) {
+      for (ValuePtr& d : DeviceBoundary({b})) next.push_back(std::move(d));
+    }
+    layers.push_back(std::move(layer));
+    layer = std::move(next);
+  }
+  for (auto layer = layers.rbegin(); layer != layers.rend(); ++layer) {
+    for (const ValuePtr& b : *layer) {
+      bool run_first = false;
+      std::shared_ptr<Task> first =
+          SubmitLocked({b}, /*force=*/true, caller, reason,
+                       /*inline_if_idle=*/false, &run_first, lock, status);
+      if (!status->ok()) return nullptr;
+      if (run_first) {  // only after Shutdown
+        lock.unlock();
+        RunInline(*first);
+        lock.lock();
+      }
     }
   }
   Collected c = Collect(values);
@@ -563,7 +582,42 @@ absl::Status Materializer::Flush(const Caller& caller, FlushReason reason) {
   }
   // Values that only the registry kept alive are gone once `live` is; the others are stored or
   // computed inside the task. Values recorded meanwhile by other threads stay registered.
-  return Submit(live, /*force=*/false, caller, reason);
+  bool devices = false;
+  for (const ValuePtr& v : live) devices = devices || v->device() >= 0;
+  if (!devices) return Submit(live, /*force=*/false, caller, reason);
+  // With work for a GPU: one submission per device (GPUs first, the host last), so that each
+  // device's intermediates stay inside its own task, and then whatever constant-only values no
+  // device's work took (held weakly meanwhile, so that a device task does not store them as if
+  // something else read them).
+  std::map<int, std::vector<ValuePtr>> by_device;
+  std::vector<std::weak_ptr<Value>> anywhere;
+  for (ValuePtr& v : live) {
+    if (v->device() == kAnyDevice) {
+      anywhere.push_back(v);
+    } else {
+      by_device[v->device()].push_back(std::move(v));
+    }
+  }
+  live.clear();
+  absl::Status status;
+  for (auto it = by_device.rbegin(); it != by_device.rend(); ++it) {
+    const absl::Status s = Submit(it->second, /*force=*/false, caller, reason);
+    if (status.ok()) status = s;
+    it->second.clear();
+  }
+  std::vector<ValuePtr> rest;
+  for (const std::weak_ptr<Value>& w : anywhere) {
+    if (ValuePtr v = w.lock()) rest.push_back(std::move(v));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase_if(rest, [](const ValuePtr& v) { return v->state_ != Value::State::kPending; });
+  }
+  if (!rest.empty()) {
+    const absl::Status s = Submit(rest, /*force=*/false, caller, reason);
+    if (status.ok()) status = s;
+  }
+  return status;
 }
 
 void Materializer::WorkerLoop() {

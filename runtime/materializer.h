@@ -156,6 +156,7 @@ class Materializer {
   // Pending values among `values` and their operands that belong to another device's task than
   // the one `values` start (see SubmitLocked). Caller holds mu_.
   std::vector<ValuePtr> DeviceBoundary(absl::Span<const ValuePtr> values);
+  std::atomic<bool> gpu_values_recorded_{false};
   // Iterative post-order walk from `roots` through the operand lists of the values `interior`
   // accepts: `leaf(v)` once for every other value reached, `visit(v)` for every interior value
   // after its operands (false stops the walk). Chains of any length are fine. Caller holds mu_.

@@ -435,7 +435,7 @@ class Renderer {
             return *a - *b;
           case IndexOp::kMul:
             if (*a == 0 && *b == 0) return 0;
-            return 2;  // scaled by a size: strided
+            return std::nullopt;  // scaled by a size: strided
           default:
             return (*a == 0 && *b == 0) ? std::optional<int64_t>(0) : std::nullopt;
         }
@@ -814,7 +814,7 @@ class Renderer {
   // each contiguous access as one vector when its address is aligned, else runs the four points
   // one by one.
   bool Vectorizable() const {
-    if (team_ || k_.domain.empty()) return false;
+    if (team_ || k_.domain.empty() || DataDependentIndex()) return false;
     const int64_t inner = static_cast<int64_t>(k_.domain.size()) - 1;
     for (const KInstr& in : k_.instrs) {
       if (in.kind == KOp::kCheck) return false;
@@ -892,7 +892,9 @@ class Renderer {
           }
         } else {
           std::vector<std::string> lanes;
-          for (lane_ = 0; lane_ < 4; ++lane_) lanes.push_back(V(in.args[1]));
+          for (lane_ = 0; lane_ < 4; ++lane_) {
+            lanes.push_back(absl::StrCat(t, "(", V(in.args[1]), ")"));
+          }
           lane_ = 0;
           Line(4, absl::StrCat("*reinterpret_cast<ndj_vec4<", t, ">*>(", at, ") = ndj_vec4<", t,
                                ">{{", absl::StrJoin(lanes, ", "), "}};"));
@@ -1010,7 +1012,7 @@ std::filesystem::path CacheDir() {
   return {};
 }
 
-// Disk entry: "<key length>\n<key><cubin 0|1>\n<target>\n<image>".
+// Disk entry: "<key length>\n<key><cubin 0|1> <image length>\n<target>\n<image>".
 std::optional<CudaImage> ReadEntry(const std::filesystem::path& path, const std::string& key) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -1175,8 +1177,9 @@ LaunchShape ChooseLaunch(const RenderedKernel& kernel, int64_t points, int64_t w
   max_blocks = std::max<int64_t>(1, max_blocks);
   const int64_t count = std::max<int64_t>(1, points);
   if (!kernel.team) {
-    // A vectorized kernel's threads take four points each (when its rows allow).
-    const int64_t threads = kernel.vectorized ? (count + 3) / 4 : count;
+    // One thread per point: a vectorized kernel whose rows allow it needs a quarter of them,
+    // which the grid-stride loop leaves idle (the grid is capped at a device's fill anyway).
+    const int64_t threads = count;
     shape.block_x = max_threads;
     shape.grid = std::min<int64_t>((threads + max_threads - 1) / max_threads, max_blocks);
   } else {

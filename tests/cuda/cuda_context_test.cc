@@ -120,6 +120,19 @@ TEST(CudaContextTest, ADeviceThatCannotRunReportsTheDriversError) {
   EXPECT_EQ(nd::ones({2}).asnumpy().data<float>()[1], 1.0f);
 }
 
+// A long chain of copies between contexts becomes one task per crossing, submitted without
+// recursing once per crossing (a deep chain must not exhaust the stack).
+TEST(CudaContextTest, ALongChainOfCopiesBetweenContexts) {
+  NDArray x = nd::array(std::vector<float>{1, 2}, {2});
+  for (int i = 0; i < 3000; ++i) x = x.copyto(gpu(i % 2)) * 2.0f;
+  EXPECT_EQ(x.context(), gpu(1));
+  NDArray back = x.copyto(cpu());
+  EXPECT_THROW(back.asnumpy(), Error);  // the test device cannot run; the host copy fails too
+  EXPECT_THROW(waitall(), Error);       // the crossings' own errors, reported once
+  NDArray fine = nd::array(std::vector<float>{1, 2}, {2}) + 1.0f;
+  EXPECT_EQ(fine.asnumpy().data<float>()[1], 3.0f);
+}
+
 TEST(CudaContextTest, ViewsGradientsAndCopiesKeepTheirContext) {
   NDArray g = nd::ones({2, 3}, DType::kFloat32, gpu(0));
   NDArray v = g.reshape({6});

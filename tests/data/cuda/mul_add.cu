@@ -77,7 +77,7 @@ __device__ __forceinline__ void ndj_mul_add_k0_body(float* __restrict__ b0, cons
         const float v11_l1 = ndj_add_f32(v9_l1, v10);
         const float v11_l2 = ndj_add_f32(v9_l2, v10);
         const float v11_l3 = ndj_add_f32(v9_l3, v10);
-        *reinterpret_cast<ndj_vec4<float>*>(b0 + v6_l0) = ndj_vec4<float>{{v11_l0, v11_l1, v11_l2, v11_l3}};
+        *reinterpret_cast<ndj_vec4<float>*>(b0 + v6_l0) = ndj_vec4<float>{{float(v11_l0), float(v11_l1), float(v11_l2), float(v11_l3)}};
       } else {
         for (int ndj_j = 0; ndj_j < 4; ++ndj_j) ndj_point(ndj_p + I(ndj_j));
       }
