@@ -395,4 +395,47 @@ void KernelBuilder::SetDomain(std::vector<int> extents) { kernel_.domain = std::
 
 Kernel KernelBuilder::Finish() && { return std::move(kernel_); }
 
+std::optional<int64_t> IndexCoefficient(const Kernel& kernel, int id, int64_t var) {
+  // Index expressions are shallow; the depth bound keeps a pathological one from recursing far.
+  struct Walk {
+    const Kernel& k;
+    int64_t var;
+    std::optional<int64_t> Of(int id, int depth) const {
+      const KInstr& in = k.instrs[id];
+      if (depth > 64) return std::nullopt;
+      switch (in.kind) {
+        case KOp::kConst:
+        case KOp::kParam:
+          return 0;
+        case KOp::kVar:
+          return in.index == var ? 1 : 0;
+        case KOp::kIndex: {
+          const auto a = Of(in.args[0], depth + 1);
+          const auto b = Of(in.args[1], depth + 1);
+          if (!a || !b) return std::nullopt;
+          switch (in.iop) {
+            case IndexOp::kAdd:
+              return *a + *b;
+            case IndexOp::kSub:
+              return *a - *b;
+            case IndexOp::kMul: {
+              if (*a == 0 && *b == 0) return 0;
+              const KInstr& x = k.instrs[in.args[0]];
+              const KInstr& y = k.instrs[in.args[1]];
+              if (*a == 0 && x.kind == KOp::kConst) return x.value.i * *b;
+              if (*b == 0 && y.kind == KOp::kConst) return y.value.i * *a;
+              return std::nullopt;  // scaled by a size parameter: strided
+            }
+            default:
+              return (*a == 0 && *b == 0) ? std::optional<int64_t>(0) : std::nullopt;
+          }
+        }
+        default:
+          return std::nullopt;
+      }
+    }
+  };
+  return Walk{kernel, var}.Of(id, 0);
+}
+
 }  // namespace ndjit::ir

@@ -32,6 +32,7 @@
 #define NDJIT_IR_KERNEL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,12 @@ struct Kernel {
   // part of the canonical text.
   std::vector<std::string> notes;
 };
+
+// d(index)/d(var): the coefficient of loop variable `var` in index instruction `id` when the
+// expression is affine in it with a constant coefficient (0 when it does not depend on it), else
+// nullopt (a var scaled by a size parameter, div, mod, min, max, data). Backends use it to find
+// contiguous accesses.
+std::optional<int64_t> IndexCoefficient(const Kernel& kernel, int id, int64_t var);
 
 // The canonical text (the cache key) or, with `notes`, the dump form with the call sites.
 std::string PrintKernel(const Kernel& kernel, bool notes = false);

@@ -446,40 +446,8 @@ class Emitter {
   // final loop over the tile evaluates the rest of the body with the accumulated values.
   static constexpr int64_t kTile = 64;
 
-  // d(expr)/d(var): the coefficient of `var` in an affine index expression, or nullopt.
-  std::optional<int64_t> Coefficient(int id, int64_t var, int depth = 0) const {
-    const KInstr& in = k_.instrs[id];
-    if (depth > 64) return std::nullopt;
-    switch (in.kind) {
-      case KOp::kConst:
-      case KOp::kParam:
-        return 0;
-      case KOp::kVar:
-        return in.index == var ? 1 : 0;
-      case KOp::kIndex: {
-        const auto a = Coefficient(in.args[0], var, depth + 1);
-        const auto b = Coefficient(in.args[1], var, depth + 1);
-        if (!a || !b) return std::nullopt;
-        switch (in.iop) {
-          case ir::IndexOp::kAdd:
-            return *a + *b;
-          case ir::IndexOp::kSub:
-            return *a - *b;
-          case ir::IndexOp::kMul: {
-            const KInstr& x = k_.instrs[in.args[0]];
-            const KInstr& y = k_.instrs[in.args[1]];
-            if (*a == 0 && *b == 0) return 0;
-            if (*a == 0 && x.kind == KOp::kConst) return x.value.i * *b;
-            if (*b == 0 && y.kind == KOp::kConst) return y.value.i * *a;
-            return (*a == 0 || *b == 0) ? std::optional<int64_t>(2) : std::nullopt;  // strided
-          }
-          default:
-            return (*a == 0 && *b == 0) ? std::optional<int64_t>(0) : std::nullopt;
-        }
-      }
-      default:
-        return std::nullopt;
-    }
+  std::optional<int64_t> Coefficient(int id, int64_t var) const {
+    return ir::IndexCoefficient(k_, id, var);
   }
 
   bool UseTiledReductions() {

@@ -414,35 +414,8 @@ class Renderer {
     body_ += '\n';
   }
 
-  // d(expr)/d(var) of an affine index expression: 0, 1, another constant, or nullopt.
-  std::optional<int64_t> Coefficient(int id, int64_t var, int depth = 0) const {
-    const KInstr& in = k_.instrs[id];
-    if (depth > 64) return std::nullopt;
-    switch (in.kind) {
-      case KOp::kConst:
-      case KOp::kParam:
-        return 0;
-      case KOp::kVar:
-        return in.index == var ? 1 : 0;
-      case KOp::kIndex: {
-        const auto a = Coefficient(in.args[0], var, depth + 1);
-        const auto b = Coefficient(in.args[1], var, depth + 1);
-        if (!a || !b) return std::nullopt;
-        switch (in.iop) {
-          case IndexOp::kAdd:
-            return *a + *b;
-          case IndexOp::kSub:
-            return *a - *b;
-          case IndexOp::kMul:
-            if (*a == 0 && *b == 0) return 0;
-            return std::nullopt;  // scaled by a size: strided
-          default:
-            return (*a == 0 && *b == 0) ? std::optional<int64_t>(0) : std::nullopt;
-        }
-      }
-      default:
-        return std::nullopt;
-    }
+  std::optional<int64_t> Coefficient(int id, int64_t var) const {
+    return ir::IndexCoefficient(k_, id, var);
   }
 
   // A team kernel whose top-level reductions read contiguously along the points (a column sum,
