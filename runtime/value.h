@@ -58,7 +58,7 @@ inline constexpr int kAnyDevice = -3;
 class Value : public std::enable_shared_from_this<Value> {
  public:
   // A pending value. The caller has checked the op's type rules (ir::InferType).
-  // `device`: -1 for the CPU, i for GPU i (the context the value is computed on).
+  // `device`: -1 for the CPU, i for GPU i, kAnyDevice (the context the value is computed on).
   static ValuePtr Pending(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
                           ir::Attrs attrs, ir::SourceLoc loc, int device = -1);
   // A realized value holding `buffer` (an `input` leaf when it appears in a graph).

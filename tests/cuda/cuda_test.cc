@@ -15,7 +15,8 @@ namespace {
 namespace cg = codegen::cuda;
 using runtime::cuda::Driver;
 
-// A grid-stride kernel with 64-bit indexing, as the renderer will emit them.
+// A hand-written grid-stride kernel with 64-bit indexing (the renderer's own kernels are in
+// cuda_source_test.cc and cuda_emulation_test.cc).
 constexpr char kSaxpy[] = R"(
 extern "C" __global__ void saxpy(float a, const float* __restrict__ x, float* __restrict__ y,
                                  long long n) {
