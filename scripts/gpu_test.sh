@@ -19,5 +19,5 @@ echo "== CUDA tests (device cases skip without a GPU)"
 echo "== Differential corpus on the device"
 "$build/tests/cuda_tests" --gtest_filter='CudaDevice*'
 echo "== W1-W5 on gpu(0) and on the CPU"
-"$build/bench/ndjit_bench" --benchmark_filter='^W[1-5]/(ndjit|ndjit_cuda|hand)$' \
+"$build/bench/ndjit_bench" --benchmark_filter='^W[1-5]/(ndjit|ndjit_cuda|hand)(/|$)' \
   --benchmark_min_time=0.2
