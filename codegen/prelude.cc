@@ -11,8 +11,9 @@
 // Writing the rules once in C++ keeps them readable next to the interpreter's (ir/interpreter.cc)
 // instead of spelling each one out as LLVM IR builder calls, and the backends cannot drift.
 //
-// ABI: `ndj_<op>_<dtype>` with the IR mnemonic and the dtype's short name; bool is uint8_t (0 or
-// 1), float16 and bfloat16 are their bits in uint16_t, computed in float and rounded once.
+// ABI (codegen/prelude_abi.h builds the names): `ndj_<op>_<dtype>` with the IR mnemonic and the
+// dtype's short name; bool is uint8_t (0 or 1), float16 and bfloat16 are their bits in uint16_t,
+// computed in float and rounded once.
 // Integer arithmetic is done in int64 and wrapped to the dtype, as the interpreter does.
 // Transcendental functions call libm's float/double functions (CUDA's on the device); the CPU
 // backend marks them pure and maps them to glibc's vector versions (libmvec), so that loops over

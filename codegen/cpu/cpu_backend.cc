@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "codegen/cpu/prelude_bitcode.h"
+#include "codegen/prelude_abi.h"
 #include "ir/dtype.h"
 #include "ir/elements.h"
 #include "ir/host_tensor.h"
@@ -389,23 +390,12 @@ class Emitter {
       case KOp::kOp: {
         std::vector<llvm::Value*> args;
         for (int a : in.args) args.push_back(val_[a]);
-        std::string name;
-        if (in.op == ir::Op::kCast) {
-          name = absl::StrCat("ndj_cast_", ir::DTypeShortName(k_.instrs[in.args[0]].dtype), "_",
-                              ir::DTypeShortName(in.dtype));
-        } else if (in.op == ir::Op::kSelect) {
-          name = absl::StrCat("ndj_select_", ir::DTypeShortName(in.dtype));
-        } else {
-          name = absl::StrCat("ndj_", ir::OpName(in.op), "_",
-                              ir::DTypeShortName(k_.instrs[in.args[0]].dtype));
-        }
-        val_[id] = CallPrelude(name, in.dtype, std::move(args));
+        val_[id] = CallPrelude(PreludeOp(k_, in), in.dtype, std::move(args));
         return absl::OkStatus();
       }
       case KOp::kRandom: {
-        const std::string name = absl::StrCat("ndj_random_", ir::RandomDistName(in.dist), "_",
-                                              ir::DTypeShortName(in.dtype));
-        val_[id] = CallPrelude(name, in.dtype, {b_.getInt64(in.seed), arg(0)});
+        val_[id] =
+            CallPrelude(PreludeRandom(in.dist, in.dtype), in.dtype, {b_.getInt64(in.seed), arg(0)});
         return absl::OkStatus();
       }
       case KOp::kCheck: {
@@ -507,9 +497,7 @@ class Emitter {
     llvm::Type* at = StorageType(in.acc);
     llvm::Value* v = b_.CreateLoad(at, AccSlot(a.value, at, t));
     if (in.acc != in.dtype) {
-      v = CallPrelude(
-          absl::StrCat("ndj_cast_", ir::DTypeShortName(in.acc), "_", ir::DTypeShortName(in.dtype)),
-          in.dtype, {v});
+      v = CallPrelude(PreludeCast(in.acc, in.dtype), in.dtype, {v});
     }
     val_[id] = v;
   }
@@ -770,9 +758,7 @@ class Emitter {
     if (arg) {
       val_[id] = acc[1];
     } else if (in.acc != in.dtype) {
-      val_[id] = CallPrelude(
-          absl::StrCat("ndj_cast_", ir::DTypeShortName(in.acc), "_", ir::DTypeShortName(in.dtype)),
-          in.dtype, {acc[0]});
+      val_[id] = CallPrelude(PreludeCast(in.acc, in.dtype), in.dtype, {acc[0]});
     } else {
       val_[id] = acc[0];
     }

@@ -22,6 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "codegen/prelude_abi.h"
 #include "ir/dtype.h"
 #include "ir/elements.h"
 #include "ir/host_tensor.h"
@@ -631,25 +632,14 @@ class Renderer {
                                   "] = ", arg(1), ";"));
         return absl::OkStatus();
       case KOp::kOp: {
-        std::string name;
-        if (in.op == ir::Op::kCast) {
-          name = absl::StrCat("ndj_cast_", ir::DTypeShortName(k_.instrs[in.args[0]].dtype), "_",
-                              ir::DTypeShortName(in.dtype));
-        } else if (in.op == ir::Op::kSelect) {
-          name = absl::StrCat("ndj_select_", ir::DTypeShortName(in.dtype));
-        } else {
-          name = absl::StrCat("ndj_", ir::OpName(in.op), "_",
-                              ir::DTypeShortName(k_.instrs[in.args[0]].dtype));
-        }
         std::vector<std::string> args;
         for (int a : in.args) args.push_back(V(a));
-        Line(indent, absl::StrCat(decl, name, "(", absl::StrJoin(args, ", "), ");"));
+        Line(indent, absl::StrCat(decl, PreludeOp(k_, in), "(", absl::StrJoin(args, ", "), ");"));
         return absl::OkStatus();
       }
       case KOp::kRandom:
-        Line(indent, absl::StrCat(decl, "ndj_random_", ir::RandomDistName(in.dist), "_",
-                                  ir::DTypeShortName(in.dtype), "(", in.seed, "ull, int64_t(",
-                                  arg(0), "));"));
+        Line(indent, absl::StrCat(decl, PreludeRandom(in.dist, in.dtype), "(", in.seed,
+                                  "ull, int64_t(", arg(0), "));"));
         return absl::OkStatus();
       case KOp::kCheck:
         Line(indent, absl::StrCat(Guard(ctx), "if (!", arg(0), ") ndj_fail(status, ", in.index,
@@ -687,8 +677,7 @@ class Renderer {
     if (IsArg(in)) {
       value = absl::StrCat("int64_t(", V(id), "_pos)");
     } else if (in.acc != in.dtype) {
-      value = absl::StrCat("ndj_cast_", ir::DTypeShortName(in.acc), "_",
-                           ir::DTypeShortName(in.dtype), "(", value, ")");
+      value = absl::StrCat(PreludeCast(in.acc, in.dtype), "(", value, ")");
     }
     Line(indent, absl::StrCat("const ", TypeOf(in), " ", V(id), " = ", value, ";"));
   }
