@@ -19,11 +19,10 @@
 // backend marks them pure and maps them to glibc's vector versions (libmvec), so that loops over
 // them vectorize.
 #if defined(__CUDACC__)
-// Device code (NVRTC): the CUDA math functions are built in, and <cmath>, <cstdint> and
-// "ndjit/dtype.h" are the backend's own small headers (codegen/cuda/cuda_source.cc). Functions are
-// internal and inlined, so a kernel carries only the rules it calls.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
+// Device code (NVRTC): the CUDA math functions are built in; the CUDA backend's program header
+// (codegen/cuda/cuda_source.cc) includes cuda_fp16.h before this file, and <cmath>, <cstdint> and
+// "ndjit/dtype.h" are its own small headers. Functions are internal and inlined, so a kernel
+// carries only the rules it calls.
 #define NDJ static __device__ __forceinline__
 #define NDJ_INTERNAL static __device__ __forceinline__
 #define NDJ_FABSF fabsf

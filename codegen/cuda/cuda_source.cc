@@ -50,6 +50,10 @@ using ir::ReduceKind;
 // same built-ins on the host.
 constexpr char kRuntimeHeader[] = R"(// ndjit's CUDA kernel runtime (codegen/cuda/cuda_source.cc).
 #pragma once
+#if defined(__CUDACC__)
+#include <cuda_bf16.h>  // the prelude's 16-bit conversions on the device
+#include <cuda_fp16.h>
+#endif
 #include "ndjit_prelude.h"
 
 // A value of a team fold travels through shuffles and shared memory as 64 bits.
