@@ -307,34 +307,19 @@ std::string AccIdentity(const KInstr& in) {
   return "0";
 }
 
-// The prelude rule that folds two partial results of a sum, product, max or min.
-std::string CombineFn(const KInstr& in) {
-  const char* op = "add";
-  switch (in.red) {
-    case ReduceKind::kSum:
-      op = "add";
-      break;
-    case ReduceKind::kProd:
-      op = "mul";
-      break;
-    case ReduceKind::kMax:
-      op = "max";
-      break;
-    case ReduceKind::kMin:
-      op = "min";
-      break;
-    default:
-      break;
-  }
-  // Float sums and products fold with the plain operator in the accumulator's type (f32 or f64).
-  if (IsFloat(in.acc) && (in.red == ReduceKind::kSum || in.red == ReduceKind::kProd)) return "";
-  return absl::StrCat("ndj_", op, "_", ir::DTypeShortName(in.acc));
-}
-
+// Folds partial results `a` and `b` of a sum, product, max or min: float sums and products with
+// the plain operator in the accumulator's type (f32 or f64), the rest with the prelude's rule
+// (wrapping integers, bool as or/and, NaN-propagating max/min).
 std::string Combine(const KInstr& in, const std::string& a, const std::string& b) {
-  const std::string fn = CombineFn(in);
-  if (fn.empty()) return absl::StrCat(a, in.red == ReduceKind::kSum ? " + " : " * ", b);
-  return absl::StrCat(fn, "(", a, ", ", b, ")");
+  const bool sum = in.red == ReduceKind::kSum;
+  if (IsFloat(in.acc) && (sum || in.red == ReduceKind::kProd)) {
+    return absl::StrCat(a, sum ? " + " : " * ", b);
+  }
+  const char* op = sum                           ? "add"
+                   : in.red == ReduceKind::kProd ? "mul"
+                   : in.red == ReduceKind::kMax  ? "max"
+                                                 : "min";
+  return absl::StrCat("ndj_", op, "_", ir::DTypeShortName(in.acc), "(", a, ", ", b, ")");
 }
 
 bool IsArg(const KInstr& in) {
@@ -348,8 +333,6 @@ class Renderer {
   absl::StatusOr<RenderedKernel> Render() {
     RenderedKernel out;
     out.entry = entry_;
-    out.num_buffers = static_cast<int>(k_.buffers.size());
-    out.num_params = k_.num_params;
     for (int id : k_.blocks[1].instrs) {
       const KOp kind = k_.instrs[id].kind;
       if (kind == KOp::kReduce || kind == KOp::kLoop) team_ = true;

@@ -56,8 +56,6 @@ struct RenderedKernel {
   bool team = false;        // a reduce or row kernel (teams of blockDim.x threads per point)
   bool column = false;      // a team kernel whose reductions read along the points (prefer 1 lane)
   bool vectorized = false;  // an elementwise kernel with the four-point vector path
-  int num_buffers = 0;
-  int num_params = 0;
 };
 
 // Renders `kernel` with entry-point prefix `entry` (a C identifier, unique in its program).
@@ -119,8 +117,7 @@ struct LaunchShape {
   int64_t grid = 1;
   int block_x = 1;  // team width (lanes per point) for team kernels, else threads per block
   int block_y = 1;  // teams per block
-  bool index64 = true;
-  std::string Entry(const RenderedKernel& k) const { return k.entry + (index64 ? "_i64" : "_i32"); }
+  bool index64 = true;  // launch the `_i64` entry, else `_i32`
 };
 // Kernels are rendered for blocks of at most this many threads (__launch_bounds__).
 inline constexpr int kMaxBlockThreads = 256;

@@ -153,7 +153,6 @@ TEST(CudaSourceTest, LaunchShapes) {
   EXPECT_EQ(s.block_y, 1);
   EXPECT_EQ(s.grid, 4);
   EXPECT_FALSE(s.index64);
-  EXPECT_EQ(s.Entry(flat), "_i32");
   s = cg::ChooseLaunch(flat, int64_t{1} << 32, int64_t{1} << 32, int64_t{1} << 32, 256, 528);
   EXPECT_EQ(s.grid, 528);  // grid-stride beyond one wave
   EXPECT_TRUE(s.index64);
