@@ -74,9 +74,11 @@ class Allocator {
 
 struct LoadedKernel {
   cg::RenderedKernel rendered;
+  std::vector<bool> outputs;  // per buffer: whether the kernel writes it (copied back)
+  int num_params = 0;
   void* i32 = nullptr;
   void* i64 = nullptr;
-  int max_threads = 1024;  // occupancy: threads per block
+  int max_threads = cg::kMaxBlockThreads;  // occupancy: threads per block
   int64_t blocks_per_sm = 1;
 };
 
@@ -92,6 +94,8 @@ class DeviceState {
     absl::StatusOr<cg::RenderedKernel> r = cg::RenderKernel(kernel, cg::EntryName(kernel.name));
     if (!r.ok()) return r.status();
     loaded->rendered = *std::move(r);
+    for (const ir::KBuffer& b : kernel.buffers) loaded->outputs.push_back(b.output);
+    loaded->num_params = kernel.num_params;
     const int sm = device_->info().sm();
     absl::StatusOr<cg::CudaImage> image = cg::CompileProgramCached(
         cg::ProgramText({loaded->rendered}), loaded->rendered.entry + ".cu", sm);
@@ -115,14 +119,13 @@ class DeviceState {
   }
 
   // Copies the buffers in, launches, copies the outputs and the check status back.
-  absl::Status Run(const LoadedKernel& k, const ir::Kernel& kernel, void* const* buffers,
-                   const int64_t* params, int64_t* status, const LaunchSize& size) {
-    const cg::LaunchShape shape =
-        cg::ChooseLaunch(k.rendered, size.points, size.work,
-                         cg::IndexBound(size.max_elements, params, kernel.num_params),
-                         k.max_threads, k.blocks_per_sm * device_->info().multiprocessors);
+  absl::Status Run(const LoadedKernel& k, void* const* buffers, const int64_t* params,
+                   int64_t* status, const LaunchSize& size) {
+    const cg::LaunchShape shape = cg::ChooseLaunch(
+        k.rendered, size.points, size.work, cg::IndexBound(size.max_elements, params, k.num_params),
+        k.max_threads, k.blocks_per_sm * device_->info().multiprocessors);
     void* fn = shape.index64 ? k.i64 : k.i32;
-    const size_t nb = kernel.buffers.size();
+    const size_t nb = k.outputs.size();
     std::vector<uint64_t> dev(nb + 1, 0);
     std::vector<int64_t> classes(nb + 1, 0);
     absl::Status st;
@@ -154,7 +157,7 @@ class DeviceState {
     }
     if (st.ok()) st = device_->CopyToDevice(dev[nb], status, 3 * sizeof(int64_t));
     if (st.ok()) {
-      std::vector<long long> param_values(params, params + kernel.num_params);
+      std::vector<long long> param_values(params, params + k.num_params);
       std::vector<void*> args;
       for (size_t b = 0; b < nb; ++b) args.push_back(&dev[b]);
       for (long long& p : param_values) args.push_back(&p);
@@ -163,7 +166,7 @@ class DeviceState {
       g_launches.fetch_add(1);
     }
     for (size_t b = 0; b < nb && st.ok(); ++b) {
-      if (kernel.buffers[b].output && size.buffer_bytes[b] > 0) {
+      if (k.outputs[b] && size.buffer_bytes[b] > 0) {
         st = device_->CopyToHost(buffers[b], dev[b], static_cast<size_t>(size.buffer_bytes[b]));
       }
     }
@@ -199,10 +202,9 @@ absl::StatusOr<KernelBackend> DeviceBackend(int ordinal) {
     absl::StatusOr<std::shared_ptr<const LoadedKernel>> loaded = state->Load(kernel);
     if (!loaded.ok()) return loaded.status();
     std::shared_ptr<const LoadedKernel> k = *loaded;
-    auto copy = std::make_shared<ir::Kernel>(kernel);
-    return KernelRunner([state, k, copy](void* const* buffers, const int64_t* params,
-                                         int64_t* status, const LaunchSize& size) {
-      return state->Run(*k, *copy, buffers, params, status, size);
+    return KernelRunner([state, k](void* const* buffers, const int64_t* params, int64_t* status,
+                                   const LaunchSize& size) {
+      return state->Run(*k, buffers, params, status, size);
     });
   });
 }
