@@ -163,7 +163,7 @@ struct CompiledGroup {
   std::vector<int> release;     // stored nodes whose last reader is this group
   std::vector<int> free_slots;  // slots no later group uses
   int64_t points = 0, work = 0;
-  int64_t max_elements = 0;  // of the largest bound buffer
+  int64_t max_elements = 0;  // of the largest array it indexes (LoweredKernel::max_elements)
   std::vector<int64_t> buffer_bytes;
 };
 struct CompiledPlan {
@@ -232,7 +232,6 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
     cg.params = std::move(k->params);
     for (const ir::Node* b : k->buffers) {
       cg.buffers.push_back(b->id());
-      cg.max_elements = std::max(cg.max_elements, ir::NumElements(b->type().shape));
       cg.buffer_bytes.push_back(ir::SizeBytes(b->type()));
     }
     for (const ir::Node* r : plan.groups[g].roots) {
@@ -243,7 +242,7 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
     cg.release = schedule.release_after[pos];
     cg.free_slots = schedule.slots_free_after[pos];
     cg.points = k->points;
-    cg.max_elements = std::max(cg.max_elements, k->max_elements);
+    cg.max_elements = k->max_elements;
     cg.work = k->work;
     out.groups.push_back(std::move(cg));
   }

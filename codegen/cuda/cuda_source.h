@@ -115,15 +115,14 @@ std::vector<EntryResources> ParseResources(const std::string& log);
 // box) is `work`.
 struct LaunchShape {
   int64_t grid = 1;
-  int block_x = 1;  // team width (lanes per point) for team kernels, else threads per block
-  int block_y = 1;  // teams per block
+  int block_x = 1;      // team width (lanes per point) for team kernels, else threads per block
+  int block_y = 1;      // teams per block
   bool index64 = true;  // launch the `_i64` entry, else `_i32`
 };
 // Kernels are rendered for blocks of at most this many threads (__launch_bounds__).
 inline constexpr int kMaxBlockThreads = 256;
-// A bound on every index a kernel computes: the largest bound buffer, and the product of its size
-// parameters (an index into a fused intermediate, a broadcast reshaped, say, can be as large as
-// the product of the dims it linearizes).
+// A bound on every index a kernel computes: the largest array it indexes (fused intermediates
+// included: LaunchSize::max_elements), and, as a second guard, the product of its size parameters.
 int64_t IndexBound(int64_t max_elements, const int64_t* params, int num_params);
 // `max_index` is IndexBound's; `max_threads` the block size the occupancy calculation allows
 // (clamped to kMaxBlockThreads) and `max_blocks` the number of blocks that fill the device. Every
