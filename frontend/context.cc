@@ -57,8 +57,8 @@ int num_gpus() {
 #endif
 }
 
-Context NDArray::context() const {
-  const runtime::ValuePtr v = ValueOf(*this, "context", SourceLocation::current());
+Context NDArray::context(SourceLocation site) const {
+  const runtime::ValuePtr v = ValueOf(*this, "context", site);
   return v->device() < 0 ? cpu() : gpu(v->device());
 }
 

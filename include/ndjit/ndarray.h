@@ -179,7 +179,7 @@ class NDArray {
   // This array when it is on `ctx` already, else copyto(ctx).
   NDArray as_in_context(const Context& ctx, SourceLocation site = SourceLocation::current()) const;
   // The context the array is on.
-  Context context() const;
+  Context context(SourceLocation site = SourceLocation::current()) const;
 
   // ---- Methods mirroring nd:: functions ----
   NDArray astype(DType dtype, SourceLocation site = SourceLocation::current()) const;
