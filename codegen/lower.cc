@@ -179,10 +179,14 @@ class Lowerer {
     if (auto it = memo_.find(key); it != memo_.end()) return it->second;
     // Row kernels: an expensive value computed in a row reduction and needed again in the loop
     // over the row (exp(x - max) in softmax) is kept, not recomputed: the reduction also stores
-    // it into the output row, which the loop reads back before overwriting it.
+    // it into the output row, which the loop reads back before overwriting it. The output row
+    // holds one element per point, so it keeps one such value: the first the loop asks for, which
+    // is the outermost (the loop emits a value before its operands). Any other is recomputed.
     const bool scratchable = ScratchCandidate(n);
-    if (scratchable && b_.current_block() == loop_block_ && RowIndexed(idx, loop_var_id())) {
+    if (scratchable && b_.current_block() == loop_block_ && RowIndexed(idx, loop_var_id()) &&
+        (scratch_owner_ == nullptr || scratch_owner_ == &n)) {
       if (auto it = scratch_.find(&n); it != scratch_.end()) {
+        scratch_owner_ = &n;
         const int out = output_buffer_.at(scratch_root_);
         if (!it->second.stored) {
           b_.StoreInBlock(it->second.block, out, it->second.offset, it->second.value);
@@ -202,11 +206,28 @@ class Lowerer {
     return v;
   }
 
-  // An expensive elementwise value shaped and typed like the row kernel's single root.
-  bool ScratchCandidate(const Node& n) const {
+  // An elementwise value shaped and typed like the row kernel's single root whose fused
+  // expression is expensive to recompute.
+  bool ScratchCandidate(const Node& n) {
     return scratch_root_ != nullptr && n.shape() == scratch_root_->shape() &&
-           n.dtype() == scratch_root_->dtype() && ir::IsElementwise(n.op()) &&
-           !passes::IsCheapOp(n.op());
+           n.dtype() == scratch_root_->dtype() && ir::IsElementwise(n.op()) && Costly(n);
+  }
+
+  // Whether recomputing `n` evaluates an expensive elementwise op (exp, tanh, div, ...) of this
+  // kernel: `n` itself or an inlined operand, through views. Stored values are loads and
+  // reductions are computed once per row, so neither makes a value costly.
+  bool Costly(const Node& n) {
+    if (auto it = costly_.find(&n); it != costly_.end()) return it->second;
+    bool costly = false;
+    const OpKind kind = ir::GetOpKind(n.op());
+    const bool stored = n.op() == Op::kInput || plan_.stored_by[n.id()] >= 0;
+    if (!stored && kind != OpKind::kReduce && kind != OpKind::kArgReduce &&
+        kind != OpKind::kMatmul) {
+      costly = ir::IsElementwise(n.op()) && !passes::IsCheapOp(n.op());
+      for (const Node* o : n.operands()) costly = costly || Costly(*o);
+    }
+    costly_[&n] = costly;
+    return costly;
   }
 
   // Whether `idx` is (the row's outer vars..., var `last`).
@@ -520,6 +541,8 @@ class Lowerer {
   int row_reduce_block_ = -1;
   int row_reduce_var_ = -1;
   absl::flat_hash_map<const Node*, Scratch> scratch_;
+  const Node* scratch_owner_ = nullptr;  // the value the output row keeps, once the loop asks
+  absl::flat_hash_map<const Node*, bool> costly_;
 };
 
 }  // namespace

@@ -18,8 +18,9 @@
 //  * Row kernels: a reduction over the last axis of a value shaped like the kernel's root
 //    [O..., C], read back through a broadcast along C (softmax, layer norm), is inlined too. The
 //    kernel then runs over the rows O: per row it computes its reductions (each once), then
-//    loops over C to compute and store the root, with the row in cache. Values shared by the
-//    reductions and the loop (exp(x - max) in softmax) are recomputed there rather than stored.
+//    loops over C to compute and store the root, with the row in cache. Of the expensive values
+//    shared by the reductions and the loop (exp(x - max) in softmax), the lowering keeps one per
+//    element in the output row between the two; the others are recomputed in the loop.
 //  * A node more than `max_inline_depth` inlined ops away from its kernel's root is stored, so
 //    a chain of a million ops becomes many kernels of bounded size.
 //  * A gather is inlined only where every one of its points is evaluated (elementwise consumers

@@ -21,6 +21,7 @@
 #include "runtime/cuda/cuda_backend.h"
 #include "runtime/cuda/driver.h"
 #include "tests/cuda/cuda_kernels.h"
+#include "tests/runtime/row_kernel_cases.h"
 
 namespace ndjit {
 namespace {
@@ -205,6 +206,54 @@ TEST_F(CudaEmulationTest, WideTeamsOneBlockAnd64BitIndexing) {
   int64_t launches = 0;
   EXPECT_EQ(RunCorpus(LaunchLimits{256, 1, true}, &launches), 0);
   EXPECT_GT(launches, 0);
+}
+
+// Row kernels whose reduction and loop share one to three expensive values
+// (tests/runtime/row_kernel_cases.h), in every float dtype, at row lengths (of three rows)
+// below, at and above a warp and the widest team, with teams of up to 64 lanes over three blocks
+// and then up to 256 lanes in one block.
+TEST(CudaEmulationRowTest, SharedExpensiveValuesMatchTheInterpreter) {
+  using namespace ::ndjit::runtime::testing;  // NOLINT: the corpus's names, test-only
+  std::vector<Case> cases;
+  for (RowFamily family :
+       {RowFamily::kExpAdd, RowFamily::kExpMul, RowFamily::kSqrtAbsAdd, RowFamily::kTanhExp}) {
+    for (RowForm form : {RowForm::kSubMean, RowForm::kDivMax}) {
+      for (const std::string& dt : RowDTypes()) {
+        for (int count = 1; count <= 3; ++count) {
+          for (int64_t cols : {1, 3, 32, 33, 257}) {
+            absl::StatusOr<Case> c = RowCase(family, count, form, dt, 3, cols, 2000 + cols);
+            ASSERT_TRUE(c.ok()) << c.status();
+            cases.push_back(*std::move(c));
+          }
+        }
+      }
+    }
+  }
+  KernelSet set;
+  for (const Case& c : cases) {
+    absl::Status s = cuda_testing::CollectKernels(c, &set);
+    ASSERT_TRUE(s.ok()) << c.name << ": " << s;
+  }
+  absl::StatusOr<Emulation> emu = BuildEmulation(set, ::testing::TempDir() + "/ndjit_cuda_rows");
+  ASSERT_TRUE(emu.ok()) << emu.status();
+  int team_loops = 0;
+  for (const cg::RenderedKernel& r : set.rendered) {
+    team_loops += r.text.find("_loop = ndj_lane;") != std::string::npos;
+  }
+  EXPECT_GT(team_loops, 0);
+  for (LaunchLimits limits : {LaunchLimits{}, LaunchLimits{256, 1, true}}) {
+    SCOPED_TRACE(limits.max_threads);
+    int64_t launches = 0;
+    const runtime::ExecuteOptions options = EmulatedOptions(set, *emu, limits, &launches);
+    int failures = 0;
+    for (const Case& c : cases) {
+      const std::string d = Differ(*c.graph, c.specs, c.seed, options);
+      if (d.empty()) continue;
+      ADD_FAILURE() << c.name << ": " << d << "\n" << ir::PrintGraph(*c.graph);
+      if (++failures >= 5) break;
+    }
+    EXPECT_GE(launches, static_cast<int64_t>(cases.size()));
+  }
 }
 
 }  // namespace

@@ -240,3 +240,61 @@ TEST_F(JitTest, ThreadCountDoesNotChangeResults) {
 
 }  // namespace
 }  // namespace ndjit
+
+namespace ndjit {
+namespace {
+
+// A row kernel whose reduction and loop share two or three expensive values, written as users
+// write it: a named intermediate in a function, the result read with asnumpy. Each must match
+// the interpreter (the CPU JIT once read exp(b) for exp(a) from the one slot of the output row).
+TEST_F(JitTest, RowKernelsSharingExpensiveValuesMatchTheInterpreter) {
+  using Fn = NDArray (*)(const NDArray&, const NDArray&);
+  const std::vector<std::pair<const char*, Fn>> cases = {
+      {"x - mean(x), x = exp(a) + exp(b)",
+       [](const NDArray& a, const NDArray& b) {
+         NDArray x = nd::exp(a) + nd::exp(b);
+         return x - nd::mean(x, {1}, true);
+       }},
+      {"x - mean(x), x = exp(a) * exp(b)",
+       [](const NDArray& a, const NDArray& b) {
+         NDArray x = nd::exp(a) * nd::exp(b);
+         return x - nd::mean(x, {1}, true);
+       }},
+      {"x - mean(x), x = sqrt(abs(a)) + sqrt(abs(b))",
+       [](const NDArray& a, const NDArray& b) {
+         NDArray x = nd::sqrt(nd::abs(a)) + nd::sqrt(nd::abs(b));
+         return x - nd::mean(x, {1}, true);
+       }},
+      {"x / max(x), x = tanh(a) + tanh(a / 2) + exp(b)",
+       [](const NDArray& a, const NDArray& b) {
+         NDArray x = nd::tanh(a) + nd::tanh(a / 2.0f) + nd::exp(b);
+         return x / nd::max(x, {1}, true);
+       }},
+  };
+  for (int64_t cols : {3, 8, 17, 64, 300}) {
+    for (const auto& [name, f] : cases) {
+      SCOPED_TRACE(::testing::Message() << name << ", rows of " << cols);
+      NDArray a = nd::random::uniform(-2.0, 2.0, {64, cols}, 1841);
+      NDArray b = nd::random::uniform(-2.0, 2.0, {64, cols}, 1843);
+      a.wait_to_read();
+      b.wait_to_read();
+      set_backend("cpu");
+      reset_stats();
+      const HostArray got = f(a, b).asnumpy();
+      EXPECT_EQ(stats().kernels_launched, 1);  // one row kernel computes every shared value
+      set_backend("interp");
+      const HostArray want = f(a, b).asnumpy();
+      set_backend("cpu");
+      ASSERT_EQ(got.size(), want.size());
+      double worst = 0;
+      for (int64_t i = 0; i < want.size(); ++i) {
+        const double w = want.element_as_double(i), g = got.element_as_double(i);
+        worst = std::max(worst, std::fabs(g - w) / (1 + std::fabs(w)));
+      }
+      EXPECT_LT(worst, 1e-5);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ndjit

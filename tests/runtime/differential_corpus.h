@@ -299,10 +299,22 @@ inline std::string Differ(const Graph& g, const std::vector<InputSpec>& specs, u
 
 // ---- Generator -----------------------------------------------------------------------------
 
+// How the generator weighs its steps. The defaults are CI's corpus; the sweep
+// (tests/runtime/jit_sweep.cc) leans toward row kernels and multi-output kernels.
+struct GeneratorProfile {
+  // Extra weight of the two row steps (softmax-like patterns, and rows whose reduction and loop
+  // share expensive values) among the 16 kinds of step.
+  int row_weight = 0;
+  // Outputs besides the last node, at most (each makes a stored value and, over a shared input,
+  // a sibling of a multi-output kernel).
+  int extra_outputs = 2;
+};
+
 class Generator {
  public:
-  Generator(uint64_t seed, Graph& g, std::vector<InputSpec>& specs)
-      : rng_(seed), g_(g), specs_(specs) {}
+  Generator(uint64_t seed, Graph& g, std::vector<InputSpec>& specs,
+            GeneratorProfile profile = GeneratorProfile())
+      : rng_(seed), g_(g), specs_(specs), profile_(profile) {}
 
   void Build(int max_ops) {
     const int inputs = 1 + Rand(3);
@@ -315,9 +327,9 @@ class Generator {
         if (ir::GetOpKind(g_.node(id)->op()) != OpKind::kLeaf) ++ops;
       }
     }
-    // Outputs: the last node and up to two others.
+    // Outputs: the last node and up to `extra_outputs` others.
     std::vector<Node*> outs = {g_.node(g_.num_nodes() - 1)};
-    for (int k = 0; k < 2; ++k) {
+    for (int k = 0; k < profile_.extra_outputs; ++k) {
       Node* n = g_.node(Rand(g_.num_nodes()));
       if (n->op() != Op::kInput && std::find(outs.begin(), outs.end(), n) == outs.end()) {
         outs.push_back(n);
@@ -399,7 +411,9 @@ class Generator {
     const bool exact = Exact(v);
     const bool fl = IsFloat(v->dtype());
     auto allowed = [&](Op op) { return !fl || exact || TakesInexact(op); };
-    switch (Rand(15)) {
+    int step = Rand(16 + 2 * profile_.row_weight);
+    if (step >= 16) step = 14 + (step - 16) % 2;  // the row steps, weighted
+    switch (step) {
       case 0:
       case 1: {  // unary
         const Op op = static_cast<Op>(static_cast<int>(Op::kNeg) + Rand(32));
@@ -494,34 +508,12 @@ class Generator {
         if (t) Add(Op::kMatmul, {v, t});
         return;
       }
-      case 14: {  // a row pattern: reduce the last axis, broadcast it back, combine (softmax-like)
-        if (v->shape().empty()) return;
-        const Shape& s = v->shape();
-        const int64_t last = static_cast<int64_t>(s.size()) - 1;
-        static const Op kReds[] = {Op::kReduceMax, Op::kReduceSum, Op::kReduceMin, Op::kArgMax};
-        const Op rop = kReds[Rand(4)];
-        if (!allowed(rop) || (rop == Op::kArgMax && fl && !exact)) return;
-        ir::Attrs ra;
-        if (rop == Op::kArgMax) {
-          ra.axis = last;
-        } else {
-          ra.axes = {last};
-        }
-        Node* r = Add(rop, {v}, ra);
-        if (!r) return;
-        Shape keep(s.begin(), s.end() - 1);
-        keep.push_back(1);
-        Node* k = Add(Op::kReshape, {r}, {}, TensorType{r->dtype(), keep});
-        if (!k) return;
-        Node* b = Add(Op::kBroadcast, {k}, {}, TensorType{r->dtype(), s});
-        if (!b) return;
-        Node* bc = Cast(b, v->dtype());
-        if (!bc) return;
-        const Op comb = std::array<Op, 3>{Op::kSub, Op::kAdd, Op::kMax}[Rand(3)];
-        if (fl && !(Exact(v) && Exact(bc)) && !TakesInexact(comb)) return;
-        Add(comb, {v, bc});
+      case 14:  // a row pattern: reduce the last axis, broadcast it back, combine (softmax-like)
+        RowPattern(v);
         return;
-      }
+      case 15:  // the same over a sum or product of expensive values that the row shares
+        SharedExpensiveRow(v);
+        return;
       case 13: {  // a leaf
         switch (Rand(4)) {
           case 0:
@@ -557,6 +549,70 @@ class Generator {
         }
       }
     }
+  }
+
+  // comb(v, broadcast(reduce(v, last axis))): with v fused, one row kernel (softmax-like).
+  Node* RowPattern(Node* v) {
+    const bool fl = IsFloat(v->dtype());
+    const bool exact = Exact(v);
+    auto allowed = [&](Op op) { return !fl || exact || TakesInexact(op); };
+    if (v->shape().empty()) return nullptr;
+    const Shape& s = v->shape();
+    const int64_t last = static_cast<int64_t>(s.size()) - 1;
+    static const Op kReds[] = {Op::kReduceMax, Op::kReduceSum, Op::kReduceMin, Op::kArgMax};
+    const Op rop = kReds[Rand(4)];
+    if (!allowed(rop) || (rop == Op::kArgMax && fl && !exact)) return nullptr;
+    ir::Attrs ra;
+    if (rop == Op::kArgMax) {
+      ra.axis = last;
+    } else {
+      ra.axes = {last};
+    }
+    Node* r = Add(rop, {v}, ra);
+    if (!r) return nullptr;
+    Shape keep(s.begin(), s.end() - 1);
+    keep.push_back(1);
+    Node* k = Add(Op::kReshape, {r}, {}, TensorType{r->dtype(), keep});
+    if (!k) return nullptr;
+    Node* b = Add(Op::kBroadcast, {k}, {}, TensorType{r->dtype(), s});
+    if (!b) return nullptr;
+    Node* bc = Cast(b, v->dtype());
+    if (!bc) return nullptr;
+    const Op comb = std::array<Op, 3>{Op::kSub, Op::kAdd, Op::kMax}[Rand(3)];
+    if (fl && !(Exact(v) && Exact(bc)) && !TakesInexact(comb)) return nullptr;
+    return Add(comb, {v, bc});
+  }
+
+  // A row kernel whose reduction and loop share one to three expensive values: x is a sum or
+  // product of expensive unary ops over v and partners of v's shape, then RowPattern(x). Each
+  // value is computed by the reduction and needed again by the loop over the row.
+  void SharedExpensiveRow(Node* v) {
+    if (v->shape().empty()) return;
+    static const DType kF[] = {DType::kFloat16, DType::kBFloat16, DType::kFloat32, DType::kFloat64};
+    Node* base = IsFloat(v->dtype()) ? v : Cast(v, kF[Rand(4)]);
+    if (base == nullptr) return;
+    std::vector<Op> ops = {Op::kExp, Op::kTanh, Op::kSin, Op::kCos, Op::kAtan, Op::kErf};
+    std::shuffle(ops.begin(), ops.end(), rng_);
+    const Op join = Coin(2) ? Op::kAdd : Op::kMul;
+    const int count = 1 + Rand(3);
+    Node* x = nullptr;
+    for (int i = 0; i < count && base != nullptr; ++i) {
+      Node* operand = i == 0 ? base : Partner(base);
+      Node* e = operand ? Add(ops[i], {operand}) : nullptr;
+      if (e == nullptr) return;
+      x = x == nullptr ? e : Add(join, {x, e});
+      if (x == nullptr) return;
+    }
+    RowPattern(x);
+  }
+
+  // Another value of v's shape and dtype (a picked node broadcast and cast to it), or v itself.
+  Node* Partner(Node* v) {
+    Node* w = Pick();
+    std::optional<Shape> s = BroadcastShape(v->shape(), w->shape());
+    if (!s || *s != v->shape()) return v;
+    Node* wc = Cast(w, v->dtype());
+    return wc == nullptr ? v : BroadcastTo(wc, v->shape());
   }
 
   void View(Node* v) {
@@ -645,6 +701,7 @@ class Generator {
   std::mt19937_64 rng_;
   Graph& g_;
   std::vector<InputSpec>& specs_;
+  GeneratorProfile profile_;
 };
 
 struct Case {
