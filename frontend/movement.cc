@@ -190,6 +190,21 @@ NDArray concatenate(const std::vector<NDArray>& arrays, std::optional<int64_t> a
   }
   ir::Attrs attrs;
   attrs.axis = ax;
+  // Many arrays become a tree of concats of at most kConcatFanIn parts each, so that the planner
+  // can give each kernel a bounded number of inputs (passes/fusion.h, max_kernel_buffers) rather
+  // than one kernel selecting among all of them at every point.
+  constexpr size_t kConcatFanIn = 8;
+  while (parts.size() > kConcatFanIn) {
+    std::vector<ValuePtr> level;
+    for (size_t i = 0; i < parts.size(); i += kConcatFanIn) {
+      const size_t end = std::min(parts.size(), i + kConcatFanIn);
+      std::vector<ValuePtr> group(parts.begin() + i, parts.begin() + end);
+      level.push_back(group.size() == 1 ? group[0]
+                                        : frontend::Record(ir::Op::kConcat, std::move(group),
+                                                           attrs, std::nullopt, site));
+    }
+    parts = std::move(level);
+  }
   return frontend::Wrap(frontend::Record(ir::Op::kConcat, parts, attrs, std::nullopt, site));
 }
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -125,6 +127,44 @@ RowClass EdgeClass(const Node& c, RowClass cc, const Node& n, const ir::Shape& r
   }
 }
 
+// The distinct indices at which a kernel evaluates an inlined node, as hashes of the paths from
+// the kernel's root to it: an elementwise consumer passes its indices on unchanged, any other
+// edge (a view, a reduction, concat, gather) makes a new index from (consumer, operand slot).
+// Kept per root and capped, since only "more than the bound" matters.
+struct IndexPaths {
+  static constexpr size_t kCap = 128;           // paths kept at most: far above any useful bound
+  std::vector<std::pair<int, uint64_t>> paths;  // (root id, path hash), sorted, unique
+
+  void Add(int root, uint64_t hash) {
+    if (paths.size() >= kCap) Finish();
+    if (paths.size() >= kCap) return;
+    paths.emplace_back(root, hash);
+  }
+  void Finish() {
+    std::sort(paths.begin(), paths.end());
+    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  }
+  // The most indices of one kernel.
+  int MostPerRoot() const {
+    int most = 0;
+    for (size_t i = 0; i < paths.size();) {
+      size_t j = i;
+      while (j < paths.size() && paths[j].first == paths[i].first) ++j;
+      most = std::max(most, static_cast<int>(j - i));
+      i = j;
+    }
+    return most;
+  }
+};
+
+uint64_t ExtendPath(uint64_t hash, int consumer, int slot) {
+  uint64_t h = hash ^ (static_cast<uint64_t>(consumer) * 0x9E3779B97F4A7C15ull +
+                       0x632BE59BD9B4E019ull + static_cast<uint64_t>(slot));
+  h ^= h >> 31;
+  h *= 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 29);
+}
+
 std::string GroupName(const std::vector<const Node*>& members) {
   std::vector<std::string> ops;
   for (const Node* n : members) {
@@ -182,12 +222,13 @@ void MergeSiblings(FusionPlan& plan, const FusionOptions& options) {
       std::set_intersection(reads[g].begin(), reads[g].end(), reads[h].begin(), reads[h].end(),
                             std::back_inserter(shared));
       if (shared.empty()) continue;
-      target[g] = h;
-      hh.roots.insert(hh.roots.end(), gg.roots.begin(), gg.roots.end());
-      hh.members.insert(hh.members.end(), gg.members.begin(), gg.members.end());
       std::vector<int> merged;
       std::set_union(reads[g].begin(), reads[g].end(), reads[h].begin(), reads[h].end(),
                      std::back_inserter(merged));
+      if (static_cast<int64_t>(merged.size()) > options.max_kernel_buffers) continue;
+      target[g] = h;
+      hh.roots.insert(hh.roots.end(), gg.roots.begin(), gg.roots.end());
+      hh.members.insert(hh.members.end(), gg.members.begin(), gg.members.end());
       reads[h] = std::move(merged);
       latest_dep[h] = std::max(latest_dep[h], latest_dep[g]);
       break;
@@ -212,11 +253,96 @@ void MergeSiblings(FusionPlan& plan, const FusionOptions& options) {
   plan.groups = std::move(kept);
 }
 
+// What a kernel reads and computes, estimated from its plan: the buffers its inlined expression
+// loads (graph inputs and other kernels' results) and its scalar ops (each member once per
+// distinct index it is evaluated at).
+struct Footprint {
+  std::vector<int> buffers;  // node ids, sorted
+  std::vector<int> members;  // node ids of the inlined expression, sorted
+  int64_t ops = 0;
+};
+
+// The footprint of every member of group `g` (the expression below it, inside the kernel).
+absl::flat_hash_map<int, Footprint> Footprints(const FusionGroup& g,
+                                               const std::vector<bool>& stored,
+                                               const std::vector<IndexPaths>& index_paths) {
+  const int root = g.roots[0]->id();
+  absl::flat_hash_map<int, Footprint> fp;
+  for (const Node* m : g.members) {  // topological order
+    Footprint f;
+    f.members.push_back(m->id());
+    for (const Node* o : m->operands()) {
+      if (o->op() == Op::kInput || stored[o->id()]) {
+        f.buffers.push_back(o->id());
+        continue;
+      }
+      auto it = fp.find(o->id());
+      if (it == fp.end()) continue;  // computed in the kernel, not in this group's expression
+      f.buffers.insert(f.buffers.end(), it->second.buffers.begin(), it->second.buffers.end());
+      f.members.insert(f.members.end(), it->second.members.begin(), it->second.members.end());
+    }
+    for (std::vector<int>* v : {&f.buffers, &f.members}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    fp.emplace(m->id(), std::move(f));
+  }
+  for (auto& [id, f] : fp) {
+    for (int member : f.members) {
+      int64_t evaluations = 0;
+      for (const auto& [r, hash] : index_paths[member].paths) evaluations += r == root;
+      f.ops += std::max<int64_t>(1, evaluations);
+    }
+  }
+  return fp;
+}
+
+// When group `g` (one root) would read more than `max_kernel_buffers` buffers or compute more than
+// `max_kernel_ops` ops, marks in `forced` the largest pieces of its expression that fit the caps
+// on their own and sit below a piece that does not: stored, they become kernels of their own.
+bool SplitOversized(const FusionGroup& g, const std::vector<bool>& stored,
+                    const std::vector<IndexPaths>& index_paths, const FusionOptions& options,
+                    std::vector<std::string>& forced) {
+  if (g.roots.size() != 1 || g.members.size() < 2) return false;
+  const absl::flat_hash_map<int, Footprint> fp = Footprints(g, stored, index_paths);
+  auto fits = [&](const Footprint& f) {
+    return static_cast<int64_t>(f.buffers.size()) <= options.max_kernel_buffers &&
+           f.ops <= options.max_kernel_ops;
+  };
+  const Footprint& whole = fp.at(g.roots[0]->id());
+  if (fits(whole)) return false;
+  const std::string why =
+      absl::StrCat("split off so that its consumer's kernel stays within the caps (it would read ",
+                   whole.buffers.size(), " buffers and compute about ", whole.ops, " ops; at most ",
+                   options.max_kernel_buffers, " and ", options.max_kernel_ops, ")");
+  absl::flat_hash_set<int> below_oversized;
+  for (const Node* c : g.members) {
+    if (fits(fp.at(c->id()))) continue;
+    for (const Node* o : c->operands()) below_oversized.insert(o->id());
+  }
+  bool split = false;
+  for (const Node* m : g.members) {
+    if (stored[m->id()] || OpCost(m->op()) == 0 || !below_oversized.contains(m->id())) continue;
+    const Footprint& f = fp.at(m->id());
+    if (!fits(f) || (f.buffers.size() < 2 && f.ops < 2)) continue;
+    forced[m->id()] = why;
+    split = true;
+  }
+  return split;
+}
+
 }  // namespace
 
 bool IsCheapOp(Op op) { return OpCost(op) >= 0; }
 
-FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
+namespace {
+
+// One round of planning. Nodes in `forced` (with their reasons) are stored whatever the rules
+// say. When a kernel would exceed the caps, the nodes to split off are added to `forced` and the
+// returned plan is incomplete: the caller plans again.
+FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
+                     std::vector<std::string>& forced, bool* split) {
+  *split = false;
   const int n = graph.num_nodes();
   FusionPlan plan;
   plan.stored_by.assign(n, -1);
@@ -256,6 +382,7 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
   std::vector<bool> expanded(n, false);
   std::vector<int> depth(n, 0);  // inlined ops between a node and its kernel's root
   std::vector<RowClass> row_class(n, RowClass::kOther);
+  std::vector<IndexPaths> index_paths(n);  // of inlined nodes (stored nodes are their own root)
   std::vector<bool> row_reduce(n, false);  // an inlined reduction evaluated once per row
   // The class a stored node gives its operands: elementwise roots of rank >= 1 index them fully.
   auto root_class = [&](const Node& r) {
@@ -273,6 +400,11 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
     if (!options.fuse) {
       stored[id] = true;
       plan.reason[id] = "fusion is off";
+      continue;
+    }
+    if (!forced[id].empty()) {
+      stored[id] = true;
+      plan.reason[id] = forced[id];
       continue;
     }
     std::vector<int> roots;
@@ -346,6 +478,31 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
       plan.reason[id] = "the kernel's expression reached the inlining depth limit";
     }
     if (inline_it) {
+      IndexPaths& paths = index_paths[id];
+      for (const auto& [c, slot] : consumers[id]) {
+        const int cid = c->id();
+        const bool same_index = IsElementwise(*c);
+        if (stored[cid]) {
+          paths.Add(cid, same_index ? 0 : ExtendPath(0, cid, slot));
+          continue;
+        }
+        for (const auto& [root, hash] : index_paths[cid].paths) {
+          paths.Add(root, same_index ? hash : ExtendPath(hash, cid, slot));
+        }
+      }
+      paths.Finish();
+      const int evaluations = paths.MostPerRoot();
+      if (evaluations > options.max_evaluations && OpCost(node.op()) != 0) {
+        inline_it = false;
+        paths.paths.clear();
+        plan.reason[id] = absl::StrCat(
+            "its kernel would evaluate it at ", evaluations,
+            evaluations >= static_cast<int>(IndexPaths::kCap) ? " or more" : "",
+            " indices per point (read through several shifting views), more than the bound of ",
+            options.max_evaluations);
+      }
+    }
+    if (inline_it) {
       depth[id] = max_depth;
       roots_of[id] = std::move(roots);
       identity[id] = path_identity;
@@ -378,6 +535,15 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
       if (row_reduce[id]) plan.groups[g].row_kernel = true;
     }
   }
+  for (FusionGroup& g : plan.groups) {
+    std::sort(g.members.begin(), g.members.end(),
+              [](const Node* a, const Node* b) { return a->id() < b->id(); });
+    g.members.erase(std::unique(g.members.begin(), g.members.end()), g.members.end());
+  }
+  for (const FusionGroup& g : plan.groups) {
+    *split = SplitOversized(g, stored, index_paths, options, forced) || *split;
+  }
+  if (*split) return plan;
   if (options.merge_siblings) MergeSiblings(plan, options);
   for (FusionGroup& g : plan.groups) {
     std::sort(g.members.begin(), g.members.end(),
@@ -386,6 +552,18 @@ FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
     g.name = GroupName(g.members);
   }
   return plan;
+}
+
+}  // namespace
+
+FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
+  std::vector<std::string> forced(graph.num_nodes());
+  // Each round splits off at least one node, so this ends; most graphs need one round.
+  for (;;) {
+    bool split = false;
+    FusionPlan plan = PlanRound(graph, options, forced, &split);
+    if (!split) return plan;
+  }
 }
 
 std::string PrintFusionPlan(const ir::Graph& graph, const FusionPlan& plan) {

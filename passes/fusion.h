@@ -23,6 +23,11 @@
 //    element in the output row between the two; the others are recomputed in the loop.
 //  * A node more than `max_inline_depth` inlined ops away from its kernel's root is stored, so
 //    a chain of a million ops becomes many kernels of bounded size.
+//  * A node its kernel would evaluate at more than `max_evaluations` distinct indices per point
+//    (reached through several shifting views) is stored, unless it is a constant or iota, so
+//    that no kernel's expression grows exponentially with the depth of a composite.
+//  * A kernel that would read more than `max_kernel_buffers` buffers or compute more than
+//    `max_kernel_ops` ops is split (see FusionOptions), and so is a sibling merge.
 //  * A gather is inlined only where every one of its points is evaluated (elementwise consumers
 //    up to the root), so that every index it reads is range-checked.
 //  * Siblings: a kernel over the same domain as an earlier one, reading a buffer it also reads
@@ -54,6 +59,20 @@ struct FusionOptions {
   // Longest chain of inlined nodes in one kernel; a deeper node is stored. Bounds kernel size,
   // compile time and the lowering's recursion on very long op chains.
   int max_inline_depth = 128;
+  // Times an inlined node may be evaluated per point of its kernel: the number of distinct index
+  // paths from the kernel's root to it (views that shift, pad, flip or permute give new indices;
+  // elementwise ops keep theirs, and equal indices are computed once). A node reached through
+  // more paths is stored, unless it is a constant or iota. Composites of shifted views
+  // (a Hillis-Steele scan: y + shift(y), log2(n) times) would otherwise double their expression
+  // at every step.
+  int max_evaluations = 4;
+  // Caps on one kernel, as the planner estimates it: the buffers it reads, and its scalar ops
+  // (each inlined node once per index it is evaluated at). A kernel over either is split: the
+  // largest pieces of its expression that fit are stored by kernels of their own. They bound
+  // compile time and the size of generated code; a single node with more operands than the
+  // buffer cap (a concat in the IR) cannot be split and is kept whole.
+  int max_kernel_buffers = 32;
+  int max_kernel_ops = 2048;
   // Sibling kernels over the same domain that read a common buffer become one kernel with
   // several outputs (at most this many).
   bool merge_siblings = true;

@@ -361,6 +361,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
     const passes::FusionOptions& f = options.fusion;
     const passes::ScheduleOptions& s = options.schedule;
     key = absl::StrCat(f.fuse, ",", f.recompute_cost, ",", f.max_inline_depth, ",",
+                       f.max_evaluations, ",", f.max_kernel_buffers, ",", f.max_kernel_ops, ",",
                        f.merge_siblings, ",", f.max_kernel_outputs, ",", s.reorder, ",",
                        s.reuse_buffers, ",", s.in_place, ",", options.backend_key);
     hash = absl::HashOf(ir::StructuralHash(graph), key);
