@@ -302,7 +302,7 @@ inline std::string Differ(const Graph& g, const std::vector<InputSpec>& specs, u
 // (tests/runtime/jit_sweep.cc) leans toward row kernels and multi-output kernels.
 struct GeneratorProfile {
   // Extra weight of the two row steps (softmax-like patterns, and rows whose reduction and loop
-  // share expensive values) among the 16 kinds of step.
+  // share expensive values) among the 19 kinds of step (each unit adds two).
   int row_weight = 0;
   // Outputs besides the last node, at most (each makes a stored value and, over a shared input,
   // a sibling of a multi-output kernel).
@@ -311,6 +311,8 @@ struct GeneratorProfile {
 
 class Generator {
  public:
+  static constexpr int kSteps = 19;  // kinds of step (see Step)
+
   Generator(uint64_t seed, Graph& g, std::vector<InputSpec>& specs,
             GeneratorProfile profile = GeneratorProfile())
       : rng_(seed), g_(g), specs_(specs), profile_(profile) {}
@@ -410,8 +412,8 @@ class Generator {
     const bool exact = Exact(v);
     const bool fl = IsFloat(v->dtype());
     auto allowed = [&](Op op) { return !fl || exact || TakesInexact(op); };
-    int step = Rand(16 + 2 * profile_.row_weight);
-    if (step >= 16) step = 14 + (step - 16) % 2;  // the row steps, weighted
+    int step = Rand(kSteps + 2 * profile_.row_weight);
+    if (step >= kSteps) step = 14 + (step - kSteps) % 2;  // the row steps, weighted
     switch (step) {
       case 0:
       case 1: {  // unary
@@ -513,6 +515,15 @@ class Generator {
       case 15:  // the same over a sum or product of expensive values that the row shares
         SharedExpensiveRow(v);
         return;
+      case 16:  // an inclusive scan as the frontend's composite (pad, slice, combine), maybe twice
+        if (Scan(v) != nullptr && Coin(3)) Scan(g_.node(g_.num_nodes() - 1));
+        return;
+      case 17:  // a long chain of shifts (pad then slice back) added to the value
+        ShiftChain(v);
+        return;
+      case 18:  // a wide concatenation of new inputs, as a tree of 8-part concats
+        WideConcat(v);
+        return;
       case 13: {  // a leaf
         switch (Rand(4)) {
           case 0:
@@ -603,6 +614,86 @@ class Generator {
       if (x == nullptr) return;
     }
     RowPattern(x);
+  }
+
+  // y = y (op) shift(y, 2^k) along a random axis for k = 0, 1, ... while 2^k < n: the scan
+  // composite of nd::cumsum and nd::cumprod (with max and min too), over v as it is.
+  Node* Scan(Node* v) {
+    if (v->shape().empty() || v->dtype() == DType::kBool) return nullptr;
+    const bool fl = IsFloat(v->dtype());
+    static const Op kOps[] = {Op::kAdd, Op::kMul, Op::kMax, Op::kMin};
+    const Op op = kOps[Rand(4)];
+    if (fl && !Exact(v) && !TakesInexact(op)) return nullptr;
+    const size_t axis = Rand(static_cast<int>(v->shape().size()));
+    const ir::IntRange range = fl ? ir::IntRange{} : ir::IntegerRange(v->dtype());
+    ir::Scalar identity;
+    switch (op) {
+      case Op::kAdd:
+        identity = fl ? ir::Scalar::Float(0.0) : ir::Scalar::Int(0);
+        break;
+      case Op::kMul:
+        identity = fl ? ir::Scalar::Float(1.0) : ir::Scalar::Int(1);
+        break;
+      case Op::kMax:
+        identity = fl ? ir::Scalar::Float(-INFINITY) : ir::Scalar::Int(range.lo);
+        break;
+      default:
+        identity = fl ? ir::Scalar::Float(INFINITY) : ir::Scalar::Int(range.hi);
+        break;
+    }
+    Node* y = v;
+    for (int64_t step = 1; step < v->shape()[axis] && y != nullptr; step *= 2) {
+      Node* shifted = Shift(y, axis, step, identity);
+      y = shifted == nullptr ? nullptr : Add(op, {y, shifted});
+    }
+    return y;
+  }
+
+  // y shifted by `step` along `axis` (pad `fill` in front, drop the tail).
+  Node* Shift(Node* y, size_t axis, int64_t step, ir::Scalar fill) {
+    const Shape& s = y->shape();
+    ir::Attrs pad;
+    pad.low.assign(s.size(), 0);
+    pad.high.assign(s.size(), 0);
+    pad.low[axis] = step;
+    pad.value = fill;
+    Shape padded = s;
+    padded[axis] += step;
+    Node* p = Add(Op::kPad, {y}, pad, TensorType{y->dtype(), padded});
+    if (p == nullptr) return nullptr;
+    ir::Attrs cut;
+    cut.starts.assign(s.size(), 0);
+    cut.steps.assign(s.size(), 1);
+    return Add(Op::kSlice, {p}, cut, y->type());
+  }
+
+  // v + shift(shift(...shift(v))) with four to twelve shifts of one along an axis.
+  void ShiftChain(Node* v) {
+    if (v->shape().empty() || v->dtype() == DType::kBool) return;
+    const size_t axis = Rand(static_cast<int>(v->shape().size()));
+    const ir::Scalar zero = IsFloat(v->dtype()) ? ir::Scalar::Float(0.0) : ir::Scalar::Int(0);
+    Node* y = v;
+    for (int k = 4 + Rand(9); k > 0 && y != nullptr; --k) y = Shift(y, axis, 1, zero);
+    if (y != nullptr) Add(Op::kAdd, {v, y});
+  }
+
+  // concat of 9 to 48 new inputs shaped like v along a random axis, in concats of at most 8
+  // parts, as nd::concatenate builds it (so that the planner can split it under its caps).
+  void WideConcat(Node* v) {
+    if (v->shape().empty()) return;
+    ir::Attrs a;
+    a.axis = Rand(static_cast<int>(v->shape().size()));
+    std::vector<Node*> parts = {v};
+    for (int k = 8 + Rand(40); k > 0; --k) parts.push_back(NewInput(v->dtype(), v->shape()));
+    while (parts.size() > 1) {
+      std::vector<Node*> level;
+      for (size_t i = 0; i < parts.size(); i += 8) {
+        std::vector<Node*> group(parts.begin() + i, parts.begin() + std::min(parts.size(), i + 8));
+        level.push_back(group.size() == 1 ? group[0] : Add(Op::kConcat, group, a));
+        if (level.back() == nullptr) return;
+      }
+      parts = std::move(level);
+    }
   }
 
   // Another value of v's shape and dtype (a picked node broadcast and cast to it), or v itself.

@@ -25,7 +25,7 @@ ABSL_FLAG(int64_t, graphs, 100000, "how many graphs");
 ABSL_FLAG(uint64_t, first, 1, "the first seed (graph k has seed first + k)");
 ABSL_FLAG(int, max_ops, 20, "ops per graph, at most");
 ABSL_FLAG(int, row_weight, 4,
-          "extra weight of the row steps (0: CI's corpus profile; each unit adds two of 16)");
+          "extra weight of the row steps (0: CI's corpus profile; each unit adds two of 19)");
 ABSL_FLAG(int, extra_outputs, 4, "outputs besides the last node, at most");
 ABSL_FLAG(std::string, out, "", "folder for the shrunk failing graphs (default: the working dir)");
 ABSL_FLAG(int, max_failures, 50, "stop after this many failing graphs");
