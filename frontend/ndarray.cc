@@ -220,6 +220,8 @@ Stats stats() {
   s.bytes_allocated = e.bytes_allocated;
   s.bytes_fresh = p.bytes_fresh;
   s.compile_seconds = e.compile_seconds;
+  s.largest_kernel_instrs = e.largest_kernel_instrs;
+  s.most_kernel_buffers = e.most_kernel_buffers;
   using runtime::FlushReason;
   s.flushes_accessor = c.flushes[static_cast<int>(FlushReason::kAccessor)];
   s.flushes_explicit = c.flushes[static_cast<int>(FlushReason::kExplicit)];

@@ -37,7 +37,14 @@ struct Counters {
   std::atomic<int64_t> compiled{0}, hits{0}, launched{0}, retries{0}, buffers{0}, bytes{0},
       plan_hits{0};
   std::atomic<int64_t> compile_ns{0};
+  std::atomic<int64_t> largest_kernel{0}, most_buffers{0};
 };
+
+void RaiseTo(std::atomic<int64_t>& to, int64_t v) {
+  int64_t seen = to.load(std::memory_order_relaxed);
+  while (seen < v && !to.compare_exchange_weak(seen, v, std::memory_order_relaxed)) {
+  }
+}
 Counters& counters() {
   static auto* c = new Counters();
   return *c;
@@ -203,6 +210,8 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
       *compile_failed = true;
       return k.status();
     }
+    RaiseTo(counters().largest_kernel, static_cast<int64_t>(k->kernel.instrs.size()));
+    RaiseTo(counters().most_buffers, static_cast<int64_t>(k->kernel.buffers.size()));
     CompiledGroup cg;
     absl::Status compiled = absl::OkStatus();
     if (options.fail_fused_kernels_for_testing && plan.groups[g].members.size() > 1) {
@@ -459,6 +468,8 @@ ExecutorCounters GetExecutorCounters() {
   out.bytes_allocated = c.bytes.load();
   out.compile_seconds = static_cast<double>(c.compile_ns.load()) * 1e-9;
   out.plan_cache_hits = c.plan_hits.load();
+  out.largest_kernel_instrs = c.largest_kernel.load();
+  out.most_kernel_buffers = c.most_buffers.load();
   return out;
 }
 
@@ -472,6 +483,8 @@ void ResetExecutorCounters() {
   c.bytes = 0;
   c.compile_ns = 0;
   c.plan_hits = 0;
+  c.largest_kernel = 0;
+  c.most_buffers = 0;
 }
 
 absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& source,

@@ -43,6 +43,9 @@ struct ExecutorCounters {
   int64_t bytes_allocated = 0;
   double compile_seconds = 0;
   int64_t plan_cache_hits = 0;  // materializations that reused a whole compiled plan
+  // The largest kernel planned (kernel IR instructions) and the most buffers one kernel bound.
+  int64_t largest_kernel_instrs = 0;
+  int64_t most_kernel_buffers = 0;
 };
 
 // A kernel backend in place of the CPU JIT: turns a kernel into a runner that computes all points

@@ -55,6 +55,10 @@ struct Stats {
   int64_t bytes_allocated = 0;    // their bytes
   int64_t bytes_fresh = 0;        // bytes the buffer pool had to take from the system
   double compile_seconds = 0;     // time spent compiling kernels
+  // The largest kernel planned (kernel IR instructions, see ndjit-inspect --emit=kernel) and
+  // the most buffers one kernel bound: bounded by the fusion caps (README, "Fusion").
+  int64_t largest_kernel_instrs = 0;
+  int64_t most_kernel_buffers = 0;
   int64_t bytes_live = 0;         // buffer-pool bytes in use now (not a counter)
   // Graphs handed to the engine, by what handed them over: a blocking accessor, flush() or
   // eval_async(), waitall(), the pending-graph bounds (set_flush_limits), eager mode.

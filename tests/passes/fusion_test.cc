@@ -181,5 +181,134 @@ TEST(FusionTest, Golden) {
   for (const PlanCase& c : cases) ExpectPlan(c);
 }
 
+// y = y + shift(y, 2^k), four times over 16 elements (the scan composite of nd::cumsum): each
+// step reads its input at two indices, so the input of step k is needed at 2^(4-k) indices of
+// the last step's kernel.
+constexpr const char* kScan16 = R"(graph @g {
+    %0 = input[index=0] : f32[16]
+    %1 = exp(%0) : f32[16]
+    %2 = pad[high=[0], low=[1], value=0.0](%1) : f32[17]
+    %3 = slice[starts=[0], steps=[1]](%2) : f32[16]
+    %4 = add(%1, %3) : f32[16]
+    %5 = pad[high=[0], low=[2], value=0.0](%4) : f32[18]
+    %6 = slice[starts=[0], steps=[1]](%5) : f32[16]
+    %7 = add(%4, %6) : f32[16]
+    %8 = pad[high=[0], low=[4], value=0.0](%7) : f32[20]
+    %9 = slice[starts=[0], steps=[1]](%8) : f32[16]
+    %10 = add(%7, %9) : f32[16]
+    %11 = pad[high=[0], low=[8], value=0.0](%10) : f32[24]
+    %12 = slice[starts=[0], steps=[1]](%11) : f32[16]
+    %13 = add(%10, %12) : f32[16]
+    return %13 })";
+
+TEST(FusionTest, EvaluationsPerPointAreBounded) {
+  FusionOptions unbounded;
+  unbounded.max_evaluations = 1 << 20;
+  const PlanCase cases[] = {
+      {"a node evaluated at more indices per point than the bound (four) is stored: the scan's "
+       "kernels each take two steps, never 2^steps copies of the expression",
+       kScan16,
+       "kernel 0 @exp_add: stores %4; computes %1, %2, %3, %4\n"
+       "kernel 1 @add: stores %13; computes %5, %6, %7, %8, %9, %10, %11, %12, %13\n"},
+      {"without the bound the whole scan is one kernel that evaluates exp 16 times per point",
+       kScan16,
+       "kernel 0 @exp_add: stores %13; computes %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, "
+       "%12, %13\n",
+       unbounded},
+      {"a stencil of three taps stays one kernel (three evaluations of exp per point)",
+       R"(graph @g {
+            %0 = input[index=0] : f32[10]
+            %1 = exp(%0) : f32[10]
+            %2 = slice[starts=[0], steps=[1]](%1) : f32[8]
+            %3 = slice[starts=[1], steps=[1]](%1) : f32[8]
+            %4 = slice[starts=[2], steps=[1]](%1) : f32[8]
+            %5 = add(%2, %3) : f32[8]
+            %6 = add(%5, %4) : f32[8]
+            return %6 })",
+       "kernel 0 @exp_add: stores %6; computes %1, %2, %3, %4, %5, %6\n"},
+      {"equal indices count once: exp read through two elementwise paths and one slice is "
+       "evaluated at two indices",
+       R"(graph @g {
+            %0 = input[index=0] : f32[8]
+            %1 = exp(%0) : f32[8]
+            %2 = mul(%1, %1) : f32[8]
+            %3 = neg(%1) : f32[8]
+            %4 = flip[axes=[0]](%1) : f32[8]
+            %5 = add(%2, %3) : f32[8]
+            %6 = add(%5, %4) : f32[8]
+            return %6 })",
+       "kernel 0 @exp_mul_neg_add: stores %6; computes %1, %2, %3, %4, %5, %6\n"},
+  };
+  for (const PlanCase& c : cases) ExpectPlan(c);
+  auto g = ir::ParseGraph(kScan16, "scan");
+  ASSERT_TRUE(g.ok()) << g.status();
+  const FusionPlan plan = PlanFusion(**g);
+  EXPECT_EQ(plan.reason[4],
+            "its kernel would evaluate it at 8 indices per point (read through several shifting "
+            "views), more than the bound of 4");
+}
+
+TEST(FusionTest, KernelsAreSplitUnderTheirCaps) {
+  FusionOptions four_buffers;
+  four_buffers.max_kernel_buffers = 4;
+  FusionOptions few_ops;
+  few_ops.max_kernel_ops = 3;
+  const PlanCase cases[] = {
+      {"a concat tree reading more buffers than the cap stores its largest pieces that fit",
+       R"(graph @g {
+            %0 = input[index=0] : f32[2]
+            %1 = input[index=1] : f32[2]
+            %2 = input[index=2] : f32[2]
+            %3 = input[index=3] : f32[2]
+            %4 = input[index=4] : f32[2]
+            %5 = input[index=5] : f32[2]
+            %6 = concat[axis=0](%0, %1, %2) : f32[6]
+            %7 = concat[axis=0](%3, %4, %5) : f32[6]
+            %8 = concat[axis=0](%6, %7) : f32[12]
+            return %8 })",
+       "kernel 0 @concat: stores %6; computes %6\n"
+       "kernel 1 @concat: stores %7; computes %7\n"
+       "kernel 2 @concat: stores %8; computes %8\n",
+       four_buffers},
+      {"within the cap it stays one kernel",
+       R"(graph @g {
+            %0 = input[index=0] : f32[2]
+            %1 = input[index=1] : f32[2]
+            %2 = input[index=2] : f32[2]
+            %3 = concat[axis=0](%0, %1) : f32[4]
+            %4 = concat[axis=0](%3, %2) : f32[6]
+            return %4 })",
+       "kernel 0 @concat: stores %4; computes %3, %4\n", four_buffers},
+      {"siblings are not merged past the buffer cap",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4]
+            %1 = input[index=1] : f32[4]
+            %2 = input[index=2] : f32[4]
+            %3 = input[index=3] : f32[4]
+            %4 = input[index=4] : f32[4]
+            %5 = add(%0, %1) : f32[4]
+            %6 = add(%5, %2) : f32[4]
+            %7 = mul(%0, %3) : f32[4]
+            %8 = mul(%7, %4) : f32[4]
+            return %6, %8 })",
+       "kernel 0 @add: stores %6; computes %5, %6\n"
+       "kernel 1 @mul: stores %8; computes %7, %8\n",
+       four_buffers},
+      {"an expression over the op cap is split into pieces that fit",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4]
+            %1 = exp(%0) : f32[4]
+            %2 = neg(%1) : f32[4]
+            %3 = exp(%2) : f32[4]
+            %4 = neg(%3) : f32[4]
+            %5 = exp(%4) : f32[4]
+            return %5 })",
+       "kernel 0 @exp_neg_exp: stores %3; computes %1, %2, %3\n"
+       "kernel 1 @neg_exp: stores %5; computes %4, %5\n",
+       few_ops},
+  };
+  for (const PlanCase& c : cases) ExpectPlan(c);
+}
+
 }  // namespace
 }  // namespace ndjit::passes
