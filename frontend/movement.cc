@@ -200,8 +200,8 @@ NDArray concatenate(const std::vector<NDArray>& arrays, std::optional<int64_t> a
       const size_t end = std::min(parts.size(), i + kConcatFanIn);
       std::vector<ValuePtr> group(parts.begin() + i, parts.begin() + end);
       level.push_back(group.size() == 1 ? group[0]
-                                        : frontend::Record(ir::Op::kConcat, std::move(group),
-                                                           attrs, std::nullopt, site));
+                                        : frontend::Record(ir::Op::kConcat, std::move(group), attrs,
+                                                           std::nullopt, site));
     }
     parts = std::move(level);
   }

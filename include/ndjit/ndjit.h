@@ -59,7 +59,7 @@ struct Stats {
   // the most buffers one kernel bound: bounded by the fusion caps (README, "Fusion").
   int64_t largest_kernel_instrs = 0;
   int64_t most_kernel_buffers = 0;
-  int64_t bytes_live = 0;         // buffer-pool bytes in use now (not a counter)
+  int64_t bytes_live = 0;  // buffer-pool bytes in use now (not a counter)
   // Graphs handed to the engine, by what handed them over: a blocking accessor, flush() or
   // eval_async(), waitall(), the pending-graph bounds (set_flush_limits), eager mode.
   int64_t flushes_accessor = 0;
