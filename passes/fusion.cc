@@ -304,6 +304,20 @@ bool SplitOversized(const FusionGroup& g, const std::vector<bool>& stored,
                     const std::vector<IndexPaths>& index_paths, const FusionOptions& options,
                     std::vector<std::string>& forced) {
   if (g.roots.size() != 1 || g.members.size() < 2) return false;
+  // A bound on the whole kernel first (every buffer any member reads, every member at its
+  // indices), linear in its size: most kernels are far below the caps.
+  absl::flat_hash_set<int> reads;
+  int64_t ops = 0;
+  for (const Node* m : g.members) {
+    ops += std::max<int64_t>(1, static_cast<int64_t>(index_paths[m->id()].paths.size()));
+    for (const Node* o : m->operands()) {
+      if (o->op() == Op::kInput || stored[o->id()]) reads.insert(o->id());
+    }
+  }
+  if (static_cast<int64_t>(reads.size()) <= options.max_kernel_buffers &&
+      ops <= options.max_kernel_ops) {
+    return false;
+  }
   const absl::flat_hash_map<int, Footprint> fp = Footprints(g, stored, index_paths);
   auto fits = [&](const Footprint& f) {
     return static_cast<int64_t>(f.buffers.size()) <= options.max_kernel_buffers &&
