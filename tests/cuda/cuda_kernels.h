@@ -63,6 +63,14 @@ inline absl::Status CollectKernels(const runtime::testing::Case& c, KernelSet* s
   return absl::OkStatus();
 }
 
+// The CPU corpus's generator without long shift chains, which NVRTC 13 takes minutes to compile
+// (see GeneratorProfile::shift_chains).
+inline runtime::testing::GeneratorProfile EmulationProfile() {
+  runtime::testing::GeneratorProfile profile;
+  profile.shift_chains = false;
+  return profile;
+}
+
 // tests/data/ir/all_ops.ir (every IR op) as a case; its int64 inputs (gather indices) in [0, 2].
 inline absl::StatusOr<runtime::testing::Case> AllOpsCase() {
   const std::string path = std::string(NDJIT_TEST_DATA_DIR) + "/ir/all_ops.ir";
@@ -121,9 +129,13 @@ constexpr const char* kDirectedGraphs[] = {
 
 // The emulation's corpus: the first `random` seeded graphs of the differential corpus, the saved
 // regression cases and the graph with every IR op (tests/data/ir/all_ops.ir).
-inline std::vector<runtime::testing::Case> EmulationCorpus(int random, std::string* error) {
+inline std::vector<runtime::testing::Case> EmulationCorpus(
+    int random, std::string* error,
+    runtime::testing::GeneratorProfile profile = EmulationProfile()) {
   std::vector<runtime::testing::Case> cases;
-  for (int seed = 1; seed <= random; ++seed) cases.push_back(runtime::testing::RandomCase(seed));
+  for (int seed = 1; seed <= random; ++seed) {
+    cases.push_back(runtime::testing::RandomCase(seed, 16, profile));
+  }
   std::vector<runtime::testing::Case> saved = runtime::testing::SavedCases(error);
   for (runtime::testing::Case& c : saved) cases.push_back(std::move(c));
   for (const char* text : kDirectedGraphs) {
