@@ -253,6 +253,13 @@ void MergeSiblings(FusionPlan& plan, const FusionOptions& options) {
   plan.groups = std::move(kept);
 }
 
+// Members in topological order (node ids), each once.
+void SortMembers(FusionGroup& g) {
+  std::sort(g.members.begin(), g.members.end(),
+            [](const Node* a, const Node* b) { return a->id() < b->id(); });
+  g.members.erase(std::unique(g.members.begin(), g.members.end()), g.members.end());
+}
+
 // What a kernel reads and computes, estimated from its plan: the buffers its inlined expression
 // loads (graph inputs and other kernels' results) and its scalar ops (each member once per
 // distinct index it is evaluated at).
@@ -549,20 +556,14 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
       if (row_reduce[id]) plan.groups[g].row_kernel = true;
     }
   }
-  for (FusionGroup& g : plan.groups) {
-    std::sort(g.members.begin(), g.members.end(),
-              [](const Node* a, const Node* b) { return a->id() < b->id(); });
-    g.members.erase(std::unique(g.members.begin(), g.members.end()), g.members.end());
-  }
+  for (FusionGroup& g : plan.groups) SortMembers(g);
   for (const FusionGroup& g : plan.groups) {
     *split = SplitOversized(g, stored, index_paths, options, forced) || *split;
   }
   if (*split) return plan;
   if (options.merge_siblings) MergeSiblings(plan, options);
   for (FusionGroup& g : plan.groups) {
-    std::sort(g.members.begin(), g.members.end(),
-              [](const Node* a, const Node* b) { return a->id() < b->id(); });
-    g.members.erase(std::unique(g.members.begin(), g.members.end()), g.members.end());
+    SortMembers(g);  // merged siblings interleave
     g.name = GroupName(g.members);
   }
   return plan;
