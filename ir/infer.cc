@@ -264,6 +264,25 @@ absl::StatusOr<TensorType> InferFromOperands(Op op, absl::Span<const TensorType>
       out.shape.erase(out.shape.begin() + a.axis);
       return out;
     }
+    case OpKind::kScan: {
+      RETURN_IF_ERROR(CheckAxes(op, {a.axis}, in[0].shape.size(), false));
+      if (in.size() > 2) {
+        return Bad(op, absl::StrCat("expects an operand and an optional carry, got ", in.size(),
+                                    " operands"));
+      }
+      if (in.size() == 2) {
+        RETURN_IF_ERROR(SameDTypes(op, in));
+        Shape expect = in[0].shape;
+        const int64_t chunks = in[1].shape.size() == expect.size() ? in[1].shape[a.axis] : 0;
+        expect[a.axis] = std::max<int64_t>(chunks, 1);
+        if (in[1].shape != expect) {
+          return Bad(op, absl::StrCat("carry ", TypeToString(in[1]), " must have the operand's ",
+                                      "shape with one or more chunks along axis ", a.axis,
+                                      ": operand ", TypeToString(in[0])));
+        }
+      }
+      return in[0];
+    }
     case OpKind::kView:
       return InferView(op, in[0], a, declared);
     case OpKind::kConcat: {

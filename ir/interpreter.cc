@@ -293,6 +293,8 @@ class Evaluator {
         return EvalReduce(node, *in[0], out);
       case OpKind::kArgReduce:
         return EvalArgReduce(node, *in[0], out);
+      case OpKind::kScan:
+        return EvalScan(node, *in[0], in.size() > 1 ? in[1] : nullptr, out);
       case OpKind::kView:
         return EvalView(node, *in[0], out);
       case OpKind::kConcat:
@@ -455,6 +457,80 @@ class Evaluator {
         }
         if (fl && len > 0 && std::isnan(LoadAsDouble(in, base))) best = 0;
         StoreInt(out, o * inner + r, best);
+      }
+    }
+    return out;
+  }
+
+  // Floats accumulate in double and round each result once; integers wrap; bool is or/and.
+  absl::StatusOr<HostTensor> EvalScan(const Node& node, const HostTensor& in,
+                                      const HostTensor* carry, HostTensor& out) {
+    const int64_t axis = node.attrs().axis;
+    const int64_t len = in.shape()[axis];
+    const std::vector<int64_t> strides = RowMajorStrides(in.shape());
+    const int64_t outer = NumElements(absl::MakeSpan(in.shape()).subspan(0, axis));
+    const int64_t inner = strides[axis];
+    const int64_t chunks = carry != nullptr ? carry->shape()[axis] : 1;
+    const int64_t chunk = chunks > 0 ? (len + chunks - 1) / chunks : len;
+    const Op op = node.op();
+    const bool fl = IsFloat(in.dtype());
+    const bool is_bool = in.dtype() == DType::kBool;
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t r = 0; r < inner; ++r) {
+        double accf = 0.0;
+        int64_t acci = 0;
+        bool seen = false;
+        for (int64_t k = 0; k < len; ++k) {
+          if (chunk > 0 && k % chunk == 0) {
+            seen = carry != nullptr;  // a carry starts the chunk; without one, its first element
+            if (seen) {
+              const int64_t c = (o * chunks + k / chunk) * inner + r;
+              accf = fl ? LoadAsDouble(*carry, c) : 0.0;
+              acci = fl ? 0 : LoadAsInt(*carry, c);
+            }
+          }
+          const int64_t i = (o * len + k) * inner + r;
+          if (fl) {
+            const double x = LoadAsDouble(in, i);
+            switch (op) {
+              case Op::kScanSum:
+                accf = seen ? accf + x : x;
+                break;
+              case Op::kScanProd:
+                accf = seen ? accf * x : x;
+                break;
+              case Op::kScanMax:
+                accf = seen ? FloatMax(accf, x) : x;
+                break;
+              case Op::kScanMin:
+                accf = seen ? FloatMin(accf, x) : x;
+                break;
+              default:
+                return NoRule(node, in.dtype());
+            }
+            StoreDouble(out, i, accf);
+          } else {
+            const int64_t x = LoadAsInt(in, i);
+            switch (op) {
+              case Op::kScanSum:
+                acci = !seen ? x : is_bool ? (acci | x) : WrapAdd(acci, x);
+                break;
+              case Op::kScanProd:
+                acci = !seen ? x : is_bool ? (acci & x) : WrapMul(acci, x);
+                break;
+              case Op::kScanMax:
+                acci = seen ? std::max(acci, x) : x;
+                break;
+              case Op::kScanMin:
+                acci = seen ? std::min(acci, x) : x;
+                break;
+              default:
+                return NoRule(node, in.dtype());
+            }
+            StoreInt(out, i, acci);
+          }
+          seen = true;
+        }
       }
     }
     return out;

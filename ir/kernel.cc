@@ -107,6 +107,10 @@ void PrintBlock(const Kernel& k, int block, int indent, std::string& out) {
         absl::StrAppend(&out, pad, "}\n");
         break;
       }
+      case KOp::kScan:
+        absl::StrAppend(&out, "%", id, " = scan.", ReduceKindName(in.red), " ", Args(in.args),
+                        " acc ", DTypeShortName(in.acc), " : ", DTypeShortName(in.dtype), "\n");
+        break;
       case KOp::kReduce: {
         std::vector<std::string> vars;
         for (size_t i = 0; i < in.args.size(); ++i) vars.push_back(absl::StrCat(in.index + i));
@@ -370,6 +374,18 @@ int KernelBuilder::EndReduce(ReduceKind kind, DType dtype, DType acc, int yield,
   in.block = block;
   in.yield = yield;
   in.in_block = home;
+  return Add(std::move(in), false);
+}
+
+int KernelBuilder::Scan(ReduceKind kind, DType dtype, DType acc, int value, int carry) {
+  KInstr in;
+  in.kind = KOp::kScan;
+  in.red = kind;
+  in.dtype = dtype;
+  in.acc = acc;
+  in.args = {value};
+  if (carry >= 0) in.args.push_back(carry);
+  in.in_block = current_;
   return Add(std::move(in), false);
 }
 

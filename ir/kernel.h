@@ -12,7 +12,8 @@
 // anything that depends on no loop variable); block 1 is the body. A `reduce` owns a nested block
 // that runs once per point of its own box and yields the value it accumulates; a `loop` owns a
 // nested block that runs once per point of its box for its stores (the inner loop of a row
-// kernel). An instruction may use any value of its own block defined before it or of an
+// kernel, the loop along a scan's axis); its box is visited in row-major order, and a `scan` in
+// its block carries a running sum, product, max or min from one iteration to the next. An instruction may use any value of its own block defined before it or of an
 // enclosing block.
 //
 // Text form (the form of dumps; the canonical text is also the kernel cache's key):
@@ -54,6 +55,9 @@ enum class KOp : uint8_t {
   kRandom,  // the `random` leaf's value at flat counter args[0] (`seed`, `dist`), as `dtype`
   kReduce,  // folds the yield of block `block` over the box args (vars `index`...) with `red`
   kLoop,    // runs block `block` (which stores) over the box args (vars `index`...)
+  kScan,    // in a loop's block: the running `red` of args[0] over the loop's iterations so
+            // far, in order, accumulated in `acc` from args[1] (the carry) or from the
+            // identity at each start of the loop; result `dtype`
   kCheck,   // run-time check: args[0] (bool) must hold, else error `index` with value args[1],
             // raised for graph node `value`
 };
@@ -151,6 +155,10 @@ class KernelBuilder {
   int BeginReduce(absl::Span<const int> extents, int home, std::vector<int>* vars);
   int EndReduce(ReduceKind kind, DType dtype, DType acc, int yield, absl::Span<const int> extents,
                 int first_var);
+  // A running `kind` of `value` in the current block, which must be a loop's: accumulated in
+  // `acc`, started from `carry` (an enclosing block's value, or -1 for the identity) at each
+  // start of the loop. Never interned.
+  int Scan(ReduceKind kind, DType dtype, DType acc, int value, int carry);
   // The same for a loop (in the current block); EndLoop closes it.
   int BeginLoop(absl::Span<const int> extents, std::vector<int>* vars);
   void EndLoop(absl::Span<const int> extents, int first_var);

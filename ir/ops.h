@@ -21,6 +21,7 @@ enum class OpKind : uint8_t {
   kCast,            // elementwise conversion to the node's dtype
   kReduce,          // reduction over `axes`
   kArgReduce,       // index of max/min along `axis`
+  kScan,            // inclusive scan along `axis` (optionally chunked, with carries)
   kView,            // index arithmetic on one operand
   kConcat,          // concatenation
   kGather,          // indexed read

@@ -170,6 +170,13 @@ absl::StatusOr<std::optional<Scalar>> Fold(const ir::Node& node,
       return FoldReduce(node, *constants[0]);
     case ir::OpKind::kArgReduce:
       return Scalar::Int(0);  // every element ties (or is the same NaN): the first index
+    case ir::OpKind::kScan:
+      // The running max or min of a splat is the splat; sums and products grow along the axis.
+      if (constants.size() == 1 &&
+          (node.op() == ir::Op::kScanMax || node.op() == ir::Op::kScanMin)) {
+        return ValueOf(*constants[0]);
+      }
+      return std::nullopt;
     case ir::OpKind::kView:
       return FoldView(node, *constants[0]);
     case ir::OpKind::kConcat:

@@ -90,6 +90,7 @@ class Simplification {
       case ir::OpKind::kUnaryPredicate:
       case ir::OpKind::kReduce:
       case ir::OpKind::kArgReduce:
+      case ir::OpKind::kScan:
       case ir::OpKind::kView:
       case ir::OpKind::kConcat:
       case ir::OpKind::kGather:

@@ -77,7 +77,8 @@ TEST(InferArityTest, OperandCounts) {
   // Every op of the table reports its arity.
   for (int i = 0; i < kNumOps; ++i) {
     const Op op = static_cast<Op>(i);
-    EXPECT_GE(OpArity(op), op == Op::kConcat ? -1 : 0) << OpName(op);
+    const bool variadic = op == Op::kConcat || GetOpKind(op) == OpKind::kScan;
+    EXPECT_GE(OpArity(op), variadic ? -1 : 0) << OpName(op);
     EXPECT_EQ(ParseOpName(OpName(op)), op);
   }
   EXPECT_EQ(ParseOpName("nonsense"), std::nullopt);
@@ -349,6 +350,33 @@ TEST(InferElementwiseTest, Cast) {
 }
 
 // ---- Reductions ------------------------------------------------------------------------------
+
+TEST(InferScanTest, OperandAndOptionalCarry) {
+  const TensorType x = T(kF32, {3, 10});
+  for (Op op : {Op::kScanSum, Op::kScanProd, Op::kScanMax, Op::kScanMin}) {
+    EXPECT_TRUE(Gives(Infer(op, {x}, Axis(1)), x));
+    EXPECT_TRUE(Gives(Infer(op, {x}, Axis(0)), x));
+    EXPECT_TRUE(Gives(Infer(op, {x, T(kF32, {3, 4})}, Axis(1)), x));
+    EXPECT_TRUE(Gives(Infer(op, {x, T(kF32, {1, 10})}, Axis(0)), x));
+    // More chunks than elements: the trailing chunks are empty.
+    EXPECT_TRUE(Gives(Infer(op, {x, T(kF32, {3, 12})}, Axis(1)), x));
+    EXPECT_TRUE(Rejects(op, Infer(op, {x}, Axis(2)), "axis 2 out of range for rank 2"));
+    EXPECT_TRUE(Rejects(op, Infer(op, {x}, Axis(-1)), "axis -1 out of range for rank 2"));
+    EXPECT_TRUE(Rejects(op, Infer(op, {x, x, x}, Axis(1)),
+                        "expects an operand and an optional carry, got 3 operands"));
+    EXPECT_TRUE(Rejects(op, Infer(op, {x, T(kF64, {3, 4})}, Axis(1)), "operand dtypes differ"));
+    EXPECT_TRUE(Rejects(op, Infer(op, {x, T(kF32, {3, 0})}, Axis(1)),
+                        "carry f32[3,0] must have the operand's shape with one or more chunks "
+                        "along axis 1: operand f32[3,10]"));
+    EXPECT_TRUE(Rejects(op, Infer(op, {x, T(kF32, {2, 4})}, Axis(1)), "carry f32[2,4]"));
+    EXPECT_TRUE(Rejects(op, Infer(op, {x, T(kF32, {4})}, Axis(1)), "carry f32[4]"));
+    EXPECT_TRUE(Rejects(op, Infer(op, {T(kF32, {})}, Axis(0)), "axis 0 out of range for rank 0"));
+  }
+  // Every dtype scans (bool: or / and).
+  for (DType dt : AllDTypes()) {
+    EXPECT_TRUE(Gives(Infer(Op::kScanSum, {T(dt, {5})}, Axis(0)), T(dt, {5})));
+  }
+}
 
 TEST(InferReduceTest, ResultShapes) {
   const TensorType x = T(kI8, {2, 3, 4});

@@ -811,6 +811,56 @@ TEST_P(AnyDTypeTest, EmptyReductionsGiveIdentity) {
   EXPECT_EQ(EvalOp(Op::kReduceMax, {x}, Axes({0})).shape(), Shape({0}));
 }
 
+TEST(InterpreterScanTest, RunningValuesAlongEitherAxis) {
+  const HostTensor x = FromDoubles(kF64, {2, 3}, {1, 2, 3, 4, -5, 6});
+  EXPECT_EQ(Doubles(EvalOp(Op::kScanSum, {x}, Axis(1))), std::vector<double>({1, 3, 6, 4, -1, 5}));
+  EXPECT_EQ(Doubles(EvalOp(Op::kScanSum, {x}, Axis(0))), std::vector<double>({1, 2, 3, 5, -3, 9}));
+  EXPECT_EQ(Doubles(EvalOp(Op::kScanProd, {x}, Axis(1))),
+            std::vector<double>({1, 2, 6, 4, -20, -120}));
+  EXPECT_EQ(Doubles(EvalOp(Op::kScanMax, {x}, Axis(1))), std::vector<double>({1, 2, 3, 4, 4, 6}));
+  EXPECT_EQ(Doubles(EvalOp(Op::kScanMin, {x}, Axis(0))), std::vector<double>({1, 2, 3, 1, -5, 3}));
+  // NaN propagates through max and min from where it appears.
+  const HostTensor nan = FromDoubles(kF32, {4}, {1, kNaN, 3, 0});
+  const std::vector<double> m = Doubles(EvalOp(Op::kScanMax, {nan}, Axis(0)));
+  EXPECT_EQ(m[0], 1);
+  for (int i = 1; i < 4; ++i) EXPECT_TRUE(std::isnan(m[i])) << i;
+}
+
+TEST(InterpreterScanTest, IntegersWrapAndBoolIsOrAnd) {
+  EXPECT_EQ(Ints(EvalOp(Op::kScanSum, {FromInts(kI8, {3}, {100, 100, 100})}, Axis(0))),
+            std::vector<int64_t>({100, -56, 44}));
+  EXPECT_EQ(Ints(EvalOp(Op::kScanProd, {FromInts(kU8, {3}, {16, 16, 3})}, Axis(0))),
+            std::vector<int64_t>({16, 0, 0}));
+  EXPECT_EQ(Ints(EvalOp(Op::kScanMax, {FromInts(kU8, {3}, {200, 7, 255})}, Axis(0))),
+            std::vector<int64_t>({200, 200, 255}));
+  const HostTensor b = FromInts(kBool, {4}, {0, 1, 0, 1});
+  EXPECT_EQ(Ints(EvalOp(Op::kScanSum, {b}, Axis(0))), std::vector<int64_t>({0, 1, 1, 1}));
+  EXPECT_EQ(Ints(EvalOp(Op::kScanProd, {b}, Axis(0))), std::vector<int64_t>({0, 0, 0, 0}));
+  EXPECT_EQ(Ints(EvalOp(Op::kScanMin, {FromInts(kBool, {2}, {1, 0})}, Axis(0))),
+            std::vector<int64_t>({1, 0}));
+}
+
+// The carry form: chunks of ceil(n / m), each started from its carry; trailing chunks may be
+// empty, and an empty axis gives an empty result.
+TEST(InterpreterScanTest, CarriesStartEachChunk) {
+  const HostTensor x = FromInts(kI32, {7}, {1, 1, 1, 1, 1, 1, 1});
+  EXPECT_EQ(Ints(EvalOp(Op::kScanSum, {x, FromInts(kI32, {3}, {10, 20, 30})}, Axis(0))),
+            std::vector<int64_t>({11, 12, 13, 21, 22, 23, 31}));
+  EXPECT_EQ(Ints(EvalOp(Op::kScanMax, {x, FromInts(kI32, {3}, {0, 5, -1})}, Axis(0))),
+            std::vector<int64_t>({1, 1, 1, 5, 5, 5, 1}));
+  // Four chunks of two over 7: the last chunk holds one element.
+  const HostTensor y = FromDoubles(kF32, {2, 7}, {1, 2, 3, 4, 5, 6, 7, 1, 1, 1, 1, 1, 1, 1});
+  EXPECT_EQ(Doubles(EvalOp(Op::kScanProd, {y, FromDoubles(kF32, {2, 4}, {1, 1, 1, 1, 2, 2, 2, 2})},
+                           Axis(1))),
+            std::vector<double>({1, 2, 3, 12, 5, 30, 7, 2, 2, 2, 2, 2, 2, 2}));
+  // Five chunks of one over three elements: two trailing chunks are empty.
+  EXPECT_EQ(Ints(EvalOp(Op::kScanSum,
+                        {FromInts(kI64, {3}, {1, 2, 3}), FromInts(kI64, {5}, {7, 8, 9, 10, 11})},
+                        Axis(0))),
+            std::vector<int64_t>({8, 10, 12}));
+  EXPECT_EQ(EvalOp(Op::kScanSum, {HostTensor(T(kF32, {2, 0}))}, Axis(1)).num_elements(), 0);
+}
+
 TEST(InterpreterReduceTest, IntegerSumsWrap) {
   EXPECT_EQ(Ints(EvalOp(Op::kReduceSum, {FromInts(kI8, {2}, {100, 100})}, Axes({0}))),
             std::vector<int64_t>({-56}));

@@ -160,13 +160,19 @@ std::unique_ptr<Graph> BuildAllOpsGraph() {
 
   // Data movement and linear algebra.
   outs.push_back(b.Add(Op::kConcat, {x, y, x}, Axis(0)));
-  b.Add(Op::kConcat, {xi}, Axis(1));
+  Node* xi_concat = b.Add(Op::kConcat, {xi}, Axis(1));
   b.Add(Op::kGather, {x, idx}, Axis(1));
   outs.push_back(b.Add(Op::kMatmul, {x, r}));
   Attrs perm3;
   perm3.perm = {0, 2, 1};
   Node* bt = b.Add(Op::kPermute, {bc}, perm3);
   outs.push_back(b.Add(Op::kMatmul, {bc, bt}, {}, std::nullopt, odd));
+
+  // Scans, without and with carries.
+  b.Add(Op::kScanSum, {x}, Axis(1));
+  b.Add(Op::kScanProd, {xi}, Axis(0));
+  b.Add(Op::kScanMax, {x, x}, Axis(1));
+  b.Add(Op::kScanMin, {xi, xi_concat}, Axis(0));
   b.graph().SetOutputs({outs[0], outs[3], outs.back(), x, outs[3]});
   return b.Release();
 }

@@ -327,6 +327,7 @@ TEST(FoldConstantsTest, ElementwiseMatchesInterpreter) {
           case ir::OpKind::kLeaf:
           case ir::OpKind::kReduce:
           case ir::OpKind::kArgReduce:
+          case ir::OpKind::kScan:
           case ir::OpKind::kView:
           case ir::OpKind::kConcat:
           case ir::OpKind::kGather:
@@ -340,8 +341,8 @@ TEST(FoldConstantsTest, ElementwiseMatchesInterpreter) {
 }
 
 // The other kinds, on a fixed graph per dtype and value: views, pad with the same and another
-// value, concat, argmax/argmin, reductions over several counts (empty, small, wrapping) and
-// gathers in and out of range.
+// value, concat, argmax/argmin, reductions over several counts (empty, small, wrapping),
+// gathers in and out of range and scans (a running max or min of a splat folds).
 TEST(FoldConstantsTest, ShapedOpsMatchInterpreter) {
   constexpr char kTemplate[] = R"(graph @g {
     %0 = constant[value=$V] : $T[2,3]
@@ -369,8 +370,12 @@ TEST(FoldConstantsTest, ShapedOpsMatchInterpreter) {
     %22 = reduce_sum[axes=[0]](%2) : $T[]
     %23 = reduce_prod[axes=[0]](%2) : $T[]
     %24 = gather[axis=1](%0, %3) : $T[2,2]
+    %25 = scan_max[axis=1](%0) : $T[2,3]
+    %26 = scan_min[axis=0](%0) : $T[2,3]
+    %27 = scan_sum[axis=1](%0) : $T[2,3]
+    %28 = scan_max[axis=0](%1) : $T[0,3]
     return %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22,
-           %23, %24 })";
+           %23, %24, %25, %26, %27, %28 })";
   int folded = 0;
   for (DType dt : kAllDTypes) {
     const std::vector<Scalar> values = InterestingValues(dt);
