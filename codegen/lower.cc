@@ -54,6 +54,7 @@ class Lowerer {
       output_buffer_[r] = b_.AddBuffer(r->dtype(), /*output=*/true);
       if (in_place != nullptr) input_buffer_[in_place] = output_buffer_[r];
     }
+    if (g.scan != nullptr) return RunScan(g, shape);
     // Domain: one var per dim of the roots' shape; a row kernel leaves the last dim to a loop
     // in the body, after the row's reductions.
     const size_t rank = g.row_kernel ? shape.size() - 1 : shape.size();
@@ -104,6 +105,11 @@ class Lowerer {
       b_.Store(output_buffer_.at(r), Linear(idx), v);
     }
     if (g.row_kernel) b_.EndLoop(loop_extent, loop_var);
+    return Finish(g);
+  }
+
+ private:
+  absl::StatusOr<LoweredKernel> Finish(const passes::FusionGroup& g) {
     for (const Node* m : g.members) {
       b_.AddNote(absl::StrCat("%", m->id(), " = ", ir::OpName(m->op()), " : ",
                               ir::TypeToString(m->type()), " at ", m->loc().ToString()));
@@ -113,7 +119,91 @@ class Lowerer {
     return std::move(out_);
   }
 
- private:
+  // A scan kernel: the domain is the roots' shape with the scan's axis replaced by its chunks;
+  // each point runs a loop along its chunk, in order, in which every member is computed (the
+  // scans carry their running values from one iteration to the next) and the roots stored.
+  absl::StatusOr<LoweredKernel> RunScan(const passes::FusionGroup& g, const Shape& shape) {
+    RET_CHECK(!g.row_kernel && g.scan->shape() == shape, "a scan kernel's roots are its shape");
+    const int64_t axis = g.scan->attrs().axis;
+    const int64_t len = shape[axis];
+    const bool carried = g.scan->operands().size() > 1;
+    const int64_t chunks = carried ? g.scan->operand(1)->shape()[axis] : 1;
+    const int64_t chunk = (len + chunks - 1) / chunks;
+    std::vector<int> extents;
+    out_.domain = shape;
+    out_.domain[axis] = chunks;
+    for (int64_t d : out_.domain) extents.push_back(Size(d));
+    b_.SetDomain(extents);
+    const int first = b_.NewVars(static_cast<int>(shape.size()));
+    std::vector<int> outer;
+    for (size_t d = 0; d < shape.size(); ++d) outer.push_back(b_.Var(first + d));
+    out_.points = ir::NumElements(out_.domain);
+    out_.work = ir::NumElements(shape);
+    for (const Node* m : g.members) {
+      out_.max_elements = std::max(out_.max_elements, ir::NumElements(m->shape()));
+      for (const Node* o : m->operands()) {
+        out_.max_elements = std::max(out_.max_elements, ir::NumElements(o->shape()));
+      }
+    }
+    // Chunk k covers [k * chunk, min((k + 1) * chunk, len)); trailing chunks may be empty.
+    int start = C(0);
+    int extent = Size(len);
+    if (carried) {
+      start = Mul(outer[axis], C(chunk));
+      extent = b_.Index(IndexOp::kMin, C(chunk), Sub(Size(len), start));
+    }
+    std::vector<int> vars;
+    const int loop_var = b_.BeginLoop({extent}, &vars);
+    scan_loop_block_ = b_.current_block();
+    scan_outer_ = outer;
+    std::vector<int> dims = outer;
+    dims[axis] = Add(start, vars[0]);
+    scan_dims_ = dims;
+    for (const Node* r : g.roots) {
+      Idx idx = WithDims(shape, dims);
+      ASSIGN_OR_RETURN(int v, Emit(*r, idx, /*is_root=*/true));
+      b_.Store(output_buffer_.at(r), Linear(idx), v);
+    }
+    b_.EndLoop({extent}, loop_var);
+    return Finish(g);
+  }
+
+  // A scan inside its kernel's loop: the operand at the same index, then the running value; a
+  // chunk's carry is read once per point, before the loop.
+  absl::StatusOr<int> EmitScan(const Node& n, Idx& idx) {
+    RET_CHECK(scan_loop_block_ >= 0 && b_.current_block() == scan_loop_block_ &&
+                  Dims(idx) == scan_dims_,
+              "a scan is computed only in its kernel's loop, at the loop's index");
+    const Node& in = *n.operand(0);
+    ASSIGN_OR_RETURN(int v, Emit(in, idx));
+    const DType acc = AccumulatorFor(n.dtype());
+    if (acc != n.dtype()) v = b_.Apply(Op::kCast, acc, {v});
+    int carry = -1;
+    if (n.operands().size() > 1) {
+      Idx at = WithDims(n.operand(1)->shape(), scan_outer_);
+      ASSIGN_OR_RETURN(carry, Emit(*n.operand(1), at));
+      if (acc != n.dtype()) carry = b_.Apply(Op::kCast, acc, {carry});
+    }
+    ir::ReduceKind kind;
+    switch (n.op()) {
+      case Op::kScanSum:
+        kind = ir::ReduceKind::kSum;
+        break;
+      case Op::kScanProd:
+        kind = ir::ReduceKind::kProd;
+        break;
+      case Op::kScanMax:
+        kind = ir::ReduceKind::kMax;
+        break;
+      case Op::kScanMin:
+        kind = ir::ReduceKind::kMin;
+        break;
+      default:
+        return absl::InternalError("lowering: not a scan");
+    }
+    return b_.Scan(kind, n.dtype(), acc, v, carry);
+  }
+
   // A dim extent: 0 and 1 are structural constants, larger sizes are parameters.
   int Size(int64_t v) {
     if (v <= 1) return b_.ConstIndex(v);
@@ -222,7 +312,7 @@ class Lowerer {
     const OpKind kind = ir::GetOpKind(n.op());
     const bool stored = n.op() == Op::kInput || plan_.stored_by[n.id()] >= 0;
     if (!stored && kind != OpKind::kReduce && kind != OpKind::kArgReduce &&
-        kind != OpKind::kMatmul) {
+        kind != OpKind::kMatmul && kind != OpKind::kScan) {
       costly = ir::IsElementwise(n.op()) && !passes::IsCheapOp(n.op());
       for (const Node* o : n.operands()) costly = costly || Costly(*o);
     }
@@ -277,6 +367,8 @@ class Lowerer {
         return EmitReduce(n, idx);
       case OpKind::kMatmul:
         return EmitMatmul(n, idx);
+      case OpKind::kScan:
+        return EmitScan(n, idx);
       case OpKind::kConcat:
         return EmitConcat(n, idx);
       case OpKind::kGather:
@@ -543,6 +635,10 @@ class Lowerer {
   absl::flat_hash_map<const Node*, Scratch> scratch_;
   const Node* scratch_owner_ = nullptr;  // the value the output row keeps, once the loop asks
   absl::flat_hash_map<const Node*, bool> costly_;
+  // Scan kernels (see RunScan): the loop's block, the domain vars and the loop's index.
+  int scan_loop_block_ = -1;
+  std::vector<int> scan_outer_;
+  std::vector<int> scan_dims_;
 };
 
 }  // namespace

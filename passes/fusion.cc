@@ -23,6 +23,19 @@ bool IsReduceLike(const Node& n) {
   return k == OpKind::kReduce || k == OpKind::kArgReduce || k == OpKind::kMatmul;
 }
 
+bool IsScan(const Node& n) { return ir::GetOpKind(n.op()) == OpKind::kScan; }
+
+// The chunks a scan's axis is cut into: its carry's extent along the axis, or 1.
+int64_t ScanChunks(const Node& scan) {
+  return scan.operands().size() > 1 ? scan.operand(1)->shape()[scan.attrs().axis] : 1;
+}
+
+// Whether two scans can share one kernel's loop: the same shape, axis and chunks.
+bool SameScanLoop(const Node& a, const Node& b) {
+  return a.shape() == b.shape() && a.attrs().axis == b.attrs().axis &&
+         ScanChunks(a) == ScanChunks(b);
+}
+
 // Elementary-op cost of evaluating one element of `op` given its operands; -1: never cheap.
 int OpCost(Op op) {
   switch (op) {
@@ -76,6 +89,11 @@ bool ExpandingEdge(const Node& consumer, int slot) {
       return true;
     case Op::kGather:
       return slot == 0;
+    case Op::kScanSum:
+    case Op::kScanProd:
+    case Op::kScanMax:
+    case Op::kScanMin:
+      return slot == 1;  // a chunk's carry starts every element of the chunk
     default:
       return false;
   }
@@ -218,6 +236,7 @@ void MergeSiblings(FusionPlan& plan, const FusionOptions& options) {
       FusionGroup& hh = plan.groups[h];
       if (hh.roots.size() >= static_cast<size_t>(options.max_kernel_outputs)) continue;
       if (hh.row_kernel != gg.row_kernel || hh.roots[0]->shape() != gg.roots[0]->shape()) continue;
+      if (hh.scan != nullptr || gg.scan != nullptr) continue;  // one loop per scan kernel
       std::vector<int> shared;
       std::set_intersection(reads[g].begin(), reads[g].end(), reads[h].begin(), reads[h].end(),
                             std::back_inserter(shared));
@@ -388,7 +407,7 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
     int c = own;
     for (const Node* o : node->operands()) {
       if (c < 0) break;
-      if (o->op() == Op::kInput || IsReduceLike(*o)) continue;
+      if (o->op() == Op::kInput || IsReduceLike(*o) || IsScan(*o)) continue;
       c = cost[o->id()] < 0 ? -1 : std::min(1000, c + cost[o->id()]);
     }
     cost[node->id()] = c;
@@ -405,6 +424,11 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
   std::vector<RowClass> row_class(n, RowClass::kOther);
   std::vector<IndexPaths> index_paths(n);  // of inlined nodes (stored nodes are their own root)
   std::vector<bool> row_reduce(n, false);  // an inlined reduction evaluated once per row
+  // By root id: a scan its kernel computes (the kernel loops along its axis), and whether the
+  // kernel computes a reduction, argreduce or matmul inline. The two exclude each other: in a
+  // scan kernel every value is computed inside the loop along the scan's axis.
+  std::vector<const Node*> scan_of_root(n, nullptr);
+  std::vector<bool> reduces_in_root(n, false);
   // The class a stored node gives its operands: elementwise roots of rank >= 1 index them fully.
   auto root_class = [&](const Node& r) {
     return !r.shape().empty() && !IsReduceLike(r) ? RowClass::kFull : RowClass::kOther;
@@ -415,6 +439,7 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
     if (node.op() == Op::kInput) continue;
     if (is_output[id]) {
       stored[id] = true;
+      if (IsScan(node)) scan_of_root[id] = &node;
       continue;
     }
     if (consumers[id].empty()) continue;  // dead: nothing needs it
@@ -482,6 +507,25 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
                               ? "a reduction used by several kernels is stored once"
                               : "its consumer reads it through a view or another reduction, so "
                                 "fusing would recompute it per element";
+      } else if (scan_of_root[roots[0]] != nullptr) {
+        inline_it = false;
+        plan.reason[id] = "its consumer's kernel is a scan, which computes every value inside "
+                          "its loop along the scan's axis";
+      }
+    } else if (IsScan(node)) {
+      // Carried along the kernel's loop: inlined where the kernel's root reads it elementwise
+      // (its consumers become the scan's epilogue), one loop per kernel.
+      const Node* other = roots.size() == 1 ? scan_of_root[roots[0]] : nullptr;
+      inline_it = roots.size() == 1 && path_identity && !reduces_in_root[roots[0]] &&
+                  (other == nullptr || SameScanLoop(*other, node));
+      if (!inline_it) {
+        plan.reason[id] =
+            roots.size() > 1 ? "a scan used by several kernels is stored once"
+            : !path_identity ? "its consumer reads it through a view, a reduction or another "
+                               "scan, not element by element"
+            : reduces_in_root[roots[0]]
+                ? "its consumer's kernel computes a reduction, which a scan's loop cannot hold"
+                : "its consumer's kernel already scans along another axis or in other chunks";
       }
     } else if (roots.size() == 1) {
       // A value read once per row is computed once per row (hoisted out of the loop over C).
@@ -502,7 +546,8 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
       IndexPaths& paths = index_paths[id];
       for (const auto& [c, slot] : consumers[id]) {
         const int cid = c->id();
-        const bool same_index = IsElementwise(*c);
+        // A scan reads its operand at its own index.
+        const bool same_index = IsElementwise(*c) || (IsScan(*c) && slot == 0);
         if (stored[cid]) {
           paths.Add(cid, same_index ? 0 : ExtendPath(0, cid, slot));
           continue;
@@ -530,8 +575,11 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
       expanded[id] = path_expands;
       row_class[id] = cls;
       row_reduce[id] = row_reduction && !path_identity;
+      if (IsReduceLike(node)) reduces_in_root[roots_of[id][0]] = true;
+      if (IsScan(node)) scan_of_root[roots_of[id][0]] = &node;
     } else {
       stored[id] = true;
+      if (IsScan(node)) scan_of_root[id] = &node;
     }
   }
 
@@ -542,6 +590,7 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
     group_of_root[id] = static_cast<int>(plan.groups.size());
     plan.stored_by[id] = group_of_root[id];
     plan.groups.push_back(FusionGroup{{graph.node(id)}, {}, ""});
+    plan.groups.back().scan = scan_of_root[id];
   }
   for (int id = 0; id < n; ++id) {
     if (stored[id]) {
@@ -586,6 +635,7 @@ std::string PrintFusionPlan(const ir::Graph& graph, const FusionPlan& plan) {
   for (size_t g = 0; g < plan.groups.size(); ++g) {
     const FusionGroup& group = plan.groups[g];
     absl::StrAppend(&out, "kernel ", g, " @", group.name, group.row_kernel ? " (rows)" : "",
+                    group.scan != nullptr ? absl::StrCat(" (scan %", group.scan->id(), ")") : "",
                     ": stores ");
     absl::StrAppend(&out, absl::StrJoin(group.roots, ", ", [](std::string* s, const Node* r) {
       absl::StrAppend(s, "%", r->id());

@@ -28,6 +28,12 @@
 //    that no kernel's expression grows exponentially with the depth of a composite.
 //  * A kernel that would read more than `max_kernel_buffers` buffers or compute more than
 //    `max_kernel_ops` ops is split (see FusionOptions), and so is a sibling merge.
+//  * Scans: a scan (scan_sum, ...) is inlined only into a kernel whose single root reads it
+//    elementwise, so that its consumers become its epilogue; its elementwise producers are
+//    inlined into its loads as anywhere else. Such a kernel loops along the scan's axis and
+//    computes everything inside that loop, so it holds no reduction and scans along one axis
+//    (in one chunking) only; a scan read through a view, by several kernels or by another scan
+//    is stored. Scan kernels are not merged with siblings.
 //  * A gather is inlined only where every one of its points is evaluated (elementwise consumers
 //    up to the root), so that every index it reads is range-checked.
 //  * Siblings: a kernel over the same domain as an earlier one, reading a buffer it also reads
@@ -87,6 +93,10 @@ struct FusionGroup {
   std::string name;  // "exp_mul_add": the ops of its members
   // A row kernel (see above): the domain is the roots' shape without its last axis.
   bool row_kernel = false;
+  // A scan kernel (see above): a scan it computes. The domain is the roots' shape with the
+  // scan's axis replaced by its chunks (one without a carry: a single chunk), and a loop along
+  // each chunk carries every scan of the kernel (they share the shape, axis and chunks).
+  const ir::Node* scan = nullptr;
 };
 
 struct FusionPlan {

@@ -424,6 +424,17 @@ class Emitter {
         return EmitReduce(id, in);
       case KOp::kLoop:
         return EmitLoop(in);
+      case KOp::kScan: {
+        // In order along the loop: acc = acc (op) x, never reassociated.
+        llvm::Value* slot = scan_slot_.at(id);
+        llvm::Type* t = StorageType(in.acc);
+        llvm::Value* acc = Combine(in, b_.CreateLoad(t, slot), arg(0), /*reassociate=*/false);
+        b_.CreateStore(acc, slot);
+        val_[id] = in.acc == in.dtype
+                       ? acc
+                       : CallPrelude(PreludeCast(in.acc, in.dtype), in.dtype, {acc});
+        return absl::OkStatus();
+      }
     }
     return absl::InternalError("cpu backend: unknown kernel instruction");
   }
@@ -714,6 +725,16 @@ class Emitter {
   }
 
   absl::Status EmitLoop(const KInstr& in) {
+    // Each scan of the loop keeps its running value in a slot of the entry block (promoted to a
+    // register), set to its carry or identity before the loop starts.
+    for (int id : k_.blocks[in.block].instrs) {
+      const KInstr& scan = k_.instrs[id];
+      if (scan.kind != KOp::kScan) continue;
+      llvm::IRBuilder<> entry(&body_->getEntryBlock(), body_->getEntryBlock().begin());
+      llvm::Value* slot = entry.CreateAlloca(StorageType(scan.acc), nullptr, "scan");
+      scan_slot_[id] = slot;
+      b_.CreateStore(scan.args.size() > 1 ? val_[scan.args[1]] : Identity(scan), slot);
+    }
     absl::Status st;
     LoopNest(in, [&] {
       if (st.ok()) st = EmitBlock(in.block);
@@ -775,6 +796,7 @@ class Emitter {
   std::vector<llvm::Value*> bufs_;
   std::vector<llvm::Value*> val_;
   std::vector<llvm::Value*> vars_;
+  std::map<int, llvm::Value*> scan_slot_;  // kScan instruction -> its running value
   struct Acc {
     llvm::Value* value = nullptr;  // [kTile x acc]
     llvm::Value* index = nullptr;  // [kTile x i64], argmax/argmin only

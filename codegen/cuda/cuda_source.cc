@@ -337,6 +337,10 @@ class Renderer {
       const KOp kind = k_.instrs[id].kind;
       if (kind == KOp::kReduce || kind == KOp::kLoop) team_ = true;
     }
+    // A scan's loop runs in order: one thread per point walks its chunk.
+    for (const KInstr& in : k_.instrs) {
+      if (in.kind == KOp::kScan) team_ = false;
+    }
     out.team = team_;
     out.vectorized = Vectorizable();
     out.column = team_ && ColumnReduction();
@@ -638,6 +642,17 @@ class Renderer {
       case KOp::kLoop:
         return ctx == Ctx::kTeamTop ? EmitTeamLoopInstr(in, indent)
                                     : EmitSerialLoop(in, indent, ctx);
+      case KOp::kScan: {
+        RET_CHECK(ctx == Ctx::kFlat, "a scan runs in a serial loop");
+        const std::string acc = V(id) + "_acc";
+        Line(indent, absl::StrCat(acc, " = ", Combine(in, acc, arg(0)), ";"));
+        Line(indent, absl::StrCat(decl,
+                                  in.acc == in.dtype ? acc
+                                                     : absl::StrCat(PreludeCast(in.acc, in.dtype),
+                                                                    "(", acc, ")"),
+                                  ";"));
+        return absl::OkStatus();
+      }
     }
     return absl::InternalError("cuda renderer: unknown kernel instruction");
   }
@@ -692,6 +707,13 @@ class Renderer {
     return absl::OkStatus();
   }
   absl::Status EmitSerialLoop(const KInstr& in, int indent, Ctx ctx) {
+    // Each scan's running value lives across the loop's iterations.
+    for (int id : k_.blocks[in.block].instrs) {
+      const KInstr& scan = k_.instrs[id];
+      if (scan.kind != KOp::kScan) continue;
+      Line(indent, absl::StrCat(CType(scan.acc), " ", V(id), "_acc = ",
+                                scan.args.size() > 1 ? V(scan.args[1]) : AccIdentity(scan), ";"));
+    }
     OpenNest(in, indent);
     RETURN_IF_ERROR(EmitBlock(in.block, indent + static_cast<int>(in.args.size()),
                               ctx == Ctx::kFlat ? Ctx::kFlat : NestedCtx(ctx)));
@@ -766,7 +788,7 @@ class Renderer {
     if (team_ || k_.domain.empty() || DataDependentIndex()) return false;
     const int64_t inner = static_cast<int64_t>(k_.domain.size()) - 1;
     for (const KInstr& in : k_.instrs) {
-      if (in.kind == KOp::kCheck) return false;
+      if (in.kind == KOp::kCheck || in.kind == KOp::kLoop) return false;
     }
     for (int id : k_.blocks[1].instrs) {
       const KInstr& in = k_.instrs[id];

@@ -181,6 +181,69 @@ TEST(FusionTest, Golden) {
   for (const PlanCase& c : cases) ExpectPlan(c);
 }
 
+TEST(FusionTest, ScanKernels) {
+  const PlanCase cases[] = {
+      {"a scan absorbs its elementwise producers and consumers: one loop along its axis",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4,100]
+            %1 = exp(%0) : f32[4,100]
+            %2 = scan_sum[axis=1](%1) : f32[4,100]
+            %3 = mul(%2, %0) : f32[4,100]
+            return %3 })",
+       "kernel 0 @exp_scan_sum_mul (scan %2): stores %3; computes %1, %2, %3\n"},
+      {"two scans along the same axis share one loop; a scan along another axis is stored",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4,100]
+            %1 = scan_prod[axis=0](%0) : f32[4,100]
+            %2 = scan_sum[axis=1](%0) : f32[4,100]
+            %3 = scan_max[axis=1](%0) : f32[4,100]
+            %4 = add(%2, %3) : f32[4,100]
+            %5 = add(%4, %1) : f32[4,100]
+            return %5 })",
+       "kernel 0 @scan_prod (scan %1): stores %1; computes %1\n"
+       "kernel 1 @scan_sum_scan_max_add (scan %2): stores %5; computes %2, %3, %4, %5\n"},
+      {"negative: a scan of a scan reads it stored (its operand is not read element by element "
+       "of its own root)",
+       R"(graph @g {
+            %0 = input[index=0] : f32[100]
+            %1 = scan_sum[axis=0](%0) : f32[100]
+            %2 = scan_sum[axis=0](%1) : f32[100]
+            return %2 })",
+       "kernel 0 @scan_sum (scan %1): stores %1; computes %1\n"
+       "kernel 1 @scan_sum (scan %2): stores %2; computes %2\n"},
+      {"negative: a scan read through a view is stored; the view's kernel is not a scan",
+       R"(graph @g {
+            %0 = input[index=0] : f32[100]
+            %1 = scan_sum[axis=0](%0) : f32[100]
+            %2 = flip[axes=[0]](%1) : f32[100]
+            %3 = neg(%2) : f32[100]
+            return %3 })",
+       "kernel 0 @scan_sum (scan %1): stores %1; computes %1\n"
+       "kernel 1 @neg: stores %3; computes %2, %3\n"},
+      {"negative: a reduction and a scan do not share a kernel (the reduction would run inside "
+       "the scan's loop); the one met first from the root keeps it",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4,100]
+            %1 = input[index=1] : f32[4,100,3]
+            %2 = reduce_sum[axes=[2]](%1) : f32[4,100]
+            %3 = scan_sum[axis=1](%0) : f32[4,100]
+            %4 = add(%2, %3) : f32[4,100]
+            return %4 })",
+       "kernel 0 @reduce_sum: stores %2; computes %2\n"
+       "kernel 1 @scan_sum_add (scan %3): stores %4; computes %3, %4\n"},
+      {"the carry form: the carries' views are read once per chunk, before its loop",
+       R"(graph @g {
+            %0 = input[index=0] : f32[100]
+            %1 = input[index=1] : f32[4]
+            %2 = flip[axes=[0]](%1) : f32[4]
+            %3 = scan_sum[axis=0](%0, %2) : f32[100]
+            %4 = neg(%3) : f32[100]
+            return %4 })",
+       "kernel 0 @scan_sum_neg (scan %3): stores %4; computes %2, %3, %4\n"},
+  };
+  for (const PlanCase& c : cases) ExpectPlan(c);
+}
+
 // y = y + shift(y, 2^k), four times over 16 elements (the scan composite of nd::cumsum): each
 // step reads its input at two indices, so the input of step k is needed at 2^(4-k) indices of
 // the last step's kernel.
