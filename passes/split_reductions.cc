@@ -18,6 +18,20 @@ bool Splittable(Op op) {
          op == Op::kReduceMin;
 }
 
+// The reduction that totals a chunk of a scan.
+Op ReductionOfScan(Op op) {
+  switch (op) {
+    case Op::kScanSum:
+      return Op::kReduceSum;
+    case Op::kScanProd:
+      return Op::kReduceProd;
+    case Op::kScanMax:
+      return Op::kReduceMax;
+    default:
+      return Op::kReduceMin;
+  }
+}
+
 // The element that leaves the reduction unchanged (the padding of an uneven split).
 ir::Scalar Identity(Op op, DType dt) {
   const bool fl = IsFloat(dt);
@@ -38,6 +52,12 @@ ir::Scalar Identity(Op op, DType dt) {
 }  // namespace
 
 bool SplitReductions::Splits(const ir::Node& n, const Options& options) {
+  if (ir::GetOpKind(n.op()) == ir::OpKind::kScan) {
+    if (n.operands().size() != 1 || options.scan_chunk < 1) return false;
+    const int64_t len = n.shape()[n.attrs().axis];
+    return len >= options.min_scanned && len > options.scan_chunk &&
+           ir::NumElements(n.shape()) / len <= options.max_scan_rows;
+  }
   if (!Splittable(n.op())) return false;
   const ir::Shape& s = n.operand(0)->shape();
   const std::vector<int64_t>& axes = n.attrs().axes;
@@ -57,6 +77,75 @@ bool SplitReductions::Applies(const ir::Graph& graph, const Options& options) {
   return false;
 }
 
+// The chunked form of a long scan (see the header): chunk totals, their exclusive scan as the
+// carries, and the scan of the operand with those carries.
+absl::StatusOr<Node*> SplitReductions::SplitScan(const Node& n, GraphRewriter& rewriter) const {
+  const Node& x = *n.operand(0);
+  const ir::Shape& s = x.shape();
+  const int64_t axis = n.attrs().axis;
+  const int64_t len = s[axis];
+  const int64_t chunks = (len + options_.scan_chunk - 1) / options_.scan_chunk;
+  const int64_t chunk = (len + chunks - 1) / chunks;  // what the carry form implies
+  ir::Graph& g = rewriter.result();
+  const ir::SourceLoc loc = n.loc();
+  const DType dt = x.dtype();
+  const Op total_op = ReductionOfScan(n.op());
+  const ir::Scalar identity = Identity(total_op, dt);
+  Node* v = rewriter.Mapped(x);
+  ir::Shape padded = s;
+  padded[axis] = chunks * chunk;
+  if (padded[axis] != len) {
+    ir::Attrs pad;
+    pad.low.assign(s.size(), 0);
+    pad.high.assign(s.size(), 0);
+    pad.high[axis] = padded[axis] - len;
+    pad.value = identity;
+    ASSIGN_OR_RETURN(v, g.AddNode(Op::kPad, {v}, pad, ir::TensorType{dt, padded}, loc));
+  }
+  ir::Shape split(s.begin(), s.begin() + axis);
+  split.push_back(chunks);
+  split.push_back(chunk);
+  split.insert(split.end(), s.begin() + axis + 1, s.end());
+  ASSIGN_OR_RETURN(v, g.AddNode(Op::kReshape, {v}, {}, ir::TensorType{dt, split}, loc));
+  // As for reductions: float sums total and carry in float64, so that the carries add nothing
+  // to the rounding within a chunk; 16-bit float products in float32 (a float32 or float64
+  // product keeps its dtype, so that overflow to infinity stays as it would be in order).
+  DType total_dt = dt;
+  if (n.op() == Op::kScanSum && IsFloat(dt)) total_dt = DType::kFloat64;
+  if (n.op() == Op::kScanProd && (dt == DType::kFloat16 || dt == DType::kBFloat16)) {
+    total_dt = DType::kFloat32;
+  }
+  const bool wide = total_dt != dt;
+  if (wide) {
+    ASSIGN_OR_RETURN(v, g.AddNode(Op::kCast, {v}, {}, ir::TensorType{total_dt, split}, loc));
+  }
+  ir::Attrs within;
+  within.axes = {axis + 1};
+  ASSIGN_OR_RETURN(Node * totals, g.AddNode(total_op, {v}, within, std::nullopt, loc));
+  ir::Attrs along;
+  along.axis = axis;
+  ASSIGN_OR_RETURN(Node * inclusive, g.AddNode(n.op(), {totals}, along, std::nullopt, loc));
+  // Exclusive: shifted one chunk along the axis, the first chunk starting from the identity.
+  ir::Attrs shift;
+  shift.low.assign(s.size(), 0);
+  shift.high.assign(s.size(), 0);
+  shift.low[axis] = 1;
+  shift.value = wide ? Identity(total_op, total_dt) : identity;
+  ASSIGN_OR_RETURN(Node * shifted, g.AddNode(Op::kPad, {inclusive}, shift, std::nullopt, loc));
+  ir::Attrs cut;
+  cut.starts.assign(s.size(), 0);
+  cut.steps.assign(s.size(), 1);
+  ASSIGN_OR_RETURN(Node * carry,
+                   g.AddNode(Op::kSlice, {shifted}, cut, inclusive->type(), loc));
+  if (wide) {
+    ir::Shape carry_shape = s;
+    carry_shape[axis] = chunks;
+    ASSIGN_OR_RETURN(carry,
+                     g.AddNode(Op::kCast, {carry}, {}, ir::TensorType{dt, carry_shape}, loc));
+  }
+  return g.AddNode(n.op(), {rewriter.Mapped(x), carry}, n.attrs(), std::nullopt, loc);
+}
+
 absl::StatusOr<bool> SplitReductions::Run(ir::Graph& graph) {
   GraphRewriter rewriter(graph);
   bool changed = false;
@@ -64,6 +153,12 @@ absl::StatusOr<bool> SplitReductions::Run(ir::Graph& graph) {
     const Node& n = *node_ptr;
     if (!Splits(n, options_)) {
       RETURN_IF_ERROR(rewriter.Copy(n).status());
+      continue;
+    }
+    if (ir::GetOpKind(n.op()) == ir::OpKind::kScan) {
+      ASSIGN_OR_RETURN(Node * v, SplitScan(n, rewriter));
+      rewriter.Map(n, v);
+      changed = true;
       continue;
     }
     const Node& x = *n.operand(0);

@@ -16,6 +16,23 @@
 //                                               %3 = cast(%2) : f64[64]
 //                                               %4 = reduce_sum[axes=[0]](%3) : f64[]
 //                                               %5 = cast(%4) : f32[]
+//
+// A long scan with few independent rows (the cumsum of one long vector) is split the same way:
+// its axis is cut into chunks of about `scan_chunk` elements, each chunk is totalled (a parallel
+// reduction), the totals are scanned (a short scan) and shifted into exclusive carries, and the
+// scan's carry form (ops.def) runs every chunk in parallel from its carry. The chunks depend
+// only on the sizes. Float sums total and carry in float64 (16-bit float products in float32).
+// Three kernels, which
+// read the operand twice and write the result once.
+//
+//   %1 = scan_sum[axis=0](%0) : f32[16777216]   %1 = reshape(%0) : f32[4096,4096]
+//                                               %2 = cast(%1) : f64[4096,4096]
+//                                               %3 = reduce_sum[axes=[1]](%2) : f64[4096]
+//                                               %4 = scan_sum[axis=0](%3) : f64[4096]
+//                                               %5 = pad[high=[0],low=[1],value=0.0](%4)
+//                                               %6 = slice[...](%5) : f64[4096]
+//                                               %7 = cast(%6) : f32[4096]
+//                                               %8 = scan_sum[axis=0](%0, %7) : f32[16777216]
 #ifndef NDJIT_PASSES_SPLIT_REDUCTIONS_H_
 #define NDJIT_PASSES_SPLIT_REDUCTIONS_H_
 
@@ -30,6 +47,11 @@ struct SplitReductionsOptions {
   int64_t min_reduced = int64_t{1} << 17;  // elements reduced per result, at least
   int64_t parts = 64;                      // first-stage partial results per result
   int64_t min_chunk = int64_t{1} << 12;    // elements per part, at least (fewer parts if needed)
+  // Scans along at least `min_scanned` elements in at most `max_scan_rows` independent rows are
+  // cut into chunks of about `scan_chunk` elements (0: scans are never split).
+  int64_t min_scanned = int64_t{1} << 14;
+  int64_t max_scan_rows = 16;
+  int64_t scan_chunk = int64_t{1} << 12;
 };
 
 class SplitReductions : public Pass {
@@ -44,6 +66,7 @@ class SplitReductions : public Pass {
 
  private:
   static bool Splits(const ir::Node& n, const Options& options);
+  absl::StatusOr<ir::Node*> SplitScan(const ir::Node& n, GraphRewriter& rewriter) const;
   Options options_;
 };
 

@@ -94,5 +94,77 @@ TEST(SplitReductionsTest, Golden) {
   for (const GoldenCase& c : cases) ExpectGolden("split-reductions", c);
 }
 
+TEST(SplitReductionsTest, ScanGolden) {
+  const GoldenCase cases[] = {
+      {"a long float32 cumsum: chunk totals and carries in float64, then every chunk in parallel "
+       "from its carry",
+       R"(graph @g {
+            %0 = input[index=0] : f32[16384]
+            %1 = scan_sum[axis=0](%0) : f32[16384]
+            return %1 })",
+       R"(graph @g {
+            %0 = input[index=0] : f32[16384]
+            %1 = reshape(%0) : f32[4,4096]
+            %2 = cast(%1) : f64[4,4096]
+            %3 = reduce_sum[axes=[1]](%2) : f64[4]
+            %4 = scan_sum[axis=0](%3) : f64[4]
+            %5 = pad[high=[0], low=[1], value=0.0](%4) : f64[5]
+            %6 = slice[starts=[0], steps=[1]](%5) : f64[4]
+            %7 = cast(%6) : f32[4]
+            %8 = scan_sum[axis=0](%0, %7) : f32[16384]
+            return %8 })"},
+      {"an uneven axis pads the totals with the identity; chunks are ceil(n / chunks) long; an "
+       "integer max keeps its dtype, the leading carry is the dtype's lowest value",
+       R"(graph @g {
+            %0 = input[index=0] : i32[2,20001]
+            %1 = scan_max[axis=1](%0) : i32[2,20001]
+            return %1 })",
+       R"(graph @g {
+            %0 = input[index=0] : i32[2,20001]
+            %1 = pad[high=[0,4], low=[0,0], value=-2147483648](%0) : i32[2,20005]
+            %2 = reshape(%1) : i32[2,5,4001]
+            %3 = reduce_max[axes=[2]](%2) : i32[2,5]
+            %4 = scan_max[axis=1](%3) : i32[2,5]
+            %5 = pad[high=[0,0], low=[0,1], value=-2147483648](%4) : i32[2,6]
+            %6 = slice[starts=[0,0], steps=[1,1]](%5) : i32[2,5]
+            %7 = scan_max[axis=1](%0, %6) : i32[2,20001]
+            return %7 })"},
+      {"a scan along a leading axis keeps the trailing axes in its chunks; a float64 product "
+       "keeps its dtype",
+       R"(graph @g {
+            %0 = input[index=0] : f64[20000,3]
+            %1 = scan_prod[axis=0](%0) : f64[20000,3]
+            return %1 })",
+       R"(graph @g {
+            %0 = input[index=0] : f64[20000,3]
+            %1 = reshape(%0) : f64[5,4000,3]
+            %2 = reduce_prod[axes=[1]](%1) : f64[5,3]
+            %3 = scan_prod[axis=0](%2) : f64[5,3]
+            %4 = pad[high=[0,0], low=[1,0], value=1.0](%3) : f64[6,3]
+            %5 = slice[starts=[0,0], steps=[1,1]](%4) : f64[5,3]
+            %6 = scan_prod[axis=0](%0, %5) : f64[20000,3]
+            return %6 })"},
+      {"negative: many rows already give the kernel parallel points",
+       R"(graph @g {
+            %0 = input[index=0] : f32[32,20000]
+            %1 = scan_sum[axis=1](%0) : f32[32,20000]
+            return %1 })",
+       R"(graph @g {
+            %0 = input[index=0] : f32[32,20000]
+            %1 = scan_sum[axis=1](%0) : f32[32,20000]
+            return %1 })"},
+      {"negative: a short scan is one kernel",
+       R"(graph @g {
+            %0 = input[index=0] : f32[8192]
+            %1 = scan_sum[axis=0](%0) : f32[8192]
+            return %1 })",
+       R"(graph @g {
+            %0 = input[index=0] : f32[8192]
+            %1 = scan_sum[axis=0](%0) : f32[8192]
+            return %1 })"},
+  };
+  for (const GoldenCase& c : cases) ExpectGolden("split-reductions", c);
+}
+
 }  // namespace
 }  // namespace ndjit::passes
