@@ -93,6 +93,11 @@ class G {
     return RecordAt(Op::kIota, {}, std::move(attrs), type, loc_);
   }
   ValuePtr Matmul(const ValuePtr& a, const ValuePtr& b) const { return Bin(Op::kMatmul, a, b); }
+  ValuePtr Scan(Op op, const ValuePtr& x, int64_t axis) const {
+    ir::Attrs attrs;
+    attrs.axis = axis;
+    return RecordAt(op, {x}, std::move(attrs), std::nullopt, loc_);
+  }
   // Swaps the last two axes.
   ValuePtr T(const ValuePtr& x) const {
     std::vector<int64_t> perm(x->type().shape.size());
@@ -113,6 +118,30 @@ class G {
 };
 
 bool IsFloatValue(const ValuePtr& v) { return IsFloat(v->type().dtype); }
+
+// The gradient of y = cumprod(x) along `axis`, exact with zeros. d y_k / d x_i (k >= i) is the
+// product of every x_j, j <= k, but x_i. Before the first zero of the row (i < z) that is
+// y_k / x_i, so dx_i = revcumsum(g * y)_i / x_i (terms at k >= z are zero since y_k is). At the
+// first zero, dx_z = sum over k >= z of g_k * y'_k, where y' is cumprod(x) with x_z read as 1.
+// After it, every product includes x_z = 0, so dx_i = 0.
+ValuePtr ScanProdGradient(const G& b, const ValuePtr& g, const ValuePtr& x, const ValuePtr& y,
+                          int64_t axis) {
+  auto reverse_cumsum = [&](const ValuePtr& v) {
+    return b.Flip(b.Scan(Op::kScanSum, b.Flip(v, {axis}), axis), {axis});
+  };
+  const ir::TensorType count_type{DType::kInt64, x->type().shape};
+  ValuePtr is_zero = b.Bin(Op::kEq, x, b.Const(0, x));
+  ValuePtr zeros_so_far = b.Scan(Op::kScanSum, b.Cast(is_zero, DType::kInt64), axis);
+  ValuePtr before = b.Bin(Op::kEq, zeros_so_far, b.Const(0, count_type));
+  ValuePtr first = b.Bin(Op::kAnd, is_zero, b.Bin(Op::kEq, zeros_so_far, b.Const(1, count_type)));
+  ValuePtr from_first = b.Bin(Op::kGe, zeros_so_far, b.Const(1, count_type));
+  ValuePtr one = b.Const(1, x);
+  ValuePtr before_zero =
+      b.Div(reverse_cumsum(b.Mul(g, y)), b.Select(before, x, one));
+  ValuePtr y_skip = b.Scan(Op::kScanProd, b.Select(first, one, x), axis);
+  ValuePtr at_zero = reverse_cumsum(b.Where(from_first, b.Mul(g, y_skip)));
+  return b.Select(before, before_zero, b.Where(first, at_zero));
+}
 
 // The gradient of x[starts + j * steps] (a strided slice): g placed at the positions read,
 // zeros elsewhere. Built axis by axis from views: a step of s interleaves s - 1 zeros (pad a
@@ -398,6 +427,20 @@ std::vector<ValuePtr> GradientRule(const ValuePtr& y, const std::vector<ValuePtr
     }
     case Op::kArgMax:  // integer results
     case Op::kArgMin:
+      break;
+
+    // ---- Scans (the frontend builds the one-operand form; split-reductions builds the
+    // chunked form with carries after autograd, so no gradient ever reaches a carry) ----
+    case Op::kScanSum:  // a reverse cumulative sum of g
+      if (x.size() == 1) out[0] = b.Flip(b.Scan(Op::kScanSum, b.Flip(g, {at.axis}), at.axis), {at.axis});
+      break;
+    case Op::kScanProd:
+      if (x.size() == 1) out[0] = ScanProdGradient(b, g, x0, y, at.axis);
+      break;
+    // No frontend function builds a running max or min; a rule (gradient to the position that
+    // set each running extreme) comes with one.
+    case Op::kScanMax:
+    case Op::kScanMin:
       break;
 
     // ---- Views ----

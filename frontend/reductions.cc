@@ -254,46 +254,17 @@ NDArray NanMaxMin(const char* api, ir::Op op, const NDArray& x, const Axes& axes
       frontend::Record(ir::Op::kSelect, {all_nan, nans, m}, {}, std::nullopt, site));
 }
 
-// Inclusive scan along `axis` by doubling steps (Hillis-Steele): log2(n) rounds of
-// y = y (op) shift(y, 2^k), where shift pads `identity` in front and drops the tail. Only views
-// and elementwise ops, so it fuses like any other elementwise chain.
-ValuePtr Scan(ir::Op op, ValuePtr y, int64_t axis, const ir::Scalar& identity,
+NDArray CumOp(const char* api, ir::Op op, const NDArray& x, std::optional<int64_t> axis,
               const SourceLocation& site) {
-  const ir::Shape shape = y->type().shape;
-  const int64_t n = shape[axis];
-  const size_t rank = shape.size();
-  for (int64_t step = 1; step < n; step *= 2) {
-    ir::Attrs pad;
-    pad.low.assign(rank, 0);
-    pad.high.assign(rank, 0);
-    pad.low[axis] = step;
-    pad.value = identity;
-    ValuePtr padded = frontend::Record(ir::Op::kPad, {y}, pad, std::nullopt, site);
-    ir::Attrs cut;
-    cut.starts.assign(rank, 0);
-    cut.steps.assign(rank, 1);
-    ValuePtr shifted = frontend::Record(ir::Op::kSlice, {padded}, cut,
-                                        ir::TensorType{y->type().dtype, shape}, site);
-    y = frontend::Record(op, {y, shifted}, {}, std::nullopt, site);
-  }
-  return y;
-}
-
-NDArray CumOp(const char* api, ir::Op op, double identity, const NDArray& x,
-              std::optional<int64_t> axis, const SourceLocation& site) {
   const ValuePtr& v = ValueOf(x, api, site);
   ValuePtr in = frontend::CastTo(v, SumDType(v->type().dtype), site);
-  int64_t a = 0;
+  ir::Attrs attrs;
   if (!axis) {
     in = frontend::ReshapeTo(in, {x.size()}, site);  // numpy: axis=None scans the flat array
   } else {
-    a = frontend::NormalizeAxis(*axis, x.ndim(), api, x, site);
+    attrs.axis = frontend::NormalizeAxis(*axis, x.ndim(), api, x, site);
   }
-  const ir::Scalar id = frontend::ScalarForDType(identity, in->type().dtype);
-  // A new node even when there is nothing to scan, so the result is a distinct array.
-  ValuePtr r = Scan(op, in, a, id, site);
-  if (r == in) r = frontend::Record(ir::Op::kCast, {in}, {}, in->type(), site);
-  return frontend::Wrap(r);
+  return frontend::Wrap(frontend::Record(op, {in}, std::move(attrs), std::nullopt, site));
 }
 }  // namespace
 
@@ -306,11 +277,11 @@ NDArray nanmin(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) 
 }
 
 NDArray cumsum(const NDArray& x, std::optional<int64_t> axis, SourceLocation site) {
-  return CumOp("cumsum", ir::Op::kAdd, 0.0, x, axis, site);
+  return CumOp("cumsum", ir::Op::kScanSum, x, axis, site);
 }
 
 NDArray cumprod(const NDArray& x, std::optional<int64_t> axis, SourceLocation site) {
-  return CumOp("cumprod", ir::Op::kMul, 1.0, x, axis, site);
+  return CumOp("cumprod", ir::Op::kScanProd, x, axis, site);
 }
 
 }  // namespace ndjit::nd

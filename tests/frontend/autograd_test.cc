@@ -45,6 +45,58 @@ TEST(AutogradTest, ExpTimesVariable) {
   for (int i = 0; i < 3; ++i) EXPECT_NEAR(g[i], xs[i] * std::exp(xs[i] * ws[i]), 1e-12) << i;
 }
 
+// d/dx_i of sum_k w_k * prod_{j <= k} x_j, by brute force: the product of every x_j (j <= k)
+// but x_i, summed over k >= i; rows with no zero, one zero and several zeros.
+TEST(AutogradTest, CumprodGradientIsExactWithZeros) {
+  const std::vector<D> rows = {{2, 3, -1, 0.5, 4}, {2, 0, 3, -2, 5},  {0, 2, 3, 1, 2},
+                               {2, 0, 3, 0, 5},    {1, 2, 3, 4, 0},   {0, 0, 2, 3, 1},
+                               {3, -2, 0, 0, 0},   {1.5, 1, 1, 1, 1}, {0, 1, 0, 1, 0}};
+  const D w = {0.5, -1.0, 2.0, 1.5, -0.25};
+  const int64_t n = 5;
+  D flat;
+  for (const D& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+  NDArray x = nd::array<double>(flat, {static_cast<int64_t>(rows.size()), n});
+  NDArray weights = nd::array<double>(w, {n});
+  x.attach_grad();
+  NDArray loss;
+  {
+    autograd::Record rec;
+    loss = nd::sum(nd::cumprod(x, 1) * weights);
+  }
+  loss.backward();
+  const D g = Doubles(x.grad());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (int64_t i = 0; i < n; ++i) {
+      double want = 0;
+      for (int64_t k = i; k < n; ++k) {
+        double p = w[k];
+        for (int64_t j = 0; j <= k; ++j) p *= j == i ? 1.0 : rows[r][j];
+        want += p;
+      }
+      EXPECT_NEAR(g[r * n + i], want, 1e-12 * (1 + std::fabs(want)))
+          << "row " << r << " element " << i;
+    }
+  }
+}
+
+// cumsum's gradient is the reverse cumulative sum of the head's gradient, along either axis.
+TEST(AutogradTest, CumsumGradientIsAReverseCumsum) {
+  NDArray x = nd::array<double>({1, 2, 3, 4, 5, 6}, {2, 3});
+  NDArray w = nd::array<double>({1, 10, 100, 1000, 10000, 100000}, {2, 3});
+  for (int64_t axis : {0, 1}) {
+    x.attach_grad();
+    NDArray loss;
+    {
+      autograd::Record rec;
+      loss = nd::sum(nd::cumsum(x, axis) * w);
+    }
+    loss.backward();
+    const D want = axis == 1 ? D{111, 110, 100, 111000, 110000, 100000}
+                             : D{1001, 10010, 100100, 1000, 10000, 100000};
+    EXPECT_EQ(Doubles(x.grad()), want) << axis;
+  }
+}
+
 TEST(AutogradTest, NonScalarHeadGetsOnes) {
   // A batch of per-sample losses: the gradient is their sum's.
   NDArray x = nd::array<double>({1, 2, 3, 4, 5, 6}, {3, 2});
