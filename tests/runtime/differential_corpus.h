@@ -80,6 +80,9 @@ inline bool OpIsExact(const Node& n) {
     case OpKind::kReduce:
       return !(IsFloat(n.operand(0)->dtype()) &&
                (n.op() == Op::kReduceSum || n.op() == Op::kReduceProd));
+    case OpKind::kScan:
+      return !(IsFloat(n.operand(0)->dtype()) &&
+               (n.op() == Op::kScanSum || n.op() == Op::kScanProd));
     case OpKind::kMatmul:
       return !fl;
     default:
@@ -120,6 +123,9 @@ inline bool TakesInexact(Op op) {
     case Op::kReduceSum:
     case Op::kReduceMax:
     case Op::kReduceMin:
+    case Op::kScanSum:
+    case Op::kScanMax:
+    case Op::kScanMin:
     case Op::kMatmul:
     case Op::kSelect:
     case Op::kConcat:
@@ -302,7 +308,7 @@ inline std::string Differ(const Graph& g, const std::vector<InputSpec>& specs, u
 // (tests/runtime/jit_sweep.cc) leans toward row kernels and multi-output kernels.
 struct GeneratorProfile {
   // Extra weight of the two row steps (softmax-like patterns, and rows whose reduction and loop
-  // share expensive values) among the 19 kinds of step (each unit adds two).
+  // share expensive values) among the 20 kinds of step (each unit adds two).
   int row_weight = 0;
   // Outputs besides the last node, at most (each makes a stored value and, over a shared input,
   // a sibling of a multi-output kernel).
@@ -311,14 +317,15 @@ struct GeneratorProfile {
   // NVRTC 13 takes minutes on a kernel of seven nested pad clamps (59 kernel instructions) that
   // LLVM 19 compiles for the CPU in milliseconds.
   bool shift_chains = true;
-  // Rows that share expensive values, and wide concatenations, as steps.
+  // Rows that share expensive values, wide concatenations and scan primitives, as steps.
   bool shared_expensive_rows = true;
   bool wide_concats = true;
+  bool scans = true;
 };
 
 class Generator {
  public:
-  static constexpr int kSteps = 19;  // kinds of step (see Step)
+  static constexpr int kSteps = 20;  // kinds of step (see Step)
 
   Generator(uint64_t seed, Graph& g, std::vector<InputSpec>& specs,
             GeneratorProfile profile = GeneratorProfile())
@@ -531,6 +538,9 @@ class Generator {
       case 18:  // a wide concatenation of new inputs, as a tree of 8-part concats
         if (profile_.wide_concats) WideConcat(v);
         return;
+      case 19:  // the scan primitive, sometimes in chunks with carries, sometimes of a scan
+        if (profile_.scans) ScanPrimitive(v);
+        return;
       case 13: {  // a leaf
         switch (Rand(4)) {
           case 0:
@@ -654,6 +664,27 @@ class Generator {
       y = shifted == nullptr ? nullptr : Add(op, {y, shifted});
     }
     return y;
+  }
+
+  // scan_sum, scan_prod, scan_max or scan_min of v along a random axis; a third of them in the
+  // carry form (a new input carries each of one to four chunks), a third scanned again.
+  void ScanPrimitive(Node* v) {
+    if (v->shape().empty()) return;
+    static const Op kOps[] = {Op::kScanSum, Op::kScanProd, Op::kScanMax, Op::kScanMin};
+    const Op op = kOps[Rand(4)];
+    if (IsFloat(v->dtype()) && !Exact(v) && !TakesInexact(op)) return;
+    ir::Attrs a;
+    a.axis = Rand(static_cast<int>(v->shape().size()));
+    std::vector<Node*> operands = {v};
+    if (Coin(3)) {
+      Shape carry = v->shape();
+      carry[a.axis] = 1 + Rand(4);
+      operands.push_back(NewInput(v->dtype(), carry));
+    }
+    Node* y = Add(op, operands, a);
+    if (y != nullptr && Coin(3) && (!IsFloat(y->dtype()) || Exact(y) || TakesInexact(op))) {
+      Add(op, {y}, a);
+    }
   }
 
   // y shifted by `step` along `axis` (pad `fill` in front, drop the tail).
