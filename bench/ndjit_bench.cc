@@ -292,6 +292,46 @@ Workload MakeMse(int64_t n) {
   return w;
 }
 
+// Scan/cumsum: the running sum of a float32 vector, nd::cumsum(x) read with wait_to_read(). The
+// hand loop is the two-pass parallel scan a C++ programmer writes with OpenMP: each thread sums
+// its half, then scans its half from the total of the halves before it (it reads x twice and
+// writes y once, as ndjit's split scan does). Both accumulate in float32 within a run; the error
+// column compares with a double reference, relative to 1 + |ref|.
+Workload MakeCumsum(int64_t n) {
+  Workload w;
+  w.name = "Scan/cumsum";
+  w.input_shapes = {{n}};
+  w.out_size = n;
+  w.bytes = 2 * n * sizeof(float);
+  w.ndjit_expr = [](const std::vector<ndjit::NDArray>& in) { return nd::cumsum(in[0]); };
+  w.hand = [n](const HostInputs& in, float* out) {
+    const float* x = in[0];
+    double totals[kThreads] = {};
+#pragma omp parallel num_threads(kThreads)
+    {
+      const int t = omp_get_thread_num(), threads = omp_get_num_threads();
+      const int64_t begin = n * t / threads, end = n * (t + 1) / threads;
+      float s = 0;
+      for (int64_t i = begin; i < end; ++i) s += x[i];
+      totals[t] = s;
+#pragma omp barrier
+      double carry = 0;
+      for (int k = 0; k < t; ++k) carry += totals[k];
+      float acc = static_cast<float>(carry);
+      for (int64_t i = begin; i < end; ++i) {
+        acc += x[i];
+        out[i] = acc;
+      }
+    }
+  };
+  w.reference = [n](const HostInputs& in, double* ref) {
+    double s = 0;
+    for (int64_t i = 0; i < n; ++i) ref[i] = s += in[0][i];
+  };
+  w.low = 0;  // a running sum of positive values: the relative error stays meaningful
+  return w;
+}
+
 // W5: normalize each column of a rows x cols matrix by its mean and (biased) variance. The hand
 // loop splits the columns between the threads; each thread walks the rows over its column block
 // (three passes: mean, variance, output), so every inner loop is contiguous and vectorized.
@@ -550,6 +590,41 @@ void BM_CompileW2Hit(benchmark::State& state) {
       static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
 }
 
+// A cold cumsum: each iteration scans an operand of a dtype, rank and axis not seen before in
+// the process (kernel texts differ in all three, never in sizes), so it compiles its kernels:
+// one scan kernel at 1024 elements, the chunk totals, the totals' scan and the chunked scan at
+// 2^20. The operands are computed before the timing loop. compile_ms is the compile time per
+// kernel compiled; compiles counts them per iteration.
+void BM_CompileCumsumCold(benchmark::State& state, int64_t n) {
+  struct Variant {
+    ndjit::NDArray x;
+    int64_t axis;
+  };
+  std::vector<Variant> variants;
+  const std::vector<std::pair<std::vector<int64_t>, int64_t>> layouts = {
+      {{n}, 0}, {{2, n / 2}, 1}, {{n / 2, 2}, 0}, {{4, 8, n / 32}, 2}, {{n / 32, 8, 4}, 0}};
+  for (ndjit::DType dt : {ndjit::DType::kFloat32, ndjit::DType::kFloat64, ndjit::DType::kInt32,
+                          ndjit::DType::kInt64, ndjit::DType::kUInt8, ndjit::DType::kFloat16}) {
+    for (const auto& [shape, axis] : layouts) {
+      variants.push_back({nd::random::uniform(0, 2, shape, 9).astype(dt), axis});
+    }
+  }
+  ndjit::waitall();
+  static int64_t used = 0;  // variants compiled by an earlier run of this case (same process)
+  const ndjit::Stats before = ndjit::stats();
+  int64_t runs = 0;
+  for (auto _ : state) {
+    const Variant& v = variants[(used + runs++) % static_cast<int64_t>(variants.size())];
+    nd::cumsum(v.x, v.axis).wait_to_read();
+  }
+  used += runs;
+  const ndjit::Stats after = ndjit::stats();
+  const double compiles = static_cast<double>(after.kernels_compiled - before.kernels_compiled);
+  state.counters["compiles"] = compiles / static_cast<double>(state.iterations());
+  state.counters["compile_ms"] =
+      compiles > 0 ? 1e3 * (after.compile_seconds - before.compile_seconds) / compiles : 0;
+}
+
 // ---- Recording ----
 
 // Recording one binary op: the cost a user pays per call before anything runs.
@@ -696,7 +771,8 @@ int main(int argc, char** argv) {
   // several threads: what that threshold costs an otherwise idle machine.
   static const Workload w7 = MakeAxpy("W7", int64_t{1} << 17, benchmark::kMicrosecond, 0.5);
   static const Workload mm = MakeMatmul(512);
-  for (const Workload* w : {&w1, &w2, &w3, &w4, &w5, &w6, &w7, &mm}) RegisterWorkload(*w);
+  static const Workload scan = MakeCumsum(int64_t{1} << 24);
+  for (const Workload* w : {&w1, &w2, &w3, &w4, &w5, &w6, &w7, &mm, &scan}) RegisterWorkload(*w);
 
   benchmark::RegisterBenchmark("Compile/W2_cold", BM_CompileW2Cold)
       ->Unit(benchmark::kMillisecond)
@@ -706,6 +782,13 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime()
       ->MinTime(0.2);
+  for (int64_t n : {int64_t{1024}, int64_t{1} << 20}) {
+    benchmark::RegisterBenchmark(("Compile/cumsum_cold/" + std::to_string(n)).c_str(),
+                                 [n](benchmark::State& s) { BM_CompileCumsumCold(s, n); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->Iterations(30);
+  }
   benchmark::RegisterBenchmark("Record/op", BM_RecordOp)->MinTime(0.2);
   benchmark::RegisterBenchmark("Record/scalar_op", BM_RecordScalarOp)->MinTime(0.2);
   benchmark::RegisterBenchmark("TrainLoop/ndjit", BM_TrainLoop)
