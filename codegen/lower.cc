@@ -34,6 +34,31 @@ DType AccumulatorFor(DType dt) {
   return (dt == DType::kFloat16 || dt == DType::kBFloat16) ? DType::kFloat32 : dt;
 }
 
+// How a reduction, argreduce or scan combines its elements.
+absl::StatusOr<ir::ReduceKind> CombinationOf(Op op) {
+  switch (op) {
+    case Op::kReduceSum:
+    case Op::kScanSum:
+      return ir::ReduceKind::kSum;
+    case Op::kReduceProd:
+    case Op::kScanProd:
+      return ir::ReduceKind::kProd;
+    case Op::kReduceMax:
+    case Op::kScanMax:
+      return ir::ReduceKind::kMax;
+    case Op::kReduceMin:
+    case Op::kScanMin:
+      return ir::ReduceKind::kMin;
+    case Op::kArgMax:
+      return ir::ReduceKind::kArgMax;
+    case Op::kArgMin:
+      return ir::ReduceKind::kArgMin;
+    default:
+      return absl::InternalError(
+          absl::StrCat("lowering: ", ir::OpName(op), " is not a reduction or scan"));
+  }
+}
+
 class Lowerer {
  public:
   Lowerer(const ir::Graph& graph, const passes::FusionPlan& plan, int group,
@@ -184,23 +209,7 @@ class Lowerer {
       ASSIGN_OR_RETURN(carry, Emit(*n.operand(1), at));
       if (acc != n.dtype()) carry = b_.Apply(Op::kCast, acc, {carry});
     }
-    ir::ReduceKind kind;
-    switch (n.op()) {
-      case Op::kScanSum:
-        kind = ir::ReduceKind::kSum;
-        break;
-      case Op::kScanProd:
-        kind = ir::ReduceKind::kProd;
-        break;
-      case Op::kScanMax:
-        kind = ir::ReduceKind::kMax;
-        break;
-      case Op::kScanMin:
-        kind = ir::ReduceKind::kMin;
-        break;
-      default:
-        return absl::InternalError("lowering: not a scan");
-    }
+    ASSIGN_OR_RETURN(const ir::ReduceKind kind, CombinationOf(n.op()));
     return b_.Scan(kind, n.dtype(), acc, v, carry);
   }
 
@@ -492,30 +501,8 @@ class Lowerer {
     row_reduce_block_ = saved_reduce_block;
     row_reduce_var_ = saved_reduce_var;
     ASSIGN_OR_RETURN(int v, std::move(emitted));
-    ir::ReduceKind kind;
+    ASSIGN_OR_RETURN(const ir::ReduceKind kind, CombinationOf(n.op()));
     DType acc = AccumulatorFor(in.dtype());
-    switch (n.op()) {
-      case Op::kReduceSum:
-        kind = ir::ReduceKind::kSum;
-        break;
-      case Op::kReduceProd:
-        kind = ir::ReduceKind::kProd;
-        break;
-      case Op::kReduceMax:
-        kind = ir::ReduceKind::kMax;
-        break;
-      case Op::kReduceMin:
-        kind = ir::ReduceKind::kMin;
-        break;
-      case Op::kArgMax:
-        kind = ir::ReduceKind::kArgMax;
-        break;
-      case Op::kArgMin:
-        kind = ir::ReduceKind::kArgMin;
-        break;
-      default:
-        return absl::InternalError("lowering: not a reduction");
-    }
     if (acc != in.dtype()) v = b_.Apply(Op::kCast, acc, {v});
     const int r = b_.EndReduce(kind, n.dtype(), acc, v, extents, first);
     RET_CHECK(b_.current_block() == saved_block);
