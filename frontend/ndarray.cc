@@ -222,6 +222,8 @@ Stats stats() {
   s.compile_seconds = e.compile_seconds;
   s.largest_kernel_instrs = e.largest_kernel_instrs;
   s.most_kernel_buffers = e.most_kernel_buffers;
+  s.slowest_compile_seconds = e.slowest_compile_seconds;
+  s.slowest_compile_instrs = e.slowest_compile_instrs;
   using runtime::FlushReason;
   s.flushes_accessor = c.flushes[static_cast<int>(FlushReason::kAccessor)];
   s.flushes_explicit = c.flushes[static_cast<int>(FlushReason::kExplicit)];

@@ -38,6 +38,9 @@ struct Counters {
       plan_hits{0};
   std::atomic<int64_t> compile_ns{0};
   std::atomic<int64_t> largest_kernel{0}, most_buffers{0};
+  // The slowest single compile and that kernel's size, kept as a pair.
+  std::mutex slowest_mu;
+  int64_t slowest_compile_ns = 0, slowest_compile_instrs = 0;
 };
 
 void RaiseTo(std::atomic<int64_t>& to, int64_t v) {
@@ -69,8 +72,16 @@ class KernelCache {
     }
     ASSIGN_OR_RETURN(codegen::cpu::CompiledKernel compiled, codegen::cpu::Compile(kernel));
     counters().compiled.fetch_add(1, std::memory_order_relaxed);
-    counters().compile_ns.fetch_add(static_cast<int64_t>(compiled.compile_seconds * 1e9),
-                                    std::memory_order_relaxed);
+    const int64_t ns = static_cast<int64_t>(compiled.compile_seconds * 1e9);
+    counters().compile_ns.fetch_add(ns, std::memory_order_relaxed);
+    {
+      Counters& c = counters();
+      std::lock_guard<std::mutex> slowest(c.slowest_mu);
+      if (ns > c.slowest_compile_ns) {
+        c.slowest_compile_ns = ns;
+        c.slowest_compile_instrs = static_cast<int64_t>(kernel.instrs.size());
+      }
+    }
     std::lock_guard<std::mutex> lock(mu_);
     // Another thread may have compiled the same kernel meanwhile; either code is fine.
     kernels_.try_emplace(std::move(key), compiled.fn);
@@ -470,6 +481,9 @@ ExecutorCounters GetExecutorCounters() {
   out.plan_cache_hits = c.plan_hits.load();
   out.largest_kernel_instrs = c.largest_kernel.load();
   out.most_kernel_buffers = c.most_buffers.load();
+  std::lock_guard<std::mutex> slowest(c.slowest_mu);
+  out.slowest_compile_seconds = static_cast<double>(c.slowest_compile_ns) * 1e-9;
+  out.slowest_compile_instrs = c.slowest_compile_instrs;
   return out;
 }
 
@@ -485,6 +499,9 @@ void ResetExecutorCounters() {
   c.plan_hits = 0;
   c.largest_kernel = 0;
   c.most_buffers = 0;
+  std::lock_guard<std::mutex> slowest(c.slowest_mu);
+  c.slowest_compile_ns = 0;
+  c.slowest_compile_instrs = 0;
 }
 
 absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& source,

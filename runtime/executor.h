@@ -46,6 +46,9 @@ struct ExecutorCounters {
   // The largest kernel planned (kernel IR instructions) and the most buffers one kernel bound.
   int64_t largest_kernel_instrs = 0;
   int64_t most_kernel_buffers = 0;
+  // The slowest single CPU kernel compile and that kernel's size (kernel IR instructions).
+  double slowest_compile_seconds = 0;
+  int64_t slowest_compile_instrs = 0;
 };
 
 // A kernel backend in place of the CPU JIT: turns a kernel into a runner that computes all points

@@ -59,6 +59,9 @@ struct Stats {
   // the most buffers one kernel bound: bounded by the fusion caps (README, "Fusion").
   int64_t largest_kernel_instrs = 0;
   int64_t most_kernel_buffers = 0;
+  // The slowest single kernel compile and that kernel's size (kernel IR instructions).
+  double slowest_compile_seconds = 0;
+  int64_t slowest_compile_instrs = 0;
   int64_t bytes_live = 0;  // buffer-pool bytes in use now (not a counter)
   // Graphs handed to the engine, by what handed them over: a blocking accessor, flush() or
   // eval_async(), waitall(), the pending-graph bounds (set_flush_limits), eager mode.
