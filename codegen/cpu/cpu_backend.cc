@@ -41,6 +41,24 @@
 
 namespace ndjit::codegen::cpu {
 
+// Kernels with more loads than this at indices not contiguous along the innermost domain var
+// are compiled without the loop and SLP vectorizers (see Compile).
+constexpr int kMaxGatheredLoadsToVectorize = 4;
+
+// Loads whose index is neither invariant nor contiguous along the innermost domain var: each
+// becomes a gather when the loop over that var is vectorized.
+int GatheredLoads(const ir::Kernel& k) {
+  if (k.domain.empty()) return 0;
+  const int64_t inner = static_cast<int64_t>(k.domain.size()) - 1;
+  int gathered = 0;
+  for (const ir::KInstr& in : k.instrs) {
+    if (in.kind != ir::KOp::kLoad) continue;
+    const std::optional<int64_t> c = ir::IndexCoefficient(k, in.args[0], inner);
+    gathered += !c || (*c != 0 && *c != 1);
+  }
+  return gathered;
+}
+
 namespace {
 
 using ir::KInstr;
@@ -912,8 +930,18 @@ absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOp
     llvm::CGSCCAnalysisManager cgam;
     llvm::ModuleAnalysisManager mam;
     llvm::PipelineTuningOptions pto;
-    pto.LoopVectorization = true;
-    pto.SLPVectorization = true;
+    // Vectorizers only where they pay: a kernel with many loads at indices that are not
+    // contiguous along the innermost loop (concat parts and pads at clamped indices, gathers)
+    // becomes vectors of gathers, which the vectorizers make very large: over the first 300
+    // graphs of the differential corpus (bench Compile/worst), a concat of 32 parts compiled in
+    // 1.08 s (0.6 s in the SLP vectorizer, most of the rest in code generation) and a float16
+    // scan composite with 7 clamped loads in 0.3 s (0.25 s in code generation). Without the
+    // vectorizers for kernels of more than 4 such loads, the slowest compile is 0.17 s and
+    // Concat/512x64's cold run 51 ms instead of 445 ms; its warm run did not change (1.05 ms,
+    // 73 kernels).
+    const bool vectorize = GatheredLoads(kernel) <= kMaxGatheredLoadsToVectorize;
+    pto.LoopVectorization = vectorize;
+    pto.SLPVectorization = vectorize;
     llvm::PassBuilder pb(tm->get(), pto);
     pb.registerModuleAnalyses(mam);
     pb.registerCGSCCAnalyses(cgam);
