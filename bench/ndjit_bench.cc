@@ -49,6 +49,8 @@
 #include <vector>
 
 #include "ndjit/ndjit.h"
+#include "runtime/executor.h"
+#include "tests/runtime/differential_corpus.h"
 
 #ifdef NDJIT_BENCH_HAVE_EIGEN
 #include <Eigen/Core>
@@ -592,9 +594,10 @@ void BM_CompileW2Hit(benchmark::State& state) {
 
 // A cold cumsum: each iteration scans an operand of a dtype, rank and axis not seen before in
 // the process (kernel texts differ in all three, never in sizes), so it compiles its kernels:
-// one scan kernel at 1024 elements, the chunk totals, the totals' scan and the chunked scan at
-// 2^20. The operands are computed before the timing loop. compile_ms is the compile time per
-// kernel compiled; compiles counts them per iteration.
+// one scan kernel at 1024 elements; at 2^20 the chunk totals, the totals' scan and the chunked
+// scan (fewer where an earlier variant's totals kernels match). The operands are computed before
+// the timing loop. compile_ms is the compile time per cumsum (mean), worst_ms the most one
+// cumsum took, compiles the kernels compiled per cumsum.
 void BM_CompileCumsumCold(benchmark::State& state, int64_t n) {
   struct Variant {
     ndjit::NDArray x;
@@ -613,16 +616,80 @@ void BM_CompileCumsumCold(benchmark::State& state, int64_t n) {
   static int64_t used = 0;  // variants compiled by an earlier run of this case (same process)
   const ndjit::Stats before = ndjit::stats();
   int64_t runs = 0;
+  double worst = 0;
   for (auto _ : state) {
     const Variant& v = variants[(used + runs++) % static_cast<int64_t>(variants.size())];
+    const double start = ndjit::stats().compile_seconds;
     nd::cumsum(v.x, v.axis).wait_to_read();
+    worst = std::max(worst, ndjit::stats().compile_seconds - start);
   }
   used += runs;
   const ndjit::Stats after = ndjit::stats();
-  const double compiles = static_cast<double>(after.kernels_compiled - before.kernels_compiled);
-  state.counters["compiles"] = compiles / static_cast<double>(state.iterations());
-  state.counters["compile_ms"] =
-      compiles > 0 ? 1e3 * (after.compile_seconds - before.compile_seconds) / compiles : 0;
+  const double iters = static_cast<double>(state.iterations());
+  state.counters["compiles"] =
+      static_cast<double>(after.kernels_compiled - before.kernels_compiled) / iters;
+  state.counters["compile_ms"] = 1e3 * (after.compile_seconds - before.compile_seconds) / iters;
+  state.counters["worst_ms"] = 1e3 * worst;
+}
+
+// Concat/512x64: nd::concatenate of 512 arrays of 64 elements, read with wait_to_read(). It
+// records a tree of 8-part concats (64, then 8, then the root: 73 kernels of at most 8 inputs).
+// warm: the same dtype every time (kernels cached); cold: each iteration a dtype not
+// concatenated before in the process, so its kernels compile.
+void BM_Concat(benchmark::State& state, bool cold) {
+  const std::vector<ndjit::DType> dtypes = {
+      ndjit::DType::kFloat32, ndjit::DType::kFloat64, ndjit::DType::kInt32, ndjit::DType::kInt64,
+      ndjit::DType::kUInt8,   ndjit::DType::kInt8,    ndjit::DType::kFloat16,
+      ndjit::DType::kBFloat16};
+  std::vector<std::vector<ndjit::NDArray>> parts(cold ? dtypes.size() : 1);
+  for (size_t d = 0; d < parts.size(); ++d) {
+    for (int i = 0; i < 512; ++i) {
+      parts[d].push_back(nd::random::uniform(0, 1, {64}, 100 + i).astype(dtypes[d]));
+    }
+  }
+  ndjit::waitall();
+  if (!cold) nd::concatenate(parts[0]).wait_to_read();  // compiles the kernels once
+  const ndjit::Stats before = ndjit::stats();
+  size_t next = 0;
+  for (auto _ : state) {
+    nd::concatenate(parts[next++ % parts.size()]).wait_to_read();
+  }
+  const ndjit::Stats after = ndjit::stats();
+  const double iters = static_cast<double>(state.iterations());
+  state.counters["kernels"] =
+      static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
+  state.counters["compiles"] =
+      static_cast<double>(after.kernels_compiled - before.kernels_compiled) / iters;
+  if (!cold) state.SetBytesProcessed(state.iterations() * 2 * 512 * 64 * 4);
+}
+
+// Compile/worst: the slowest single kernel compile over the first 300 graphs of the differential
+// corpus (CI's generator: scans, scan chains, shift chains, wide concatenations, rows...), each
+// compiled once on a cold cache, with the kernel's size. worst_ms is that compile's time,
+// worst_instrs its kernel IR instructions; mean_ms the average over every kernel compiled.
+void BM_CompileWorst(benchmark::State& state) {
+  namespace rt = ndjit::runtime;
+  constexpr uint64_t kGraphs = 300;
+  int64_t failures = 0;
+  rt::ExecutorCounters e;
+  for (auto _ : state) {
+    rt::ResetExecutorCounters();
+    for (uint64_t seed = 1; seed <= kGraphs; ++seed) {
+      const rt::testing::Case c = rt::testing::RandomCase(seed);
+      failures += !rt::ExecuteCompiled(*c.graph, rt::testing::MakeInputs(c.specs, seed),
+                                       rt::testing::DefaultOptions())
+                       .ok();
+    }
+    e = rt::GetExecutorCounters();
+  }
+  state.counters["worst_ms"] = 1e3 * e.slowest_compile_seconds;
+  state.counters["worst_instrs"] = static_cast<double>(e.slowest_compile_instrs);
+  state.counters["kernels"] = static_cast<double>(e.kernels_compiled);
+  state.counters["mean_ms"] =
+      e.kernels_compiled > 0 ? 1e3 * e.compile_seconds / static_cast<double>(e.kernels_compiled)
+                             : 0;
+  // Graphs whose run raised (a gather out of range is part of the corpus): compiled all the same.
+  state.counters["raised"] = static_cast<double>(failures);
 }
 
 // ---- Recording ----
@@ -789,6 +856,18 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Iterations(30);
   }
+  benchmark::RegisterBenchmark("Concat/512x64/warm", [](benchmark::State& s) { BM_Concat(s, false); })
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime()
+      ->MinTime(0.5);
+  benchmark::RegisterBenchmark("Concat/512x64/cold", [](benchmark::State& s) { BM_Concat(s, true); })
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->Iterations(8);
+  benchmark::RegisterBenchmark("Compile/worst", BM_CompileWorst)
+      ->Unit(benchmark::kSecond)
+      ->UseRealTime()
+      ->Iterations(1);
   benchmark::RegisterBenchmark("Record/op", BM_RecordOp)->MinTime(0.2);
   benchmark::RegisterBenchmark("Record/scalar_op", BM_RecordScalarOp)->MinTime(0.2);
   benchmark::RegisterBenchmark("TrainLoop/ndjit", BM_TrainLoop)
