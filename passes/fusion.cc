@@ -429,6 +429,9 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
   // scan kernel every value is computed inside the loop along the scan's axis.
   std::vector<const Node*> scan_of_root(n, nullptr);
   std::vector<bool> reduces_in_root(n, false);
+  // An inlined node read only as a scan's carry, through elementwise ops: the scan's kernel
+  // computes it once per point, before its loop.
+  std::vector<bool> carry_path(n, false);
   // The class a stored node gives its operands: elementwise roots of rank >= 1 index them fully.
   auto root_class = [&](const Node& r) {
     return !r.shape().empty() && !IsReduceLike(r) ? RowClass::kFull : RowClass::kOther;
@@ -474,6 +477,11 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
     std::sort(roots.begin(), roots.end());
     roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
     if (roots.empty()) continue;  // only dead consumers
+    bool carry = true;
+    for (const auto& [c, slot] : consumers[id]) {
+      carry = carry && ((IsScan(*c) && slot == 1) ||
+                        (IsElementwise(*c) && !stored[c->id()] && carry_path[c->id()]));
+    }
 
     // Row class: every path from the (single) root must agree.
     RowClass cls = RowClass::kOther;
@@ -499,6 +507,10 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
       if (!inline_it) {
         plan.reason[id] = "a gather is computed in full, so that every index is checked";
       }
+    } else if (IsReduceLike(node) && roots.size() == 1 && carry) {
+      // A scan's carry (split-reductions' combination of the chunk totals before each chunk):
+      // evaluated once per point of the scan's kernel, before its loop.
+      inline_it = true;
     } else if (IsReduceLike(node)) {
       // Evaluated once per point of the root (an epilogue), or once per row of a row kernel.
       inline_it = roots.size() == 1 && (path_identity || row_reduction);
@@ -575,7 +587,8 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
       expanded[id] = path_expands;
       row_class[id] = cls;
       row_reduce[id] = row_reduction && !path_identity;
-      if (IsReduceLike(node)) reduces_in_root[roots_of[id][0]] = true;
+      carry_path[id] = carry;
+      if (IsReduceLike(node) && !carry) reduces_in_root[roots_of[id][0]] = true;
       if (IsScan(node)) scan_of_root[roots_of[id][0]] = &node;
     } else {
       stored[id] = true;

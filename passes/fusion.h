@@ -33,7 +33,9 @@
 //    inlined into its loads as anywhere else. Such a kernel loops along the scan's axis and
 //    computes everything inside that loop, so it holds no reduction and scans along one axis
 //    (in one chunking) only; a scan read through a view, by several kernels or by another scan
-//    is stored. Scan kernels are not merged with siblings.
+//    is stored. A reduction read only as a scan's carry (through elementwise ops) is computed
+//    in the scan's kernel once per point, before the loop. Scan kernels are not merged with
+//    siblings.
 //  * A gather is inlined only where every one of its points is evaluated (elementwise consumers
 //    up to the root), so that every index it reads is range-checked.
 //  * Siblings: a kernel over the same domain as an earlier one, reading a buffer it also reads

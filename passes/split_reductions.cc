@@ -1,6 +1,7 @@
 // split-reductions (see split_reductions.h).
 #include "passes/split_reductions.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "ir/dtype.h"
@@ -84,7 +85,8 @@ absl::StatusOr<Node*> SplitReductions::SplitScan(const Node& n, GraphRewriter& r
   const ir::Shape& s = x.shape();
   const int64_t axis = n.attrs().axis;
   const int64_t len = s[axis];
-  const int64_t chunks = (len + options_.scan_chunk - 1) / options_.scan_chunk;
+  const int64_t chunks =
+      std::min((len + options_.scan_chunk - 1) / options_.scan_chunk, options_.max_scan_chunks);
   const int64_t chunk = (len + chunks - 1) / chunks;  // what the carry form implies
   ir::Graph& g = rewriter.result();
   const ir::SourceLoc loc = n.loc();
@@ -122,24 +124,33 @@ absl::StatusOr<Node*> SplitReductions::SplitScan(const Node& n, GraphRewriter& r
   ir::Attrs within;
   within.axes = {axis + 1};
   ASSIGN_OR_RETURN(Node * totals, g.AddNode(total_op, {v}, within, std::nullopt, loc));
-  ir::Attrs along;
-  along.axis = axis;
-  ASSIGN_OR_RETURN(Node * inclusive, g.AddNode(n.op(), {totals}, along, std::nullopt, loc));
-  // Exclusive: shifted one chunk along the axis, the first chunk starting from the identity.
-  ir::Attrs shift;
-  shift.low.assign(s.size(), 0);
-  shift.high.assign(s.size(), 0);
-  shift.low[axis] = 1;
-  shift.value = wide ? Identity(total_op, total_dt) : identity;
-  ASSIGN_OR_RETURN(Node * shifted, g.AddNode(Op::kPad, {inclusive}, shift, std::nullopt, loc));
-  ir::Attrs cut;
-  cut.starts.assign(s.size(), 0);
-  cut.steps.assign(s.size(), 1);
-  ASSIGN_OR_RETURN(Node * carry,
-                   g.AddNode(Op::kSlice, {shifted}, cut, inclusive->type(), loc));
+  // The carry of chunk j combines the totals of chunks k < j: a reduction over k of the totals
+  // masked by k < j, [..., j, k, ...], which the chunked scan's kernel computes once per chunk
+  // before its loop (at most max_scan_chunks^2 cheap steps in all).
+  ir::Shape carry_shape = s;
+  carry_shape[axis] = chunks;
+  ir::Shape one_row = carry_shape;
+  one_row.insert(one_row.begin() + axis, 1);
+  ir::Shape square = carry_shape;
+  square.insert(square.begin() + axis, chunks);
+  ASSIGN_OR_RETURN(Node * row,
+                   g.AddNode(Op::kReshape, {totals}, {}, ir::TensorType{total_dt, one_row}, loc));
+  ASSIGN_OR_RETURN(Node * all,
+                   g.AddNode(Op::kBroadcast, {row}, {}, ir::TensorType{total_dt, square}, loc));
+  ir::Attrs j_axis, k_axis;
+  j_axis.axis = axis;
+  k_axis.axis = axis + 1;
+  const ir::TensorType index_type{DType::kInt64, square};
+  ASSIGN_OR_RETURN(Node * j, g.AddNode(Op::kIota, {}, j_axis, index_type, loc));
+  ASSIGN_OR_RETURN(Node * k, g.AddNode(Op::kIota, {}, k_axis, index_type, loc));
+  ASSIGN_OR_RETURN(Node * before, g.AddNode(Op::kLt, {k, j}, {}, std::nullopt, loc));
+  ir::Attrs fill;
+  fill.value = Identity(total_op, total_dt);
+  ASSIGN_OR_RETURN(Node * none, g.AddNode(Op::kConstant, {}, fill,
+                                          ir::TensorType{total_dt, square}, loc));
+  ASSIGN_OR_RETURN(Node * masked, g.AddNode(Op::kSelect, {before, all, none}, {}, std::nullopt, loc));
+  ASSIGN_OR_RETURN(Node * carry, g.AddNode(total_op, {masked}, within, std::nullopt, loc));
   if (wide) {
-    ir::Shape carry_shape = s;
-    carry_shape[axis] = chunks;
     ASSIGN_OR_RETURN(carry,
                      g.AddNode(Op::kCast, {carry}, {}, ir::TensorType{dt, carry_shape}, loc));
   }

@@ -18,21 +18,23 @@
 //                                               %5 = cast(%4) : f32[]
 //
 // A long scan with few independent rows (the cumsum of one long vector) is split the same way:
-// its axis is cut into chunks of about `scan_chunk` elements, each chunk is totalled (a parallel
-// reduction), the totals are scanned (a short scan) and shifted into exclusive carries, and the
-// scan's carry form (ops.def) runs every chunk in parallel from its carry. The chunks depend
-// only on the sizes. Float sums total and carry in float64 (16-bit float products in float32).
-// Three kernels, which
-// read the operand twice and write the result once.
+// its axis is cut into chunks of about `scan_chunk` elements (at most `max_scan_chunks`), each
+// chunk is totalled (a parallel reduction), and the scan's carry form (ops.def) runs every chunk
+// in parallel from its carry, the combination of the totals before it: a reduction of the
+// totals masked by position, which fusion computes in the scan's kernel once per chunk. The
+// chunks depend only on the sizes. Float sums total and carry in float64 (16-bit float products
+// in float32). Two kernels, which read the operand twice and write the result once.
 //
-//   %1 = scan_sum[axis=0](%0) : f32[16777216]   %1 = reshape(%0) : f32[4096,4096]
-//                                               %2 = cast(%1) : f64[4096,4096]
-//                                               %3 = reduce_sum[axes=[1]](%2) : f64[4096]
-//                                               %4 = scan_sum[axis=0](%3) : f64[4096]
-//                                               %5 = pad[high=[0],low=[1],value=0.0](%4)
-//                                               %6 = slice[...](%5) : f64[4096]
-//                                               %7 = cast(%6) : f32[4096]
-//                                               %8 = scan_sum[axis=0](%0, %7) : f32[16777216]
+//   %1 = scan_sum[axis=0](%0) : f32[16384]      %1 = reshape(%0) : f32[4,4096]
+//                                               %2 = cast(%1) : f64[4,4096]
+//                                               %3 = reduce_sum[axes=[1]](%2) : f64[4]
+//                                               %4 = reshape(%3) : f64[1,4]
+//                                               %5 = broadcast(%4) : f64[4,4]     [j, k]
+//                                               %6, %7 = iota j, k; %8 = lt(%7, %6)
+//                                               %9 = constant 0.0; %10 = select(%8, %5, %9)
+//                                               %11 = reduce_sum[axes=[1]](%10) : f64[4]
+//                                               %12 = cast(%11) : f32[4]
+//                                               %13 = scan_sum[axis=0](%0, %12) : f32[16384]
 #ifndef NDJIT_PASSES_SPLIT_REDUCTIONS_H_
 #define NDJIT_PASSES_SPLIT_REDUCTIONS_H_
 
@@ -48,10 +50,12 @@ struct SplitReductionsOptions {
   int64_t parts = 64;                      // first-stage partial results per result
   int64_t min_chunk = int64_t{1} << 12;    // elements per part, at least (fewer parts if needed)
   // Scans along at least `min_scanned` elements in at most `max_scan_rows` independent rows are
-  // cut into chunks of about `scan_chunk` elements (0: scans are never split).
+  // cut into chunks of about `scan_chunk` elements (0: scans are never split), at most
+  // `max_scan_chunks` of them (longer chunks beyond 2^24 elements).
   int64_t min_scanned = int64_t{1} << 14;
   int64_t max_scan_rows = 16;
   int64_t scan_chunk = int64_t{1} << 12;
+  int64_t max_scan_chunks = int64_t{1} << 12;
 };
 
 class SplitReductions : public Pass {

@@ -231,6 +231,24 @@ TEST(FusionTest, ScanKernels) {
             return %4 })",
        "kernel 0 @reduce_sum: stores %2; computes %2\n"
        "kernel 1 @scan_sum_add (scan %3): stores %4; computes %3, %4\n"},
+      {"a reduction read only as a carry (split-reductions' masked sum of the chunk totals) is "
+       "computed in the scan's kernel, once per chunk",
+       R"(graph @g {
+            %0 = input[index=0] : f32[100]
+            %1 = input[index=1] : f64[4]
+            %2 = reshape(%1) : f64[1,4]
+            %3 = broadcast(%2) : f64[4,4]
+            %4 = iota[axis=0] : i64[4,4]
+            %5 = iota[axis=1] : i64[4,4]
+            %6 = lt(%5, %4) : bool[4,4]
+            %7 = constant[value=0.0] : f64[4,4]
+            %8 = select(%6, %3, %7) : f64[4,4]
+            %9 = reduce_sum[axes=[1]](%8) : f64[4]
+            %10 = cast(%9) : f32[4]
+            %11 = scan_sum[axis=0](%0, %10) : f32[100]
+            return %11 })",
+       "kernel 0 @iota_lt_select_reduce_sum_cast_scan_sum (scan %11): stores %11; computes %2, %3, "
+       "%4, %5, %6, %7, %8, %9, %10, %11\n"},
       {"the carry form: the carries' views are read once per chunk, before its loop",
        R"(graph @g {
             %0 = input[index=0] : f32[100]

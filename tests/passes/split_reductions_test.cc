@@ -96,8 +96,8 @@ TEST(SplitReductionsTest, Golden) {
 
 TEST(SplitReductionsTest, ScanGolden) {
   const GoldenCase cases[] = {
-      {"a long float32 cumsum: chunk totals and carries in float64, then every chunk in parallel "
-       "from its carry",
+      {"a long float32 cumsum: chunk totals in float64, each chunk's carry the sum of the totals "
+       "before it (masked by position), then every chunk in parallel from its carry",
        R"(graph @g {
             %0 = input[index=0] : f32[16384]
             %1 = scan_sum[axis=0](%0) : f32[16384]
@@ -107,12 +107,17 @@ TEST(SplitReductionsTest, ScanGolden) {
             %1 = reshape(%0) : f32[4,4096]
             %2 = cast(%1) : f64[4,4096]
             %3 = reduce_sum[axes=[1]](%2) : f64[4]
-            %4 = scan_sum[axis=0](%3) : f64[4]
-            %5 = pad[high=[0], low=[1], value=0.0](%4) : f64[5]
-            %6 = slice[starts=[0], steps=[1]](%5) : f64[4]
-            %7 = cast(%6) : f32[4]
-            %8 = scan_sum[axis=0](%0, %7) : f32[16384]
-            return %8 })"},
+            %4 = reshape(%3) : f64[1,4]
+            %5 = broadcast(%4) : f64[4,4]
+            %6 = iota[axis=0] : i64[4,4]
+            %7 = iota[axis=1] : i64[4,4]
+            %8 = lt(%7, %6) : bool[4,4]
+            %9 = constant[value=0.0] : f64[4,4]
+            %10 = select(%8, %5, %9) : f64[4,4]
+            %11 = reduce_sum[axes=[1]](%10) : f64[4]
+            %12 = cast(%11) : f32[4]
+            %13 = scan_sum[axis=0](%0, %12) : f32[16384]
+            return %13 })"},
       {"an uneven axis pads the totals with the identity; chunks are ceil(n / chunks) long; an "
        "integer max keeps its dtype, the leading carry is the dtype's lowest value",
        R"(graph @g {
@@ -124,11 +129,16 @@ TEST(SplitReductionsTest, ScanGolden) {
             %1 = pad[high=[0,4], low=[0,0], value=-2147483648](%0) : i32[2,20005]
             %2 = reshape(%1) : i32[2,5,4001]
             %3 = reduce_max[axes=[2]](%2) : i32[2,5]
-            %4 = scan_max[axis=1](%3) : i32[2,5]
-            %5 = pad[high=[0,0], low=[0,1], value=-2147483648](%4) : i32[2,6]
-            %6 = slice[starts=[0,0], steps=[1,1]](%5) : i32[2,5]
-            %7 = scan_max[axis=1](%0, %6) : i32[2,20001]
-            return %7 })"},
+            %4 = reshape(%3) : i32[2,1,5]
+            %5 = broadcast(%4) : i32[2,5,5]
+            %6 = iota[axis=1] : i64[2,5,5]
+            %7 = iota[axis=2] : i64[2,5,5]
+            %8 = lt(%7, %6) : bool[2,5,5]
+            %9 = constant[value=-2147483648] : i32[2,5,5]
+            %10 = select(%8, %5, %9) : i32[2,5,5]
+            %11 = reduce_max[axes=[2]](%10) : i32[2,5]
+            %12 = scan_max[axis=1](%0, %11) : i32[2,20001]
+            return %12 })"},
       {"a scan along a leading axis keeps the trailing axes in its chunks; a float64 product "
        "keeps its dtype",
        R"(graph @g {
@@ -139,11 +149,35 @@ TEST(SplitReductionsTest, ScanGolden) {
             %0 = input[index=0] : f64[20000,3]
             %1 = reshape(%0) : f64[5,4000,3]
             %2 = reduce_prod[axes=[1]](%1) : f64[5,3]
-            %3 = scan_prod[axis=0](%2) : f64[5,3]
-            %4 = pad[high=[0,0], low=[1,0], value=1.0](%3) : f64[6,3]
-            %5 = slice[starts=[0,0], steps=[1,1]](%4) : f64[5,3]
-            %6 = scan_prod[axis=0](%0, %5) : f64[20000,3]
-            return %6 })"},
+            %3 = reshape(%2) : f64[1,5,3]
+            %4 = broadcast(%3) : f64[5,5,3]
+            %5 = iota[axis=0] : i64[5,5,3]
+            %6 = iota[axis=1] : i64[5,5,3]
+            %7 = lt(%6, %5) : bool[5,5,3]
+            %8 = constant[value=1.0] : f64[5,5,3]
+            %9 = select(%7, %4, %8) : f64[5,5,3]
+            %10 = reduce_prod[axes=[1]](%9) : f64[5,3]
+            %11 = scan_prod[axis=0](%0, %10) : f64[20000,3]
+            return %11 })"},
+      {"beyond 2^24 elements the chunks grow instead of their number (at most 4096 chunks)",
+       R"(graph @g {
+            %0 = input[index=0] : i64[33554432]
+            %1 = scan_sum[axis=0](%0) : i64[33554432]
+            return %1 })",
+       R"(graph @g {
+            %0 = input[index=0] : i64[33554432]
+            %1 = reshape(%0) : i64[4096,8192]
+            %2 = reduce_sum[axes=[1]](%1) : i64[4096]
+            %3 = reshape(%2) : i64[1,4096]
+            %4 = broadcast(%3) : i64[4096,4096]
+            %5 = iota[axis=0] : i64[4096,4096]
+            %6 = iota[axis=1] : i64[4096,4096]
+            %7 = lt(%6, %5) : bool[4096,4096]
+            %8 = constant[value=0] : i64[4096,4096]
+            %9 = select(%7, %4, %8) : i64[4096,4096]
+            %10 = reduce_sum[axes=[1]](%9) : i64[4096]
+            %11 = scan_sum[axis=0](%0, %10) : i64[33554432]
+            return %11 })"},
       {"negative: many rows already give the kernel parallel points",
        R"(graph @g {
             %0 = input[index=0] : f32[32,20000]
