@@ -256,6 +256,66 @@ TEST(CudaEmulationRowTest, SharedExpensiveValuesMatchTheInterpreter) {
   }
 }
 
+// Scans under the emulation: one thread per row walking it in order, and long scans of few
+// rows split into chunks whose kernel first reduces the totals before its chunk (the carry),
+// then scans the chunk from it. Integer sums and products (wrapping) and float max/min are
+// exact, so any error in the chunking or the carries shows.
+TEST(CudaEmulationScanTest, RowsAndSplitChunksMatchTheInterpreter) {
+  using namespace ::ndjit::runtime::testing;  // NOLINT: the corpus's names, test-only
+  struct Spec {
+    const char* op;
+    const char* type;
+    int64_t axis;
+  };
+  const Spec specs[] = {{"scan_sum", "i64[20001]", 0},     {"scan_prod", "i64[3,20000]", 1},
+                        {"scan_max", "i32[20001,2]", 0},   {"scan_min", "f32[5,40000]", 1},
+                        {"scan_sum", "i64[40,300]", 0},    {"scan_max", "f64[7,33]", 1},
+                        {"scan_sum", "i32[16385]", 0}};
+  std::vector<Case> cases;
+  uint64_t seed = 3000;
+  for (const Spec& sp : specs) {
+    const std::string text =
+        absl::StrCat("graph @scan {\n  %0 = input[index=0] : ", sp.type, "\n  %1 = ", sp.op,
+                     "[axis=", sp.axis, "](%0) : ", sp.type, "\n  return %1\n}\n");
+    absl::StatusOr<std::unique_ptr<ir::Graph>> g = ir::ParseGraph(text, "scan");
+    ASSERT_TRUE(g.ok()) << g.status() << "\n" << text;
+    Case c;
+    c.graph = *std::move(g);
+    c.specs.push_back(InputSpec{c.graph->node(0)->type()});
+    c.seed = seed++;
+    c.name = absl::StrCat(sp.op, "_", sp.type);
+    cases.push_back(std::move(c));
+  }
+  KernelSet set;
+  for (const Case& c : cases) {
+    absl::Status st = cuda_testing::CollectKernels(c, &set);
+    ASSERT_TRUE(st.ok()) << c.name << ": " << st;
+  }
+  // Split scans render a reduction before the loop; every scan kernel runs one thread per point.
+  int carried = 0;
+  for (const cg::RenderedKernel& r : set.rendered) {
+    if (r.text.find("_acc = ") == std::string::npos || r.text.find("scan") == std::string::npos) {
+      continue;
+    }
+    EXPECT_FALSE(r.team) << r.text;
+    carried += r.text.find("reduce_sum") != std::string::npos ||
+               r.text.find("reduce_max") != std::string::npos;
+  }
+  EXPECT_GT(carried, 0);
+  absl::StatusOr<Emulation> emu = BuildEmulation(set, ::testing::TempDir() + "/ndjit_cuda_scans");
+  ASSERT_TRUE(emu.ok()) << emu.status();
+  for (LaunchLimits limits : {LaunchLimits{}, LaunchLimits{256, 1, true}}) {
+    SCOPED_TRACE(limits.max_threads);
+    int64_t launches = 0;
+    const runtime::ExecuteOptions options = EmulatedOptions(set, *emu, limits, &launches);
+    for (const Case& c : cases) {
+      const std::string d = Differ(*c.graph, c.specs, c.seed, options);
+      EXPECT_EQ(d, "") << c.name;
+    }
+    EXPECT_GE(launches, static_cast<int64_t>(cases.size()));
+  }
+}
+
 }  // namespace
 }  // namespace ndjit
 
