@@ -146,7 +146,8 @@ class Lowerer {
 
   // A scan kernel: the domain is the roots' shape with the scan's axis replaced by its chunks;
   // each point runs a loop along its chunk, in order, in which every member is computed (the
-  // scans carry their running values from one iteration to the next) and the roots stored.
+  // scans carry their running values from one iteration to the next) and the roots stored. The
+  // chunk length is a size parameter like the dims, so one kernel serves every length.
   absl::StatusOr<LoweredKernel> RunScan(const passes::FusionGroup& g, const Shape& shape) {
     RET_CHECK(!g.row_kernel && g.scan->shape() == shape, "a scan kernel's roots are its shape");
     const int64_t axis = g.scan->attrs().axis;
@@ -174,8 +175,8 @@ class Lowerer {
     int start = C(0);
     int extent = Size(len);
     if (carried) {
-      start = Mul(outer[axis], C(chunk));
-      extent = b_.Index(IndexOp::kMin, C(chunk), Sub(Size(len), start));
+      start = Mul(outer[axis], Size(chunk));
+      extent = b_.Index(IndexOp::kMin, Size(chunk), Sub(Size(len), start));
     }
     std::vector<int> vars;
     const int loop_var = b_.BeginLoop({extent}, &vars);

@@ -246,6 +246,27 @@ TEST_F(ScanTest, FusedProducersConsumersAndSpecialValues) {
   EXPECT_TRUE(std::isnan(z.element_as_double(5000)));  // inf * 0
 }
 
+// Lengths are size parameters (the chunk length of a split scan too), so a scan of another
+// length runs the kernels already compiled. (Whether the chunks divide the length evenly is
+// structure: the split lengths below all pad their last chunk.)
+TEST_F(ScanTest, OtherLengthsReuseTheCompiledKernels) {
+  for (const std::vector<int64_t>& lengths :
+       {std::vector<int64_t>{1000, 2000, 3333}, std::vector<int64_t>{20001, 30001, 65537}}) {
+    bool first = true;
+    for (int64_t n : lengths) {
+      SCOPED_TRACE(n);
+      NDArray x = nd::arange(0, static_cast<double>(n), 1).astype(DType::kInt32);
+      x.wait_to_read();
+      reset_stats();
+      const HostArray y = nd::cumsum(x).asnumpy();
+      if (!first) EXPECT_EQ(stats().kernels_compiled, 0);
+      first = false;
+      EXPECT_EQ(y.data<int64_t>()[n - 1], n * (n - 1) / 2);
+      EXPECT_EQ(y.data<int64_t>()[n / 2], (n / 2) * (n / 2 + 1) / 2);
+    }
+  }
+}
+
 TEST_F(ScanTest, BadInputsRaise) {
   NDArray x = nd::zeros({2, 3});
   EXPECT_NDJIT_THROWS(nd::cumsum(x, 2), ShapeError,
