@@ -637,10 +637,10 @@ void BM_CompileCumsumCold(benchmark::State& state, int64_t n) {
 // warm: the same dtype every time (kernels cached); cold: each iteration a dtype not
 // concatenated before in the process, so its kernels compile.
 void BM_Concat(benchmark::State& state, bool cold) {
-  const std::vector<ndjit::DType> dtypes = {
-      ndjit::DType::kFloat32, ndjit::DType::kFloat64, ndjit::DType::kInt32, ndjit::DType::kInt64,
-      ndjit::DType::kUInt8,   ndjit::DType::kInt8,    ndjit::DType::kFloat16,
-      ndjit::DType::kBFloat16};
+  const std::vector<ndjit::DType> dtypes = {ndjit::DType::kFloat32, ndjit::DType::kFloat64,
+                                            ndjit::DType::kInt32,   ndjit::DType::kInt64,
+                                            ndjit::DType::kUInt8,   ndjit::DType::kInt8,
+                                            ndjit::DType::kFloat16, ndjit::DType::kBFloat16};
   std::vector<std::vector<ndjit::NDArray>> parts(cold ? dtypes.size() : 1);
   for (size_t d = 0; d < parts.size(); ++d) {
     for (int i = 0; i < 512; ++i) {
@@ -856,11 +856,13 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Iterations(30);
   }
-  benchmark::RegisterBenchmark("Concat/512x64/warm", [](benchmark::State& s) { BM_Concat(s, false); })
+  benchmark::RegisterBenchmark("Concat/512x64/warm",
+                               [](benchmark::State& s) { BM_Concat(s, false); })
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime()
       ->MinTime(0.5);
-  benchmark::RegisterBenchmark("Concat/512x64/cold", [](benchmark::State& s) { BM_Concat(s, true); })
+  benchmark::RegisterBenchmark("Concat/512x64/cold",
+                               [](benchmark::State& s) { BM_Concat(s, true); })
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime()
       ->Iterations(8);

@@ -197,9 +197,9 @@ class Lowerer {
   // A scan inside its kernel's loop: the operand at the same index, then the running value; a
   // chunk's carry is read once per point, before the loop.
   absl::StatusOr<int> EmitScan(const Node& n, Idx& idx) {
-    RET_CHECK(scan_loop_block_ >= 0 && b_.current_block() == scan_loop_block_ &&
-                  Dims(idx) == scan_dims_,
-              "a scan is computed only in its kernel's loop, at the loop's index");
+    RET_CHECK(
+        scan_loop_block_ >= 0 && b_.current_block() == scan_loop_block_ && Dims(idx) == scan_dims_,
+        "a scan is computed only in its kernel's loop, at the loop's index");
     const Node& in = *n.operand(0);
     ASSIGN_OR_RETURN(int v, Emit(in, idx));
     const DType acc = AccumulatorFor(n.dtype());

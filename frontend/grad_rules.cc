@@ -136,8 +136,7 @@ ValuePtr ScanProdGradient(const G& b, const ValuePtr& g, const ValuePtr& x, cons
   ValuePtr first = b.Bin(Op::kAnd, is_zero, b.Bin(Op::kEq, zeros_so_far, b.Const(1, count_type)));
   ValuePtr from_first = b.Bin(Op::kGe, zeros_so_far, b.Const(1, count_type));
   ValuePtr one = b.Const(1, x);
-  ValuePtr before_zero =
-      b.Div(reverse_cumsum(b.Mul(g, y)), b.Select(before, x, one));
+  ValuePtr before_zero = b.Div(reverse_cumsum(b.Mul(g, y)), b.Select(before, x, one));
   ValuePtr y_skip = b.Scan(Op::kScanProd, b.Select(first, one, x), axis);
   ValuePtr at_zero = reverse_cumsum(b.Where(from_first, b.Mul(g, y_skip)));
   return b.Select(before, before_zero, b.Where(first, at_zero));
@@ -432,7 +431,8 @@ std::vector<ValuePtr> GradientRule(const ValuePtr& y, const std::vector<ValuePtr
     // ---- Scans (the frontend builds the one-operand form; split-reductions builds the
     // chunked form with carries after autograd, so no gradient ever reaches a carry) ----
     case Op::kScanSum:  // a reverse cumulative sum of g
-      if (x.size() == 1) out[0] = b.Flip(b.Scan(Op::kScanSum, b.Flip(g, {at.axis}), at.axis), {at.axis});
+      if (x.size() == 1)
+        out[0] = b.Flip(b.Scan(Op::kScanSum, b.Flip(g, {at.axis}), at.axis), {at.axis});
       break;
     case Op::kScanProd:
       if (x.size() == 1) out[0] = ScanProdGradient(b, g, x0, y, at.axis);

@@ -13,8 +13,8 @@
 // that runs once per point of its own box and yields the value it accumulates; a `loop` owns a
 // nested block that runs once per point of its box for its stores (the inner loop of a row
 // kernel, the loop along a scan's axis); its box is visited in row-major order, and a `scan` in
-// its block carries a running sum, product, max or min from one iteration to the next. An instruction may use any value of its own block defined before it or of an
-// enclosing block.
+// its block carries a running sum, product, max or min from one iteration to the next. An
+// instruction may use any value of its own block defined before it or of an enclosing block.
 //
 // Text form (the form of dumps; the canonical text is also the kernel cache's key):
 //

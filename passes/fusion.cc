@@ -521,8 +521,9 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
                                 "fusing would recompute it per element";
       } else if (scan_of_root[roots[0]] != nullptr) {
         inline_it = false;
-        plan.reason[id] = "its consumer's kernel is a scan, which computes every value inside "
-                          "its loop along the scan's axis";
+        plan.reason[id] =
+            "its consumer's kernel is a scan, which computes every value inside "
+            "its loop along the scan's axis";
       }
     } else if (IsScan(node)) {
       // Carried along the kernel's loop: inlined where the kernel's root reads it elementwise

@@ -146,9 +146,10 @@ absl::StatusOr<Node*> SplitReductions::SplitScan(const Node& n, GraphRewriter& r
   ASSIGN_OR_RETURN(Node * before, g.AddNode(Op::kLt, {k, j}, {}, std::nullopt, loc));
   ir::Attrs fill;
   fill.value = Identity(total_op, total_dt);
-  ASSIGN_OR_RETURN(Node * none, g.AddNode(Op::kConstant, {}, fill,
-                                          ir::TensorType{total_dt, square}, loc));
-  ASSIGN_OR_RETURN(Node * masked, g.AddNode(Op::kSelect, {before, all, none}, {}, std::nullopt, loc));
+  ASSIGN_OR_RETURN(Node * none,
+                   g.AddNode(Op::kConstant, {}, fill, ir::TensorType{total_dt, square}, loc));
+  ASSIGN_OR_RETURN(Node * masked,
+                   g.AddNode(Op::kSelect, {before, all, none}, {}, std::nullopt, loc));
   ASSIGN_OR_RETURN(Node * carry, g.AddNode(total_op, {masked}, within, std::nullopt, loc));
   if (wide) {
     ASSIGN_OR_RETURN(carry,

@@ -449,9 +449,8 @@ class Emitter {
         llvm::Type* t = StorageType(in.acc);
         llvm::Value* acc = Combine(in, b_.CreateLoad(t, slot), arg(0), /*reassociate=*/false);
         b_.CreateStore(acc, slot);
-        val_[id] = in.acc == in.dtype
-                       ? acc
-                       : CallPrelude(PreludeCast(in.acc, in.dtype), in.dtype, {acc});
+        val_[id] =
+            in.acc == in.dtype ? acc : CallPrelude(PreludeCast(in.acc, in.dtype), in.dtype, {acc});
         return absl::OkStatus();
       }
     }

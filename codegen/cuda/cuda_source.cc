@@ -647,9 +647,9 @@ class Renderer {
         const std::string acc = V(id) + "_acc";
         Line(indent, absl::StrCat(acc, " = ", Combine(in, acc, arg(0)), ";"));
         Line(indent, absl::StrCat(decl,
-                                  in.acc == in.dtype ? acc
-                                                     : absl::StrCat(PreludeCast(in.acc, in.dtype),
-                                                                    "(", acc, ")"),
+                                  in.acc == in.dtype
+                                      ? acc
+                                      : absl::StrCat(PreludeCast(in.acc, in.dtype), "(", acc, ")"),
                                   ";"));
         return absl::OkStatus();
       }

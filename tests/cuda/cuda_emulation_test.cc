@@ -267,9 +267,9 @@ TEST(CudaEmulationScanTest, RowsAndSplitChunksMatchTheInterpreter) {
     const char* type;
     int64_t axis;
   };
-  const Spec specs[] = {{"scan_sum", "i64[20001]", 0},     {"scan_prod", "i64[3,20000]", 1},
-                        {"scan_max", "i32[20001,2]", 0},   {"scan_min", "f32[5,40000]", 1},
-                        {"scan_sum", "i64[40,300]", 0},    {"scan_max", "f64[7,33]", 1},
+  const Spec specs[] = {{"scan_sum", "i64[20001]", 0},   {"scan_prod", "i64[3,20000]", 1},
+                        {"scan_max", "i32[20001,2]", 0}, {"scan_min", "f32[5,40000]", 1},
+                        {"scan_sum", "i64[40,300]", 0},  {"scan_max", "f64[7,33]", 1},
                         {"scan_sum", "i32[16385]", 0}};
   std::vector<Case> cases;
   uint64_t seed = 3000;

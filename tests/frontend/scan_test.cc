@@ -113,8 +113,8 @@ TEST_F(ScanTest, FloatCumsumMatchesALongDoubleReference) {
   std::uniform_real_distribution<double> u(-1.0, 1.0);
   for (DType dt : {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16}) {
     for (const Layout& l : Layouts()) {
-      SCOPED_TRACE(absl::StrCat(DTypeName(dt), " [", absl::StrJoin(l.shape, ","), "] axis ",
-                                l.axis));
+      SCOPED_TRACE(
+          absl::StrCat(DTypeName(dt), " [", absl::StrJoin(l.shape, ","), "] axis ", l.axis));
       const int64_t n = NumElements(l.shape);
       std::vector<double> values(n);
       for (double& v : values) v = u(rng);
@@ -152,8 +152,8 @@ TEST_F(ScanTest, FloatCumprodMatchesALongDoubleReference) {
   std::uniform_real_distribution<double> u(-1.0, 1.0);
   for (DType dt : {DType::kFloat32, DType::kFloat64}) {
     for (const Layout& l : Layouts()) {
-      SCOPED_TRACE(absl::StrCat(DTypeName(dt), " [", absl::StrJoin(l.shape, ","), "] axis ",
-                                l.axis));
+      SCOPED_TRACE(
+          absl::StrCat(DTypeName(dt), " [", absl::StrJoin(l.shape, ","), "] axis ", l.axis));
       const int64_t n = NumElements(l.shape);
       // Factors near one with random signs: the running products stay within range at 2^20.
       std::vector<double> values(n);
@@ -185,8 +185,8 @@ TEST_F(ScanTest, IntegerScansAreExactAndWrap) {
   std::mt19937_64 rng(13);
   for (DType dt : {DType::kInt32, DType::kUInt8, DType::kBool, DType::kInt64}) {
     for (const Layout& l : Layouts()) {
-      SCOPED_TRACE(absl::StrCat(DTypeName(dt), " [", absl::StrJoin(l.shape, ","), "] axis ",
-                                l.axis));
+      SCOPED_TRACE(
+          absl::StrCat(DTypeName(dt), " [", absl::StrJoin(l.shape, ","), "] axis ", l.axis));
       const int64_t n = NumElements(l.shape);
       std::vector<int64_t> values(n);
       for (int64_t& v : values) {
@@ -206,8 +206,8 @@ TEST_F(ScanTest, IntegerScansAreExactAndWrap) {
             const uint64_t v = static_cast<uint64_t>(values[i]);
             acc = prod ? acc * v : acc + v;
             if (g[i] != static_cast<int64_t>(acc) && bad++ < 5) {
-              ADD_FAILURE() << (prod ? "cumprod" : "cumsum") << " element " << i << ": got "
-                            << g[i] << ", want " << static_cast<int64_t>(acc);
+              ADD_FAILURE() << (prod ? "cumprod" : "cumsum") << " element " << i << ": got " << g[i]
+                            << ", want " << static_cast<int64_t>(acc);
             }
           }
         });
@@ -242,7 +242,7 @@ TEST_F(ScanTest, FusedProducersConsumersAndSpecialValues) {
   std::vector<float> zeros(1 << 15, 2.0f);
   zeros[5000] = 0;
   const HostArray z = nd::cumprod(nd::array(zeros, {1 << 15})).asnumpy();
-  EXPECT_EQ(z.element_as_double(4999), inf);  // 2^5000 overflows float32
+  EXPECT_EQ(z.element_as_double(4999), inf);           // 2^5000 overflows float32
   EXPECT_TRUE(std::isnan(z.element_as_double(5000)));  // inf * 0
 }
 
