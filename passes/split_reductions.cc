@@ -78,8 +78,8 @@ bool SplitReductions::Applies(const ir::Graph& graph, const Options& options) {
   return false;
 }
 
-// The chunked form of a long scan (see the header): chunk totals, their exclusive scan as the
-// carries, and the scan of the operand with those carries.
+// The chunked form of a long scan (see the header): chunk totals, each chunk's carry the masked
+// reduction of the totals before it, and the scan of the operand from those carries.
 absl::StatusOr<Node*> SplitReductions::SplitScan(const Node& n, GraphRewriter& rewriter) const {
   const Node& x = *n.operand(0);
   const ir::Shape& s = x.shape();
