@@ -259,7 +259,9 @@ TEST_F(ScanTest, OtherLengthsReuseTheCompiledKernels) {
       x.wait_to_read();
       reset_stats();
       const HostArray y = nd::cumsum(x).asnumpy();
-      if (!first) EXPECT_EQ(stats().kernels_compiled, 0);
+      if (!first) {
+        EXPECT_EQ(stats().kernels_compiled, 0);
+      }
       first = false;
       EXPECT_EQ(y.data<int64_t>()[n - 1], n * (n - 1) / 2);
       EXPECT_EQ(y.data<int64_t>()[n / 2], (n / 2) * (n / 2 + 1) / 2);
