@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "ir/interpreter.h"
 #include "ir/status_macros.h"
+#include "passes/fusion.h"
 #include "passes/pipeline.h"
 #include "passes/split_reductions.h"
 #include "runtime/config.h"
@@ -187,6 +188,43 @@ int64_t Overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
   return std::max<int64_t>(0, std::min(a1, b1) - std::max(a0, b0));
 }
 
+// Recompute cost of one element of a value given its operands, in elementary ops: what a later
+// graph pays to compute a value again instead of reading it from a buffer. Reductions, argreduces,
+// scans, matmuls and gathers are never worth computing twice.
+constexpr int64_t kMaxRecomputeCost = 32;
+constexpr int64_t kRecomputeSaturation = int64_t{1} << 20;
+int64_t RecomputeCost(ir::Op op) {
+  switch (ir::GetOpKind(op)) {
+    case ir::OpKind::kLeaf:
+      return op == ir::Op::kRandom ? 4 : 0;
+    case ir::OpKind::kView:
+      return 0;
+    case ir::OpKind::kCast:
+    case ir::OpKind::kConcat:
+      return 1;
+    case ir::OpKind::kUnary:
+    case ir::OpKind::kUnaryPredicate:
+    case ir::OpKind::kBinary:
+    case ir::OpKind::kCompare:
+    case ir::OpKind::kSelect:
+      return passes::IsCheapOp(op) ? 1 : 4;
+    case ir::OpKind::kReduce:
+    case ir::OpKind::kArgReduce:
+    case ir::OpKind::kScan:
+    case ir::OpKind::kGather:
+    case ir::OpKind::kMatmul:
+      return kRecomputeSaturation;
+  }
+  return kRecomputeSaturation;
+}
+
+// Whether a submission stores every value that a live handle or later pending work names
+// (ndjit::flush() and waitall(): the user handed over everything), rather than only the ones
+// that would be expensive to compute again.
+bool StoresEveryNamed(FlushReason reason, bool force) {
+  return !force && (reason == FlushReason::kExplicit || reason == FlushReason::kWaitAll);
+}
+
 void ShutdownAtExit() { Materializer::Get().Shutdown(); }
 
 // Exit handlers and static destructors run in reverse order of registration and construction.
@@ -296,10 +334,10 @@ void Materializer::ForgetPending(int64_t bytes) {
 }
 
 int64_t Materializer::PendingBytes(ir::Op op, const ir::TensorType& type) {
-  // Leaves and views cost nothing until something stores them; other ops may need a buffer.
-  const ir::OpKind kind = ir::GetOpKind(op);
-  if (kind == ir::OpKind::kLeaf || kind == ir::OpKind::kView) return 0;
-  return ir::SizeBytes(type);
+  // Only the values a flush would store count: the ones that are expensive to compute again
+  // (see RecomputeCost). Leaves, views and elementwise values are stored only when an accessor
+  // asks for them (or a long chain of them is named), so they cost nothing until then.
+  return RecomputeCost(op) > kMaxRecomputeCost ? ir::SizeBytes(type) : 0;
 }
 
 void Materializer::OnPendingLeft(const Value& v) {
@@ -487,23 +525,63 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
   Collected c = Collect(values);
   *status = c.status;
   if (!c.status.ok() || c.pending.empty()) return nullptr;
-  // Outputs: the requested values and every pending value referenced from outside the subgraph
-  // (use_count counts owners; the ones inside the subgraph are its operand lists).
+  // Outputs (the store policy, see materializer.h): the requested values, and the values that
+  // something outside the subgraph references (a live handle, or pending work outside this
+  // request; use_count counts owners, the ones inside the subgraph are its operand lists) when
+  // the policy stores them. A value left unstored is taken: a later graph that reads it computes
+  // it again from its operands (`recompute` holds what that would cost).
+  const bool store_every_named = StoresEveryNamed(reason, force);
   std::vector<Value*> stored;
   absl::flat_hash_map<Value*, long> requested;
   for (const ValuePtr& v : values) ++requested[v.get()];
+  // A requested value that is an identity of another (an autograd variable's read, copy()) is
+  // the same array: a named one behind it is stored with it, at no cost (the optimizer folds the
+  // identity, so both are one buffer).
+  absl::flat_hash_set<const Value*> same_array;
+  // `v` is its operand under another name: a reshape or cast to the operand's own type.
+  auto identity = [](const Value& v) {
+    return (v.op() == ir::Op::kReshape || v.op() == ir::Op::kCast) && v.operands_.size() == 1 &&
+           v.operands_[0]->type() == v.type();
+  };
+  if (force) {
+    for (const ValuePtr& v : values) {
+      for (const Value* u = v.get(); identity(*u);) {
+        u = u->operands_[0].get();
+        if (u->state_ != Value::State::kPending && u->state_ != Value::State::kTaken) break;
+        same_array.insert(u);
+      }
+    }
+  }
+  absl::flat_hash_map<const Value*, int64_t> recompute;
   for (Value* v : c.pending) {
     const auto it = c.internal_refs.find(v);
     const long internal = it == c.internal_refs.end() ? 0 : it->second;
     const auto req = requested.find(v);
     const long in_request = req == requested.end() ? 0 : req->second;
-    if (force && in_request > 0) {
+    int64_t cost = RecomputeCost(v->op());
+    for (const ValuePtr& o : v->operands_) {
+      const auto oc = recompute.find(o.get());
+      if (oc != recompute.end()) cost = std::min(cost + oc->second, kRecomputeSaturation);
+    }
+    bool store = force && in_request > 0;
+    if (!store && v->weak_from_this().use_count() > internal + in_request) {
+      store = store_every_named || cost > kMaxRecomputeCost || same_array.contains(v);
+    }
+    if (store) {
       stored.push_back(v);
-    } else if (v->weak_from_this().use_count() > internal + in_request) {
-      stored.push_back(v);
+    } else {
+      recompute[v] = cost;
     }
   }
-  if (stored.empty()) return nullptr;
+  if (stored.empty()) {
+    // Nothing to compute now; what the request collected no longer counts as pending (a later
+    // graph that reads it computes it).
+    for (Value* v : c.pending) {
+      OnPendingLeft(*v);
+      v->state_ = Value::State::kTaken;
+    }
+    return nullptr;
+  }
   // What can throw comes before any state changes (a value left queued would never finish).
   if (!stopping_ && !worker_.joinable()) worker_ = std::thread([this] { WorkerLoop(); });
   auto task = std::make_shared<Task>();

@@ -3,9 +3,19 @@
 // Recording a value (Record) only appends a node. A flush collects the pending subgraph of some
 // values on the calling thread (stopping at values that are computed or already queued, which
 // become `input` leaves) and hands it to the engine as one task; the caller goes on at once.
-// Every pending value of that subgraph that is referenced from outside it (a live handle, or a
-// pending value not in this request) is stored, so a value shared by several arrays is computed
-// once; realized values drop their operands, releasing the graph behind them.
+// Realized values drop their operands, releasing the graph behind them.
+//
+// Store policy: what is stored is decided by what is read, not by what is named. A task stores
+// the values its accessor asks for. A value of the subgraph that something outside it references
+// (a live handle, a C++ temporary of the same full expression, or pending work not in this
+// request) is stored too only if computing it again would be expensive: the result of a
+// reduction, argreduce, scan, matmul or gather, or a value whose recompute cone (the ops back to
+// stored or computed values) costs more than a few dozen elementary ops per element. Any other
+// value is left *taken*: the task computes it inline where its consumers need it, and a later
+// graph that reads it computes it again from its operands, which it keeps alive (values are
+// immutable, so in-place writes to those operands after it was recorded do not change it). So
+// `(a * b + c).asnumpy()` and a chain of named elementwise intermediates are one kernel.
+// ndjit::flush() and waitall() keep MXNet's meaning: they store every value a live handle names.
 //
 // The engine is one background worker that runs tasks in submission order (the kernels
 // themselves run on the OpenMP threads; an accessor that finds the engine idle runs its own
@@ -27,7 +37,9 @@
 //
 // Bounded graphs: when the values recorded but not yet flushed exceed the node or byte limit
 // (NDJIT_MAX_PENDING_NODES, NDJIT_MAX_PENDING_BYTES), the recording call flushes every live
-// pending value, and the flush's reason is counted (and traced).
+// pending value under the store policy above, and the flush's reason is counted (and traced).
+// The byte limit counts only the results the policy would store (reductions, matmuls, ...):
+// an elementwise chain over a huge iota costs no bytes until something reads it.
 //
 // Every entry point is thread-safe; recording never waits for the engine.
 #ifndef NDJIT_RUNTIME_MATERIALIZER_H_
@@ -104,8 +116,9 @@ class Materializer {
 
   // Hands the pending graph of `values` to the engine and returns at once. With `force` false,
   // a value of `values` is stored only if something besides `values` and the subgraph references
-  // it. An error here is an internal one (recording produced an invalid graph); errors of the
-  // computation are deferred onto the values.
+  // it (and, unless `reason` is kExplicit or kWaitAll, the store policy stores it). An error here
+  // is an internal one (recording produced an invalid graph); errors of the computation are
+  // deferred onto the values.
   absl::Status Submit(absl::Span<const ValuePtr> values, bool force, const Caller& caller,
                       FlushReason reason);
   // Submits every live pending value (non-forced); returns at once.

@@ -38,17 +38,31 @@ TEST_F(MaterializeTest, AnAccessorComputesOnlyTheNodesItsArrayNeeds) {
   EXPECT_FALSE(unused.is_computed());
 }
 
-TEST_F(MaterializeTest, ANodeSharedBySeveralArraysIsComputedOnce) {
+TEST_F(MaterializeTest, AnExpensiveNodeSharedBySeveralArraysIsComputedOnce) {
   NDArray a = nd::array<float>({1, 2, 3}, {3});
-  NDArray shared = nd::exp(a);  // held: computed and kept by the first accessor that needs it
+  NDArray shared = nd::sum(a);  // held: stored by the first accessor that computes it
   NDArray x = shared + 1.0f;    // constant, add
   NDArray y = shared * 2.0f;    // constant, mul
-  x.asnumpy();
-  EXPECT_EQ(stats().nodes_evaluated, 3);  // exp, constant, add
-  y.asnumpy();
-  EXPECT_EQ(stats().nodes_evaluated, 5);  // constant, mul: exp is not computed again
+  EXPECT_EQ(x.asscalar<float>(), 7.0f);
+  EXPECT_EQ(stats().nodes_evaluated, 3);  // sum, constant, add
+  EXPECT_EQ(y.asscalar<float>(), 12.0f);
+  EXPECT_EQ(stats().nodes_evaluated, 5);  // constant, mul: the sum is not computed again
   shared.asnumpy();
   EXPECT_EQ(stats().nodes_evaluated, 5);
+}
+
+TEST_F(MaterializeTest, ACheapNodeSharedBySeveralArraysIsComputedWhereItIsRead) {
+  NDArray a = nd::array<float>({1, 2, 3}, {3});
+  NDArray shared = nd::exp(a);  // held, cheap: each reader computes it inline
+  NDArray x = shared + 1.0f;
+  NDArray y = shared * 2.0f;
+  x.asnumpy();
+  EXPECT_EQ(stats().nodes_evaluated, 3);  // exp, constant, add
+  EXPECT_EQ(stats().kernels_launched, 1);
+  y.asnumpy();
+  EXPECT_EQ(stats().nodes_evaluated, 6);  // exp again, constant, mul
+  EXPECT_EQ(stats().kernels_launched, 2);
+  EXPECT_FALSE(shared.is_computed());
 }
 
 TEST_F(MaterializeTest, DuplicatedWorkInARecordedProgramIsComputedOnce) {

@@ -66,17 +66,33 @@ TEST_F(MaterializerTest, ReadComputesOnlyWhatTheValueNeeds) {
   EXPECT_FALSE(Materializer::Get().IsRealized(unrelated));
 }
 
-TEST_F(MaterializerTest, SharedValueHeldByAHandleIsComputedOnce) {
+TEST_F(MaterializerTest, AnExpensiveValueHeldByAHandleIsComputedOnce) {
   ValuePtr a = Leaf(1);
-  ValuePtr b = Unary(Op::kExp, a);  // held here, like a user's NDArray
+  ir::Attrs all;
+  all.axes = {0};
+  // Held here, like a user's NDArray: a reduction is stored where it is computed.
+  ValuePtr b =
+      Materializer::Get().Record(Op::kReduceSum, TensorType{DType::kFloat32, {}}, {a}, all, {}, -1);
   ValuePtr c = Unary(Op::kNeg, b);
-  First(c);
+  EXPECT_FLOAT_EQ(First(c), -10.0f);
   EXPECT_EQ(Evaluated(), 2);
-  EXPECT_TRUE(Materializer::Get().IsRealized(b));  // stored: somebody outside still holds it
-  First(b);
+  EXPECT_TRUE(Materializer::Get().IsRealized(b));
+  EXPECT_FLOAT_EQ(First(b), 10.0f);
   ValuePtr d = Unary(Op::kAbs, b);
-  First(d);
+  EXPECT_FLOAT_EQ(First(d), 10.0f);
   EXPECT_EQ(Evaluated(), 3);  // b was not computed again
+}
+
+TEST_F(MaterializerTest, ACheapValueHeldByAHandleIsComputedAgainWhenRead) {
+  ValuePtr a = Leaf(1);
+  ValuePtr b = Unary(Op::kExp, a);  // held, but cheap to compute again: not stored
+  ValuePtr c = Unary(Op::kNeg, b);
+  EXPECT_FLOAT_EQ(First(c), -std::exp(1.0f));
+  EXPECT_EQ(Evaluated(), 2);
+  EXPECT_FALSE(Materializer::Get().IsRealized(b));
+  EXPECT_FLOAT_EQ(First(b), std::exp(1.0f));  // computed from `a`, which it kept alive
+  EXPECT_EQ(Evaluated(), 3);
+  EXPECT_TRUE(Materializer::Get().IsRealized(b));  // read: stored now
 }
 
 TEST_F(MaterializerTest, UnheldIntermediatesAreReleasedAfterMaterialization) {
