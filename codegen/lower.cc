@@ -140,6 +140,7 @@ class Lowerer {
                               ir::TypeToString(m->type()), " at ", m->loc().ToString()));
     }
     b_.set_num_params(static_cast<int>(out_.params.size()));
+    b_.set_num_values(static_cast<int>(out_.values.size()));
     out_.kernel = std::move(b_).Finish();
     return std::move(out_);
   }
@@ -348,8 +349,12 @@ class Lowerer {
     switch (ir::GetOpKind(n.op())) {
       case OpKind::kLeaf:
         switch (n.op()) {
-          case Op::kConstant:
-            return b_.Const(n.dtype(), a.value);
+          case Op::kConstant: {
+            if (!ir::IsValueParameter(n.op(), n.dtype())) return b_.Const(n.dtype(), a.value);
+            auto [it, inserted] = value_of_.try_emplace(&n, static_cast<int>(out_.values.size()));
+            if (inserted) out_.values.push_back(&n);
+            return b_.Value(n.dtype(), it->second);
+          }
           case Op::kIota:
             return b_.Apply(Op::kCast, n.dtype(), {Dims(idx)[a.axis]});
           case Op::kRandom:
@@ -604,6 +609,7 @@ class Lowerer {
   KernelBuilder b_;
   LoweredKernel out_;
   absl::flat_hash_map<int64_t, int> param_of_;
+  absl::flat_hash_map<const Node*, int> value_of_;  // constant -> value parameter
   absl::flat_hash_map<const Node*, int> output_buffer_;
   absl::flat_hash_map<const Node*, int> input_buffer_;
   absl::flat_hash_map<std::string, int> memo_;

@@ -25,7 +25,10 @@ namespace ndjit::codegen {
 
 struct LoweredKernel {
   ir::Kernel kernel;
-  std::vector<int64_t> params;           // value of each size parameter
+  std::vector<int64_t> params;  // value of each size parameter
+  // The constant bound to each value parameter (their values are passed at every launch, after
+  // the size parameters: ir::ValueParameterBits).
+  std::vector<const ir::Node*> values;
   std::vector<const ir::Node*> buffers;  // the node bound to each kernel buffer
   std::vector<int64_t> domain;           // extents of the parallel domain
   int64_t points = 0;                    // domain points

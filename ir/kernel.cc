@@ -2,10 +2,13 @@
 #include "ir/kernel.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ir/dtype.h"
+#include "ir/elements.h"
+#include "ir/host_tensor.h"
 
 namespace ndjit::ir {
 
@@ -72,6 +75,10 @@ void PrintBlock(const Kernel& k, int block, int indent, std::string& out) {
       case KOp::kParam:
         absl::StrAppend(&out, "%", id, " = param ", in.index, "\n");
         break;
+      case KOp::kValue:
+        absl::StrAppend(&out, "%", id, " = value ", in.index, " : ", DTypeShortName(in.dtype),
+                        "\n");
+        break;
       case KOp::kVar:
         absl::StrAppend(&out, "%", id, " = var ", in.index, "\n");
         break;
@@ -127,6 +134,36 @@ void PrintBlock(const Kernel& k, int block, int indent, std::string& out) {
 
 }  // namespace
 
+bool IsValueParameter(Op op, DType dtype) { return op == Op::kConstant && IsFloat(dtype); }
+
+int64_t ValueParameterBits(DType dtype, const Scalar& value) {
+  switch (dtype) {
+    case DType::kFloat16:
+    case DType::kBFloat16: {
+      // The IR's single rounding from double (ir/elements.cc), as the backends' literals.
+      HostTensor t(TensorType{dtype, {}});
+      StoreDouble(t, 0, value.AsDouble());
+      return *t.data_as<uint16_t>();
+    }
+    case DType::kFloat32: {
+      const float f = static_cast<float>(value.AsDouble());
+      uint32_t bits;
+      std::memcpy(&bits, &f, sizeof bits);
+      return bits;
+    }
+    case DType::kFloat64: {
+      const double d = value.AsDouble();
+      int64_t bits;
+      std::memcpy(&bits, &d, sizeof bits);
+      return bits;
+    }
+    case DType::kBool:
+      return (value.is_float() ? value.f != 0.0 : value.i != 0) ? 1 : 0;
+    default:
+      return value.is_float() ? static_cast<int64_t>(value.f) : value.i;
+  }
+}
+
 std::string PrintKernel(const Kernel& k, bool notes) {
   std::string out;
   if (notes) {
@@ -137,7 +174,8 @@ std::string PrintKernel(const Kernel& k, bool notes) {
     absl::StrAppend(&out, i ? ", " : "", "%b", i, ": ", k.buffers[i].output ? "out " : "in ",
                     DTypeShortName(k.buffers[i].dtype));
   }
-  absl::StrAppend(&out, ") params ", k.num_params, " vars ", k.num_vars, " {\n");
+  absl::StrAppend(&out, ") params ", k.num_params, k.num_values > 0 ? " values " : "",
+                  k.num_values > 0 ? absl::StrCat(k.num_values) : "", " vars ", k.num_vars, " {\n");
   PrintBlock(k, 0, 2, out);
   absl::StrAppend(&out, "  domain [", Args(k.domain), "]\n  body {\n");
   PrintBlock(k, 1, 4, out);
@@ -191,6 +229,15 @@ int KernelBuilder::Add(KInstr instr, bool pure) {
 int KernelBuilder::Param(int64_t number) {
   KInstr in;
   in.kind = KOp::kParam;
+  in.index = number;
+  in.in_block = 0;
+  return Add(std::move(in), true);
+}
+
+int KernelBuilder::Value(DType dtype, int64_t number) {
+  KInstr in;
+  in.kind = KOp::kValue;
+  in.dtype = dtype;
   in.index = number;
   in.in_block = 0;
   return Add(std::move(in), true);
@@ -422,6 +469,7 @@ std::optional<int64_t> IndexCoefficient(const Kernel& kernel, int id, int64_t va
       switch (in.kind) {
         case KOp::kConst:
         case KOp::kParam:
+        case KOp::kValue:
           return 0;
         case KOp::kVar:
           return in.index == var ? 1 : 0;

@@ -47,6 +47,7 @@ namespace ndjit::ir {
 enum class KOp : uint8_t {
   kConst,   // `value` as `dtype`
   kParam,   // int64 size parameter number `index`
+  kValue,   // scalar value parameter number `index` (a graph constant's value), as `dtype`
   kVar,     // int64 loop variable number `index` (domain dims first, then each reduce's dims)
   kIndex,   // int64 index arithmetic `iop` on args (operands are non-negative where it matters)
   kLoad,    // element args[0] of buffer `index`, of the buffer's dtype
@@ -105,6 +106,10 @@ struct Kernel {
   std::string name;
   std::vector<KBuffer> buffers;
   int num_params = 0;
+  // Scalar value parameters (float constants of the graph, see IsValueParameter): passed after
+  // the size parameters, each as the bits of its value in its dtype (ValueParameterBits), so that
+  // one compiled kernel serves every value.
+  int num_values = 0;
   int num_vars = 0;
   std::vector<KInstr> instrs;
   std::vector<KBlock> blocks;  // 0: prologue, 1: body, then reduce and loop blocks
@@ -119,6 +124,15 @@ struct Kernel {
 // nullopt (a var scaled by a size parameter, div, mod, min, max, data). Backends use it to find
 // contiguous accesses.
 std::optional<int64_t> IndexCoefficient(const Kernel& kernel, int id, int64_t var);
+
+// Whether a constant node's value is a kernel parameter (kValue) rather than part of the kernel's
+// code: float constants are, so that a program that changes only a float scalar (a learning rate,
+// a scale) reuses its kernels. Integer and bool constants stay in the code, where division,
+// remainder and index arithmetic by them compile to multiplies and shifts.
+bool IsValueParameter(Op op, DType dtype);
+// The bits a value parameter of `dtype` is passed as (in the low bits of its int64 slot): the
+// value rounded to `dtype` once, as the constant's literal would be.
+int64_t ValueParameterBits(DType dtype, const Scalar& value);
 
 // The canonical text (the cache key) or, with `notes`, the dump form with the call sites.
 std::string PrintKernel(const Kernel& kernel, bool notes = false);
@@ -136,8 +150,9 @@ class KernelBuilder {
   int current_block() const { return current_; }
   void SetBlock(int block) { current_ = block; }
 
-  int Param(int64_t number);  // in the prologue
-  int ConstIndex(int64_t v);  // int64 constant in the prologue
+  int Param(int64_t number);               // in the prologue
+  int Value(DType dtype, int64_t number);  // in the prologue
+  int ConstIndex(int64_t v);               // int64 constant in the prologue
   int Const(DType dtype, Scalar value);
   int Var(int64_t number);
   int Index(IndexOp op, int a, int b);
@@ -167,6 +182,7 @@ class KernelBuilder {
   void SetDomain(std::vector<int> extents);
   int NewVars(int count);  // reserves loop variable numbers
   void set_num_params(int n) { kernel_.num_params = n; }
+  void set_num_values(int n) { kernel_.num_values = n; }
   void AddNote(std::string note) { kernel_.notes.push_back(std::move(note)); }
 
   // True when `value` (an instruction) does not depend on any var (a prologue value).

@@ -167,13 +167,16 @@ absl::Status CheckFailure(const ir::Graph& graph, const int64_t status[3],
 
 // A compiled execution plan: everything a materialization of a graph needs besides its input
 // buffers, in terms of node ids of the (split) graph. Graphs that are structurally equal (same
-// ops, types, attributes and wiring) have the same plan.
+// ops, types, attributes and wiring; values of value parameters aside) have the same plan.
 struct CompiledGroup {
   codegen::cpu::KernelFn fn = nullptr;
-  KernelRunner runner;       // instead of `fn`, with ExecuteOptions::backend
-  std::string name;          // the fusion group's name
-  std::vector<int> members;  // its nodes (for error messages)
-  std::vector<int64_t> params;
+  KernelRunner runner;          // instead of `fn`, with ExecuteOptions::backend
+  std::string name;             // the fusion group's name
+  std::vector<int> members;     // its nodes (for error messages)
+  std::vector<int64_t> params;  // the size parameters
+  // The constant bound to each value parameter: its value is read from the graph being run
+  // (a cached plan serves every graph that differs from its own only in such values).
+  std::vector<int> values;
   std::vector<int> buffers;  // node bound to each kernel buffer
   std::vector<int> roots;    // nodes the kernel stores
   std::vector<ir::TensorType> root_types;
@@ -250,6 +253,7 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
     cg.name = plan.groups[g].name;
     for (const ir::Node* m : plan.groups[g].members) cg.members.push_back(m->id());
     cg.params = std::move(k->params);
+    for (const ir::Node* v : k->values) cg.values.push_back(v->id());
     for (const ir::Node* b : k->buffers) {
       cg.buffers.push_back(b->id());
       cg.buffer_bytes.push_back(ir::SizeBytes(b->type()));
@@ -271,7 +275,7 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
 
 // Runs a plan. A failed run-time check leaves its code, value and node in `check` (the caller
 // builds the message from the graph).
-std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
+std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan, const ir::Graph& graph,
                                     absl::Span<const ir::HostTensor> inputs, int num_threads,
                                     int64_t check[3], int* failed_group, absl::Status* run_error) {
   std::vector<ir::HostTensor> values(plan.num_nodes);
@@ -281,6 +285,7 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
   // in a slot are tensors laid over its storage.
   std::vector<std::shared_ptr<std::byte>> slots(plan.slot_bytes.size());
   std::vector<void*> bufs;
+  std::vector<int64_t> params;
   for (const CompiledGroup& k : plan.groups) {
     for (size_t r = 0; r < k.roots.size(); ++r) {
       std::shared_ptr<std::byte>& storage = slots[k.root_slots[r]];
@@ -294,16 +299,26 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
     }
     bufs.clear();
     for (int b : k.buffers) bufs.push_back(values[b].data());
+    // The sizes, then this graph's values of the value parameters.
+    const int64_t* param_data = k.params.data();
+    if (!k.values.empty()) {
+      params.assign(k.params.begin(), k.params.end());
+      for (int id : k.values) {
+        const ir::Node* c = graph.node(id);
+        params.push_back(ir::ValueParameterBits(c->dtype(), c->attrs().value));
+      }
+      param_data = params.data();
+    }
     if (k.points > 0 && k.runner) {
       counters().launched.fetch_add(1, std::memory_order_relaxed);
-      *run_error = k.runner(bufs.data(), k.params.data(), check,
+      *run_error = k.runner(bufs.data(), param_data, check,
                             LaunchSize{k.points, k.work, k.max_elements, k.buffer_bytes});
       if (!run_error->ok()) {
         *failed_group = static_cast<int>(&k - plan.groups.data());
         return {};
       }
     } else if (k.points > 0) {
-      Launch(k.fn, bufs.data(), k.params.data(), check, k.points, k.work, num_threads);
+      Launch(k.fn, bufs.data(), param_data, check, k.points, k.work, num_threads);
     }
     if (check[0] != 0) {
       *failed_group = static_cast<int>(&k - plan.groups.data());
@@ -320,8 +335,8 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan,
   return out;
 }
 
-// Plans by graph structure; bounded (cleared when full, which only a program with an unbounded
-// variety of graphs reaches).
+// Plans by graph structure (value parameters aside: see CompiledGroup::values); bounded (cleared
+// when full, which only a program with an unbounded variety of graphs reaches).
 class PlanCache {
  public:
   static PlanCache& Get() {
@@ -334,7 +349,9 @@ class PlanCache {
     auto it = plans_.find(hash);
     if (it == plans_.end()) return nullptr;
     for (const Entry& e : it->second) {
-      if (e.options == options && ir::StructurallyEqual(*e.graph, g)) return e.plan;
+      if (e.options == options && ir::StructurallyEqual(*e.graph, g, /*parameter_values=*/false)) {
+        return e.plan;
+      }
     }
     return nullptr;
   }
@@ -384,7 +401,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
                        f.max_evaluations, ",", f.max_kernel_buffers, ",", f.max_kernel_ops, ",",
                        f.merge_siblings, ",", f.max_kernel_outputs, ",", s.reorder, ",",
                        s.reuse_buffers, ",", s.in_place, ",", options.backend_key);
-    hash = absl::HashOf(ir::StructuralHash(graph), key);
+    hash = absl::HashOf(ir::StructuralHash(graph, /*parameter_values=*/false), key);
     plan = PlanCache::Get().Find(graph, key, hash);
   }
   if (plan) {
@@ -401,7 +418,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
   int failed = -1;
   absl::Status run_error;
   std::vector<ir::HostTensor> out =
-      RunPlan(*plan, inputs, options.num_threads, check, &failed, &run_error);
+      RunPlan(*plan, graph, inputs, options.num_threads, check, &failed, &run_error);
   if (!run_error.ok()) {
     const CompiledGroup& k = plan->groups[failed];
     return absl::Status(run_error.code(),

@@ -355,6 +355,18 @@ class Emitter {
         val_[id] = b_.CreateLoad(b_.getInt64Ty(), slot, absl::StrCat("p", in.index));
         return absl::OkStatus();
       }
+      case KOp::kValue: {
+        // After the size parameters: the value's bits in its dtype, in the low bits.
+        RET_CHECK(in.index >= 0 && in.index < k_.num_values, "value parameter out of range");
+        llvm::Value* slot =
+            b_.CreateConstGEP1_64(b_.getInt64Ty(), params_, k_.num_params + in.index);
+        llvm::Value* bits = b_.CreateLoad(b_.getInt64Ty(), slot, absl::StrCat("v", in.index));
+        llvm::Type* type = StorageType(in.dtype);
+        const unsigned width = type->getPrimitiveSizeInBits();
+        if (width < 64) bits = b_.CreateTrunc(bits, b_.getIntNTy(width));
+        val_[id] = type->isFloatingPointTy() ? b_.CreateBitCast(bits, type) : bits;
+        return absl::OkStatus();
+      }
       case KOp::kVar:
         RET_CHECK(vars_[in.index] != nullptr, "var used outside its loop");
         val_[id] = vars_[in.index];

@@ -377,6 +377,7 @@ class Renderer {
           absl::StrCat(buf.output ? "" : "const ", CType(buf.dtype), "* __restrict__ b", b));
     }
     for (int p = 0; p < k_.num_params; ++p) args.push_back(absl::StrCat("long long p", p));
+    for (int q = 0; q < k_.num_values; ++q) args.push_back(absl::StrCat("long long q", q));
     args.push_back("long long* __restrict__ status");
     return absl::StrJoin(args, ", ");
   }
@@ -384,6 +385,7 @@ class Renderer {
     std::vector<std::string> args;
     for (size_t b = 0; b < k_.buffers.size(); ++b) args.push_back(absl::StrCat("b", b));
     for (int p = 0; p < k_.num_params; ++p) args.push_back(absl::StrCat("p", p));
+    for (int q = 0; q < k_.num_values; ++q) args.push_back(absl::StrCat("q", q));
     args.push_back("status");
     return absl::StrJoin(args, ", ");
   }
@@ -573,6 +575,25 @@ class Renderer {
         RET_CHECK(in.index >= 0 && in.index < k_.num_params, "param out of range");
         Line(indent, absl::StrCat(decl, "I(p", in.index, ");"));
         return absl::OkStatus();
+      case KOp::kValue: {
+        // The value's bits in its dtype, in the low bits (ir::ValueParameterBits).
+        RET_CHECK(in.index >= 0 && in.index < k_.num_values, "value parameter out of range");
+        const std::string bits = absl::StrCat("q", in.index);
+        std::string value;
+        switch (in.dtype) {
+          case DType::kFloat32:
+            value = absl::StrCat("__builtin_bit_cast(float, static_cast<uint32_t>(", bits, "))");
+            break;
+          case DType::kFloat64:
+            value = absl::StrCat("__builtin_bit_cast(double, ", bits, ")");
+            break;
+          default:
+            value = absl::StrCat(CType(in.dtype), "(", bits, ")");
+            break;
+        }
+        Line(indent, absl::StrCat(decl, value, ";"));
+        return absl::OkStatus();
+      }
       case KOp::kVar:
         Line(indent, absl::StrCat(decl, Var(in.index), ";"));
         return absl::OkStatus();

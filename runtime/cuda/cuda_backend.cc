@@ -76,6 +76,7 @@ struct LoadedKernel {
   cg::RenderedKernel rendered;
   std::vector<bool> outputs;  // per buffer: whether the kernel writes it (copied back)
   int num_params = 0;
+  int num_values = 0;  // passed after the size parameters
   void* i32 = nullptr;
   void* i64 = nullptr;
   int max_threads = cg::kMaxBlockThreads;  // occupancy: threads per block
@@ -96,6 +97,7 @@ class DeviceState {
     loaded->rendered = *std::move(r);
     for (const ir::KBuffer& b : kernel.buffers) loaded->outputs.push_back(b.output);
     loaded->num_params = kernel.num_params;
+    loaded->num_values = kernel.num_values;
     const int sm = device_->info().sm();
     absl::StatusOr<cg::CudaImage> image = cg::CompileProgramCached(
         cg::ProgramText({loaded->rendered}), loaded->rendered.entry + ".cu", sm);
@@ -157,7 +159,7 @@ class DeviceState {
     }
     if (st.ok()) st = device_->CopyToDevice(dev[nb], status, 3 * sizeof(int64_t));
     if (st.ok()) {
-      std::vector<long long> param_values(params, params + k.num_params);
+      std::vector<long long> param_values(params, params + k.num_params + k.num_values);
       std::vector<void*> args;
       for (size_t b = 0; b < nb; ++b) args.push_back(&dev[b]);
       for (long long& p : param_values) args.push_back(&p);

@@ -49,7 +49,9 @@ std::string Adapters(const KernelSet& set) {
       args.push_back(absl::StrCat("(", k.buffers[b].output ? "" : "const ",
                                   cg::CudaCType(k.buffers[b].dtype), "*)b[", b, "]"));
     }
-    for (int p = 0; p < k.num_params; ++p) args.push_back(absl::StrCat("(long long)p[", p, "]"));
+    for (int p = 0; p < k.num_params + k.num_values; ++p) {
+      args.push_back(absl::StrCat("(long long)p[", p, "]"));
+    }
     args.push_back("(long long*)s");
     for (const char* v : {"i32", "i64"}) {
       if (std::string(v) == "i32" && !r.has_i32) continue;

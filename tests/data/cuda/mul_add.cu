@@ -7,12 +7,12 @@
 //   %5 = broadcast : f32[64,128] at <unknown>
 //   %6 = add : f32[64,128] at model.cc:13:15
 template <typename I>
-__device__ __forceinline__ void ndj_mul_add_k0_body(float* __restrict__ b0, const float* __restrict__ b1, const float* __restrict__ b2, long long p0, long long p1, long long* __restrict__ status) {
+__device__ __forceinline__ void ndj_mul_add_k0_body(float* __restrict__ b0, const float* __restrict__ b1, const float* __restrict__ b2, long long p0, long long p1, long long q0, long long* __restrict__ status) {
   (void)status;
   const I v0 = I(p0);
   const I v1 = I(p1);
   const int64_t v4 = int64_t(0ll);
-  const float v10 = 0x1p+0f;
+  const float v10 = __builtin_bit_cast(float, static_cast<uint32_t>(q0));
   const I ndj_points = v0 * v1;
   auto ndj_point = [&](I ndj_p) {
     I ndj_rest = ndj_p;
@@ -86,9 +86,9 @@ __device__ __forceinline__ void ndj_mul_add_k0_body(float* __restrict__ b0, cons
     for (I ndj_p = ndj_tid; ndj_p < ndj_points; ndj_p += ndj_stride) ndj_point(ndj_p);
   }
 }
-extern "C" __global__ void __launch_bounds__(256) ndj_mul_add_k0_i32(float* __restrict__ b0, const float* __restrict__ b1, const float* __restrict__ b2, long long p0, long long p1, long long* __restrict__ status) {
-  ndj_mul_add_k0_body<int32_t>(b0, b1, b2, p0, p1, status);
+extern "C" __global__ void __launch_bounds__(256) ndj_mul_add_k0_i32(float* __restrict__ b0, const float* __restrict__ b1, const float* __restrict__ b2, long long p0, long long p1, long long q0, long long* __restrict__ status) {
+  ndj_mul_add_k0_body<int32_t>(b0, b1, b2, p0, p1, q0, status);
 }
-extern "C" __global__ void __launch_bounds__(256) ndj_mul_add_k0_i64(float* __restrict__ b0, const float* __restrict__ b1, const float* __restrict__ b2, long long p0, long long p1, long long* __restrict__ status) {
-  ndj_mul_add_k0_body<int64_t>(b0, b1, b2, p0, p1, status);
+extern "C" __global__ void __launch_bounds__(256) ndj_mul_add_k0_i64(float* __restrict__ b0, const float* __restrict__ b1, const float* __restrict__ b2, long long p0, long long p1, long long q0, long long* __restrict__ status) {
+  ndj_mul_add_k0_body<int64_t>(b0, b1, b2, p0, p1, q0, status);
 }
