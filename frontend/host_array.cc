@@ -1,7 +1,9 @@
 // HostArray: owning host copies of array values, and their text form.
 #include "ndjit/host_array.h"
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -11,12 +13,55 @@
 
 namespace ndjit {
 
+namespace {
+
+std::shared_ptr<std::byte> NewBytes(size_t n) {
+  return std::shared_ptr<std::byte>(new std::byte[std::max<size_t>(n, 1)](),
+                                    std::default_delete<std::byte[]>());
+}
+
+}  // namespace
+
 HostArray::HostArray(DType dtype, std::vector<int64_t> shape)
     : dtype_(dtype), shape_(std::move(shape)) {
   absl::StatusOr<int64_t> n = ir::CheckedNumElements(shape_);
   if (!n.ok()) throw ShapeError(absl::StrCat("HostArray: ", n.status().message()));
   size_ = *n;
-  bytes_.assign(static_cast<size_t>(size_) * DTypeSize(dtype_), std::byte{0});
+  nbytes_ = static_cast<size_t>(size_) * DTypeSize(dtype_);
+  storage_ = NewBytes(nbytes_);  // zero-filled
+}
+
+HostArray::HostArray(DType dtype, std::vector<int64_t> shape, std::shared_ptr<std::byte> storage)
+    : dtype_(dtype), shape_(std::move(shape)), storage_(std::move(storage)) {
+  size_ = ir::NumElements(shape_);
+  nbytes_ = static_cast<size_t>(size_) * DTypeSize(dtype_);
+}
+
+HostArray::HostArray(const HostArray& other)
+    : dtype_(other.dtype_),
+      shape_(other.shape_),
+      size_(other.size_),
+      nbytes_(other.nbytes_),
+      storage_(other.storage_) {
+  if (other.exclusive_) {  // someone may write through a pointer into other's bytes
+    storage_ = NewBytes(nbytes_);
+    if (nbytes_ > 0) std::memcpy(storage_.get(), other.storage_.get(), nbytes_);
+  }
+}
+
+HostArray& HostArray::operator=(const HostArray& other) {
+  if (this != &other) *this = HostArray(other);
+  return *this;
+}
+
+std::byte* HostArray::MutableBytes() {
+  if (storage_ != nullptr && storage_.use_count() > 1) {
+    std::shared_ptr<std::byte> own = NewBytes(nbytes_);
+    if (nbytes_ > 0) std::memcpy(own.get(), storage_.get(), nbytes_);
+    storage_ = std::move(own);
+  }
+  exclusive_ = true;
+  return storage_.get();
 }
 
 void HostArray::CheckType(DType requested) const {
@@ -31,7 +76,7 @@ double HostArray::element_as_double(int64_t i) const {
     throw ValueError(
         absl::StrCat("HostArray::element_as_double: index ", i, " out of range for size ", size_));
   }
-  return ir::ElementAsDouble(dtype_, bytes_.data(), i);
+  return ir::ElementAsDouble(dtype_, storage_.get(), i);
 }
 
 namespace {
