@@ -102,9 +102,12 @@ int main(int argc, char** argv) {
   const std::source_location delayed_site = std::source_location::current();
   const ndjit::Stats before = ndjit::stats();
   int64_t compiled_after_first_step = -1;
+  int step = 0;
   std::printf("delayed loss (LossBuffer):\n");
   for (int epoch = 0; epoch < epochs; ++epoch) {
     for (const gluon::data::Batch& batch : loader) {
+      // A learning-rate schedule: a float scalar is a kernel parameter, so it compiles nothing.
+      trainer.set_learning_rate(0.01 / (1.0 + 0.1 * step++));
       std::optional<NDArray> prev;
       {
         ndjit::autograd::Record record;

@@ -248,12 +248,9 @@ void Trainer::step(int64_t batch_size, bool ignore_stale_grad, SourceLocation si
       const double t = static_cast<double>(s->updates);
       const double coef1 = 1.0 - std::pow(beta1_, t);
       const double coef2 = 1.0 - std::pow(beta2_, t);
-      // lr_t changes every step: it enters the graph as a 0-d input array, not a constant, so
-      // the update's kernels are compiled once (a constant would be part of the kernel).
-      const NDArray lr_t = nd::array<float>(std::vector<float>{F32(lr_ * std::sqrt(coef2) / coef1)},
-                                            std::vector<int64_t>{}, site)
-                               .as_in_context(w.context(), site)
-                               .astype(w.dtype(), site);
+      // lr_t changes every step; a float scalar is a kernel parameter, so the update's kernels
+      // are compiled once.
+      const float lr_t = F32(lr_ * std::sqrt(coef2) / coef1);
       NDArray g = scaled_grad(rescale, wd != 0);
       NDArray& mean = s->state[0];
       NDArray& var = s->state[1];

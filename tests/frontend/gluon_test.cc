@@ -424,6 +424,40 @@ TEST(GluonTest, ClipGradientZeroMeansNoClipping) {
   }
 }
 
+TEST(GluonTest, ALearningRateScheduleCompilesOnce) {
+  for (const std::string optimizer : {"sgd", "adam"}) {
+    SCOPED_TRACE(optimizer);
+    nd::random::seed(5);
+    NDArray x = nd::random::uniform(-1, 1, {32, 8});
+    NDArray y = nd::random::uniform(-1, 1, {32, 4});
+    waitall();  // the data, computed before training (as a data loader hands it over)
+    gluon::nn::Dense net(4);
+    net.initialize();
+    gluon::Trainer trainer(net.collect_params(), optimizer, {{"learning_rate", 0.1}});
+    int64_t after_first = -1;
+    double first_loss = 0, last_loss = 0;
+    for (int step = 0; step < 20; ++step) {
+      trainer.set_learning_rate(0.1 * std::pow(0.9, step));
+      NDArray loss;
+      {
+        autograd::Record rec;
+        loss = nd::mean(nd::square(net(x) - y));
+      }
+      loss.backward();
+      trainer.step(1);
+      const double l = loss.asscalar<float>();
+      if (step == 0) {
+        waitall();  // the first step's update, compiled
+        first_loss = l;
+        after_first = stats().kernels_compiled;
+      }
+      last_loss = l;
+    }
+    EXPECT_EQ(stats().kernels_compiled, after_first);
+    EXPECT_LT(last_loss, first_loss);  // the schedule's rates were applied
+  }
+}
+
 TEST(GluonTest, LaterTrainingStepsCompileNoKernels) {
   struct Case {
     std::string optimizer;
