@@ -215,7 +215,10 @@ class Lowerer {
     return b_.Scan(kind, n.dtype(), acc, v, carry);
   }
 
-  // A dim extent: 0 and 1 are structural constants, larger sizes are parameters.
+  // A dim extent: 0 and 1 are structural constants, larger sizes are parameters. (A parameter
+  // 1 would put a 64-bit division by it into every index that decomposes a linear position,
+  // and a dim of 1 is common: keepdims results, broadcast operands. A length-1 array costs one
+  // compile of its own per structure instead; an empty one none, see BuildPlan.)
   int Size(int64_t v) {
     if (v <= 1) return b_.ConstIndex(v);
     auto [it, inserted] = param_of_.try_emplace(v, static_cast<int>(out_.params.size()));
@@ -271,7 +274,9 @@ class Lowerer {
   }
 
   absl::StatusOr<int> Emit(const Node& n, Idx& idx, bool is_root = false) {
-    const bool stored = n.op() == Op::kInput || (!is_root && plan_.stored_by[n.id()] >= 0);
+    // A node this kernel stores (another of its roots) is computed here, not read back.
+    const int stored_by = plan_.stored_by[n.id()];
+    const bool stored = n.op() == Op::kInput || (!is_root && stored_by >= 0 && stored_by != group_);
     if (stored) {
       if (ir::NumElements(n.shape()) == 0) return b_.Const(n.dtype(), Zero(n.dtype()));
       return b_.Load(BufferFor(n), Linear(idx));

@@ -381,7 +381,8 @@ namespace {
 // say. When a kernel would exceed the caps, the nodes to split off are added to `forced` and the
 // returned plan is incomplete: the caller plans again.
 FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
-                     std::vector<std::string>& forced, bool* split) {
+                     const std::vector<bool>& optional_outputs, std::vector<std::string>& forced,
+                     bool* split) {
   *split = false;
   const int n = graph.num_nodes();
   FusionPlan plan;
@@ -395,8 +396,16 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
       consumers[node->operand(i)->id()].push_back({node.get(), i});
     }
   }
-  std::vector<bool> is_output(n, false);
-  for (const Node* o : graph.outputs()) is_output[o->id()] = true;
+  // Required outputs are stored; optional ones only where that is free (see PlanFusion).
+  std::vector<bool> is_output(n, false), optional(n, false);
+  for (size_t i = 0; i < graph.outputs().size(); ++i) {
+    const int id = graph.outputs()[i]->id();
+    if (i < optional_outputs.size() && optional_outputs[i]) {
+      optional[id] = true;
+    } else {
+      is_output[id] = true;
+    }
+  }
 
   // Cost of recomputing each node inline, saturating; -1 when some op on the way is not cheap.
   // Reductions and matmuls count as loads: one read through a view or by several kernels is
@@ -624,6 +633,21 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
     *split = SplitOversized(g, stored, index_paths, options, forced) || *split;
   }
   if (*split) return plan;
+  // Optional outputs computed inline at their own points become extra roots of their kernel.
+  for (int id = 0; id < n; ++id) {
+    if (!optional[id] || is_output[id] || stored[id] || roots_of[id].size() != 1 || !identity[id]) {
+      continue;
+    }
+    const int g = group_of_root[roots_of[id][0]];
+    FusionGroup& group = plan.groups[g];
+    if (group.row_kernel || group.scan != nullptr ||
+        graph.node(id)->shape() != group.roots[0]->shape() ||
+        group.roots.size() >= static_cast<size_t>(options.max_kernel_outputs)) {
+      continue;
+    }
+    group.roots.push_back(graph.node(id));
+    plan.stored_by[id] = g;
+  }
   if (options.merge_siblings) MergeSiblings(plan, options);
   for (FusionGroup& g : plan.groups) {
     SortMembers(g);  // merged siblings interleave
@@ -634,12 +658,13 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
 
 }  // namespace
 
-FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options) {
+FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options,
+                      const std::vector<bool>& optional_outputs) {
   std::vector<std::string> forced(graph.num_nodes());
   // Each round splits off at least one node, so this ends; most graphs need one round.
   for (;;) {
     bool split = false;
-    FusionPlan plan = PlanRound(graph, options, forced, &split);
+    FusionPlan plan = PlanRound(graph, options, optional_outputs, forced, &split);
     if (!split) return plan;
   }
 }

@@ -111,7 +111,15 @@ struct FusionPlan {
   std::vector<std::string> reason;
 };
 
-FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options = {});
+// `optional_outputs` (by output index; empty: none) marks outputs that are stored only where
+// that costs no kernel and no pass of its own (the materializer's expensive named values, see
+// runtime/materializer.h): when the rules above inline such a node into one kernel that
+// evaluates it at its own points (an elementwise path from the root, the root's shape, not a
+// row or scan kernel), it becomes an extra root of that kernel; when they store it anyway, it
+// is stored. Otherwise it is only computed inline (stored_by -1), and the executor returns no
+// buffer for it. An output that another, required output names too is required.
+FusionPlan PlanFusion(const ir::Graph& graph, const FusionOptions& options = {},
+                      const std::vector<bool>& optional_outputs = {});
 
 // Whether one element of `op` costs a few instructions given its operands (leaves, views, casts,
 // selects, comparisons, add/sub/mul/min/max and the like), so that recomputing it is cheaper than

@@ -208,7 +208,8 @@ absl::StatusOr<codegen::LoweredKernel> LowerScheduled(const ir::Graph& graph,
 // can retry unfused.
 absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOptions& options,
                                        bool* compile_failed) {
-  const passes::FusionPlan plan = passes::PlanFusion(graph, options.fusion);
+  const passes::FusionPlan plan =
+      passes::PlanFusion(graph, options.fusion, options.optional_outputs);
   const passes::Schedule schedule = passes::ScheduleKernels(graph, plan, options.schedule);
   RET_CHECK(schedule.order.size() == plan.groups.size(), "the schedule runs ",
             schedule.order.size(), " of ", plan.groups.size(), " kernels");
@@ -228,7 +229,10 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
     RaiseTo(counters().most_buffers, static_cast<int64_t>(k->kernel.buffers.size()));
     CompiledGroup cg;
     absl::Status compiled = absl::OkStatus();
-    if (options.fail_fused_kernels_for_testing && plan.groups[g].members.size() > 1) {
+    if (k->points == 0) {
+      // An empty domain: nothing to run (RunPlan launches only kernels with points), so nothing
+      // to compile.
+    } else if (options.fail_fused_kernels_for_testing && plan.groups[g].members.size() > 1) {
       compiled = absl::InternalError(
           absl::StrCat("injected compile failure of kernel @", plan.groups[g].name));
     } else if (options.backend) {
@@ -400,7 +404,8 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
     key = absl::StrCat(f.fuse, ",", f.recompute_cost, ",", f.max_inline_depth, ",",
                        f.max_evaluations, ",", f.max_kernel_buffers, ",", f.max_kernel_ops, ",",
                        f.merge_siblings, ",", f.max_kernel_outputs, ",", s.reorder, ",",
-                       s.reuse_buffers, ",", s.in_place, ",", options.backend_key);
+                       s.reuse_buffers, ",", s.in_place, ",", options.backend_key, ",");
+    for (bool optional : options.optional_outputs) key.push_back(optional ? '1' : '0');
     hash = absl::HashOf(ir::StructuralHash(graph, /*parameter_values=*/false), key);
     plan = PlanCache::Get().Find(graph, key, hash);
   }
@@ -527,7 +532,8 @@ absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& source,
   ASSIGN_OR_RETURN(std::optional<ir::Graph> split, SplitForExecution(source, options.execute));
   if (split) out.split_graph = ir::PrintGraph(*split);
   const ir::Graph& graph = split ? *split : source;
-  const passes::FusionPlan plan = passes::PlanFusion(graph, options.execute.fusion);
+  const passes::FusionPlan plan =
+      passes::PlanFusion(graph, options.execute.fusion, options.execute.optional_outputs);
   const passes::Schedule schedule = passes::ScheduleKernels(graph, plan, options.execute.schedule);
   out.fusion = passes::PrintFusionPlan(graph, plan);
   out.schedule = passes::PrintSchedule(plan, schedule);

@@ -70,6 +70,9 @@ struct ExecuteOptions {
   passes::FusionOptions fusion;
   passes::ScheduleOptions schedule;
   bool split_reductions = true;  // passes/split_reductions.h
+  // By output index: outputs stored only where that is free (passes::PlanFusion); the result
+  // holds an empty tensor (no storage) for one that was not stored.
+  std::vector<bool> optional_outputs;
   // Called once the kernels are compiled (or found cached), before they run (for the profiler).
   std::function<void()> on_compiled;
   // Empty: the CPU JIT. Otherwise every kernel goes through `backend`, and a fused kernel it fails

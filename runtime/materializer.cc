@@ -35,7 +35,10 @@ struct Task {
   std::unique_ptr<ir::Graph> graph;
   std::vector<ValuePtr> leaves;   // realized, queued or failed values, by input index
   std::vector<ValuePtr> outputs;  // the values it stores, by output index
-  const char* api = "";           // who flushed it
+  // By output index: stored only if the kernel that computes it can store it for free
+  // (passes::PlanFusion); one that comes back without a buffer is left taken.
+  std::vector<bool> optional;
+  const char* api = "";  // who flushed it
   ir::SourceLoc site;
   FlushReason reason = FlushReason::kAccessor;
   int64_t nodes = 0;  // pending nodes collected
@@ -532,6 +535,7 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
   // it again from its operands (`recompute` holds what that would cost).
   const bool store_every_named = StoresEveryNamed(reason, force);
   std::vector<Value*> stored;
+  std::vector<bool> optional_output;  // by entry of `stored`
   absl::flat_hash_map<Value*, long> requested;
   for (const ValuePtr& v : values) ++requested[v.get()];
   // A requested value that is an identity of another (an autograd variable's read, copy()) is
@@ -552,30 +556,54 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
       }
     }
   }
-  absl::flat_hash_map<const Value*, int64_t> recompute;
+  // What computing an unstored value again costs: the elementary ops of its cone (back to
+  // stored or computed values) and the expensive ops (reductions, scans, ...) among them.
+  struct Recompute {
+    int64_t cheap = 0;
+    int expensive = 0;  // saturates at 2
+  };
+  absl::flat_hash_map<const Value*, Recompute> recompute;
   for (Value* v : c.pending) {
     const auto it = c.internal_refs.find(v);
     const long internal = it == c.internal_refs.end() ? 0 : it->second;
     const auto req = requested.find(v);
     const long in_request = req == requested.end() ? 0 : req->second;
-    int64_t cost = RecomputeCost(v->op());
+    Recompute cost;
+    const int64_t own = RecomputeCost(v->op());
+    if (own > kMaxRecomputeCost) {
+      cost.expensive = 1;
+    } else {
+      cost.cheap = own;
+    }
     for (const ValuePtr& o : v->operands_) {
       const auto oc = recompute.find(o.get());
-      if (oc != recompute.end()) cost = std::min(cost + oc->second, kRecomputeSaturation);
+      if (oc == recompute.end()) continue;
+      cost.cheap = std::min(cost.cheap + oc->second.cheap, kRecomputeSaturation);
+      cost.expensive = std::min(cost.expensive + oc->second.expensive, 2);
     }
     bool store = force && in_request > 0;
+    bool optional = false;
     if (!store && v->weak_from_this().use_count() > internal + in_request) {
-      store = store_every_named || cost > kMaxRecomputeCost || same_array.contains(v);
+      store = store_every_named || cost.expensive > 0 || cost.cheap > kMaxRecomputeCost ||
+              same_array.contains(v);
+      // A value whose cone holds one expensive op and a short chain of cheap ones is stored
+      // only where its kernel can store it at no cost (otherwise a later read computes that
+      // op again). One whose cone holds more (two expensive ops, a long chain) is stored: a
+      // frontier that keeps what later graphs compute again bounded.
+      optional = store && !store_every_named && !same_array.contains(v) && cost.expensive == 1 &&
+                 cost.cheap <= kMaxRecomputeCost;
     }
     if (store) {
       stored.push_back(v);
+      optional_output.push_back(optional);
     } else {
       recompute[v] = cost;
     }
   }
-  if (stored.empty()) {
-    // Nothing to compute now; what the request collected no longer counts as pending (a later
-    // graph that reads it computes it).
+  if (std::find(optional_output.begin(), optional_output.end(), false) == optional_output.end()) {
+    // Nothing needs computing now (an expensive named value is stored when something reads
+    // it, or when a kernel computes it anyway); what the request collected no longer counts as
+    // pending (a later graph that reads it computes it).
     for (Value* v : c.pending) {
       OnPendingLeft(*v);
       v->state_ = Value::State::kTaken;
@@ -597,6 +625,7 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
     if (device == -2) break;
   }
   task->device = device == kAnyDevice ? -1 : device;
+  task->optional = std::move(optional_output);
   for (Value* v : stored) {
     c.graph->AddOutput(c.node_of.at(v));
     task->outputs.push_back(v->shared_from_this());
@@ -835,7 +864,11 @@ void Materializer::RunTask(Task& task) {
     for (size_t i = 0; i < n; ++i) {
       Value& v = *task.outputs[i];
       v.task_.reset();
-      if (buffers[i].has_value()) {
+      if (buffers[i].has_value() && buffers[i]->storage() == nullptr && task.optional[i]) {
+        // Computed inline without being stored: taken, computed again if something reads it.
+        v.state_ = Value::State::kTaken;
+        continue;
+      } else if (buffers[i].has_value()) {
         v.buffer_ = std::move(*buffers[i]);
         v.state_ = Value::State::kRealized;
       } else {
@@ -894,6 +927,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(
   ExecuteOptions execute = ExecuteOptionsFor(config);
   RETURN_IF_ERROR(UseDevice(task.device, config, &execute));
   execute.on_compiled = [&task] { task.compiled_ns = profiler::NowNs(); };
+  execute.optional_outputs = task.optional;
   if (!prefix.empty()) {
     // Written before the kernels run, so that a crash still leaves them.
     Caller caller{task.api, task.site};
@@ -1078,6 +1112,18 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
     lock.lock();
   }
   WaitLocked(lock, values);
+  // A value that was queued as another task's optional output may have come back unstored
+  // (taken): ask for it again, as this call's own request.
+  for (const ValuePtr& v : values) {
+    if (v->state_ == Value::State::kTaken || v->state_ == Value::State::kPending) {
+      lock.unlock();
+      Caller again = caller;
+      again.wait = &wait;
+      absl::Status s = Materialize(values, force, again);
+      if (caller.wait == nullptr) RecordBlockingCall(wait);
+      return s;
+    }
+  }
   const int64_t wait_end = profiler::NowNs();
   // Time attribution: the own tasks' compile and run phases inside the wait; the rest of the
   // wait went to earlier tasks (queued).

@@ -1,9 +1,12 @@
 // The store policy (runtime/materializer.h): what a materialization stores is decided by what is
 // read, not by what is named. C++ temporaries and named elementwise intermediates cost no kernel
-// and no buffer; expensive named values are stored once; reading an unstored value later computes
-// it then, with the values it was recorded from.
+// and no buffer; an expensive named value is stored by the kernel that computes it where that is
+// free, never by a kernel of its own; reading an unstored value later computes it then, from the
+// values it was recorded from.
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -73,15 +76,33 @@ TEST_F(StorePolicyTest, InPlaceWritesAfterRecordingDoNotChangeAnUnstoredValue) {
   EXPECT_EQ(a.asnumpy().to_vector<float>(), (std::vector<float>{100, 7, 8}));
 }
 
-TEST_F(StorePolicyTest, AnExpensiveNamedValueIsStoredOnceAndNotComputedAgain) {
+TEST_F(StorePolicyTest, AnExpensiveNamedValueIsStoredByTheKernelThatComputesIt) {
   const NDArray x = Ramp(512, 0.01f).reshape({16, 32});
   reset_stats();
-  NDArray m = nd::max(x, 1, /*keepdims=*/true);  // a reduction: stored where it is computed
+  NDArray s = nd::sum(x, 1);  // a reduction: its epilogue's kernel stores it as a second output
+  const std::vector<float> y = nd::sqrt(s).asnumpy().to_vector<float>();
+  EXPECT_EQ(stats().kernels_launched, 1);
+  EXPECT_TRUE(s.is_computed());
+  const std::vector<float> sv = s.asnumpy().to_vector<float>();
+  EXPECT_EQ(stats().kernels_launched, 1);  // read from its buffer
+  for (int r = 0; r < 16; ++r) {
+    double want = 0;
+    for (int c = 0; c < 32; ++c) want += 0.01f * static_cast<float>(32 * r + c);
+    EXPECT_NEAR(sv[r], want, 1e-4 * want) << r;
+    EXPECT_FLOAT_EQ(y[r], std::sqrt(sv[r])) << r;
+  }
+}
+
+TEST_F(StorePolicyTest, AReductionInsideARowKernelIsNotStoredAsAKernelOfItsOwn) {
+  const NDArray x = Ramp(512, 0.01f).reshape({16, 32});
+  reset_stats();
+  NDArray m = nd::max(x, 1, /*keepdims=*/true);  // a temporary in user code, named here
   const std::vector<float> centred = (x - m).asnumpy().to_vector<float>();
+  EXPECT_EQ(stats().kernels_launched, 1);  // one row kernel, one pass over x
+  EXPECT_FALSE(m.is_computed());
+  const std::vector<float> mv = m.asnumpy().to_vector<float>();  // computed now
+  EXPECT_GT(stats().kernels_launched, 1);
   EXPECT_TRUE(m.is_computed());
-  const int64_t launched = stats().kernels_launched;
-  const std::vector<float> mv = m.asnumpy().to_vector<float>();
-  EXPECT_EQ(stats().kernels_launched, launched);  // read from its buffer
   for (int r = 0; r < 16; ++r) EXPECT_FLOAT_EQ(mv[r], 0.01f * (32 * r + 31)) << r;
   EXPECT_FLOAT_EQ(centred[5], 0.01f * 5 - 0.01f * 31);
 }
@@ -144,6 +165,24 @@ TEST_F(StorePolicyTest, NodeLimitFlushesStoreNoFusedIntermediate) {
     for (int i = 0; i < 10; ++i) v = std::exp(v * -0.5f) - 0.5f;
   }
   for (int i = 0; i < (1 << 16); i += 4099) EXPECT_NEAR(got[i], ref[i], 1e-5f) << i;
+}
+
+// A large test (about 10 s on 2 cores): runs only with NDJIT_LARGE_TESTS=1 (see README,
+// "Two commands").
+TEST(StorePolicyLargeTest, AnIotaReductionOverTwoToTheThirtyOnePlus4099ElementsStoresNothing) {
+  const char* large = std::getenv("NDJIT_LARGE_TESTS");
+  if (large == nullptr || std::string(large) != "1") {
+    GTEST_SKIP() << "a large test: set NDJIT_LARGE_TESTS=1 to run it";
+  }
+  waitall();
+  reset_stats();
+  const int64_t n = (int64_t{1} << 31) + 4099;
+  const int64_t count =
+      nd::sum(((nd::arange(0, n, 1) % 7) == 3).astype(DType::kInt64)).asscalar<int64_t>();
+  EXPECT_EQ(count, n / 7 + (n % 7 > 3 ? 1 : 0));
+  EXPECT_EQ(stats().flushes_byte_limit, 0);
+  EXPECT_EQ(stats().flushes_node_limit, 0);
+  EXPECT_LT(stats().bytes_allocated, int64_t{1} << 20);
 }
 
 }  // namespace

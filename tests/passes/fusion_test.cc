@@ -329,6 +329,70 @@ TEST(FusionTest, EvaluationsPerPointAreBounded) {
             "views), more than the bound of 4");
 }
 
+// Optional outputs (the materializer's expensive named values): stored where the kernel that
+// computes them can store them for free, otherwise only computed inline.
+TEST(FusionTest, OptionalOutputsAreStoredOnlyWhereFree) {
+  struct Case {
+    std::string rule;
+    std::string input;
+    std::vector<bool> optional;
+    std::string expected;
+    std::vector<int> not_stored;
+  };
+  const Case cases[] = {
+      {"a reduction inlined as its epilogue's operand becomes an extra root of that kernel",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4,3]
+            %1 = reduce_sum[axes=[1]](%0) : f32[4]
+            %2 = sqrt(%1) : f32[4]
+            return %2, %1 })",
+       {false, true},
+       "kernel 0 @reduce_sum_sqrt: stores %2, %1; computes %1, %2\n",
+       {}},
+      {"a row kernel's reduction has another shape: computed inline, not stored",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4,3]
+            %1 = reduce_max[axes=[1]](%0) : f32[4]
+            %2 = reshape(%1) : f32[4,1]
+            %3 = broadcast(%2) : f32[4,3]
+            %4 = sub(%0, %3) : f32[4,3]
+            return %4, %1 })",
+       {false, true},
+       "kernel 0 @reduce_max_sub (rows): stores %4; computes %1, %2, %3, %4\n",
+       {1}},
+      {"the same output required is a kernel of its own",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4,3]
+            %1 = reduce_sum[axes=[1]](%0) : f32[4]
+            %2 = sqrt(%1) : f32[4]
+            return %2, %1 })",
+       {false, false},
+       "kernel 0 @reduce_sum: stores %1; computes %1\nkernel 1 @sqrt: stores %2; computes %2\n",
+       {}},
+      {"an optional output the rules store anyway (read by two kernels) is stored",
+       R"(graph @g {
+            %0 = input[index=0] : f32[4,3]
+            %1 = exp(%0) : f32[4,3]
+            %2 = reduce_sum[axes=[1]](%1) : f32[4]
+            %3 = permute[perm=[1,0]](%1) : f32[3,4]
+            %4 = reduce_sum[axes=[1]](%3) : f32[3]
+            return %2, %4, %1 })",
+       {false, false, true},
+       "kernel 0 @exp: stores %1; computes %1\n"
+       "kernel 1 @reduce_sum: stores %2; computes %2\n"
+       "kernel 2 @reduce_sum: stores %4; computes %3, %4\n",
+       {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.rule);
+    auto g = ir::ParseGraph(c.input, "input");
+    ASSERT_TRUE(g.ok()) << g.status();
+    const FusionPlan plan = PlanFusion(**g, {}, c.optional);
+    EXPECT_EQ(PrintFusionPlan(**g, plan), c.expected);
+    for (int id : c.not_stored) EXPECT_EQ(plan.stored_by[id], -1) << "%" << id;
+  }
+}
+
 TEST(FusionTest, KernelsAreSplitUnderTheirCaps) {
   FusionOptions four_buffers;
   four_buffers.max_kernel_buffers = 4;
