@@ -94,13 +94,9 @@ HostArray NDArray::asnumpy(SourceLocation site) const {
   BlockingCall call("asnumpy", site);
   ir::HostTensor t = ReadOrThrow(*this, call, site);
   // The computed buffer is never written again: the result shares it until someone writes to
-  // it (HostArray copies on its first mutable access).
-  if (t.storage() != nullptr) return HostArray(t.dtype(), t.shape(), t.storage());
-  const int64_t copy_start = runtime::profiler::NowNs();
-  HostArray h(t.dtype(), t.shape());
-  if (t.size_bytes() > 0) std::memcpy(h.raw_data(), t.data(), t.size_bytes());
-  call.wait().copy_ns += runtime::profiler::NowNs() - copy_start;
-  return h;
+  // it (HostArray copies on its first mutable access). Only an empty array has no storage.
+  if (t.storage() == nullptr) return HostArray(t.dtype(), t.shape());
+  return HostArray(t.dtype(), t.shape(), t.storage());
 }
 
 NDArray::ScalarValue NDArray::ScalarAt(SourceLocation site) const {

@@ -193,13 +193,14 @@ int64_t Overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
 
 // Recompute cost of one element of a value given its operands, in elementary ops: what a later
 // graph pays to compute a value again instead of reading it from a buffer. Reductions, argreduces,
-// scans, matmuls and gathers are never worth computing twice.
+// scans, matmuls, gathers and random draws (a counter-based generator: dozens of integer ops per
+// element, and a loop that holds one is not vectorized) are never worth computing twice.
 constexpr int64_t kMaxRecomputeCost = 32;
 constexpr int64_t kRecomputeSaturation = int64_t{1} << 20;
 int64_t RecomputeCost(ir::Op op) {
   switch (ir::GetOpKind(op)) {
     case ir::OpKind::kLeaf:
-      return op == ir::Op::kRandom ? 4 : 0;
+      return op == ir::Op::kRandom ? kRecomputeSaturation : 0;
     case ir::OpKind::kView:
       return 0;
     case ir::OpKind::kCast:
