@@ -2,8 +2,13 @@
 //
 // The fusion workloads of issue #4, each in up to four variants that compute the same result
 // from the same input data:
-//   Wk/ndjit  record the expression and materialize it (`wait_to_read()`) on the default backend,
-//             the CPU JIT: fused kernels, warm kernel cache after the first iteration.
+//   Wk/ndjit  the expression as a user writes it, one statement ending in the accessor
+//             (`(a * b + c).wait_to_read();`, W4 `.asscalar<float>()`, W5 with named mean and
+//             variance), on the default backend, the CPU JIT: fused kernels, warm kernel cache
+//             after the first iteration.
+//   Wk/ndjit_scoped  the same expression returned by a function and then read, so that none of
+//             its temporaries is alive (the figure the store policy must match).
+//   W1/ndjit_asnumpy  W1 read with asnumpy() (the host array shares the computed buffer).
 //   Wk/eager  the same with `ndjit::set_eager(true)`: every primitive op is computed at once, one
 //             kernel per primitive (the unfused baseline).
 //   Wk/hand   a hand-written C++ loop with OpenMP on the same number of threads as ndjit (2),
@@ -28,10 +33,11 @@
 // ndjit::stats()) to show what fusion did, and every case reports `err`, the largest
 // |y - ref| / (1 + |ref|) of its result against a double-precision reference.
 //
-// Then: Compile/W2_cold and Compile/W2_hit (the latency of the first materialization of a new
-// kernel vs one found in the cache), Record/* (recording one op), Graph/* (a long chain built by
-// a loop and materialized), TrainLoop/ndjit (steps per second of the tutorial's training loop;
-// bench/mxnet_peer.sh compares it with MXNet 1.9.1).
+// Then: Loop/scalar and Loop/lr_schedule (loops that change only a float scalar: time and
+// compiles per iteration), Compile/W2_cold and Compile/W2_hit (the latency of the first
+// materialization of a new kernel vs one found in the cache), Record/* (recording one op), Graph/*
+// (a long chain built by a loop and materialized), TrainLoop/ndjit (steps per second of the
+// tutorial's training loop; bench/mxnet_peer.sh compares it with MXNet 1.9.1).
 //
 // `ndjit::set_backend("interp")` selects the reference interpreter; these cases use the default.
 #include <benchmark/benchmark.h>
@@ -76,7 +82,13 @@ struct Workload {
   double low = -1, high = 1;   // inputs are uniform in [low, high)
   int64_t rows = 0, cols = 0;  // for the 2-d workloads (W3, W5)
   int64_t out_size = 0;        // elements of the result
+  // The expression as a function: its temporaries are gone when it returns (W*/ndjit_scoped
+  // reads the result afterwards, and the other variants reuse it).
   std::function<ndjit::NDArray(const std::vector<ndjit::NDArray>&)> ndjit_expr;
+  // The same computation as a user writes it (W*/ndjit): one statement that ends in the
+  // accessor, so the statement's temporaries are alive while it computes, and named
+  // intermediates where a user would name them (W5's mean and variance).
+  std::function<void(const std::vector<ndjit::NDArray>&)> ndjit_statement;
   std::function<void(const HostInputs&, float*)> hand;
   std::function<void(const HostInputs&, float*)> eigen;  // empty without Eigen
   std::function<void(const HostInputs&, double*)> reference;
@@ -143,6 +155,9 @@ Workload MakeAxpy(const std::string& name, int64_t n, benchmark::TimeUnit unit, 
   w.unit = unit;
   w.min_time = min_time;
   w.ndjit_expr = [](const std::vector<ndjit::NDArray>& in) { return in[0] * in[1] + in[2]; };
+  w.ndjit_statement = [](const std::vector<ndjit::NDArray>& in) {
+    (in[0] * in[1] + in[2]).wait_to_read();
+  };
   w.hand = [n](const HostInputs& in, float* out) {
     const float *a = in[0], *b = in[1], *c = in[2];
     if (n < kParallelMin) {  // even an `if(false)` parallel region costs ~1 us
@@ -180,6 +195,10 @@ Workload MakeGelu(int64_t n) {
     const ndjit::NDArray& x = in[0];
     return 0.5f * x * (1.0f + nd::tanh(0.7978845608f * (x + 0.044715f * x * x * x)));
   };
+  w.ndjit_statement = [](const std::vector<ndjit::NDArray>& in) {
+    const ndjit::NDArray& x = in[0];
+    (0.5f * x * (1.0f + nd::tanh(0.7978845608f * (x + 0.044715f * x * x * x)))).wait_to_read();
+  };
   w.hand = [n](const HostInputs& in, float* out) {
     const float* x = in[0];
 #pragma omp parallel for num_threads(kThreads) schedule(static) if (n >= kParallelMin)
@@ -216,6 +235,9 @@ Workload MakeSoftmax(int64_t rows, int64_t cols) {
   w.out_size = rows * cols;
   w.bytes = 2 * rows * cols * sizeof(float);
   w.ndjit_expr = [](const std::vector<ndjit::NDArray>& in) { return nd::softmax(in[0], 1); };
+  w.ndjit_statement = [](const std::vector<ndjit::NDArray>& in) {
+    nd::softmax(in[0], 1).wait_to_read();
+  };
   w.hand = [rows, cols](const HostInputs& in, float* out) {
 #pragma omp parallel for num_threads(kThreads) schedule(static)
     for (int64_t r = 0; r < rows; ++r) {
@@ -267,6 +289,9 @@ Workload MakeMse(int64_t n) {
     ndjit::NDArray d = in[0] - in[1];
     return nd::mean(d * d);
   };
+  w.ndjit_statement = [](const std::vector<ndjit::NDArray>& in) {
+    benchmark::DoNotOptimize(nd::mean(nd::square(in[0] - in[1])).asscalar<float>());
+  };
   w.hand = [n](const HostInputs& in, float* out) {
     const float *a = in[0], *b = in[1];
     double s = 0;
@@ -306,6 +331,9 @@ Workload MakeCumsum(int64_t n) {
   w.out_size = n;
   w.bytes = 2 * n * sizeof(float);
   w.ndjit_expr = [](const std::vector<ndjit::NDArray>& in) { return nd::cumsum(in[0]); };
+  w.ndjit_statement = [](const std::vector<ndjit::NDArray>& in) {
+    nd::cumsum(in[0]).wait_to_read();
+  };
   w.hand = [n](const HostInputs& in, float* out) {
     const float* x = in[0];
     double totals[kThreads] = {};
@@ -350,6 +378,12 @@ Workload MakeColumnNorm(int64_t rows, int64_t cols) {
   w.ndjit_expr = [](const std::vector<ndjit::NDArray>& in) {
     const ndjit::NDArray& x = in[0];
     return (x - nd::mean(x, 0)) / nd::sqrt(nd::var(x, 0) + 1e-5f);
+  };
+  w.ndjit_statement = [](const std::vector<ndjit::NDArray>& in) {
+    const ndjit::NDArray& x = in[0];
+    auto m = nd::mean(x, 0);
+    auto v = nd::var(x, 0);
+    ((x - m) / nd::sqrt(v + 1e-5f)).wait_to_read();
   };
   w.hand = [rows, cols](const HostInputs& in, float* out) {
     const float* x = in[0];
@@ -421,6 +455,9 @@ Workload MakeMatmul(int64_t n) {
   w.bytes = 3 * n * n * sizeof(float);
   w.flops = 2 * n * n * n;
   w.ndjit_expr = [](const std::vector<ndjit::NDArray>& in) { return nd::matmul(in[0], in[1]); };
+  w.ndjit_statement = [](const std::vector<ndjit::NDArray>& in) {
+    nd::matmul(in[0], in[1]).wait_to_read();
+  };
   w.hand = [n](const HostInputs& in, float* out) {
     const float *a = in[0], *b = in[1];
 #pragma omp parallel for num_threads(kThreads) schedule(static)
@@ -454,8 +491,15 @@ Workload MakeMatmul(int64_t n) {
 
 // ---- The variants ----
 
+// How a W*/ndjit variant records and reads the workload.
+enum class Form {
+  kStatement,  // ndjit: the user's statement, accessor included (Workload::ndjit_statement)
+  kScoped,     // ndjit_scoped and eager: the expression's function, then wait_to_read()
+  kAsnumpy,    // ndjit_asnumpy: the expression's function, then asnumpy() (host data)
+};
+
 // ndjit (eager = false) or eager (eager = true): record the expression and materialize it.
-void RunNdjit(benchmark::State& state, const Workload& w, bool eager) {
+void RunNdjit(benchmark::State& state, const Workload& w, bool eager, Form form) {
   Fixture& f = GetFixture(w);
   ndjit::set_eager(eager);
   // One untimed evaluation: compiles the kernels (cold cache on the first run) and checks the
@@ -466,9 +510,22 @@ void RunNdjit(benchmark::State& state, const Workload& w, bool eager) {
   }
   const ndjit::Stats before = ndjit::stats();
   for (auto _ : state) {
-    ndjit::NDArray y = w.ndjit_expr(f.nd_inputs);
-    y.wait_to_read();
-    benchmark::DoNotOptimize(y);
+    switch (form) {
+      case Form::kStatement:
+        w.ndjit_statement(f.nd_inputs);
+        break;
+      case Form::kScoped: {
+        ndjit::NDArray y = w.ndjit_expr(f.nd_inputs);
+        y.wait_to_read();
+        benchmark::DoNotOptimize(y);
+        break;
+      }
+      case Form::kAsnumpy: {
+        ndjit::HostArray h = w.ndjit_expr(f.nd_inputs).asnumpy();
+        benchmark::DoNotOptimize(h.raw_data());
+        break;
+      }
+    }
   }
   const ndjit::Stats after = ndjit::stats();
   ndjit::set_eager(false);
@@ -477,6 +534,8 @@ void RunNdjit(benchmark::State& state, const Workload& w, bool eager) {
       static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
   state.counters["compiles"] =
       static_cast<double>(after.kernels_compiled - before.kernels_compiled) / iters;
+  state.counters["fresh_MB"] =
+      static_cast<double>(after.bytes_fresh - before.bytes_fresh) / iters / (1 << 20);
   state.SetBytesProcessed(state.iterations() * w.bytes);
   if (w.flops) state.SetItemsProcessed(state.iterations() * w.flops);
 }
@@ -533,8 +592,12 @@ void RegisterWorkload(const Workload& w) {
         ->UseRealTime()
         ->MinTime(w.min_time);
   };
-  reg("ndjit", [&w](benchmark::State& s) { RunNdjit(s, w, false); });
-  reg("eager", [&w](benchmark::State& s) { RunNdjit(s, w, true); });
+  reg("ndjit", [&w](benchmark::State& s) { RunNdjit(s, w, false, Form::kStatement); });
+  reg("ndjit_scoped", [&w](benchmark::State& s) { RunNdjit(s, w, false, Form::kScoped); });
+  if (w.name == "W1") {
+    reg("ndjit_asnumpy", [&w](benchmark::State& s) { RunNdjit(s, w, false, Form::kAsnumpy); });
+  }
+  reg("eager", [&w](benchmark::State& s) { RunNdjit(s, w, true, Form::kScoped); });
   reg("hand", [&w](benchmark::State& s) { RunHost(s, w, w.hand); });
   if (w.eigen) reg("eigen", [&w](benchmark::State& s) { RunHost(s, w, w.eigen); });
   if (w.name.size() == 2 && w.name[0] == 'W' && w.name[1] >= '1' && w.name[1] <= '5') {
@@ -550,18 +613,20 @@ ndjit::NDArray Gelu(const ndjit::NDArray& x, float c) {
   return 0.5f * x * (1.0f + nd::tanh(0.7978845608f * (x + c * x * x * x)));
 }
 
-// W2's first materialization with a cold cache. Constants are part of the kernel text (the cache
-// key), so a constant that differs in every iteration (and across runs of this function, hence
-// the static counter) makes every iteration compile a new kernel. N = 1024 keeps the run itself
-// negligible: this is record + passes + lowering + LLVM compile + one launch.
+// W2's first materialization with a cold cache. Float constants are kernel parameters, so a new
+// float would find the kernel compiled; an integer constant is part of the kernel's code, so a
+// term `(iota % k) * 0` with a k that differs in every iteration (and across runs of this
+// function, hence the static counter) makes every iteration compile a new kernel (W2 plus an
+// iota, a remainder, a cast and two ops). N = 1024 keeps the run itself negligible: this is
+// record + passes + lowering + LLVM compile + one launch.
 void BM_CompileW2Cold(benchmark::State& state) {
   ndjit::NDArray x = nd::random::uniform(-4, 4, {kCompileN}, 7);
   x.wait_to_read();
-  static int salt = 0;
+  static int64_t salt = 1;
   const ndjit::Stats before = ndjit::stats();
   for (auto _ : state) {
-    const float c = 0.044715f + 1e-6f * static_cast<float>(++salt);
-    ndjit::NDArray y = Gelu(x, c);
+    const ndjit::NDArray iota = nd::arange(0, kCompileN, 1);
+    ndjit::NDArray y = Gelu(x, 0.044715f) + (iota % ++salt).astype(ndjit::DType::kFloat32) * 0.0f;
     y.wait_to_read();
   }
   const ndjit::Stats after = ndjit::stats();
@@ -588,6 +653,52 @@ void BM_CompileW2Hit(benchmark::State& state) {
       static_cast<double>(after.kernels_compiled - before.kernels_compiled) / iters;
   state.counters["hits"] =
       static_cast<double>(after.kernel_cache_hits - before.kernel_cache_hits) / iters;
+  state.counters["kernels"] =
+      static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
+}
+
+// ---- Loops that change only a value ----
+
+// Loop/scalar: `(x * (0.01f * i) + 1.0f).asnumpy()` for i cycling through 1..50, N = 2^16, the
+// way a user sweeps a scale. Time and compiles per iteration (float scalars are kernel
+// parameters: no compile after the untimed first one).
+void BM_LoopScalar(benchmark::State& state) {
+  ndjit::NDArray x = nd::random::uniform(-1, 1, {int64_t{1} << 16}, 13);
+  x.wait_to_read();
+  (x * 0.5f + 1.0f).asnumpy();  // the first compile, untimed
+  const ndjit::Stats before = ndjit::stats();
+  int i = 0;
+  for (auto _ : state) {
+    const float s = 0.01f * static_cast<float>(i++ % 50 + 1);
+    const ndjit::HostArray h = (x * s + 1.0f).asnumpy();
+    benchmark::DoNotOptimize(h.raw_data());
+  }
+  const ndjit::Stats after = ndjit::stats();
+  const double iters = static_cast<double>(state.iterations());
+  state.counters["compiles"] =
+      static_cast<double>(after.kernels_compiled - before.kernels_compiled) / iters;
+  state.counters["kernels"] =
+      static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
+}
+
+// Loop/lr_schedule: an SGD update with a learning rate that changes every step,
+// `w -= g * lr; w.wait_to_read();` on 256 x 256 float32. Time and compiles per step.
+void BM_LoopLrSchedule(benchmark::State& state) {
+  ndjit::NDArray w = nd::random::uniform(-1, 1, {256, 256}, 14);
+  const ndjit::NDArray g = nd::random::uniform(-1, 1, {256, 256}, 15);
+  ndjit::waitall();
+  (w - g * 0.1f).wait_to_read();  // the first compile, untimed
+  const ndjit::Stats before = ndjit::stats();
+  int step = 0;
+  for (auto _ : state) {
+    const float lr = 0.1f / static_cast<float>(1 + step++ % 1000);
+    w -= g * lr;
+    w.wait_to_read();
+  }
+  const ndjit::Stats after = ndjit::stats();
+  const double iters = static_cast<double>(state.iterations());
+  state.counters["compiles"] =
+      static_cast<double>(after.kernels_compiled - before.kernels_compiled) / iters;
   state.counters["kernels"] =
       static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
 }
@@ -849,6 +960,14 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kMicrosecond)
       ->UseRealTime()
       ->MinTime(0.2);
+  benchmark::RegisterBenchmark("Loop/scalar", BM_LoopScalar)
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime()
+      ->MinTime(0.5);
+  benchmark::RegisterBenchmark("Loop/lr_schedule", BM_LoopLrSchedule)
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime()
+      ->MinTime(0.5);
   for (int64_t n : {int64_t{1024}, int64_t{1} << 20}) {
     benchmark::RegisterBenchmark(("Compile/cumsum_cold/" + std::to_string(n)).c_str(),
                                  [n](benchmark::State& s) { BM_CompileCumsumCold(s, n); })
