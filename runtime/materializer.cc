@@ -1116,7 +1116,7 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
   // A value that was queued as another task's optional output may have come back unstored
   // (taken): ask for it again, as this call's own request.
   for (const ValuePtr& v : values) {
-    if (v->state_ == Value::State::kTaken || v->state_ == Value::State::kPending) {
+    if (force && (v->state_ == Value::State::kTaken || v->state_ == Value::State::kPending)) {
       lock.unlock();
       Caller again = caller;
       again.wait = &wait;

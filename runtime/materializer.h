@@ -8,13 +8,17 @@
 // Store policy: what is stored is decided by what is read, not by what is named. A task stores
 // the values its accessor asks for. A value of the subgraph that something outside it references
 // (a live handle, a C++ temporary of the same full expression, or pending work not in this
-// request) is stored too only if computing it again would be expensive: the result of a
-// reduction, argreduce, scan, matmul or gather, or a value whose recompute cone (the ops back to
-// stored or computed values) costs more than a few dozen elementary ops per element. Any other
-// value is left *taken*: the task computes it inline where its consumers need it, and a later
-// graph that reads it computes it again from its operands, which it keeps alive (values are
-// immutable, so in-place writes to those operands after it was recorded do not change it). So
-// `(a * b + c).asnumpy()` and a chain of named elementwise intermediates are one kernel.
+// request) is *named*; by its recompute cone (the ops back to stored or computed values):
+//  * no expensive op (reduction, argreduce, scan, matmul, gather, random draw) and at most 32
+//    elementary ops per element: left *taken*. The task computes it inline where its consumers
+//    need it, and a later graph that reads it computes it again from its operands, which it
+//    keeps alive (values are immutable, so in-place writes to those operands after it was
+//    recorded do not change it). So `(a * b + c).asnumpy()` and a chain of named elementwise
+//    intermediates are one kernel.
+//  * one expensive op and a short cheap chain: an optional output, stored only where the kernel
+//    that computes it anyway can store it too (passes::PlanFusion); otherwise taken.
+//  * more (two expensive ops, a long chain): stored, a frontier that keeps what later graphs
+//    compute again bounded.
 // ndjit::flush() and waitall() keep MXNet's meaning: they store every value a live handle names.
 //
 // The engine is one background worker that runs tasks in submission order (the kernels
