@@ -657,6 +657,16 @@ void BM_CompileW2Hit(benchmark::State& state) {
       static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
 }
 
+// Kernels compiled and launched per iteration, from the stats before the timing loop.
+void CountPerIteration(benchmark::State& state, const ndjit::Stats& before,
+                       const ndjit::Stats& after) {
+  const double iters = static_cast<double>(state.iterations());
+  state.counters["compiles"] =
+      static_cast<double>(after.kernels_compiled - before.kernels_compiled) / iters;
+  state.counters["kernels"] =
+      static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
+}
+
 // ---- Loops that change only a value ----
 
 // Loop/scalar: `(x * (0.01f * i) + 1.0f).asnumpy()` for i cycling through 1..50, N = 2^16, the
@@ -673,12 +683,7 @@ void BM_LoopScalar(benchmark::State& state) {
     const ndjit::HostArray h = (x * s + 1.0f).asnumpy();
     benchmark::DoNotOptimize(h.raw_data());
   }
-  const ndjit::Stats after = ndjit::stats();
-  const double iters = static_cast<double>(state.iterations());
-  state.counters["compiles"] =
-      static_cast<double>(after.kernels_compiled - before.kernels_compiled) / iters;
-  state.counters["kernels"] =
-      static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
+  CountPerIteration(state, before, ndjit::stats());
 }
 
 // Loop/lr_schedule: an SGD update with a learning rate that changes every step,
@@ -695,12 +700,7 @@ void BM_LoopLrSchedule(benchmark::State& state) {
     w -= g * lr;
     w.wait_to_read();
   }
-  const ndjit::Stats after = ndjit::stats();
-  const double iters = static_cast<double>(state.iterations());
-  state.counters["compiles"] =
-      static_cast<double>(after.kernels_compiled - before.kernels_compiled) / iters;
-  state.counters["kernels"] =
-      static_cast<double>(after.kernels_launched - before.kernels_launched) / iters;
+  CountPerIteration(state, before, ndjit::stats());
 }
 
 // A cold cumsum: each iteration scans an operand of a dtype, rank and axis not seen before in
