@@ -5,9 +5,11 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
@@ -60,16 +62,55 @@ class KernelCache {
     return *cache;
   }
 
-  absl::StatusOr<codegen::cpu::KernelFn> Find(const ir::Kernel& kernel) {
-    std::string key =
-        absl::StrCat(codegen::cpu::TargetDescription(), "\n", ir::PrintKernel(kernel));
+  // The code of each of `kernels`, compiling those not cached. Distinct misses compile in
+  // parallel on up to `threads` threads (the calling one included); a text that occurs twice
+  // compiles once.
+  std::vector<absl::StatusOr<codegen::cpu::KernelFn>> FindAll(
+      absl::Span<const ir::Kernel* const> kernels, int threads) {
+    std::vector<absl::StatusOr<codegen::cpu::KernelFn>> out(kernels.size(),
+                                                            codegen::cpu::KernelFn{nullptr});
+    std::vector<std::string> keys(kernels.size());
+    absl::flat_hash_map<std::string, int> first_miss;  // key -> index into `misses`
+    std::vector<size_t> misses;                        // kernels to compile, one per key
+    std::vector<int> miss_of(kernels.size(), -1);
     {
+      for (size_t i = 0; i < kernels.size(); ++i) {
+        keys[i] =
+            absl::StrCat(codegen::cpu::TargetDescription(), "\n", ir::PrintKernel(*kernels[i]));
+      }
       std::lock_guard<std::mutex> lock(mu_);
-      if (auto it = kernels_.find(key); it != kernels_.end()) {
-        counters().hits.fetch_add(1, std::memory_order_relaxed);
-        return it->second;
+      for (size_t i = 0; i < kernels.size(); ++i) {
+        if (auto it = kernels_.find(keys[i]); it != kernels_.end()) {
+          counters().hits.fetch_add(1, std::memory_order_relaxed);
+          out[i] = it->second;
+          continue;
+        }
+        auto [it, inserted] = first_miss.try_emplace(keys[i], static_cast<int>(misses.size()));
+        if (inserted) misses.push_back(i);
+        miss_of[i] = it->second;
       }
     }
+    std::vector<absl::StatusOr<codegen::cpu::KernelFn>> compiled(misses.size(),
+                                                                 codegen::cpu::KernelFn{nullptr});
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t m = next.fetch_add(1); m < misses.size(); m = next.fetch_add(1)) {
+        compiled[m] = Compile(*kernels[misses[m]], keys[misses[m]]);
+      }
+    };
+    const size_t workers = std::min(misses.size(), static_cast<size_t>(std::max(threads, 1)));
+    std::vector<std::thread> helpers;
+    for (size_t t = 1; t < workers; ++t) helpers.emplace_back(work);
+    work();
+    for (std::thread& t : helpers) t.join();
+    for (size_t i = 0; i < kernels.size(); ++i) {
+      if (miss_of[i] >= 0) out[i] = compiled[miss_of[i]];
+    }
+    return out;
+  }
+
+ private:
+  absl::StatusOr<codegen::cpu::KernelFn> Compile(const ir::Kernel& kernel, const std::string& key) {
     ASSIGN_OR_RETURN(codegen::cpu::CompiledKernel compiled, codegen::cpu::Compile(kernel));
     counters().compiled.fetch_add(1, std::memory_order_relaxed);
     const int64_t ns = static_cast<int64_t>(compiled.compile_seconds * 1e9);
@@ -83,12 +124,11 @@ class KernelCache {
       }
     }
     std::lock_guard<std::mutex> lock(mu_);
-    // Another thread may have compiled the same kernel meanwhile; either code is fine.
-    kernels_.try_emplace(std::move(key), compiled.fn);
+    // Another plan may have compiled the same kernel meanwhile; either code is fine.
+    kernels_.try_emplace(key, compiled.fn);
     return compiled.fn;
   }
 
- private:
   std::mutex mu_;
   absl::flat_hash_map<std::string, codegen::cpu::KernelFn> kernels_;
 };
@@ -218,8 +258,10 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
   out.slot_bytes = schedule.slot_bytes;
   for (const ir::Node* in : graph.inputs()) out.inputs.push_back({in->id(), in->attrs().index});
   for (const ir::Node* o : graph.outputs()) out.outputs.push_back(o->id());
-  for (size_t pos = 0; pos < schedule.order.size(); ++pos) {
-    const int g = schedule.order[pos];
+  // Lower every kernel, then compile the CPU ones that are not cached together (in parallel).
+  std::vector<codegen::LoweredKernel> lowered;
+  lowered.reserve(schedule.order.size());
+  for (const int g : schedule.order) {
     absl::StatusOr<codegen::LoweredKernel> k = LowerScheduled(graph, plan, schedule, g);
     if (!k.ok()) {
       *compile_failed = true;
@@ -227,12 +269,32 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
     }
     RaiseTo(counters().largest_kernel, static_cast<int64_t>(k->kernel.instrs.size()));
     RaiseTo(counters().most_buffers, static_cast<int64_t>(k->kernel.buffers.size()));
+    lowered.push_back(*std::move(k));
+  }
+  // An empty domain has nothing to run (RunPlan launches only kernels with points), so nothing
+  // to compile.
+  auto injected = [&](int g) {
+    return options.fail_fused_kernels_for_testing && plan.groups[g].members.size() > 1;
+  };
+  std::vector<const ir::Kernel*> cpu_kernels;
+  std::vector<int> cpu_index(lowered.size(), -1);
+  if (!options.backend) {
+    for (size_t pos = 0; pos < lowered.size(); ++pos) {
+      if (lowered[pos].points == 0 || injected(schedule.order[pos])) continue;
+      cpu_index[pos] = static_cast<int>(cpu_kernels.size());
+      cpu_kernels.push_back(&lowered[pos].kernel);
+    }
+  }
+  std::vector<absl::StatusOr<codegen::cpu::KernelFn>> cpu_code =
+      KernelCache::Get().FindAll(cpu_kernels, options.num_threads);
+  for (size_t pos = 0; pos < schedule.order.size(); ++pos) {
+    const int g = schedule.order[pos];
+    codegen::LoweredKernel* k = &lowered[pos];
     CompiledGroup cg;
     absl::Status compiled = absl::OkStatus();
     if (k->points == 0) {
-      // An empty domain: nothing to run (RunPlan launches only kernels with points), so nothing
-      // to compile.
-    } else if (options.fail_fused_kernels_for_testing && plan.groups[g].members.size() > 1) {
+      // Nothing to run and nothing compiled.
+    } else if (injected(g)) {
       compiled = absl::InternalError(
           absl::StrCat("injected compile failure of kernel @", plan.groups[g].name));
     } else if (options.backend) {
@@ -243,7 +305,7 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
         compiled = runner.status();
       }
     } else {
-      absl::StatusOr<codegen::cpu::KernelFn> fn = KernelCache::Get().Find(k->kernel);
+      absl::StatusOr<codegen::cpu::KernelFn>& fn = cpu_code[cpu_index[pos]];
       if (fn.ok()) {
         cg.fn = *fn;
       } else {

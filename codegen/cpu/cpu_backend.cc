@@ -1,6 +1,7 @@
 // The CPU backend (see cpu_backend.h). The only file with LLVM headers.
 #include "codegen/cpu/cpu_backend.h"
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -20,7 +21,6 @@
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
-#include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Intrinsics.h"
 #include "llvm/IR/LLVMContext.h"
@@ -32,6 +32,7 @@
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SmallVectorMemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
@@ -102,8 +103,9 @@ class Jit {
     auto it = features_.find(f);
     return it != features_.end() && it->second;
   }
-  std::mutex& mu() { return mu_; }
-  int64_t NextId() { return next_id_++; }
+  // Held while an object file is linked into the JIT; code generation runs outside it.
+  std::mutex& link_mu() { return link_mu_; }
+  int64_t NextId() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   Jit() {
@@ -120,6 +122,10 @@ class Jit {
       return;
     }
     jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+    // Compile emits object files itself (see there), so they must be what the JIT's linker
+    // places anywhere in the address space: position independent, small code model.
+    jtmb->setRelocationModel(llvm::Reloc::PIC_);
+    jtmb->setCodeModel(llvm::CodeModel::Small);
     features_ = llvm::sys::getHostCPUFeatures();
     jtmb_ = std::make_unique<llvm::orc::JITTargetMachineBuilder>(*jtmb);
     auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*jtmb).create();
@@ -147,8 +153,8 @@ class Jit {
   llvm::StringMap<bool> features_;
   std::string description_;
   bool vector_math_ = false;
-  std::mutex mu_;
-  int64_t next_id_ = 0;
+  std::mutex link_mu_;
+  std::atomic<int64_t> next_id_{0};
 };
 
 // Emits one kernel into a module.
@@ -887,7 +893,6 @@ absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOp
   const auto start = std::chrono::steady_clock::now();
   Jit& jit = Jit::Get();
   RETURN_IF_ERROR(jit.status());
-  std::lock_guard<std::mutex> lock(jit.mu());
   const std::string symbol = absl::StrCat("ndjit_", kernel.name, "_", jit.NextId());
 
   auto ctx = std::make_unique<llvm::LLVMContext>();
@@ -984,8 +989,21 @@ absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOp
     }
   }
 
-  if (llvm::Error err =
-          jit.lljit().addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
+  // Code generation into an object file, on this thread and without a lock, so that kernels
+  // compile in parallel (each has its own context and target machine); the JIT only links.
+  llvm::SmallVector<char, 0> object;
+  {
+    llvm::raw_svector_ostream os(object);
+    llvm::legacy::PassManager pm;
+    if ((*tm)->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+      return absl::InternalError(
+          absl::StrCat("LLVM cannot emit an object file for kernel @", kernel.name));
+    }
+    pm.run(*module);
+  }
+  std::lock_guard<std::mutex> lock(jit.link_mu());
+  if (llvm::Error err = jit.lljit().addObjectFile(std::make_unique<llvm::SmallVectorMemoryBuffer>(
+          std::move(object), symbol, /*RequiresNullTerminator=*/false))) {
     return absl::InternalError(
         absl::StrCat("adding kernel @", kernel.name, " to the JIT: ", ToString(std::move(err))));
   }

@@ -42,8 +42,9 @@ struct CompiledKernel {
   double compile_seconds = 0;
 };
 
-// Compiles `kernel` (thread-safe; compilations are serialized). The code lives as long as the
-// process. An error carries the kernel text and, for an LLVM verifier failure, its message.
+// Compiles `kernel`. Thread-safe: compilations on different threads run in parallel, only the
+// final link into the JIT is serialized. The code lives as long as the process. An error carries
+// the kernel text and, for an LLVM verifier failure, its message.
 absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel,
                                        const CompileOptions& options = {});
 

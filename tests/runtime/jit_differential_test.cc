@@ -157,3 +157,49 @@ TEST(Inputs, MismatchedInputsAreRejected) {
 
 }  // namespace
 }  // namespace ndjit::runtime
+
+namespace ndjit::runtime {
+namespace {
+
+// The kernels of a cold plan compile together, on several threads: each distinct kernel text
+// once (the two reductions below are the same kernel over different buffers), and every result
+// as the interpreter computes it. The integer constant keeps the kernels out of the process's
+// cache (integer constants are code), so they are cold.
+TEST(ParallelCompile, AColdPlanCompilesEachDistinctKernelOnce) {
+  auto g = ir::ParseGraph(R"(graph @g {
+      %0 = input[index=0] : f32[64,32]
+      %1 = input[index=1] : f32[64,32]
+      %2 = constant[value=1234567] : i32[64,32]
+      %3 = cast(%0) : i32[64,32]
+      %4 = add(%3, %2) : i32[64,32]
+      %5 = reduce_sum[axes=[1]](%4) : i32[64]
+      %6 = cast(%1) : i32[64,32]
+      %7 = add(%6, %2) : i32[64,32]
+      %8 = reduce_sum[axes=[1]](%7) : i32[64]
+      %9 = permute[perm=[1,0]](%1) : f32[32,64]
+      %10 = matmul(%0, %9) : f32[64,64]
+      return %5, %8, %10 })");
+  ASSERT_TRUE(g.ok()) << g.status();
+  std::vector<InputSpec> specs;
+  for (const ir::Node* in : (*g)->inputs()) specs.push_back(InputSpec{in->type()});
+  const std::vector<HostTensor> inputs = MakeInputs(specs, 11);
+  ExecuteOptions options;
+  options.num_threads = 4;
+  const ExecutorCounters before = GetExecutorCounters();
+  absl::StatusOr<std::vector<HostTensor>> got = ExecuteCompiled(**g, inputs, options);
+  ASSERT_TRUE(got.ok()) << got.status();
+  const ExecutorCounters after = GetExecutorCounters();
+  EXPECT_EQ(after.kernels_launched - before.kernels_launched, 3);
+  EXPECT_EQ(after.kernels_compiled - before.kernels_compiled, 2);
+  absl::StatusOr<std::vector<HostTensor>> want = ir::Interpret(**g, inputs);
+  ASSERT_TRUE(want.ok());
+  for (size_t i = 0; i < want->size(); ++i) {
+    EXPECT_EQ(Compare((*want)[i], (*got)[i], /*exact=*/i != 2), "") << "output " << i;
+  }
+  // Warm: nothing compiles.
+  ASSERT_TRUE(ExecuteCompiled(**g, inputs, options).ok());
+  EXPECT_EQ(GetExecutorCounters().kernels_compiled, after.kernels_compiled);
+}
+
+}  // namespace
+}  // namespace ndjit::runtime
