@@ -93,6 +93,11 @@ class G {
     return RecordAt(Op::kIota, {}, std::move(attrs), type, loc_);
   }
   ValuePtr Matmul(const ValuePtr& a, const ValuePtr& b) const { return Bin(Op::kMatmul, a, b); }
+  ValuePtr Gather(const ValuePtr& data, const ValuePtr& indices, int64_t axis) const {
+    ir::Attrs attrs;
+    attrs.axis = axis;
+    return RecordAt(Op::kGather, {data, indices}, std::move(attrs), std::nullopt, loc_);
+  }
   ValuePtr Scan(Op op, const ValuePtr& x, int64_t axis) const {
     ir::Attrs attrs;
     attrs.axis = axis;
@@ -140,6 +145,57 @@ ValuePtr ScanProdGradient(const G& b, const ValuePtr& g, const ValuePtr& x, cons
   ValuePtr y_skip = b.Scan(Op::kScanProd, b.Select(first, one, x), axis);
   ValuePtr at_zero = reverse_cumsum(b.Where(from_first, b.Mul(g, y_skip)));
   return b.Select(before, before_zero, b.Where(first, at_zero));
+}
+
+// The gradient of y = cummax(x) or cummin(x) along `axis`: each g_j goes to the position that
+// set the running extreme y_j, the last of equal candidates (PyTorch's cummax indices), or the
+// first NaN, which every later y_j is. A position i sets it where x_i == y_i (x_i is at least
+// every earlier element) or at the row's first NaN; g_j flows to the last setter i <= j. So a
+// setter i receives sum of g over [i, next_i) = R_i - R_next_i, where R is the reverse
+// cumulative sum of g (zero past the end) and next_i the first setter after i (n if none).
+// next_i comes from a reverse running min of the setters' positions; R_next_i is gathered from
+// the rows laid out flat.
+ValuePtr ScanExtremeGradient(const G& b, const ValuePtr& g, const ValuePtr& x, const ValuePtr& y,
+                             int64_t axis) {
+  const ir::Shape& shape = x->type().shape;
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  const int64_t n = shape[axis];
+  if (ir::NumElements(shape) == 0) return b.Const(0, x);
+  const ir::TensorType index_type{DType::kInt64, shape};
+  ValuePtr nan = b.Un(Op::kIsNan, x);
+  ValuePtr nans_so_far = b.Scan(Op::kScanSum, b.Cast(nan, DType::kInt64), axis);
+  ValuePtr first_nan = b.Bin(Op::kAnd, nan, b.Bin(Op::kEq, nans_so_far, b.Const(1, index_type)));
+  ValuePtr setter = b.Bin(Op::kOr, b.Bin(Op::kEq, x, y), first_nan);
+  // next_i - n: the reverse running min of (k - n) over setters k > i, 0 where there is none.
+  ValuePtr pos = b.Sub(b.Iota(index_type, axis), b.Const(static_cast<double>(n), index_type));
+  ValuePtr keyed = b.Where(setter, pos);
+  ValuePtr nearest = b.Flip(b.Scan(Op::kScanMin, b.Flip(keyed, {axis}), axis), {axis});
+  std::vector<int64_t> starts(rank, 0), steps(rank, 1), low(rank, 0), high(rank, 0);
+  starts[axis] = 1;
+  ir::Shape rest = shape;
+  rest[axis] = n - 1;
+  high[axis] = 1;
+  ValuePtr next = b.Add(b.Pad(b.Slice(nearest, starts, steps, rest), low, high),
+                        b.Const(static_cast<double>(n), index_type));
+  // R, and R with a zero appended along the axis; `next` and that moved to rows with the axis
+  // last, and R_next_i gathered at row * (n + 1) + next_i.
+  ValuePtr r = b.Flip(b.Scan(Op::kScanSum, b.Flip(g, {axis}), axis), {axis});
+  std::vector<int64_t> perm, inverse(rank);
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d != axis) perm.push_back(d);
+  }
+  perm.push_back(axis);
+  for (int64_t d = 0; d < rank; ++d) inverse[perm[d]] = d;
+  const int64_t rows = ir::NumElements(shape) / n;
+  const ir::Shape row_shape = {rows, n};
+  ValuePtr next_rows = b.Reshape(b.Permute(next, perm), row_shape);
+  ValuePtr row = b.Iota(ir::TensorType{DType::kInt64, row_shape}, 0);
+  ValuePtr flat = b.Add(b.Mul(row, b.Const(static_cast<double>(n + 1), row)), next_rows);
+  ValuePtr r_flat = b.Reshape(b.Permute(b.Pad(r, low, high), perm), {rows * (n + 1)});
+  ir::Shape permuted;
+  for (int64_t d : perm) permuted.push_back(shape[d]);
+  ValuePtr r_next = b.Permute(b.Reshape(b.Gather(r_flat, flat, 0), permuted), inverse);
+  return b.Where(setter, b.Sub(r, r_next));
 }
 
 // The gradient of x[starts + j * steps] (a strided slice): g placed at the positions read,
@@ -437,10 +493,9 @@ std::vector<ValuePtr> GradientRule(const ValuePtr& y, const std::vector<ValuePtr
     case Op::kScanProd:
       if (x.size() == 1) out[0] = ScanProdGradient(b, g, x0, y, at.axis);
       break;
-    // No frontend function builds a running max or min; a rule (gradient to the position that
-    // set each running extreme) comes with one.
     case Op::kScanMax:
     case Op::kScanMin:
+      if (x.size() == 1) set(0, [&] { return ScanExtremeGradient(b, g, x0, y, at.axis); });
       break;
 
     // ---- Views ----

@@ -254,10 +254,13 @@ NDArray NanMaxMin(const char* api, ir::Op op, const NDArray& x, const Axes& axes
       frontend::Record(ir::Op::kSelect, {all_nan, nans, m}, {}, std::nullopt, site));
 }
 
+// A running sum or product accumulates integers and bool in int64 (numpy.cumsum); a running max
+// or min keeps the dtype (numpy.maximum.accumulate).
 NDArray CumOp(const char* api, ir::Op op, const NDArray& x, std::optional<int64_t> axis,
               const SourceLocation& site) {
   const ValuePtr& v = ValueOf(x, api, site);
-  ValuePtr in = frontend::CastTo(v, SumDType(v->type().dtype), site);
+  const bool widen = op == ir::Op::kScanSum || op == ir::Op::kScanProd;
+  ValuePtr in = widen ? frontend::CastTo(v, SumDType(v->type().dtype), site) : v;
   ir::Attrs attrs;
   if (!axis) {
     in = frontend::ReshapeTo(in, {x.size()}, site);  // numpy: axis=None scans the flat array
@@ -282,6 +285,14 @@ NDArray cumsum(const NDArray& x, std::optional<int64_t> axis, SourceLocation sit
 
 NDArray cumprod(const NDArray& x, std::optional<int64_t> axis, SourceLocation site) {
   return CumOp("cumprod", ir::Op::kScanProd, x, axis, site);
+}
+
+NDArray cummax(const NDArray& x, std::optional<int64_t> axis, SourceLocation site) {
+  return CumOp("cummax", ir::Op::kScanMax, x, axis, site);
+}
+
+NDArray cummin(const NDArray& x, std::optional<int64_t> axis, SourceLocation site) {
+  return CumOp("cummin", ir::Op::kScanMin, x, axis, site);
 }
 
 }  // namespace ndjit::nd

@@ -226,6 +226,13 @@ NDArray cumsum(const NDArray& x, std::optional<int64_t> axis = std::nullopt,
                SourceLocation site = SourceLocation::current());
 NDArray cumprod(const NDArray& x, std::optional<int64_t> axis = std::nullopt,
                 SourceLocation site = SourceLocation::current());
+// Running max / min along `axis` (the flattened array without one), in x's dtype, NaN
+// propagating (numpy.maximum.accumulate, torch.cummax's values). The gradient goes to the
+// element that set each running extreme: the last of equal candidates, or the first NaN.
+NDArray cummax(const NDArray& x, std::optional<int64_t> axis = std::nullopt,
+               SourceLocation site = SourceLocation::current());
+NDArray cummin(const NDArray& x, std::optional<int64_t> axis = std::nullopt,
+               SourceLocation site = SourceLocation::current());
 
 // ---- Shape ----
 // One entry may be -1 (inferred).

@@ -427,6 +427,8 @@ std::map<std::string, GradSpec> GradientTable() {
   t["pad"] = Diff(KwargCases({{3, 4}}, {"mode=constant", "mode=edge", "mode=reflect"}));
   t["cumsum"] = Diff(KwargCases({{3, 4}}, {"axis=all", "axis=1"}));
   t["cumprod"] = Diff(KwargCases({{3, 4}}, {"axis=0", "axis=1"}, {0.5, 1.5}));
+  t["cummax"] = Diff(KwargCases({{3, 4}}, {"axis=all", "axis=0", "axis=1"}));
+  t["cummin"] = Diff(KwargCases({{3, 4}}, {"axis=all", "axis=0", "axis=1"}));
   t["argmax"] = NotDiff(int_result, {Case({{3, 4}}, "axis=1")});
   t["argmin"] = NotDiff(int_result, {Case({{3, 4}}, "axis=0")});
   // NN and linear algebra.

@@ -1,8 +1,8 @@
-// nd::cumsum and nd::cumprod at real sizes (up to 2^20 elements) against a reference computed
-// here in long double (floats) or wrapping int64 (integers), with tolerances that scale with
-// the length of the run the kernel accumulates in order: a whole row, or one chunk of about
-// 4096 when split-reductions cuts a long scan of few rows into chunks with carries. Also the
-// kernels each scan takes (one, or two when split), across dtypes, axes and layouts.
+// nd::cumsum, nd::cumprod, nd::cummax and nd::cummin at real sizes (up to 2^20 elements) against a
+// reference computed here in long double (floats) or wrapping int64 (integers), with tolerances
+// that scale with the length of the run the kernel accumulates in order: a whole row, or one chunk
+// of about 4096 when split-reductions cuts a long scan of few rows into chunks with carries. Also
+// the kernels each scan takes (one, or two when split), across dtypes, axes and layouts.
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -269,6 +269,108 @@ TEST_F(ScanTest, OtherLengthsReuseTheCompiledKernels) {
   }
 }
 
+// cummax and cummin keep the dtype and are exact: the same kernels as cumsum (split into chunks
+// with carries where long), compared with a loop. NaN propagates along the rest of the row.
+TEST_F(ScanTest, RunningMaxAndMinAreExact) {
+  std::mt19937_64 rng(17);
+  for (DType dt : {DType::kFloat32, DType::kFloat16, DType::kFloat64, DType::kInt32, DType::kUInt8,
+                   DType::kBool}) {
+    for (const Layout& l : Layouts()) {
+      SCOPED_TRACE(
+          absl::StrCat(DTypeName(dt), " [", absl::StrJoin(l.shape, ","), "] axis ", l.axis));
+      const int64_t n = NumElements(l.shape);
+      std::vector<double> values(n);
+      for (double& v : values) {
+        v = dt == DType::kBool ? static_cast<double>(rng() % 2)
+            : dt == DType::kUInt8
+                ? static_cast<double>(rng() % 256)
+                : static_cast<double>(static_cast<int64_t>(rng() % 20001) - 10000);
+      }
+      // Rarely a NaN in float rows; most rows have none and keep changing their extreme.
+      if (IsFloat(dt) && n > 100) values[n / 2 + 3] = NAN;
+      const NDArray x = nd::array(values, l.shape).astype(dt);
+      const HostArray xs = x.asnumpy();
+      for (bool max : {true, false}) {
+        waitall();
+        reset_stats();
+        const HostArray got = (max ? nd::cummax(x, l.axis) : nd::cummin(x, l.axis)).asnumpy();
+        ASSERT_EQ(got.dtype(), dt);
+        if (n > 0) {
+          EXPECT_EQ(stats().kernels_launched, Split(l) ? 2 : 1);
+        }
+        int64_t bad = 0;
+        ForEachRow(l, [&](const std::vector<int64_t>& row) {
+          double acc = 0;
+          for (size_t k = 0; k < row.size(); ++k) {
+            const double v = xs.element_as_double(row[k]);
+            acc = k == 0 || std::isnan(acc) || std::isnan(v)
+                      ? (k == 0 || !std::isnan(acc) ? v : acc)
+                  : max ? std::max(acc, v)
+                        : std::min(acc, v);
+            const double g = got.element_as_double(row[k]);
+            if (!(g == acc || (std::isnan(g) && std::isnan(acc))) && bad++ < 5) {
+              ADD_FAILURE() << (max ? "cummax" : "cummin") << " element " << row[k] << ": got " << g
+                            << ", want " << acc;
+            }
+          }
+        });
+        EXPECT_EQ(bad, 0);
+      }
+    }
+  }
+}
+
+// The gradient of cummax / cummin goes to the element that set each running extreme: the last
+// of equal candidates, or the first NaN of the row (every later result is that NaN).
+TEST_F(ScanTest, RunningExtremeGradientsGoToTheSetter) {
+  using D = std::vector<double>;
+  const std::vector<D> rows = {{3, 1, 3, 5, 5, 2},    {1, 2, 3, 4, 5, 6},     {6, 5, 4, 3, 2, 1},
+                               {2, 2, 2, 2, 2, 2},    {1, NAN, 7, NAN, 0, 9}, {NAN, 1, 2, 3, 4, 5},
+                               {0, -0.0, 4, 4, -1, 4}};
+  const D w = {0.5, -1.0, 2.0, 1.5, -0.25, 3.0};
+  const int64_t n = 6;
+  D flat;
+  for (const D& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+  const int64_t m = static_cast<int64_t>(rows.size());
+  for (bool max : {true, false}) {
+    for (int64_t axis : {1, 0}) {
+      SCOPED_TRACE(absl::StrCat(max ? "cummax" : "cummin", " axis ", axis));
+      // Along axis 0 the rows are the columns of the transposed array.
+      NDArray x = nd::array<double>(flat, {m, n});
+      if (axis == 0) x = nd::transpose(x).copy();
+      NDArray weights = nd::array<double>(w, {n});
+      if (axis == 0) weights = nd::reshape(weights, {n, 1});
+      x.attach_grad();
+      NDArray loss;
+      {
+        autograd::Record rec;
+        loss = nd::sum((max ? nd::cummax(x, axis) : nd::cummin(x, axis)) * weights);
+      }
+      loss.backward();
+      const HostArray g = x.grad().asnumpy();
+      for (int64_t r = 0; r < m; ++r) {
+        D want(n, 0.0);
+        int64_t setter = 0;
+        double acc = rows[r][0];
+        for (int64_t j = 0; j < n; ++j) {
+          const double v = rows[r][j];
+          if (j > 0 && !std::isnan(acc)) {
+            if (std::isnan(v) || (max ? v >= acc : v <= acc)) {
+              setter = j;
+              acc = std::isnan(v) ? v : (max ? std::max(acc, v) : std::min(acc, v));
+            }
+          }
+          want[setter] += w[j];
+        }
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t at = axis == 1 ? r * n + i : i * m + r;
+          EXPECT_EQ(g.element_as_double(at), want[i]) << "row " << r << " element " << i;
+        }
+      }
+    }
+  }
+}
+
 TEST_F(ScanTest, BadInputsRaise) {
   NDArray x = nd::zeros({2, 3});
   EXPECT_NDJIT_THROWS(nd::cumsum(x, 2), ShapeError,
@@ -277,6 +379,10 @@ TEST_F(ScanTest, BadInputsRaise) {
                       "cumprod: axis -3 is out of bounds for array of dimension 2");
   EXPECT_NDJIT_THROWS(nd::cumsum(nd::full({}, 3), 0), ShapeError,
                       "cumsum: axis 0 is out of bounds for array of dimension 0");
+  EXPECT_NDJIT_THROWS(nd::cummax(x, 2), ShapeError,
+                      "cummax: axis 2 is out of bounds for array of dimension 2");
+  EXPECT_NDJIT_THROWS(nd::cummin(x, -3), ShapeError,
+                      "cummin: axis -3 is out of bounds for array of dimension 2");
 }
 
 }  // namespace
