@@ -212,6 +212,7 @@ Stats stats() {
   s.nodes_evaluated = c.nodes_evaluated;
   s.nodes_before_passes = c.nodes_before_passes;
   s.nodes_after_passes = c.nodes_after_passes;
+  s.graphs_reused = c.graphs_reused;
   s.kernels_compiled = e.kernels_compiled;
   s.kernel_cache_hits = e.kernel_cache_hits;
   s.kernels_launched = e.kernels_launched;

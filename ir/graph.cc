@@ -70,6 +70,35 @@ absl::StatusOr<Node*> Graph::AddCopy(const Node& node, std::vector<Node*> operan
   return nodes_.back().get();
 }
 
+absl::StatusOr<Node*> Graph::AddInferred(Op op, std::vector<Node*> operands, Attrs attrs,
+                                         TensorType type, SourceLoc loc) {
+  for (const Node* operand : operands) {
+    RET_CHECK(operand != nullptr, "null operand of ", OpName(op));
+    RET_CHECK(operand->id() < num_nodes() && nodes_[operand->id()].get() == operand, "operand of ",
+              OpName(op), " is not a node of graph @", name_);
+  }
+  if (op == Op::kInput) ++num_inputs_;
+  nodes_.push_back(std::unique_ptr<Node>(
+      new Node(op, std::move(type), std::move(operands), std::move(attrs), loc, num_nodes())));
+  return nodes_.back().get();
+}
+
+std::unique_ptr<Graph> Graph::Clone() const {
+  auto copy = std::make_unique<Graph>(name_);
+  copy->nodes_.reserve(nodes_.size());
+  for (const auto& n : nodes_) {
+    std::vector<Node*> operands;
+    operands.reserve(n->operands().size());
+    for (const Node* o : n->operands()) operands.push_back(copy->nodes_[o->id()].get());
+    copy->nodes_.push_back(std::unique_ptr<Node>(
+        new Node(n->op(), n->type(), std::move(operands), n->attrs(), n->loc(), n->id())));
+  }
+  copy->num_inputs_ = num_inputs_;
+  copy->outputs_.reserve(outputs_.size());
+  for (const Node* o : outputs_) copy->outputs_.push_back(copy->nodes_[o->id()].get());
+  return copy;
+}
+
 Node* Graph::AddInput(TensorType type, SourceLoc loc) {
   Attrs attrs;
   attrs.index = num_inputs_;

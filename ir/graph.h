@@ -92,6 +92,13 @@ class Graph {
   // depend only on those types and its attributes, so they are not evaluated again: the fast
   // path of passes that copy most of a graph unchanged.
   absl::StatusOr<Node*> AddCopy(const Node& node, std::vector<Node*> operands);
+  // Adds a node whose `type` InferType already gave for these operands' types and `attrs` (a
+  // value recorded by the frontend, whose type rules were checked then): checks that the
+  // operands belong to this graph, not the type rules again.
+  absl::StatusOr<Node*> AddInferred(Op op, std::vector<Node*> operands, Attrs attrs,
+                                    TensorType type, SourceLoc loc = {});
+  // An independent copy: the same name, nodes (ids, types, attributes, call sites) and outputs.
+  std::unique_ptr<Graph> Clone() const;
   // Convenience for an `input` leaf numbered after the existing inputs.
   Node* AddInput(TensorType type, SourceLoc loc = {});
 

@@ -423,19 +423,13 @@ class PlanCache {
   }
   void Add(const ir::Graph& g, std::string options, size_t hash,
            std::shared_ptr<const CompiledPlan> plan) {
-    passes::GraphRewriter copy(g);
-    for (const auto& n : g.nodes()) {
-      if (!copy.Copy(*n).ok()) return;
-    }
-    absl::StatusOr<ir::Graph> clone = copy.Finish();
-    if (!clone.ok()) return;
+    std::shared_ptr<ir::Graph> clone = g.Clone();
     std::lock_guard<std::mutex> lock(mu_);
     if (size_ >= kMaxPlans) {
       plans_.clear();
       size_ = 0;
     }
-    plans_[hash].push_back(
-        Entry{std::make_shared<ir::Graph>(*std::move(clone)), std::move(options), std::move(plan)});
+    plans_[hash].push_back(Entry{std::move(clone), std::move(options), std::move(plan)});
     ++size_;
   }
 

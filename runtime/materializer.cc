@@ -23,6 +23,7 @@
 #include "passes/split_reductions.h"
 #include "runtime/config.h"
 #include "runtime/executor.h"
+#include "runtime/optimized_graphs.h"
 #if NDJIT_HAVE_CUDA
 #include "runtime/cuda/cuda_backend.h"
 #endif
@@ -422,7 +423,9 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
     return v->state_ == Value::State::kPending || v->state_ == Value::State::kTaken;
   };
   auto leaf = [&](Value* v) {
-    c.node_of[v] = c.graph->AddInput(v->type(), v->loc());
+    ir::Attrs attrs;
+    attrs.index = c.graph->num_inputs();
+    c.node_of[v] = *c.graph->AddInferred(ir::Op::kInput, {}, std::move(attrs), v->type(), v->loc());
     c.leaves.push_back(v->shared_from_this());
   };
   auto node = [&](Value* v) {
@@ -431,8 +434,9 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
       operands.push_back(c.node_of.at(o.get()));
       if (pending(o.get())) ++c.internal_refs[o.get()];
     }
+    // The frontend checked the type rules when it recorded the value.
     absl::StatusOr<ir::Node*> added =
-        c.graph->AddNode(v->op(), std::move(operands), v->attrs(), v->type(), v->loc());
+        c.graph->AddInferred(v->op(), std::move(operands), v->attrs(), v->type(), v->loc());
     if (!added.ok()) {
       c.status = absl::InternalError(
           absl::StrCat("recording produced an invalid node: ", added.status().message()));
@@ -917,18 +921,42 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(
     options.dump_dir.clear();
   }
   const int64_t before = graph.num_nodes() - graph.num_inputs();
+  ExecuteOptions execute = ExecuteOptionsFor(config);
+  RETURN_IF_ERROR(UseDevice(task.device, config, &execute));
+  execute.on_compiled = [&task] { task.compiled_ns = profiler::NowNs(); };
+  execute.optional_outputs = task.optional;
+  int64_t evaluated = 0;
+
+  // A graph optimized before runs its stored optimized form. An error from it is not reported:
+  // the work is done again below on this graph, whose call sites are the user's.
+  OptimizedGraphs& optimized_graphs = OptimizedGraphs::Get();
+  const OptimizedGraphs::Key key = OptimizedGraphs::KeyFor(graph, options);
+  if (std::shared_ptr<const OptimizedGraphs::Entry> entry = optimized_graphs.Find(graph, key)) {
+    if (config.backend == Backend::kInterp) task.compiled_ns = profiler::NowNs();
+    absl::StatusOr<std::vector<ir::HostTensor>> results =
+        RunBackend(*entry->optimized, inputs, config, execute, &evaluated);
+    if (results.ok()) {
+      const ir::Graph& optimized = *entry->optimized;
+      nodes_before_passes_.fetch_add(before, std::memory_order_relaxed);
+      nodes_after_passes_.fetch_add(optimized.num_nodes() - optimized.num_inputs(),
+                                    std::memory_order_relaxed);
+      graphs_reused_.fetch_add(1, std::memory_order_relaxed);
+      nodes_evaluated_.fetch_add(evaluated, std::memory_order_relaxed);
+      return results;
+    }
+    task.compiled_ns = 0;
+  }
+  std::unique_ptr<const ir::Graph> recorded;
+  if (optimized_graphs.SeenBefore(key)) recorded = graph.Clone();
   passes::Pipeline pipeline = passes::DefaultPipeline(options);
   absl::Status optimized = pipeline.Run(graph);
   if (!optimized.ok()) {
     return absl::InternalError(absl::StrCat("optimizing the graph: ", optimized.message()));
   }
+  if (recorded != nullptr) optimized_graphs.Add(key, std::move(recorded), graph.Clone());
   const int64_t after = graph.num_nodes() - graph.num_inputs();
   nodes_before_passes_.fetch_add(before, std::memory_order_relaxed);
   nodes_after_passes_.fetch_add(after, std::memory_order_relaxed);
-  ExecuteOptions execute = ExecuteOptionsFor(config);
-  RETURN_IF_ERROR(UseDevice(task.device, config, &execute));
-  execute.on_compiled = [&task] { task.compiled_ns = profiler::NowNs(); };
-  execute.optional_outputs = task.optional;
   if (!prefix.empty()) {
     // Written before the kernels run, so that a crash still leaves them.
     Caller caller{task.api, task.site};
@@ -938,7 +966,6 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(
       std::cerr << "ndjit: warning: " << s.message() << "\n";
     }
   }
-  int64_t evaluated = 0;
   if (config.backend == Backend::kInterp) task.compiled_ns = profiler::NowNs();
   absl::StatusOr<std::vector<ir::HostTensor>> results =
       RunBackend(graph, inputs, config, execute, &evaluated);
@@ -1261,6 +1288,7 @@ Counters Materializer::counters() {
   c.nodes_evaluated = nodes_evaluated_.load();
   c.nodes_before_passes = nodes_before_passes_.load();
   c.nodes_after_passes = nodes_after_passes_.load();
+  c.graphs_reused = graphs_reused_.load();
   for (int i = 0; i < kNumFlushReasons; ++i) c.flushes[i] = flushes_[i].load();
   c.op_by_op_retries = op_by_op_retries_.load();
   c.errors = errors_created_.load();
@@ -1276,6 +1304,7 @@ void Materializer::ResetCounters() {
   nodes_evaluated_.store(0);
   nodes_before_passes_.store(0);
   nodes_after_passes_.store(0);
+  graphs_reused_.store(0);
   for (auto& f : flushes_) f.store(0);
   op_by_op_retries_.store(0);
   errors_created_.store(0);

@@ -90,6 +90,8 @@ struct Counters {
   // simplification, cse and dce removed is the difference).
   int64_t nodes_before_passes = 0;
   int64_t nodes_after_passes = 0;
+  // Graphs whose optimized form came from OptimizedGraphs (the passes did not run again).
+  int64_t graphs_reused = 0;
   int64_t flushes[kNumFlushReasons] = {};  // flushes that submitted a task, by reason
   int64_t op_by_op_retries = 0;  // failed tasks evaluated again op by op to localize the error
   int64_t errors = 0;            // deferred errors created
@@ -241,6 +243,7 @@ class Materializer {
   std::atomic<int64_t> nodes_evaluated_{0};
   std::atomic<int64_t> nodes_before_passes_{0};
   std::atomic<int64_t> nodes_after_passes_{0};
+  std::atomic<int64_t> graphs_reused_{0};
   std::atomic<int64_t> flushes_[kNumFlushReasons] = {};
   std::atomic<int64_t> op_by_op_retries_{0};
   std::atomic<int64_t> errors_created_{0};

@@ -48,6 +48,9 @@ struct Stats {
   // cse, view canonicalization, dce); the difference is work the optimizer removed.
   int64_t nodes_before_passes = 0;
   int64_t nodes_after_passes = 0;
+  // Materializations of a graph optimized before, which reused its optimized form instead of
+  // running the optimizer again (an exact repeat: same structure and constant values).
+  int64_t graphs_reused = 0;
   int64_t kernels_compiled = 0;   // CPU kernels compiled (kernel cache misses)
   int64_t kernel_cache_hits = 0;  // kernels found compiled
   int64_t kernels_launched = 0;   // kernel runs

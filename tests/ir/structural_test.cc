@@ -182,3 +182,50 @@ TEST(StructuralTest, DifferentSizesAndOutputCounts) {
 
 }  // namespace
 }  // namespace ndjit::ir
+
+namespace ndjit::ir {
+namespace {
+
+// Graph::Clone: an equal, independent graph with the same ids, sites, inputs and outputs.
+TEST(GraphCloneTest, ACloneIsEqualAndIndependent) {
+  Variant v;
+  v.loc = SourceLoc{"file.cc", 7, 3};
+  std::unique_ptr<Graph> g = Build(v);
+  std::unique_ptr<Graph> copy = g->Clone();
+  EXPECT_TRUE(StructurallyEqual(*g, *copy));
+  EXPECT_EQ(StructuralHash(*g), StructuralHash(*copy));
+  ASSERT_EQ(copy->num_nodes(), g->num_nodes());
+  EXPECT_EQ(copy->num_inputs(), g->num_inputs());
+  EXPECT_EQ(copy->name(), g->name());
+  for (int i = 0; i < g->num_nodes(); ++i) {
+    EXPECT_EQ(copy->node(i)->id(), i);
+    EXPECT_NE(copy->node(i), g->node(i));
+    EXPECT_EQ(copy->node(i)->loc().line, 7);
+    for (const Node* o : copy->node(i)->operands()) EXPECT_EQ(o, copy->node(o->id()));
+  }
+  for (size_t i = 0; i < g->outputs().size(); ++i) {
+    EXPECT_EQ(copy->outputs()[i], copy->node(g->outputs()[i]->id()));
+  }
+  // Changing the original leaves the clone as it was.
+  g->AddOutput(g->node(0));
+  EXPECT_FALSE(StructurallyEqual(*g, *copy));
+}
+
+// Graph::AddInferred trusts the given type but not foreign operands.
+TEST(GraphCloneTest, AddInferredChecksOperandsOnly) {
+  Graph g, other;
+  Attrs i0;
+  i0.index = 0;
+  Node* x = g.AddInferred(Op::kInput, {}, i0, T(kF32, {4})).value();
+  EXPECT_EQ(g.num_inputs(), 1);
+  Node* y = g.AddInferred(Op::kExp, {x}, {}, T(kF32, {4})).value();
+  EXPECT_EQ(y->type(), T(kF32, {4}));
+  Node* z = other.AddInput(T(kF32, {4}));
+  absl::StatusOr<Node*> bad = g.AddInferred(Op::kExp, {z}, {}, T(kF32, {4}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("is not a node of graph"), std::string::npos)
+      << bad.status();
+}
+
+}  // namespace
+}  // namespace ndjit::ir
