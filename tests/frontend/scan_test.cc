@@ -87,6 +87,20 @@ int64_t NumElements(const std::vector<int64_t>& shape) {
   return n;
 }
 
+// n random values a dtype holds exactly: 0 or 1 for bool, [0, 256) for uint8, and
+// [-range, range] otherwise.
+template <typename T>
+std::vector<T> RandomValues(DType dt, int64_t n, int64_t range, std::mt19937_64& rng) {
+  std::vector<T> values(n);
+  const uint64_t span = static_cast<uint64_t>(2 * range + 1);
+  for (T& v : values) {
+    v = static_cast<T>(dt == DType::kBool    ? static_cast<int64_t>(rng() % 2)
+                       : dt == DType::kUInt8 ? static_cast<int64_t>(rng() % 256)
+                                             : static_cast<int64_t>(rng() % span) - range);
+  }
+  return values;
+}
+
 class ScanTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -188,12 +202,7 @@ TEST_F(ScanTest, IntegerScansAreExactAndWrap) {
       SCOPED_TRACE(
           absl::StrCat(DTypeName(dt), " [", absl::StrJoin(l.shape, ","), "] axis ", l.axis));
       const int64_t n = NumElements(l.shape);
-      std::vector<int64_t> values(n);
-      for (int64_t& v : values) {
-        v = dt == DType::kBool    ? static_cast<int64_t>(rng() % 2)
-            : dt == DType::kUInt8 ? static_cast<int64_t>(rng() % 256)
-                                  : static_cast<int64_t>(rng() % 2001) - 1000;
-      }
+      const std::vector<int64_t> values = RandomValues<int64_t>(dt, n, 1000, rng);
       const NDArray x = nd::array(values, l.shape).astype(dt);
       for (bool prod : {false, true}) {
         const HostArray got = Scan(prod, x, l);
@@ -279,13 +288,7 @@ TEST_F(ScanTest, RunningMaxAndMinAreExact) {
       SCOPED_TRACE(
           absl::StrCat(DTypeName(dt), " [", absl::StrJoin(l.shape, ","), "] axis ", l.axis));
       const int64_t n = NumElements(l.shape);
-      std::vector<double> values(n);
-      for (double& v : values) {
-        v = dt == DType::kBool ? static_cast<double>(rng() % 2)
-            : dt == DType::kUInt8
-                ? static_cast<double>(rng() % 256)
-                : static_cast<double>(static_cast<int64_t>(rng() % 20001) - 10000);
-      }
+      std::vector<double> values = RandomValues<double>(dt, n, 10000, rng);
       // Rarely a NaN in float rows; most rows have none and keep changing their extreme.
       if (IsFloat(dt) && n > 100) values[n / 2 + 3] = NAN;
       const NDArray x = nd::array(values, l.shape).astype(dt);
