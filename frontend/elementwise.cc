@@ -55,8 +55,10 @@ DType PromoteOperands(std::initializer_list<const Operand*> ops) {
 ir::Shape BroadcastAll(const char* api, std::initializer_list<const Operand*> ops,
                        const SourceLocation& site) {
   ir::Shape shape;
+  // An empty array raises here, in the API's name, before its shape is read. (Fetching the value
+  // would take the handle's lock, and record a leaf read of a variable under autograd.)
   for (const Operand* o : ops) {
-    if (o->is_array()) ValueOf(o->array(), api, site);
+    if (o->is_array() && o->array().is_none()) ValueOf(o->array(), api, site);
   }
   for (const Operand* o : ops) {
     if (!o->is_array()) continue;

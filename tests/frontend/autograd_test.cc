@@ -47,6 +47,24 @@ TEST(AutogradTest, ExpTimesVariable) {
 
 // d/dx_i of sum_k w_k * prod_{j <= k} x_j, by brute force: the product of every x_j (j <= k)
 // but x_i, summed over k >= i; rows with no zero, one zero and several zeros.
+// Recording a binary op reads each operand once: one node for the op, plus one leaf read per
+// differentiation variable while recording (checking the operands' shapes reads nothing).
+TEST(AutogradTest, ABinaryOpReadsEachOperandOnce) {
+  NDArray w = nd::ones({4});
+  NDArray x = nd::ones({4});
+  w.attach_grad();
+  waitall();
+  reset_stats();
+  NDArray plain = w * x;
+  EXPECT_EQ(stats().nodes_recorded, 1);
+  reset_stats();
+  {
+    autograd::Record rec;
+    NDArray y = w * x;
+    EXPECT_EQ(stats().nodes_recorded, 2);  // w's leaf read and the multiply
+  }
+}
+
 TEST(AutogradTest, CumprodGradientIsExactWithZeros) {
   const std::vector<D> rows = {{2, 3, -1, 0.5, 4}, {2, 0, 3, -2, 5},  {0, 2, 3, 1, 2},
                                {2, 0, 3, 0, 5},    {1, 2, 3, 4, 0},   {0, 0, 2, 3, 1},
