@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -95,7 +96,14 @@ class KernelCache {
     std::atomic<size_t> next{0};
     auto work = [&] {
       for (size_t m = next.fetch_add(1); m < misses.size(); m = next.fetch_add(1)) {
-        compiled[m] = Compile(*kernels[misses[m]], keys[misses[m]]);
+        // Nothing may escape a helper thread (it would end the process): an allocation failure
+        // becomes this kernel's error, and the plan is retried unfused like any failed compile.
+        try {
+          compiled[m] = Compile(*kernels[misses[m]], keys[misses[m]]);
+        } catch (const std::exception& e) {
+          compiled[m] = absl::ResourceExhaustedError(
+              absl::StrCat("compiling kernel @", kernels[misses[m]]->name, ": ", e.what()));
+        }
       }
     };
     const size_t workers = std::min(misses.size(), static_cast<size_t>(std::max(threads, 1)));
@@ -271,8 +279,6 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
     RaiseTo(counters().most_buffers, static_cast<int64_t>(k->kernel.buffers.size()));
     lowered.push_back(*std::move(k));
   }
-  // An empty domain has nothing to run (RunPlan launches only kernels with points), so nothing
-  // to compile.
   auto injected = [&](int g) {
     return options.fail_fused_kernels_for_testing && plan.groups[g].members.size() > 1;
   };
@@ -280,6 +286,8 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
   std::vector<int> cpu_index(lowered.size(), -1);
   if (!options.backend) {
     for (size_t pos = 0; pos < lowered.size(); ++pos) {
+      // An empty domain has nothing to run (RunPlan launches only kernels with points), so
+      // nothing to compile.
       if (lowered[pos].points == 0 || injected(schedule.order[pos])) continue;
       cpu_index[pos] = static_cast<int>(cpu_kernels.size());
       cpu_kernels.push_back(&lowered[pos].kernel);
