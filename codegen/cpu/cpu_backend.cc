@@ -931,6 +931,10 @@ absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOp
     f.removeFnAttr("tune-cpu");
     f.addFnAttr("target-cpu", cpu);
     f.addFnAttr("target-features", features);
+    // The caller's stack is 16-byte aligned; vector registers kept across a vector math call
+    // are spilled in 32/64-byte slots. Realigning the frame makes those spills aligned moves
+    // (one straddling cache lines cost the softmax kernel 25%, depending on the caller's stack).
+    f.addFnAttr("stackrealign");
   }
   AddVectorMath(*module, jit);
 
