@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "frontend/autograd.h"
@@ -95,9 +96,8 @@ ValuePtr RecordAt(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
                        described, loc);
     }
   }
-  std::vector<ir::TensorType> types;
-  types.reserve(operands.size());
-  for (const ValuePtr& v : operands) types.push_back(v->type());
+  absl::InlinedVector<const ir::TensorType*, 4> types;
+  for (const ValuePtr& v : operands) types.push_back(&v->type());
   absl::StatusOr<ir::TensorType> result = ir::InferType(op, types, attrs, type);
   if (!result.ok()) {
     std::vector<std::string> described;

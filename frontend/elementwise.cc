@@ -52,22 +52,24 @@ DType PromoteOperands(std::initializer_list<const Operand*> ops) {
   return d;
 }
 
-ir::Shape BroadcastAll(const char* api, std::initializer_list<const Operand*> ops,
-                       const SourceLocation& site) {
-  ir::Shape shape;
+// The operands' broadcast shape: a reference to an operand's own shape when every array operand
+// has it (the common case, which copies nothing), else to `*storage`, which holds the new shape.
+const ir::Shape& BroadcastAll(const char* api, std::initializer_list<const Operand*> ops,
+                              const SourceLocation& site, ir::Shape* storage) {
   // An empty array raises here, in the API's name, before its shape is read. (Fetching the value
   // would take the handle's lock, and record a leaf read of a variable under autograd.)
   for (const Operand* o : ops) {
     if (o->is_array() && o->array().is_none()) ValueOf(o->array(), api, site);
   }
+  const ir::Shape* shape = nullptr;
   for (const Operand* o : ops) {
     if (!o->is_array()) continue;
     const ir::Shape& os = o->array().shape();
-    if (shape.empty() || shape == os) {  // the common case: no new shape to build
-      if (shape.empty()) shape = os;
+    if (shape == nullptr || *shape == os) {
+      if (shape == nullptr) shape = &os;
       continue;
     }
-    std::optional<ir::Shape> s = frontend::BroadcastShapes(shape, os);
+    std::optional<ir::Shape> s = frontend::BroadcastShapes(*shape, os);
     if (!s) {
       // The message is built only on failure: recording an op must stay cheap.
       std::string shapes;
@@ -80,11 +82,16 @@ ir::Shape BroadcastAll(const char* api, std::initializer_list<const Operand*> op
           api, absl::StrCat("operands could not be broadcast together with shapes ", shapes),
           DescribeAll(ops), site);
     }
-    shape = *std::move(s);
+    *storage = *std::move(s);
+    shape = storage;
   }
-  absl::StatusOr<int64_t> n = ir::CheckedNumElements(shape);
+  if (shape == nullptr) {  // scalars only (RequireArray rejects that first)
+    storage->clear();
+    return *storage;
+  }
+  absl::StatusOr<int64_t> n = ir::CheckedNumElements(*shape);
   if (!n.ok()) Fail<ShapeError>(api, std::string(n.status().message()), DescribeAll(ops), site);
-  return shape;
+  return *shape;
 }
 
 // An operand as a value of the given dtype and shape.
@@ -93,8 +100,12 @@ ValuePtr Lower(const Operand& o, DType dtype, const ir::Shape& shape, const Sour
     return frontend::Constant(frontend::ScalarForDType(o.scalar(), dtype),
                               ir::TensorType{dtype, shape}, site);
   }
-  ValuePtr v = frontend::CastTo(o.array().value(), dtype, site);
-  return frontend::BroadcastTo(v, shape, site);
+  // Each step replaces the value only when it records a node: no reference-count traffic for
+  // an operand that is already of the dtype and shape.
+  ValuePtr v = o.array().value();
+  if (v->type().dtype != dtype) v = frontend::CastTo(v, dtype, site);
+  if (v->type().shape != shape) v = frontend::BroadcastTo(v, shape, site);
+  return v;
 }
 
 void RequireArray(const char* api, std::initializer_list<const Operand*> ops,
@@ -122,7 +133,8 @@ const SourceLocation& SiteOf(const Operand& a, const Operand& b) {
 NDArray Binary(const char* api, ir::Op op, const Operand& a, const Operand& b, DTypeRule rule,
                const SourceLocation& site) {
   RequireArray(api, {&a, &b}, site);
-  const ir::Shape shape = BroadcastAll(api, {&a, &b}, site);
+  ir::Shape storage;
+  const ir::Shape& shape = BroadcastAll(api, {&a, &b}, site, &storage);
   DType dtype = PromoteOperands({&a, &b});
   const bool compare = ir::GetOpKind(op) == ir::OpKind::kCompare;
   if (rule == DTypeRule::kTrueDivide && !IsFloat(dtype)) dtype = DType::kFloat64;
@@ -152,9 +164,11 @@ NDArray Binary(const char* api, ir::Op op, const Operand& a, const Operand& b, D
       }
     }
   }
-  ValuePtr x = Lower(a, dtype, shape, site);
-  ValuePtr y = Lower(b, dtype, shape, site);
-  return frontend::Wrap(frontend::Record(op, {x, y}, {}, std::nullopt, site));
+  std::vector<ValuePtr> operands;
+  operands.reserve(2);
+  operands.push_back(Lower(a, dtype, shape, site));
+  operands.push_back(Lower(b, dtype, shape, site));
+  return frontend::Wrap(frontend::Record(op, std::move(operands), {}, std::nullopt, site));
 }
 
 // A float function applied to x: integer and bool inputs are cast to FloatFor(dtype) first.
@@ -281,7 +295,8 @@ NDArray where(const Operand& cond, const Operand& x, const Operand& y) {
     Fail<ValueError>("where", "the condition must be an NDArray", DescribeAll({&cond, &x, &y}),
                      site);
   }
-  const ir::Shape shape = BroadcastAll("where", {&cond, &x, &y}, site);
+  ir::Shape storage;
+  const ir::Shape& shape = BroadcastAll("where", {&cond, &x, &y}, site, &storage);
   const DType dtype = PromoteOperands({&x, &y});
   for (const Operand* o : {&x, &y}) {
     if (!o->is_array() && IsInteger(dtype) && !frontend::IntScalarFits(o->scalar(), dtype)) {
@@ -389,7 +404,8 @@ NDArray Predicate(const char* api, ir::Op op, const NDArray& x, const SourceLoca
 NDArray Logical(const char* api, ir::Op op, const Operand& a, const Operand& b) {
   const SourceLocation& site = SiteOf(a, b);
   RequireArray(api, {&a, &b}, site);
-  const ir::Shape shape = BroadcastAll(api, {&a, &b}, site);
+  ir::Shape storage;
+  const ir::Shape& shape = BroadcastAll(api, {&a, &b}, site, &storage);
   ValuePtr x = Lower(a, DType::kBool, shape, site);
   ValuePtr y = Lower(b, DType::kBool, shape, site);
   return frontend::Wrap(Bin(op, x, y, site));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -16,22 +17,26 @@ absl::Status Bad(Op op, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(OpName(op), ": ", what));
 }
 
-std::string Types(absl::Span<const TensorType> ts) {
-  return absl::StrJoin(ts, ", ", [](std::string* out, const TensorType& t) {
-    absl::StrAppend(out, TypeToString(t));
+std::string Types(absl::Span<const TensorType* const> ts) {
+  return absl::StrJoin(ts, ", ", [](std::string* out, const TensorType* t) {
+    absl::StrAppend(out, TypeToString(*t));
   });
 }
 
-absl::Status SameShapes(Op op, absl::Span<const TensorType> ts) {
-  for (const TensorType& t : ts) {
-    if (t.shape != ts[0].shape) return Bad(op, absl::StrCat("operand shapes differ: ", Types(ts)));
+absl::Status SameShapes(Op op, absl::Span<const TensorType* const> ts) {
+  for (const TensorType* t : ts) {
+    if (t->shape != ts[0]->shape) {
+      return Bad(op, absl::StrCat("operand shapes differ: ", Types(ts)));
+    }
   }
   return absl::OkStatus();
 }
 
-absl::Status SameDTypes(Op op, absl::Span<const TensorType> ts) {
-  for (const TensorType& t : ts) {
-    if (t.dtype != ts[0].dtype) return Bad(op, absl::StrCat("operand dtypes differ: ", Types(ts)));
+absl::Status SameDTypes(Op op, absl::Span<const TensorType* const> ts) {
+  for (const TensorType* t : ts) {
+    if (t->dtype != ts[0]->dtype) {
+      return Bad(op, absl::StrCat("operand dtypes differ: ", Types(ts)));
+    }
   }
   return absl::OkStatus();
 }
@@ -225,7 +230,8 @@ absl::StatusOr<TensorType> InferView(Op op, const TensorType& in, const Attrs& a
   }
 }
 
-absl::StatusOr<TensorType> InferFromOperands(Op op, absl::Span<const TensorType> in, const Attrs& a,
+absl::StatusOr<TensorType> InferFromOperands(Op op, absl::Span<const TensorType* const> in,
+                                             const Attrs& a,
                                              const std::optional<TensorType>& declared) {
   switch (GetOpKind(op)) {
     case OpKind::kLeaf: {
@@ -238,90 +244,91 @@ absl::StatusOr<TensorType> InferFromOperands(Op op, absl::Span<const TensorType>
       return *declared;
     }
     case OpKind::kUnary:
-      return in[0];
+      return *in[0];
     case OpKind::kUnaryPredicate:
-      return TensorType{DType::kBool, in[0].shape};
+      return TensorType{DType::kBool, in[0]->shape};
     case OpKind::kBinary:
     case OpKind::kCompare:
       RETURN_IF_ERROR(SameShapes(op, in));
       RETURN_IF_ERROR(SameDTypes(op, in));
-      return TensorType{GetOpKind(op) == OpKind::kCompare ? DType::kBool : in[0].dtype,
-                        in[0].shape};
+      return TensorType{GetOpKind(op) == OpKind::kCompare ? DType::kBool : in[0]->dtype,
+                        in[0]->shape};
     case OpKind::kSelect:
       RETURN_IF_ERROR(SameShapes(op, in));
-      if (in[0].dtype != DType::kBool) return Bad(op, "condition must be bool");
+      if (in[0]->dtype != DType::kBool) return Bad(op, "condition must be bool");
       RETURN_IF_ERROR(SameDTypes(op, in.subspan(1)));
-      return in[1];
+      return *in[1];
     case OpKind::kCast:
       if (!declared) return Bad(op, "needs a result type");
-      return TensorType{declared->dtype, in[0].shape};
+      return TensorType{declared->dtype, in[0]->shape};
     case OpKind::kReduce:
-      return InferReduce(op, in[0], a);
+      return InferReduce(op, *in[0], a);
     case OpKind::kArgReduce: {
-      RETURN_IF_ERROR(CheckAxes(op, {a.axis}, in[0].shape.size(), false));
-      if (in[0].shape[a.axis] == 0) return Bad(op, "attempt to get argmax/argmin of an empty axis");
-      TensorType out{DType::kInt64, in[0].shape};
+      RETURN_IF_ERROR(CheckAxes(op, {a.axis}, in[0]->shape.size(), false));
+      if (in[0]->shape[a.axis] == 0)
+        return Bad(op, "attempt to get argmax/argmin of an empty axis");
+      TensorType out{DType::kInt64, in[0]->shape};
       out.shape.erase(out.shape.begin() + a.axis);
       return out;
     }
     case OpKind::kScan: {
-      RETURN_IF_ERROR(CheckAxes(op, {a.axis}, in[0].shape.size(), false));
+      RETURN_IF_ERROR(CheckAxes(op, {a.axis}, in[0]->shape.size(), false));
       if (in.size() > 2) {
         return Bad(op, absl::StrCat("expects an operand and an optional carry, got ", in.size(),
                                     " operands"));
       }
       if (in.size() == 2) {
         RETURN_IF_ERROR(SameDTypes(op, in));
-        Shape expect = in[0].shape;
-        const int64_t chunks = in[1].shape.size() == expect.size() ? in[1].shape[a.axis] : 0;
+        Shape expect = in[0]->shape;
+        const int64_t chunks = in[1]->shape.size() == expect.size() ? in[1]->shape[a.axis] : 0;
         expect[a.axis] = std::max<int64_t>(chunks, 1);
-        if (in[1].shape != expect) {
-          return Bad(op, absl::StrCat("carry ", TypeToString(in[1]), " must have the operand's ",
+        if (in[1]->shape != expect) {
+          return Bad(op, absl::StrCat("carry ", TypeToString(*in[1]), " must have the operand's ",
                                       "shape with one or more chunks along axis ", a.axis,
-                                      ": operand ", TypeToString(in[0])));
+                                      ": operand ", TypeToString(*in[0])));
         }
       }
-      return in[0];
+      return *in[0];
     }
     case OpKind::kView:
-      return InferView(op, in[0], a, declared);
+      return InferView(op, *in[0], a, declared);
     case OpKind::kConcat: {
       RETURN_IF_ERROR(SameDTypes(op, in));
-      const size_t rank = in[0].shape.size();
+      const size_t rank = in[0]->shape.size();
       RETURN_IF_ERROR(CheckAxes(op, {a.axis}, rank, false));
-      TensorType out = in[0];
+      TensorType out = *in[0];
       for (size_t k = 1; k < in.size(); ++k) {
-        bool ok = in[k].shape.size() == rank;
+        bool ok = in[k]->shape.size() == rank;
         for (size_t i = 0; ok && i < rank; ++i) {
-          ok = static_cast<int64_t>(i) == a.axis || in[k].shape[i] == out.shape[i];
+          ok = static_cast<int64_t>(i) == a.axis || in[k]->shape[i] == out.shape[i];
         }
         if (!ok) return Bad(op, absl::StrCat("operand shapes do not match: ", Types(in)));
-        if (__builtin_add_overflow(out.shape[a.axis], in[k].shape[a.axis], &out.shape[a.axis])) {
+        if (__builtin_add_overflow(out.shape[a.axis], in[k]->shape[a.axis], &out.shape[a.axis])) {
           return Bad(op, "concatenated size overflows int64");
         }
       }
       return out;
     }
     case OpKind::kGather: {
-      RETURN_IF_ERROR(CheckAxes(op, {a.axis}, in[0].shape.size(), false));
-      if (!IsInteger(in[1].dtype)) return Bad(op, "indices must have an integer dtype");
-      TensorType out{in[0].dtype, {}};
-      out.shape.assign(in[0].shape.begin(), in[0].shape.begin() + a.axis);
-      out.shape.insert(out.shape.end(), in[1].shape.begin(), in[1].shape.end());
-      out.shape.insert(out.shape.end(), in[0].shape.begin() + a.axis + 1, in[0].shape.end());
+      RETURN_IF_ERROR(CheckAxes(op, {a.axis}, in[0]->shape.size(), false));
+      if (!IsInteger(in[1]->dtype)) return Bad(op, "indices must have an integer dtype");
+      TensorType out{in[0]->dtype, {}};
+      out.shape.assign(in[0]->shape.begin(), in[0]->shape.begin() + a.axis);
+      out.shape.insert(out.shape.end(), in[1]->shape.begin(), in[1]->shape.end());
+      out.shape.insert(out.shape.end(), in[0]->shape.begin() + a.axis + 1, in[0]->shape.end());
       return out;
     }
     case OpKind::kMatmul: {
       RETURN_IF_ERROR(SameDTypes(op, in));
-      const Shape& x = in[0].shape;
-      const Shape& y = in[1].shape;
+      const Shape& x = in[0]->shape;
+      const Shape& y = in[1]->shape;
       const size_t r = x.size();
       if (r < 2 || y.size() != r || !std::equal(x.begin(), x.end() - 2, y.begin()) ||
           x[r - 1] != y[r - 2]) {
         return Bad(op, absl::StrCat("operands ", Types(in),
                                     " are not [B...,M,K] x [B...,K,N] with equal batch dims"));
       }
-      TensorType out{in[0].dtype, x};
+      TensorType out{in[0]->dtype, x};
       out.shape[r - 1] = y[r - 1];
       return out;
     }
@@ -347,7 +354,7 @@ bool ResultTypeIsDeclared(Op op) {
   }
 }
 
-absl::StatusOr<TensorType> InferType(Op op, absl::Span<const TensorType> operands,
+absl::StatusOr<TensorType> InferType(Op op, absl::Span<const TensorType* const> operands,
                                      const Attrs& attrs,
                                      const std::optional<TensorType>& declared) {
   const int arity = OpArity(op);
@@ -365,12 +372,21 @@ absl::StatusOr<TensorType> InferType(Op op, absl::Span<const TensorType> operand
     return Bad(op, n.status().message());
   }
   // Dtype rules apply to the operand for elementwise ops and to the result for leaves.
-  RETURN_IF_ERROR(DTypeAllowed(op, operands.empty() ? result.dtype : operands.back().dtype));
+  RETURN_IF_ERROR(DTypeAllowed(op, operands.empty() ? result.dtype : operands.back()->dtype));
   if (declared && !(*declared == result)) {
     return Bad(op, absl::StrCat("declared type ", TypeToString(*declared),
                                 " differs from inferred type ", TypeToString(result)));
   }
   return result;
+}
+
+absl::StatusOr<TensorType> InferType(Op op, absl::Span<const TensorType> operands,
+                                     const Attrs& attrs,
+                                     const std::optional<TensorType>& declared) {
+  absl::InlinedVector<const TensorType*, 4> pointers;
+  pointers.reserve(operands.size());
+  for (const TensorType& t : operands) pointers.push_back(&t);
+  return InferType(op, pointers, attrs, declared);
 }
 
 }  // namespace ndjit::ir

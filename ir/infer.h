@@ -22,6 +22,10 @@ bool ResultTypeIsDeclared(Op op);
 absl::StatusOr<TensorType> InferType(Op op, absl::Span<const TensorType> operands,
                                      const Attrs& attrs,
                                      const std::optional<TensorType>& declared = std::nullopt);
+// The same, for operand types held elsewhere (recording an op copies no operand shape).
+absl::StatusOr<TensorType> InferType(Op op, absl::Span<const TensorType* const> operands,
+                                     const Attrs& attrs,
+                                     const std::optional<TensorType>& declared = std::nullopt);
 
 }  // namespace ndjit::ir
 
