@@ -85,6 +85,8 @@ struct FusionOptions {
   // several outputs (at most this many).
   bool merge_siblings = true;
   int max_kernel_outputs = 8;
+
+  bool operator==(const FusionOptions&) const = default;
 };
 
 struct FusionGroup {

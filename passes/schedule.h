@@ -40,6 +40,8 @@ struct ScheduleOptions {
   bool reuse_buffers = true;
   // Off: no kernel writes over its input.
   bool in_place = true;
+
+  bool operator==(const ScheduleOptions&) const = default;
 };
 
 struct Schedule {

@@ -409,35 +409,43 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan, const ir::Graph& g
   return out;
 }
 
-// Plans by graph structure (value parameters aside: see CompiledGroup::values); bounded (cleared
-// when full, which only a program with an unbounded variety of graphs reaches).
+// Plans by graph structure (value parameters aside: see CompiledGroup::values) and by the
+// options that shape a plan; bounded (cleared when full, which only a program with an unbounded
+// variety of graphs reaches).
 class PlanCache {
  public:
   static PlanCache& Get() {
     static auto* cache = new PlanCache();
     return *cache;
   }
-  std::shared_ptr<const CompiledPlan> Find(const ir::Graph& g, const std::string& options,
+  // The key's hash: the graph's structure and the options most likely to differ. Equality
+  // (Matches) compares every option.
+  static size_t HashOf(const ir::Graph& g, const ExecuteOptions& options) {
+    return absl::HashOf(ir::StructuralHash(g, /*parameter_values=*/false), options.fusion.fuse,
+                        options.backend_key, options.optional_outputs);
+  }
+  std::shared_ptr<const CompiledPlan> Find(const ir::Graph& g, const ExecuteOptions& options,
                                            size_t hash) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = plans_.find(hash);
     if (it == plans_.end()) return nullptr;
     for (const Entry& e : it->second) {
-      if (e.options == options && ir::StructurallyEqual(*e.graph, g, /*parameter_values=*/false)) {
+      if (e.Matches(options) && ir::StructurallyEqual(*e.graph, g, /*parameter_values=*/false)) {
         return e.plan;
       }
     }
     return nullptr;
   }
-  void Add(const ir::Graph& g, std::string options, size_t hash,
+  void Add(const ir::Graph& g, const ExecuteOptions& options, size_t hash,
            std::shared_ptr<const CompiledPlan> plan) {
-    std::shared_ptr<ir::Graph> clone = g.Clone();
+    Entry e{g.Clone(),           options.fusion,           options.schedule,
+            options.backend_key, options.optional_outputs, std::move(plan)};
     std::lock_guard<std::mutex> lock(mu_);
     if (size_ >= kMaxPlans) {
       plans_.clear();
       size_ = 0;
     }
-    plans_[hash].push_back(Entry{std::move(clone), std::move(options), std::move(plan)});
+    plans_[hash].push_back(std::move(e));
     ++size_;
   }
 
@@ -445,8 +453,17 @@ class PlanCache {
   static constexpr size_t kMaxPlans = 512;
   struct Entry {
     std::shared_ptr<ir::Graph> graph;
-    std::string options;
+    // The options that shape the plan.
+    passes::FusionOptions fusion;
+    passes::ScheduleOptions schedule;
+    std::string backend_key;
+    std::vector<bool> optional_outputs;
     std::shared_ptr<const CompiledPlan> plan;
+
+    bool Matches(const ExecuteOptions& o) const {
+      return fusion == o.fusion && schedule == o.schedule && backend_key == o.backend_key &&
+             optional_outputs == o.optional_outputs;
+    }
   };
   std::mutex mu_;
   absl::flat_hash_map<size_t, std::vector<Entry>> plans_;
@@ -460,18 +477,9 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
                                                 bool use_cache) {
   std::shared_ptr<const CompiledPlan> plan;
   size_t hash = 0;
-  std::string key;
   if (use_cache) {
-    // The options that shape the plan are part of the key.
-    const passes::FusionOptions& f = options.fusion;
-    const passes::ScheduleOptions& s = options.schedule;
-    key = absl::StrCat(f.fuse, ",", f.recompute_cost, ",", f.max_inline_depth, ",",
-                       f.max_evaluations, ",", f.max_kernel_buffers, ",", f.max_kernel_ops, ",",
-                       f.merge_siblings, ",", f.max_kernel_outputs, ",", s.reorder, ",",
-                       s.reuse_buffers, ",", s.in_place, ",", options.backend_key, ",");
-    for (bool optional : options.optional_outputs) key.push_back(optional ? '1' : '0');
-    hash = absl::HashOf(ir::StructuralHash(graph, /*parameter_values=*/false), key);
-    plan = PlanCache::Get().Find(graph, key, hash);
+    hash = PlanCache::HashOf(graph, options);
+    plan = PlanCache::Get().Find(graph, options, hash);
   }
   if (plan) {
     // The kernels of a cached plan count as kernel-cache hits.
@@ -480,7 +488,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
   } else {
     ASSIGN_OR_RETURN(CompiledPlan built, BuildPlan(graph, options, compile_failed));
     plan = std::make_shared<const CompiledPlan>(std::move(built));
-    if (use_cache) PlanCache::Get().Add(graph, std::move(key), hash, plan);
+    if (use_cache) PlanCache::Get().Add(graph, options, hash, plan);
   }
   if (options.on_compiled) options.on_compiled();
   int64_t check[3] = {0, 0, 0};
