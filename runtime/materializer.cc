@@ -54,9 +54,10 @@ struct Materializer::Collected {
   std::unique_ptr<ir::Graph> graph;
   std::vector<Value*> pending;  // in topological order
   std::vector<ValuePtr> leaves;
-  absl::flat_hash_map<Value*, ir::Node*> node_of;
-  absl::flat_hash_map<Value*, int> internal_refs;  // references from pending operand lists
+  uint64_t walk = 0;  // the walk that collected it: its values' scratch holds their nodes
   absl::Status status;
+  // The node of a value in the graph (null if the walk did not reach it).
+  ir::Node* NodeOf(const Value* v) const { return v->walk_.id == walk ? v->walk_.node : nullptr; }
 };
 
 const char* FlushReasonName(FlushReason reason) {
@@ -389,10 +390,13 @@ ValuePtr Materializer::Record(ir::Op op, ir::TensorType type, std::vector<ValueP
 template <typename Interior, typename Leaf, typename Visit>
 void Materializer::WalkPostOrder(absl::Span<const ValuePtr> roots, Interior interior, Leaf leaf,
                                  Visit visit) {
-  absl::flat_hash_set<Value*> seen;
+  const uint64_t walk = ++walks_;
   std::vector<std::pair<Value*, size_t>> stack;  // value, next operand to visit
+  stack.reserve(16);
   auto enter = [&](Value* v) {
-    if (!seen.insert(v).second) return;
+    if (v->walk_.id == walk) return;
+    v->walk_ = Value::Walk{};
+    v->walk_.id = walk;
     if (interior(v)) {
       stack.push_back({v, 0});
     } else {
@@ -425,14 +429,15 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
   auto leaf = [&](Value* v) {
     ir::Attrs attrs;
     attrs.index = c.graph->num_inputs();
-    c.node_of[v] = *c.graph->AddInferred(ir::Op::kInput, {}, std::move(attrs), v->type(), v->loc());
+    v->walk_.node =
+        *c.graph->AddInferred(ir::Op::kInput, {}, std::move(attrs), v->type(), v->loc());
     c.leaves.push_back(v->shared_from_this());
   };
   auto node = [&](Value* v) {
     std::vector<ir::Node*> operands;
     for (const ValuePtr& o : v->operands_) {
-      operands.push_back(c.node_of.at(o.get()));
-      if (pending(o.get())) ++c.internal_refs[o.get()];
+      operands.push_back(o->walk_.node);  // reached before `v`
+      if (pending(o.get())) ++o->walk_.internal_refs;
     }
     // The frontend checked the type rules when it recorded the value.
     absl::StatusOr<ir::Node*> added =
@@ -442,11 +447,12 @@ Materializer::Collected Materializer::Collect(absl::Span<const ValuePtr> values)
           absl::StrCat("recording produced an invalid node: ", added.status().message()));
       return false;
     }
-    c.node_of[v] = *added;
+    v->walk_.node = *added;
     c.pending.push_back(v);
     return true;
   };
   WalkPostOrder(values, pending, leaf, node);
+  c.walk = walks_;
   return c;
 }
 
@@ -537,16 +543,17 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
   // something outside the subgraph references (a live handle, or pending work outside this
   // request; use_count counts owners, the ones inside the subgraph are its operand lists) when
   // the policy stores them. A value left unstored is taken: a later graph that reads it computes
-  // it again from its operands (`recompute` holds what that would cost).
+  // it again from its operands.
   const bool store_every_named = StoresEveryNamed(reason, force);
   std::vector<Value*> stored;
   std::vector<bool> optional_output;  // by entry of `stored`
-  absl::flat_hash_map<Value*, long> requested;
-  for (const ValuePtr& v : values) ++requested[v.get()];
+  // Times the request names each value (the walk reached every requested value).
+  for (const ValuePtr& v : values) {
+    if (v->walk_.id == c.walk) ++v->walk_.requested;
+  }
   // A requested value that is an identity of another (an autograd variable's read, copy()) is
   // the same array: a named one behind it is stored with it, at no cost (the optimizer folds the
   // identity, so both are one buffer).
-  absl::flat_hash_set<const Value*> same_array;
   // `v` is its operand under another name: a reshape or cast to the operand's own type.
   auto identity = [](const Value& v) {
     return (v.op() == ir::Op::kReshape || v.op() == ir::Op::kCast) && v.operands_.size() == 1 &&
@@ -554,55 +561,52 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
   };
   if (force) {
     for (const ValuePtr& v : values) {
-      for (const Value* u = v.get(); identity(*u);) {
+      for (Value* u = v.get(); identity(*u);) {
         u = u->operands_[0].get();
         if (u->state_ != Value::State::kPending && u->state_ != Value::State::kTaken) break;
-        same_array.insert(u);
+        if (u->walk_.id == c.walk) u->walk_.same_array = true;
       }
     }
   }
-  // What computing an unstored value again costs: the elementary ops of its cone (back to
-  // stored or computed values) and the expensive ops (reductions, scans, ...) among them.
-  struct Recompute {
-    int64_t cheap = 0;
-    int expensive = 0;  // saturates at 2
-  };
-  absl::flat_hash_map<const Value*, Recompute> recompute;
+  // What computing an unstored value again costs (walk_.cheap and walk_.expensive): the
+  // elementary ops of its cone (back to stored or computed values) and the expensive ops
+  // (reductions, scans, ...) among them.
   for (Value* v : c.pending) {
-    const auto it = c.internal_refs.find(v);
-    const long internal = it == c.internal_refs.end() ? 0 : it->second;
-    const auto req = requested.find(v);
-    const long in_request = req == requested.end() ? 0 : req->second;
-    Recompute cost;
+    Value::Walk& w = v->walk_;
+    const long internal = w.internal_refs;
+    const long in_request = w.requested;
+    int64_t cheap = 0;
+    int expensive = 0;
     const int64_t own = RecomputeCost(v->op());
     if (own > kMaxRecomputeCost) {
-      cost.expensive = 1;
+      expensive = 1;
     } else {
-      cost.cheap = own;
+      cheap = own;
     }
     for (const ValuePtr& o : v->operands_) {
-      const auto oc = recompute.find(o.get());
-      if (oc == recompute.end()) continue;
-      cost.cheap = std::min(cost.cheap + oc->second.cheap, kRecomputeSaturation);
-      cost.expensive = std::min(cost.expensive + oc->second.expensive, 2);
+      const Value::Walk& ow = o->walk_;
+      if (ow.id != c.walk || !ow.unstored) continue;
+      cheap = std::min(cheap + ow.cheap, kRecomputeSaturation);
+      expensive = std::min(expensive + ow.expensive, 2);
     }
     bool store = force && in_request > 0;
     bool optional = false;
     if (!store && v->weak_from_this().use_count() > internal + in_request) {
-      store = store_every_named || cost.expensive > 0 || cost.cheap > kMaxRecomputeCost ||
-              same_array.contains(v);
+      store = store_every_named || expensive > 0 || cheap > kMaxRecomputeCost || w.same_array;
       // A value whose cone holds one expensive op and a short chain of cheap ones is stored
       // only where its kernel can store it at no cost (otherwise a later read computes that
       // op again). One whose cone holds more (two expensive ops, a long chain) is stored: a
       // frontier that keeps what later graphs compute again bounded.
-      optional = store && !store_every_named && !same_array.contains(v) && cost.expensive == 1 &&
-                 cost.cheap <= kMaxRecomputeCost;
+      optional = store && !store_every_named && !w.same_array && expensive == 1 &&
+                 cheap <= kMaxRecomputeCost;
     }
     if (store) {
       stored.push_back(v);
       optional_output.push_back(optional);
     } else {
-      recompute[v] = cost;
+      w.unstored = true;
+      w.cheap = cheap;
+      w.expensive = expensive;
     }
   }
   if (std::find(optional_output.begin(), optional_output.end(), false) == optional_output.end()) {
@@ -632,7 +636,7 @@ std::shared_ptr<Task> Materializer::SubmitLocked(absl::Span<const ValuePtr> valu
   task->device = device == kAnyDevice ? -1 : device;
   task->optional = std::move(optional_output);
   for (Value* v : stored) {
-    c.graph->AddOutput(c.node_of.at(v));
+    c.graph->AddOutput(c.NodeOf(v));
     task->outputs.push_back(v->shared_from_this());
     v->state_ = Value::State::kQueued;
     v->task_ = task;
@@ -777,6 +781,7 @@ void Materializer::ComputeTask(Task& task, std::vector<std::optional<ir::HostTen
     return;
   }
   std::vector<ir::HostTensor> inputs;
+  inputs.reserve(task.leaves.size());
   bool leaf_failed = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -810,7 +815,7 @@ void Materializer::ComputeTask(Task& task, std::vector<std::optional<ir::HostTen
 }
 
 void Materializer::RunTask(Task& task) {
-  task.started_ns = profiler::NowNs();
+  if (task.started_ns == 0) task.started_ns = profiler::NowNs();  // an inline caller's is set
   const size_t n = task.outputs.size();
   std::vector<std::optional<ir::HostTensor>> buffers(n);
   std::vector<ErrorPtr> errors(n);
@@ -1135,6 +1140,7 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
     }
   }
   if (run_here) {
+    submitted->started_ns = wait_start;  // this thread starts it now
     lock.unlock();
     RunInline(*submitted);
     lock.lock();
@@ -1172,7 +1178,7 @@ absl::Status Materializer::Materialize(absl::Span<const ValuePtr> values, bool f
     }
   }
   lock.unlock();
-  if (caller.wait == nullptr) RecordBlockingCall(wait);
+  if (caller.wait == nullptr) RecordBlockingCall(wait, wait_end);
   return result;
 }
 
@@ -1183,8 +1189,8 @@ absl::StatusOr<ir::HostTensor> Materializer::Read(const ValuePtr& value, const C
   return *value->buffer_;
 }
 
-void Materializer::RecordBlockingCall(const profiler::Wait& wait) {
-  const int64_t end = profiler::NowNs();
+void Materializer::RecordBlockingCall(const profiler::Wait& wait, int64_t end_ns) {
+  const int64_t end = end_ns >= 0 ? end_ns : profiler::NowNs();
   blocking_calls_.fetch_add(1, std::memory_order_relaxed);
   if (wait.waited) blocking_waits_.fetch_add(1, std::memory_order_relaxed);
   blocked_ns_.fetch_add(end - wait.start_ns, std::memory_order_relaxed);
@@ -1276,7 +1282,7 @@ std::unique_ptr<ir::Graph> Materializer::PendingGraph(absl::Span<const ValuePtr>
   std::lock_guard<std::mutex> lock(mu_);
   Collected c = Collect(values);
   for (const ValuePtr& v : values) {
-    if (c.node_of.contains(v.get())) c.graph->AddOutput(c.node_of.at(v.get()));
+    if (ir::Node* n = c.NodeOf(v.get()); n != nullptr) c.graph->AddOutput(n);
   }
   return std::move(c.graph);
 }

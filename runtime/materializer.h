@@ -146,7 +146,8 @@ class Materializer {
   void Drain();
   // Counts a finished blocking call and hands it to the profiler (accessors that pass their own
   // Caller::wait call this once they are done, after copying).
-  void RecordBlockingCall(const profiler::Wait& wait);
+  // `end_ns`: when the call ended, if the caller just read the clock (else it is read here).
+  void RecordBlockingCall(const profiler::Wait& wait, int64_t end_ns = -1);
 
   // The pending graph the values need, as it would be evaluated now (computed and queued values
   // appear as `input` leaves). For dumps and the demo; computes nothing.
@@ -179,9 +180,11 @@ class Materializer {
   // Iterative post-order walk from `roots` through the operand lists of the values `interior`
   // accepts: `leaf(v)` once for every other value reached, `visit(v)` for every interior value
   // after its operands (false stops the walk). Chains of any length are fine. Caller holds mu_.
+  // Each walk has a new number; a value reached by it has its scratch (Value::walk_) reset and
+  // numbered, so a value's scratch is the current walk's exactly when its number matches.
   template <typename Interior, typename Leaf, typename Visit>
-  static void WalkPostOrder(absl::Span<const ValuePtr> roots, Interior interior, Leaf leaf,
-                            Visit visit);
+  void WalkPostOrder(absl::Span<const ValuePtr> roots, Interior interior, Leaf leaf, Visit visit);
+  uint64_t walks_ = 0;  // the number of the last walk; guarded by mu_
   // Builds the task of a collected graph, marks its outputs queued and enqueues it; or, with
   // `inline_if_idle` and an idle engine (or after Shutdown), sets `*run_here`: the caller must
   // then run it with RunInline. `lock` holds mu_. Returns the task (null when nothing needed

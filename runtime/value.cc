@@ -7,14 +7,16 @@ namespace ndjit::runtime {
 
 ValuePtr Value::Pending(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
                         ir::Attrs attrs, ir::SourceLoc loc, int device) {
-  ValuePtr v(new Value(op, std::move(type), std::move(operands), std::move(attrs), loc));
+  ValuePtr v = std::make_shared<Value>(Key(), op, std::move(type), std::move(operands),
+                                       std::move(attrs), loc);
   v->device_ = device;
   return v;
 }
 
 ValuePtr Value::Realized(ir::HostTensor buffer, ir::SourceLoc loc, int device) {
   ir::Attrs attrs;
-  ValuePtr v(new Value(ir::Op::kInput, buffer.type(), {}, std::move(attrs), loc));
+  ValuePtr v = std::make_shared<Value>(Key(), ir::Op::kInput, buffer.type(),
+                                       std::vector<ValuePtr>(), std::move(attrs), loc);
   v->device_ = device;
   v->buffer_ = std::move(buffer);
   v->state_ = State::kRealized;

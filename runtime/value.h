@@ -66,6 +66,19 @@ class Value : public std::enable_shared_from_this<Value> {
   // which any context may read.
   static ValuePtr Realized(ir::HostTensor buffer, ir::SourceLoc loc, int device = -1);
 
+  // Only Pending and Realized can make the key: the constructor is public for make_shared alone
+  // (one allocation for the value and its reference counts).
+  class Key {
+    friend class Value;
+    explicit Key() = default;
+  };
+  Value(Key, ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands, ir::Attrs attrs,
+        ir::SourceLoc loc)
+      : op_(op),
+        type_(std::move(type)),
+        attrs_(std::move(attrs)),
+        loc_(loc),
+        operands_(std::move(operands)) {}
   ~Value();
   Value(const Value&) = delete;
   Value& operator=(const Value&) = delete;
@@ -84,13 +97,6 @@ class Value : public std::enable_shared_from_this<Value> {
 
  private:
   friend class Materializer;
-  Value(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands, ir::Attrs attrs,
-        ir::SourceLoc loc)
-      : op_(op),
-        type_(std::move(type)),
-        attrs_(std::move(attrs)),
-        loc_(loc),
-        operands_(std::move(operands)) {}
 
   const ir::Op op_;
   const ir::TensorType type_;
@@ -107,6 +113,19 @@ class Value : public std::enable_shared_from_this<Value> {
   // automatic flushes) until the value leaves the pending state or dies.
   bool counted_ = false;
   std::vector<ValuePtr> operands_;
+  // Scratch of the materializer's walks over pending values, in place of hash maps keyed by
+  // value (guarded by the materializer's lock; meaningful only while `walk_` equals the number
+  // of the walk in progress, see Materializer::WalkPostOrder).
+  struct Walk {
+    uint64_t id = 0;
+    ir::Node* node = nullptr;   // Collect: the value's node in the collected graph
+    int32_t internal_refs = 0;  // Collect: references from the operand lists of collected values
+    int32_t requested = 0;      // SubmitLocked: times the request names the value
+    bool same_array = false;    // SubmitLocked: a requested value is this one under another name
+    bool unstored = false;      // SubmitLocked: left unstored, computing it again costs `cost`
+    int64_t cheap = 0;          //   its cone's elementary ops
+    int expensive = 0;          //   and expensive ops (saturates at 2)
+  } walk_;
   std::optional<ir::HostTensor> buffer_;
   std::shared_ptr<Task> task_;  // while queued: the engine task that computes it
   ErrorPtr error_;              // when failed
