@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -420,9 +421,15 @@ class PlanCache {
   }
   // The key's hash: the graph's structure and the options most likely to differ. Equality
   // (Matches) compares every option.
-  static size_t HashOf(const ir::Graph& g, const ExecuteOptions& options) {
-    return absl::HashOf(ir::StructuralHash(g, /*parameter_values=*/false), options.fusion.fuse,
-                        options.backend_key, options.optional_outputs);
+  // `structural_hash`: the graph's, when known (0: computed here).
+  static size_t HashOf(const ir::Graph& g, const ExecuteOptions& options, size_t structural_hash) {
+    if (structural_hash == 0) {
+      structural_hash = ir::StructuralHash(g, /*parameter_values=*/false);
+    } else {
+      assert(structural_hash == ir::StructuralHash(g, /*parameter_values=*/false));
+    }
+    return absl::HashOf(structural_hash, options.fusion.fuse, options.backend_key,
+                        options.optional_outputs);
   }
   std::shared_ptr<const CompiledPlan> Find(const ir::Graph& g, const ExecuteOptions& options,
                                            size_t hash) {
@@ -471,14 +478,15 @@ class PlanCache {
 };
 
 // One attempt with the given fusion options.
+// `structural_hash`: the graph's, when the caller knows it (0: computed here).
 absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
                                                 absl::Span<const ir::HostTensor> inputs,
                                                 const ExecuteOptions& options, bool* compile_failed,
-                                                bool use_cache) {
+                                                bool use_cache, size_t structural_hash) {
   std::shared_ptr<const CompiledPlan> plan;
   size_t hash = 0;
   if (use_cache) {
-    hash = PlanCache::HashOf(graph, options);
+    hash = PlanCache::HashOf(graph, options, structural_hash);
     plan = PlanCache::Get().Find(graph, options, hash);
   }
   if (plan) {
@@ -546,8 +554,9 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& sou
   const bool cache =
       !options.fail_fused_kernels_for_testing && (!options.backend || !options.backend_key.empty());
   bool compile_failed = false;
+  // The caller's structural hash is the source graph's, not the split one's.
   absl::StatusOr<std::vector<ir::HostTensor>> result =
-      Run(graph, inputs, options, &compile_failed, cache);
+      Run(graph, inputs, options, &compile_failed, cache, split ? 0 : options.structural_hash);
   if (result.ok() || !compile_failed || !options.fusion.fuse) return result;
   // A fused kernel failed to lower or compile: run op by op.
   counters().retries.fetch_add(1, std::memory_order_relaxed);
@@ -555,7 +564,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& sou
   unfused.fusion.fuse = false;
   bool unfused_failed = false;
   absl::StatusOr<std::vector<ir::HostTensor>> retry =
-      Run(graph, inputs, unfused, &unfused_failed, /*use_cache=*/false);
+      Run(graph, inputs, unfused, &unfused_failed, /*use_cache=*/false, 0);
   if (retry.ok()) return retry;
   return absl::Status(retry.status().code(),
                       absl::StrCat(retry.status().message(), "\n(the fused kernels failed first: ",

@@ -83,6 +83,9 @@ struct ExecuteOptions {
   // Testing only: kernels that fuse more than one op fail to compile, which exercises the
   // unfused retry.
   bool fail_fused_kernels_for_testing = false;
+  // ir::StructuralHash(graph, /*parameter_values=*/false) when the caller keeps it for a graph
+  // it runs again (the plan cache's key); 0: computed here. Debug builds check it.
+  size_t structural_hash = 0;
 };
 
 absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& graph,

@@ -938,8 +938,10 @@ absl::StatusOr<std::vector<ir::HostTensor>> Materializer::Evaluate(
   const OptimizedGraphs::Key key = OptimizedGraphs::KeyFor(graph, options);
   if (std::shared_ptr<const OptimizedGraphs::Entry> entry = optimized_graphs.Find(graph, key)) {
     if (config.backend == Backend::kInterp) task.compiled_ns = profiler::NowNs();
+    execute.structural_hash = entry->optimized_hash;
     absl::StatusOr<std::vector<ir::HostTensor>> results =
         RunBackend(*entry->optimized, inputs, config, execute, &evaluated);
+    execute.structural_hash = 0;  // what follows runs another graph
     if (results.ok()) {
       const ir::Graph& optimized = *entry->optimized;
       nodes_before_passes_.fetch_add(before, std::memory_order_relaxed);

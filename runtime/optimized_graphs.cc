@@ -61,6 +61,7 @@ void OptimizedGraphs::Add(const Key& key, std::unique_ptr<const ir::Graph> recor
   if (nodes > kMaxNodes) return;
   auto entry = std::make_shared<Entry>();
   entry->recorded = std::move(recorded);
+  entry->optimized_hash = ir::StructuralHash(*optimized, /*parameter_values=*/false);
   entry->optimized = std::move(optimized);
   std::lock_guard<std::mutex> lock(mu_);
   if (entries_.size() >= kMaxEntries || nodes_ + nodes > kMaxNodes) {

@@ -33,6 +33,9 @@ class OptimizedGraphs {
   struct Entry {
     std::unique_ptr<const ir::Graph> recorded;
     std::unique_ptr<const ir::Graph> optimized;
+    // ir::StructuralHash(*optimized) without parameter values: the plan cache's key, computed
+    // once (ExecuteOptions::structural_hash).
+    size_t optimized_hash = 0;
   };
   // What a materialization looks up: built from the recorded graph before the passes.
   struct Key {
