@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "frontend/autograd.h"
+#include "ir/elements.h"
 #include "ir/infer.h"
 #include "ir/interpreter.h"
 #include "ir/status_macros.h"
@@ -147,15 +148,12 @@ ValuePtr Constant(const ir::Scalar& value, ir::TensorType type, const ir::Source
 ir::Scalar ScalarForDType(const Scalar& s, DType dtype) {
   switch (dtype) {
     case DType::kFloat16:
-      return ir::Scalar::Float(
-          float16::ToFloat(float16::FromFloat(static_cast<float>(s.as_double()))));
     case DType::kBFloat16:
-      return ir::Scalar::Float(
-          bfloat16::ToFloat(bfloat16::FromFloat(static_cast<float>(s.as_double()))));
     case DType::kFloat32:
-      return ir::Scalar::Float(static_cast<float>(s.as_double()));
     case DType::kFloat64:
-      return ir::Scalar::Float(s.as_double());
+      // One rounding from the scalar's own value (an integer is not rounded to double first).
+      return ir::Scalar::Float(s.is_float() ? ir::RoundToFloatDType(s.as_double(), dtype)
+                                            : ir::RoundToFloatDType(s.as_int(), dtype));
     case DType::kBool:
       return ir::Scalar::Int(s.as_double() != 0.0 ? 1 : 0);
     case DType::kInt8:

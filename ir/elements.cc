@@ -92,6 +92,32 @@ float IntToFloatRoundToOdd(int64_t v) {
 
 }  // namespace
 
+double RoundToFloatDType(double v, DType dtype) {
+  switch (dtype) {
+    case DType::kFloat16:
+      return float16::ToFloat(float16::FromFloat(RoundToOddFloat(v)));
+    case DType::kBFloat16:
+      return bfloat16::ToFloat(bfloat16::FromFloat(RoundToOddFloat(v)));
+    case DType::kFloat32:
+      return static_cast<float>(v);
+    default:
+      return v;
+  }
+}
+
+double RoundToFloatDType(int64_t v, DType dtype) {
+  switch (dtype) {
+    case DType::kFloat16:
+      return float16::ToFloat(float16::FromFloat(IntToFloatRoundToOdd(v)));
+    case DType::kBFloat16:
+      return bfloat16::ToFloat(bfloat16::FromFloat(IntToFloatRoundToOdd(v)));
+    case DType::kFloat32:
+      return static_cast<float>(v);
+    default:
+      return static_cast<double>(v);
+  }
+}
+
 void StoreDouble(HostTensor& t, int64_t i, double v) {
   void* p = t.data();
   switch (t.dtype()) {

@@ -18,6 +18,11 @@ double LoadAsDouble(const HostTensor& t, int64_t i);
 double ElementAsDouble(DType dtype, const void* data, int64_t i);
 int64_t LoadAsInt(const HostTensor& t, int64_t i);
 void StoreDouble(HostTensor& t, int64_t i, double v);
+// A float dtype's value nearest `v` (one rounding, to nearest even), as a double: what
+// StoreDouble and StoreInt store, for constants and scalars that are not stored in a tensor.
+// `dtype` must be a float dtype.
+double RoundToFloatDType(double v, DType dtype);
+double RoundToFloatDType(int64_t v, DType dtype);
 void StoreInt(HostTensor& t, int64_t i, int64_t v);
 // Float to integer conversion as `cast` defines it: truncate, NaN -> 0 (true for bool),
 // saturate to the dtype's range.

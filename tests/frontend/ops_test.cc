@@ -231,6 +231,28 @@ TEST(CreationTest, FullWithExplicitDTypeConverts) {
   EXPECT_ARRAY(nd::full({2}, 0, DType::kBool), DType::kBool, {2}, {0, 0});
 }
 
+// A value is rounded once to a 16-bit float, as NumPy and astype round it, never through float32
+// or double first: each value below lies just above the midpoint between two neighbours of the
+// 16-bit format, and a rounding on the way drops the part that decides the direction.
+TEST(CreationTest, FullRoundsOnceToSixteenBitFloats) {
+  const double f16_value = 1.0 + std::ldexp(1.0, -11) + std::ldexp(1.0, -40);
+  const double f16_rounded = 1.0 + std::ldexp(1.0, -10);
+  EXPECT_ARRAY(nd::full({1}, f16_value, DType::kFloat16), DType::kFloat16, {1}, {f16_rounded}, 0);
+  EXPECT_ARRAY(nd::full({1}, f16_value).astype(DType::kFloat16), DType::kFloat16, {1},
+               {f16_rounded}, 0);
+  const double bf16_value = 1.0 + std::ldexp(1.0, -8) + std::ldexp(1.0, -40);
+  const double bf16_rounded = 1.0 + std::ldexp(1.0, -7);
+  EXPECT_ARRAY(nd::full({1}, bf16_value, DType::kBFloat16), DType::kBFloat16, {1}, {bf16_rounded},
+               0);
+  // An integer wider than double's significand: rounding it to double first lands exactly on the
+  // midpoint, which then rounds to even (down).
+  const int64_t wide = (int64_t{1} << 60) + (int64_t{1} << 52) + 1;
+  const double wide_rounded = std::ldexp(1.0, 60) + std::ldexp(1.0, 53);
+  EXPECT_ARRAY(nd::full({1}, wide, DType::kBFloat16), DType::kBFloat16, {1}, {wide_rounded}, 0);
+  EXPECT_ARRAY(nd::full({1}, wide).astype(DType::kBFloat16), DType::kBFloat16, {1}, {wide_rounded},
+               0);
+}
+
 TEST(CreationTest, FullOfAnOutOfRangeFloatSaturatesAsCastDoes) {
   // ScalarForDType promises "converted as `cast` does", and cast saturates float -> int.
   EXPECT_ARRAY(nd::full({1}, 1e10, DType::kInt32), DType::kInt32, {1}, {INT32_MAX});

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "ir/elements.h"
 #include "ir/graph.h"
 #include "ir/random.h"
 #include "ir_test_util.h"
@@ -39,21 +40,8 @@ constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
 
 // ---- Reference helpers -----------------------------------------------------------------------
 
-// v as the dtype holds it (f32/f64 by C++ conversion, 16-bit floats through float).
-double Rounded(DType d, double v) {
-  switch (d) {
-    case kF64:
-      return v;
-    case kF32:
-      return static_cast<float>(v);
-    case kF16:
-      return float16::ToFloat(float16::FromFloat(static_cast<float>(v)));
-    case kBF16:
-      return bfloat16::ToFloat(bfloat16::FromFloat(static_cast<float>(v)));
-    default:
-      return v;
-  }
-}
+// v as the dtype holds it (one rounding, as ir/elements.h defines it).
+double Rounded(DType d, double v) { return IsFloat(d) ? RoundToFloatDType(v, d) : v; }
 
 // Relative tolerance for results computed in double and rounded once to the dtype.
 double Rtol(DType d) {
