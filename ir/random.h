@@ -11,22 +11,32 @@
 
 #include "ndjit/dtype.h"
 
+// The rules run in host code and in CUDA kernels, which include this header; nvcc needs them
+// marked for both (NVRTC, given -default-device, compiles them for the device anyway).
+#ifndef NDJIT_HOST_DEVICE
+#if defined(__CUDACC__)
+#define NDJIT_HOST_DEVICE __host__ __device__
+#else
+#define NDJIT_HOST_DEVICE
+#endif
+#endif
+
 namespace ndjit::ir {
 
-inline uint64_t SplitMix64(uint64_t z) {
+NDJIT_HOST_DEVICE inline uint64_t SplitMix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
 }
 
-inline uint64_t RandomBits(uint64_t seed, uint64_t counter) {
+NDJIT_HOST_DEVICE inline uint64_t RandomBits(uint64_t seed, uint64_t counter) {
   const uint64_t base = SplitMix64(seed + 0x9e3779b97f4a7c15ull);
   return SplitMix64(base + (counter + 1) * 0x9e3779b97f4a7c15ull);
 }
 
 // Significand bits of a uniform draw in [0, 1) for the dtype, so that every draw is exactly
 // representable (and therefore never rounds up to 1).
-inline int UniformBits(DType dtype) {
+NDJIT_HOST_DEVICE inline int UniformBits(DType dtype) {
   switch (dtype) {
     case DType::kFloat16:
       return 11;
@@ -40,12 +50,12 @@ inline int UniformBits(DType dtype) {
 }
 
 // Uniform in [0, 1) with `bits` significant bits.
-inline double UniformFromBits(uint64_t r, int bits) {
+NDJIT_HOST_DEVICE inline double UniformFromBits(uint64_t r, int bits) {
   return static_cast<double>(r >> (64 - bits)) * std::ldexp(1.0, -bits);
 }
 
 // Standard normal for element n by Box-Muller over counters 2n and 2n+1, in double.
-inline double NormalAt(uint64_t seed, uint64_t n) {
+NDJIT_HOST_DEVICE inline double NormalAt(uint64_t seed, uint64_t n) {
   const double u1 = UniformFromBits(RandomBits(seed, 2 * n), 53);
   const double u2 = UniformFromBits(RandomBits(seed, 2 * n + 1), 53);
   return std::sqrt(-2.0 * std::log1p(-u1)) * std::cos(6.283185307179586 * u2);

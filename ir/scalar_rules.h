@@ -9,20 +9,30 @@
 #include <cmath>
 #include <cstdint>
 
+// The rules run in host code and in CUDA kernels, which include this header; nvcc needs them
+// marked for both (NVRTC, given -default-device, compiles them for the device anyway).
+#ifndef NDJIT_HOST_DEVICE
+#if defined(__CUDACC__)
+#define NDJIT_HOST_DEVICE __host__ __device__
+#else
+#define NDJIT_HOST_DEVICE
+#endif
+#endif
+
 namespace ndjit::ir {
 
-inline int64_t WrapAdd(int64_t a, int64_t b) {
+NDJIT_HOST_DEVICE inline int64_t WrapAdd(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
 }
-inline int64_t WrapSub(int64_t a, int64_t b) {
+NDJIT_HOST_DEVICE inline int64_t WrapSub(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
 }
-inline int64_t WrapMul(int64_t a, int64_t b) {
+NDJIT_HOST_DEVICE inline int64_t WrapMul(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
 }
 
 // Integer floor division (NumPy's //): rounds toward -inf; x // 0 == 0; INT_MIN // -1 wraps.
-inline int64_t FloorDiv(int64_t a, int64_t b) {
+NDJIT_HOST_DEVICE inline int64_t FloorDiv(int64_t a, int64_t b) {
   if (b == 0) return 0;
   if (b == -1) return WrapSub(0, a);
   int64_t q = a / b;
@@ -31,7 +41,7 @@ inline int64_t FloorDiv(int64_t a, int64_t b) {
 }
 
 // Integer remainder with the divisor's sign (NumPy's %); x % 0 == 0.
-inline int64_t FloorMod(int64_t a, int64_t b) {
+NDJIT_HOST_DEVICE inline int64_t FloorMod(int64_t a, int64_t b) {
   if (b == 0 || b == -1) return 0;
   int64_t r = a % b;
   if (r != 0 && ((r < 0) != (b < 0))) r += b;
@@ -40,7 +50,7 @@ inline int64_t FloorMod(int64_t a, int64_t b) {
 
 // Exact integer power by squaring, wrapping; a negative exponent gives 1 for base 1, +-1 for
 // base -1 and 0 otherwise.
-inline int64_t IntPow(int64_t base, int64_t exp) {
+NDJIT_HOST_DEVICE inline int64_t IntPow(int64_t base, int64_t exp) {
   if (exp < 0) {
     if (base == 1) return 1;
     if (base == -1) return (exp & 1) ? -1 : 1;
@@ -56,7 +66,7 @@ inline int64_t IntPow(int64_t base, int64_t exp) {
 }
 
 // Float remainder with the divisor's sign (NumPy's npy_remainder): x % 0 is NaN.
-inline double FloatMod(double a, double b) {
+NDJIT_HOST_DEVICE inline double FloatMod(double a, double b) {
   double mod = std::fmod(a, b);
   if (b == 0.0) return mod;
   if (mod != 0.0) {
@@ -69,7 +79,7 @@ inline double FloatMod(double a, double b) {
 
 // NumPy's npy_floor_divide: the quotient of a - fmod(a, b), floored, with NumPy's rounding and
 // signed-zero corrections; x // 0 == x / 0.
-inline double FloatFloorDiv(double a, double b) {
+NDJIT_HOST_DEVICE inline double FloatFloorDiv(double a, double b) {
   if (b == 0.0) return a / b;
   double mod = std::fmod(a, b);
   double div = (a - mod) / b;
@@ -82,17 +92,17 @@ inline double FloatFloorDiv(double a, double b) {
 
 // NaN in either operand gives NaN (NumPy's maximum/minimum).
 template <typename T>
-inline T FloatMax(T a, T b) {
+NDJIT_HOST_DEVICE inline T FloatMax(T a, T b) {
   return (a >= b || a != a) ? a : b;
 }
 template <typename T>
-inline T FloatMin(T a, T b) {
+NDJIT_HOST_DEVICE inline T FloatMin(T a, T b) {
   return (a <= b || a != a) ? a : b;
 }
 
 // -1, 0 or 1; NaN stays NaN; sign(-0.0) == 0.0.
 template <typename T>
-inline T SignOf(T x) {
+NDJIT_HOST_DEVICE inline T SignOf(T x) {
   if (x != x) return x;
   return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0));
 }

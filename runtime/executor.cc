@@ -636,7 +636,7 @@ absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& source,
       ASSIGN_OR_RETURN(
           codegen::cuda::RenderedKernel r,
           codegen::cuda::RenderKernel(k.kernel, codegen::cuda::EntryName(k.kernel.name)));
-      report.cuda = codegen::cuda::ProgramText({r});
+      report.cuda = codegen::cuda::StandaloneProgramText({r});
 #else
       return absl::FailedPreconditionError("this build of ndjit has no CUDA backend");
 #endif

@@ -22,6 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "codegen/prelude_abi.h"
 #include "ir/dtype.h"
 #include "ir/elements.h"
@@ -938,6 +939,45 @@ std::string ProgramText(const std::vector<RenderedKernel>& kernels) {
   std::string s = "#include \"ndjit_cuda.h\"\n";
   for (const RenderedKernel& k : kernels) absl::StrAppend(&s, "\n", k.text);
   return s;
+}
+
+namespace {
+// Appends `text` to `out` with each quoted include of a program header replaced by the header's
+// own expansion (the first time; `#pragma once` lines dropped).
+void ExpandHeaders(absl::string_view text, absl::flat_hash_map<std::string, bool>& expanded,
+                   std::string& out) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    const absl::string_view code = absl::StripLeadingAsciiWhitespace(line);
+    if (code == "#pragma once") continue;
+    absl::string_view name = code;
+    if (absl::ConsumePrefix(&name, "#include")) {
+      name = absl::StripLeadingAsciiWhitespace(name);
+      const size_t end = name.size() > 1 && name[0] == '"' ? name.find('"', 1) : name.npos;
+      if (end != name.npos) {
+        name = name.substr(1, end - 1);
+        const auto header = std::find_if(ProgramHeaders().begin(), ProgramHeaders().end(),
+                                         [&](const SourceHeader& h) { return h.name == name; });
+        if (header != ProgramHeaders().end()) {
+          auto [it, first] = expanded.try_emplace(header->name, true);
+          if (first) {
+            absl::StrAppend(&out, "// ---- ", header->name, " (one of ndjit's headers) ----\n");
+            ExpandHeaders(header->text, expanded, out);
+            absl::StrAppend(&out, "// ---- end of ", header->name, " ----\n");
+          }
+          continue;
+        }
+      }
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+}
+}  // namespace
+
+std::string StandaloneProgramText(const std::vector<RenderedKernel>& kernels) {
+  absl::flat_hash_map<std::string, bool> expanded;
+  std::string out;
+  ExpandHeaders(ProgramText(kernels), expanded, out);
+  return out;
 }
 
 const std::vector<SourceHeader>& ProgramHeaders() {

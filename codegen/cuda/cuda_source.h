@@ -70,6 +70,11 @@ std::string EntryName(const std::string& kernel_name);
 
 // A whole translation unit: the program header's include followed by the kernels.
 std::string ProgramText(const std::vector<RenderedKernel>& kernels);
+// The same translation unit with every header of ProgramHeaders() that it includes with quotes
+// expanded in place, once each (as `#pragma once` would), so that nvcc compiles it as is
+// (`nvcc -arch=sm_90 -cubin`): what `ndjit-inspect --emit=cuda` prints and dumps write. Includes
+// in angle brackets stay (a CUDA toolkit has them).
+std::string StandaloneProgramText(const std::vector<RenderedKernel>& kernels);
 
 // The headers a program includes, by name: the kernel runtime (`ndjit_cuda.h`: team folds,
 // shuffles, checks), the scalar prelude and the IR rules it includes, and the small standard

@@ -252,6 +252,40 @@ TEST(CudaSourceTest, CompileCacheServesFromMemoryThenDisk) {
   unsetenv("NDJIT_CACHE_DIR");
 }
 
+// nvcc, if the machine has it: NDJIT_TEST_NVCC, else the CUDA toolkit's, else one on the PATH.
+std::string FindNvcc() {
+  if (const char* p = std::getenv("NDJIT_TEST_NVCC"); p != nullptr && *p != '\0') return p;
+  for (const char* p : {"/usr/local/cuda/bin/nvcc", "/usr/bin/nvcc"}) {
+    if (std::filesystem::exists(p)) return p;
+  }
+  return std::system("command -v nvcc > /dev/null 2>&1") == 0 ? "nvcc" : "";
+}
+
+// What `ndjit-inspect --emit=cuda` prints and dumps write is one translation unit that nvcc
+// compiles on its own: ndjit's in-memory headers are expanded into it, and the rules they share
+// with host code are marked for the device as well.
+TEST(CudaSourceTest, StandaloneProgramCompilesWithNvcc) {
+  KernelSet set;
+  for (const Golden& g : kGoldens) ASSERT_TRUE(RenderGraph(g.graph, &set).ok()) << g.name;
+  const std::string program = cg::StandaloneProgramText(set.rendered);
+  EXPECT_EQ(program.find("#include \""), std::string::npos) << "a quoted include is left";
+  EXPECT_NE(program.find("// ---- ndjit_prelude.h"), std::string::npos);
+  const std::string nvcc = FindNvcc();
+  if (nvcc.empty()) GTEST_SKIP() << "skipped: nvcc not found";
+  const std::string dir = ::testing::TempDir() + "/ndjit_standalone_cu";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/program.cu") << program;
+  const std::string command = absl::StrCat(nvcc, " -arch=sm_90 -cubin -o ", dir, "/program.cubin ",
+                                           dir, "/program.cu > ", dir, "/nvcc.log 2>&1");
+  const int rc = std::system(command.c_str());
+  std::ifstream log(dir + "/nvcc.log");
+  std::stringstream text;
+  text << log.rdbuf();
+  EXPECT_EQ(rc, 0) << command << "\n" << text.str();
+  EXPECT_GT(std::filesystem::file_size(dir + "/program.cubin"), 0u);
+}
+
 TEST(CudaSourceTest, ContiguousElementwiseKernelsGetTheVectorPath) {
   KernelSet set;
   ASSERT_TRUE(RenderGraph(kGoldens[0].graph, &set).ok());
