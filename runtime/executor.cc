@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -618,6 +619,10 @@ absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& source,
   const passes::Schedule schedule = passes::ScheduleKernels(graph, plan, options.execute.schedule);
   out.fusion = passes::PrintFusionPlan(graph, plan);
   out.schedule = passes::PrintSchedule(plan, schedule);
+#if NDJIT_HAVE_CUDA
+  std::vector<codegen::cuda::RenderedKernel> rendered;
+  absl::flat_hash_set<std::string> entries;  // one program: entry names must be distinct
+#endif
   for (int g : schedule.order) {
     ASSIGN_OR_RETURN(codegen::LoweredKernel k, LowerScheduled(graph, plan, schedule, g));
     KernelReport report;
@@ -633,16 +638,21 @@ absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& source,
     }
     if (options.cuda) {
 #if NDJIT_HAVE_CUDA
-      ASSIGN_OR_RETURN(
-          codegen::cuda::RenderedKernel r,
-          codegen::cuda::RenderKernel(k.kernel, codegen::cuda::EntryName(k.kernel.name)));
-      report.cuda = codegen::cuda::StandaloneProgramText({r});
+      std::string entry = codegen::cuda::EntryName(k.kernel.name);
+      if (!entries.insert(entry).second) absl::StrAppend(&entry, "_k", g);
+      ASSIGN_OR_RETURN(codegen::cuda::RenderedKernel r,
+                       codegen::cuda::RenderKernel(k.kernel, entry));
+      report.cuda = r.text;
+      rendered.push_back(std::move(r));
 #else
       return absl::FailedPreconditionError("this build of ndjit has no CUDA backend");
 #endif
     }
     out.kernels.push_back(std::move(report));
   }
+#if NDJIT_HAVE_CUDA
+  if (options.cuda) out.cuda_program = codegen::cuda::StandaloneProgramText(rendered);
+#endif
   return out;
 }
 

@@ -106,7 +106,7 @@ struct KernelReport {
   std::string kernel_ir;  // kernel IR with the call sites of its nodes
   std::string llvm_ir;    // optimized LLVM IR, when asked for
   std::string assembly;   // native assembly, when asked for
-  std::string cuda;       // the CUDA C++ program of the kernel, when asked for
+  std::string cuda;       // the kernel's CUDA C++ (its entry points), when asked for
 };
 struct KernelsDescription {
   // The graph after split-reductions when that changed it (the plan's node ids refer to it).
@@ -114,6 +114,9 @@ struct KernelsDescription {
   std::string fusion;                 // passes::PrintFusionPlan
   std::string schedule;               // passes::PrintSchedule
   std::vector<KernelReport> kernels;  // in execution order
+  // With DescribeOptions::cuda: every kernel in one self-contained CUDA translation unit
+  // (codegen::cuda::StandaloneProgramText), which nvcc compiles as is.
+  std::string cuda_program;
 };
 struct DescribeOptions {
   ExecuteOptions execute;

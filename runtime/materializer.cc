@@ -107,15 +107,14 @@ absl::Status DumpExecution(const ir::Graph& graph, const Config& config,
         RETURN_IF_ERROR(WriteFile(prefix + "split-reductions.ir", d.split_graph));
       }
       std::string text = absl::StrCat("// fusion plan\n", d.fusion, "\n// ", d.schedule);
-      std::string llvm, cuda;
+      std::string llvm;
       for (const KernelReport& k : d.kernels) {
         absl::StrAppend(&text, "\n", k.kernel_ir);
         absl::StrAppend(&llvm, "; kernel @", k.name, "\n", k.llvm_ir, "\n");
-        absl::StrAppend(&cuda, k.cuda, "\n");
       }
       RETURN_IF_ERROR(WriteFile(prefix + "kernels.txt", text));
       RETURN_IF_ERROR(WriteFile(prefix + "llvm.ll", llvm));
-      if (describe.cuda) RETURN_IF_ERROR(WriteFile(prefix + "cuda.cu", cuda));
+      if (describe.cuda) RETURN_IF_ERROR(WriteFile(prefix + "cuda.cu", d.cuda_program));
       kernels_line =
           absl::StrCat(", ", d.kernels.size(), d.kernels.size() == 1 ? " kernel" : " kernels");
     } else {

@@ -29,6 +29,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "ir/parser.h"
 #include "ir/printer.h"
 #include "ir/status_macros.h"
@@ -179,11 +180,21 @@ absl::StatusOr<std::optional<ndjit::passes::Pipeline>> MakePipeline(bool locatio
 
 std::string Kernels(const ndjit::runtime::KernelsDescription& d) {
   std::string out;
+  if (!d.cuda_program.empty()) {
+    // One translation unit that nvcc compiles as is: the kernel IR as comments, then the program.
+    for (const auto& k : d.kernels) {
+      for (absl::string_view line : absl::StrSplit(k.kernel_ir, '\n', absl::SkipEmpty())) {
+        absl::StrAppend(&out, absl::StartsWith(line, "//") ? "" : "// ", line, "\n");
+      }
+      absl::StrAppend(&out, "\n");
+    }
+    absl::StrAppend(&out, d.cuda_program);
+    return out;
+  }
   for (const auto& k : d.kernels) {
     absl::StrAppend(&out, k.kernel_ir);
     if (!k.llvm_ir.empty()) absl::StrAppend(&out, "\n", k.llvm_ir);
     if (!k.assembly.empty()) absl::StrAppend(&out, "\n", k.assembly);
-    if (!k.cuda.empty()) absl::StrAppend(&out, "\n", k.cuda);
     absl::StrAppend(&out, "\n");
   }
   return out;
@@ -260,10 +271,21 @@ int main(int argc, char** argv) {
   usage_config.contains_help_flags = IsOwnFlagFile;
   usage_config.contains_helpshort_flags = IsOwnFlagFile;
   absl::SetFlagsUsageConfig(usage_config);
+  // --help anywhere among the flags (not as a flag's value, not after `--`).
   for (int i = 1; i < argc; ++i) {
     const absl::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-help" || arg == "-h" || arg == "--helpshort")
+    if (arg == "--") break;
+    if (arg == "--help" || arg == "-help" || arg == "-h" || arg == "--helpshort") {
       return PrintHelp();
+    }
+    // `--flag value`: a flag that is not boolean takes the next argument as its value.
+    absl::string_view name = arg;
+    if (absl::ConsumePrefix(&name, "--") || absl::ConsumePrefix(&name, "-")) {
+      if (!absl::StrContains(name, '=')) {
+        const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+        if (flag != nullptr && !flag->IsOfType<bool>()) ++i;
+      }
+    }
   }
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   std::string command;

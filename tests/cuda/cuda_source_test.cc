@@ -18,6 +18,7 @@
 #include "ir/parser.h"
 #include "ir/printer.h"
 #include "ir/status_macros.h"
+#include "runtime/executor.h"
 #include "tests/cuda/cuda_kernels.h"
 
 namespace ndjit {
@@ -261,18 +262,10 @@ std::string FindNvcc() {
   return std::system("command -v nvcc > /dev/null 2>&1") == 0 ? "nvcc" : "";
 }
 
-// What `ndjit-inspect --emit=cuda` prints and dumps write is one translation unit that nvcc
-// compiles on its own: ndjit's in-memory headers are expanded into it, and the rules they share
-// with host code are marked for the device as well.
-TEST(CudaSourceTest, StandaloneProgramCompilesWithNvcc) {
-  KernelSet set;
-  for (const Golden& g : kGoldens) ASSERT_TRUE(RenderGraph(g.graph, &set).ok()) << g.name;
-  const std::string program = cg::StandaloneProgramText(set.rendered);
-  EXPECT_EQ(program.find("#include \""), std::string::npos) << "a quoted include is left";
-  EXPECT_NE(program.find("// ---- ndjit_prelude.h"), std::string::npos);
-  const std::string nvcc = FindNvcc();
-  if (nvcc.empty()) GTEST_SKIP() << "skipped: nvcc not found";
-  const std::string dir = ::testing::TempDir() + "/ndjit_standalone_cu";
+// Compiles `program` with nvcc for sm_90 in a fresh directory under the test's temp dir; returns
+// nvcc's log, empty on success.
+std::string NvccErrors(const std::string& nvcc, const std::string& program, const char* name) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/ndjit_", name);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/program.cu") << program;
@@ -282,8 +275,58 @@ TEST(CudaSourceTest, StandaloneProgramCompilesWithNvcc) {
   std::ifstream log(dir + "/nvcc.log");
   std::stringstream text;
   text << log.rdbuf();
-  EXPECT_EQ(rc, 0) << command << "\n" << text.str();
-  EXPECT_GT(std::filesystem::file_size(dir + "/program.cubin"), 0u);
+  if (rc == 0 && std::filesystem::file_size(dir + "/program.cubin") > 0) return "";
+  return absl::StrCat(command, " failed:\n", text.str());
+}
+
+// What `ndjit-inspect --emit=cuda` prints and dumps write is one translation unit that nvcc
+// compiles on its own: ndjit's in-memory headers are expanded into it once, and the rules they
+// share with host code are marked for the device as well.
+TEST(CudaSourceTest, StandaloneProgramCompilesWithNvcc) {
+  KernelSet set;
+  for (const Golden& g : kGoldens) ASSERT_TRUE(RenderGraph(g.graph, &set).ok()) << g.name;
+  const std::string program = cg::StandaloneProgramText(set.rendered);
+  EXPECT_EQ(program.find("#include \""), std::string::npos) << "a quoted include is left";
+  EXPECT_NE(program.find("// ---- ndjit_prelude.h"), std::string::npos);
+  const std::string nvcc = FindNvcc();
+  if (nvcc.empty()) GTEST_SKIP() << "skipped: nvcc not found";
+  EXPECT_EQ(NvccErrors(nvcc, program, "standalone_cu"), "");
+}
+
+// A graph of several kernels is described as one program (the headers once, distinct entry
+// points), which is what a dump's NNNN.cuda.cu holds.
+TEST(CudaSourceTest, DescribedKernelsOfAGraphAreOneProgram) {
+  auto g = ir::ParseGraph(R"(graph @branches {
+  %0 = input[index=0] : f32[64,64]
+  %1 = input[index=1] : f32[64,64]
+  %2 = exp(%0) : f32[64,64]
+  %3 = exp(%1) : f32[64,64]
+  %4 = reduce_sum[axes=[0]](%2) : f32[64]
+  %5 = reduce_sum[axes=[0]](%3) : f32[64]
+  %6 = reduce_max[axes=[1]](%2) : f32[64]
+  %7 = reduce_max[axes=[1]](%3) : f32[64]
+  %8 = add(%2, %3) : f32[64,64]
+  return %4, %5, %6, %7, %8
+})");
+  ASSERT_TRUE(g.ok()) << g.status();
+  runtime::DescribeOptions options;
+  options.cuda = true;
+  absl::StatusOr<runtime::KernelsDescription> d = runtime::DescribeKernels(**g, options);
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_GE(d->kernels.size(), 2u);
+  const std::string& program = d->cuda_program;
+  size_t headers = 0;
+  for (size_t at = program.find("// ---- ndjit_cuda.h"); at != std::string::npos;
+       at = program.find("// ---- ndjit_cuda.h", at + 1)) {
+    ++headers;
+  }
+  EXPECT_EQ(headers, 1u);
+  for (const runtime::KernelReport& k : d->kernels) {
+    EXPECT_NE(program.find(k.cuda), std::string::npos) << k.name;
+  }
+  const std::string nvcc = FindNvcc();
+  if (nvcc.empty()) GTEST_SKIP() << "skipped: nvcc not found";
+  EXPECT_EQ(NvccErrors(nvcc, program, "described_cu"), "");
 }
 
 TEST(CudaSourceTest, ContiguousElementwiseKernelsGetTheVectorPath) {
