@@ -9,17 +9,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "ir/scalar_rules.h"  // NDJIT_HOST_DEVICE
 #include "ndjit/dtype.h"
-
-// The rules run in host code and in CUDA kernels, which include this header; nvcc needs them
-// marked for both (NVRTC, given -default-device, compiles them for the device anyway).
-#ifndef NDJIT_HOST_DEVICE
-#if defined(__CUDACC__)
-#define NDJIT_HOST_DEVICE __host__ __device__
-#else
-#define NDJIT_HOST_DEVICE
-#endif
-#endif
 
 namespace ndjit::ir {
 
