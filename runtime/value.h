@@ -114,7 +114,7 @@ class Value : public std::enable_shared_from_this<Value> {
   bool counted_ = false;
   std::vector<ValuePtr> operands_;
   // Scratch of the materializer's walks over pending values, in place of hash maps keyed by
-  // value (guarded by the materializer's lock; meaningful only while `walk_` equals the number
+  // value (guarded by the materializer's lock; meaningful only while `walk_.id` is the number
   // of the walk in progress, see Materializer::WalkPostOrder).
   struct Walk {
     uint64_t id = 0;
@@ -122,7 +122,7 @@ class Value : public std::enable_shared_from_this<Value> {
     int32_t internal_refs = 0;  // Collect: references from the operand lists of collected values
     int32_t requested = 0;      // SubmitLocked: times the request names the value
     bool same_array = false;    // SubmitLocked: a requested value is this one under another name
-    bool unstored = false;      // SubmitLocked: left unstored, computing it again costs `cost`
+    bool unstored = false;      // SubmitLocked: left unstored; computing it again costs
     int64_t cheap = 0;          //   its cone's elementary ops
     int expensive = 0;          //   and expensive ops (saturates at 2)
   } walk_;
