@@ -39,9 +39,10 @@ int main() {
   const ndjit::Stats st = ndjit::stats();
   std::printf(
       "\nComputed %lld nodes in %lld materializations: %lld fused kernels launched, %lld "
-      "compiled (%.1f ms) on the %s backend.\n",
+      "compiled (%.1f ms) and %lld loaded from the disk cache (%.1f ms) on the %s backend.\n",
       static_cast<long long>(st.nodes_evaluated), static_cast<long long>(st.materializations),
       static_cast<long long>(st.kernels_launched), static_cast<long long>(st.kernels_compiled),
-      st.compile_seconds * 1e3, ndjit::backend().c_str());
+      st.compile_seconds * 1e3, static_cast<long long>(st.kernels_loaded), st.load_seconds * 1e3,
+      ndjit::backend().c_str());
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "ndjit/ndjit.h"
 #include "runtime/buffer_pool.h"
 #include "runtime/config.h"
+#include "runtime/disk_cache.h"
 #include "runtime/executor.h"
 #include "runtime/materializer.h"
 
@@ -215,6 +216,8 @@ Stats stats() {
   s.graphs_reused = c.graphs_reused;
   s.kernels_compiled = e.kernels_compiled;
   s.kernel_cache_hits = e.kernel_cache_hits;
+  s.kernels_loaded = e.kernels_loaded;
+  s.load_seconds = e.load_seconds;
   s.kernels_launched = e.kernels_launched;
   s.buffers_allocated = e.buffers_allocated;
   s.bytes_allocated = e.bytes_allocated;
@@ -278,5 +281,20 @@ std::string flags() { return runtime::GetConfig().flags; }
 void set_dump_dir(const std::string& dir) { runtime::SetDumpDir(dir); }
 
 std::string dump_dir() { return runtime::GetConfig().dump_dir; }
+
+void set_cache(bool enabled) { runtime::SetCacheEnabled(enabled); }
+
+bool cache_enabled() { return runtime::GetCacheSettings().enabled; }
+
+void set_cache_dir(const std::string& dir) { runtime::SetCacheDir(dir); }
+
+std::string cache_dir() { return runtime::GetCacheSettings().root; }
+
+void set_cache_max_bytes(int64_t max_bytes) {
+  const absl::Status s = runtime::SetCacheMaxBytes(max_bytes);
+  if (!s.ok()) throw ValueError(absl::StrCat("set_cache_max_bytes: ", s.message()));
+}
+
+int64_t cache_max_bytes() { return runtime::GetCacheSettings().max_bytes; }
 
 }  // namespace ndjit

@@ -1,10 +1,16 @@
 // ndjit::profiler: the public face of runtime/profiler.h.
 #include "ndjit/profiler.h"
 
+#include <algorithm>
+#include <map>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "ndjit/error.h"
 #include "ndjit/ndjit.h"
+#include "runtime/compile_log.h"
 #include "runtime/materializer.h"
 #include "runtime/profiler.h"
 
@@ -45,15 +51,38 @@ std::string summary() {
                         s.blocking_calls);
   absl::StrAppendFormat(&out,
                         "engine: %d graphs computed (%d nodes recorded, %d after the optimizer); "
-                        "kernels: %d compiled in %.3f ms, %d cache hits, %d launches\n",
+                        "kernels: %d compiled in %.3f ms, %d loaded from disk in %.3f ms, %d "
+                        "cache hits, %d launches\n",
                         s.materializations, s.nodes_recorded, s.nodes_after_passes,
-                        s.kernels_compiled, s.compile_seconds * 1e3, s.kernel_cache_hits,
-                        s.kernels_launched);
+                        s.kernels_compiled, s.compile_seconds * 1e3, s.kernels_loaded,
+                        s.load_seconds * 1e3, s.kernel_cache_hits, s.kernels_launched);
   absl::StrAppendFormat(&out,
                         "flushes: %d by accessors, %d by flush/eval_async, %d by waitall, %d at "
                         "the node limit, %d at the byte limit, %d eager\n",
                         s.flushes_accessor, s.flushes_explicit, s.flushes_waitall,
                         s.flushes_node_limit, s.flushes_byte_limit, s.flushes_eager);
+  // Compiles by reason, and the lines that needed the most kernels.
+  const std::vector<Compile> records = compiles();
+  if (!records.empty()) {
+    std::map<std::string, int64_t> by_reason, by_site;
+    int64_t loaded = 0;
+    for (const Compile& c : records) {
+      by_reason[c.reason] += 1;
+      by_site[absl::StrCat(c.site, " (", c.backend, ")")] += 1;
+      loaded += c.loaded;
+    }
+    std::vector<std::string> reasons;
+    for (const auto& [reason, n] : by_reason) reasons.push_back(absl::StrCat(n, " ", reason));
+    absl::StrAppendFormat(&out, "compiles: %d (%d of them loaded from the disk cache): %s\n",
+                          records.size(), loaded, absl::StrJoin(reasons, ", "));
+    std::vector<std::pair<int64_t, std::string>> top;
+    for (const auto& [site, n] : by_site) top.emplace_back(-n, site);
+    std::sort(top.begin(), top.end());
+    for (size_t i = 0; i < top.size() && i < 3; ++i) {
+      absl::StrAppendFormat(&out, "  %4d kernel%s for %s\n", -top[i].first,
+                            top[i].first == -1 ? "" : "s", top[i].second);
+    }
+  }
   if (s.deferred_errors > 0) {
     absl::StrAppendFormat(&out, "errors: %d raised while computing (%d graphs redone op by op)\n",
                           s.deferred_errors, s.op_by_op_retries);
@@ -61,7 +90,19 @@ std::string summary() {
   return out;
 }
 
-void reset() { runtime::profiler::ResetCallSites(); }
+void reset() {
+  runtime::profiler::ResetCallSites();
+  runtime::ResetCompileRecords();
+}
+
+std::vector<Compile> compiles() {
+  std::vector<Compile> out;
+  for (const runtime::CompileRecord& r : runtime::CompileRecords()) {
+    out.push_back(Compile{r.backend, r.kernel, r.site, runtime::CompileReasonName(r.reason),
+                          r.detail, r.loaded, r.seconds});
+  }
+  return out;
+}
 
 void start_trace(const std::string& path) {
   if (path.empty()) throw ValueError("profiler::start_trace: the path is empty");

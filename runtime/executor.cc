@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "codegen/cpu/cpu_backend.h"
 #include "codegen/lower.h"
@@ -26,6 +28,8 @@
 #include "passes/schedule.h"
 #include "passes/split_reductions.h"
 #include "runtime/buffer_pool.h"
+#include "runtime/compile_log.h"
+#include "runtime/disk_cache.h"
 
 #if defined(NDJIT_HAVE_OPENMP)
 #include <omp.h>
@@ -40,8 +44,8 @@ constexpr int64_t kParallelWork = int64_t{1} << 18;
 
 struct Counters {
   std::atomic<int64_t> compiled{0}, hits{0}, launched{0}, retries{0}, buffers{0}, bytes{0},
-      plan_hits{0};
-  std::atomic<int64_t> compile_ns{0};
+      plan_hits{0}, loaded{0};
+  std::atomic<int64_t> compile_ns{0}, load_ns{0};
   std::atomic<int64_t> largest_kernel{0}, most_buffers{0};
   // The slowest single compile and that kernel's size, kept as a pair.
   std::mutex slowest_mu;
@@ -65,21 +69,22 @@ class KernelCache {
     return *cache;
   }
 
-  // The code of each of `kernels`, compiling those not cached. Distinct misses compile in
-  // parallel on up to `threads` threads (the calling one included); a text that occurs twice
-  // compiles once.
+  // The code of each of `kernels`: from memory, else from the disk cache, else compiled (and
+  // stored there). Distinct misses are loaded or compiled in parallel on up to `threads` threads
+  // (the calling one included); a text that occurs twice is handled once.
+  // `unfused_retry`: the kernels of the op-by-op rerun of a graph whose fused kernels failed (a
+  // compile reason).
   std::vector<absl::StatusOr<codegen::cpu::KernelFn>> FindAll(
-      absl::Span<const ir::Kernel* const> kernels, int threads) {
+      absl::Span<const ir::Kernel* const> kernels, int threads, bool unfused_retry) {
     std::vector<absl::StatusOr<codegen::cpu::KernelFn>> out(kernels.size(),
                                                             codegen::cpu::KernelFn{nullptr});
     std::vector<std::string> keys(kernels.size());
     absl::flat_hash_map<std::string, int> first_miss;  // key -> index into `misses`
-    std::vector<size_t> misses;                        // kernels to compile, one per key
+    std::vector<Miss> misses;                          // one per distinct key
     std::vector<int> miss_of(kernels.size(), -1);
     {
       for (size_t i = 0; i < kernels.size(); ++i) {
-        keys[i] =
-            absl::StrCat(codegen::cpu::TargetDescription(), "\n", ir::PrintKernel(*kernels[i]));
+        keys[i] = absl::StrCat(codegen::cpu::CodeIdentity(), "\n", ir::PrintKernel(*kernels[i]));
       }
       std::lock_guard<std::mutex> lock(mu_);
       for (size_t i = 0; i < kernels.size(); ++i) {
@@ -89,22 +94,25 @@ class KernelCache {
           continue;
         }
         auto [it, inserted] = first_miss.try_emplace(keys[i], static_cast<int>(misses.size()));
-        if (inserted) misses.push_back(i);
+        if (inserted) misses.push_back(Miss{i, SymbolLocked(kernels[i]->name, keys[i])});
         miss_of[i] = it->second;
       }
     }
+    const bool disk = !misses.empty() && DiskCache::Cpu().Active();
     std::vector<absl::StatusOr<codegen::cpu::KernelFn>> compiled(misses.size(),
                                                                  codegen::cpu::KernelFn{nullptr});
     std::atomic<size_t> next{0};
     auto work = [&] {
       for (size_t m = next.fetch_add(1); m < misses.size(); m = next.fetch_add(1)) {
+        const ir::Kernel& kernel = *kernels[misses[m].index];
         // Nothing may escape a helper thread (it would end the process): an allocation failure
         // becomes this kernel's error, and the plan is retried unfused like any failed compile.
         try {
-          compiled[m] = Compile(*kernels[misses[m]], keys[misses[m]]);
+          compiled[m] = Resolve(kernel, keys[misses[m].index], misses[m].symbol,
+                                disk && !misses[m].symbol.empty(), unfused_retry);
         } catch (const std::exception& e) {
           compiled[m] = absl::ResourceExhaustedError(
-              absl::StrCat("compiling kernel @", kernels[misses[m]]->name, ": ", e.what()));
+              absl::StrCat("compiling kernel @", kernel.name, ": ", e.what()));
         }
       }
     };
@@ -120,8 +128,47 @@ class KernelCache {
   }
 
  private:
-  absl::StatusOr<codegen::cpu::KernelFn> Compile(const ir::Kernel& kernel, const std::string& key) {
-    ASSIGN_OR_RETURN(codegen::cpu::CompiledKernel compiled, codegen::cpu::Compile(kernel));
+  struct Miss {
+    size_t index;        // into the kernels of FindAll
+    std::string symbol;  // empty: a unique one (no disk cache for this kernel)
+  };
+
+  // The kernel's symbol, a function of its key: "ndjit_<name>_h<hash of the key>", the same in
+  // every process, so that an object from the disk cache links under the name it was compiled
+  // with. Two keys with one hash (never seen, but possible) would share a symbol: the second gets
+  // a unique one and bypasses the disk cache.
+  std::string SymbolLocked(const std::string& name, const std::string& key) {
+    std::string symbol = absl::StrFormat("ndjit_%s_h%016x", name, Fnv1a(key));
+    auto [it, inserted] = symbol_keys_.try_emplace(symbol, key);
+    if (!inserted && it->second != key) return {};
+    return symbol;
+  }
+
+  absl::StatusOr<codegen::cpu::KernelFn> Resolve(const ir::Kernel& kernel, const std::string& key,
+                                                 const std::string& symbol, bool disk,
+                                                 bool unfused_retry) {
+    if (disk) {
+      const auto start = std::chrono::steady_clock::now();
+      if (std::optional<std::string> object = DiskCache::Cpu().Load(key); object.has_value()) {
+        absl::StatusOr<codegen::cpu::KernelFn> fn = codegen::cpu::LoadObject(*object, symbol);
+        if (fn.ok()) {
+          const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count();
+          counters().loaded.fetch_add(1, std::memory_order_relaxed);
+          counters().load_ns.fetch_add(ns, std::memory_order_relaxed);
+          NoteCompile(kernel, "cpu", unfused_retry, /*loaded=*/true,
+                      static_cast<double>(ns) * 1e-9);
+          Remember(key, *fn);
+          return *fn;
+        }
+        DiskCache::Cpu().Reject(key, std::string(fn.status().message()));
+      }
+    }
+    codegen::cpu::CompileOptions options;
+    options.symbol = symbol;
+    options.keep_object = disk;
+    ASSIGN_OR_RETURN(codegen::cpu::CompiledKernel compiled, codegen::cpu::Compile(kernel, options));
     counters().compiled.fetch_add(1, std::memory_order_relaxed);
     const int64_t ns = static_cast<int64_t>(compiled.compile_seconds * 1e9);
     counters().compile_ns.fetch_add(ns, std::memory_order_relaxed);
@@ -133,14 +180,39 @@ class KernelCache {
         c.slowest_compile_instrs = static_cast<int64_t>(kernel.instrs.size());
       }
     }
+    if (disk) DiskCache::Cpu().Store(key, Describe(kernel, compiled), compiled.object);
+    NoteCompile(kernel, "cpu", unfused_retry, /*loaded=*/false, compiled.compile_seconds);
+    Remember(key, compiled.fn);
+    return compiled.fn;
+  }
+
+  // What `ndjit-inspect cache list` shows of an entry: the kernel's name, the call sites of its
+  // nodes, its size and how long it took to compile.
+  static std::string Describe(const ir::Kernel& kernel,
+                              const codegen::cpu::CompiledKernel& compiled) {
+    std::vector<std::string> sites;
+    for (const std::string& note : kernel.notes) {
+      const size_t at = note.rfind(" at ");
+      if (at == std::string::npos) continue;
+      std::string site = note.substr(at + 4);
+      if (std::find(sites.begin(), sites.end(), site) == sites.end()) {
+        sites.push_back(std::move(site));
+      }
+    }
+    return absl::StrFormat("kernel %s\ninstructions %d\ncompile_ms %.1f\nsites %s\n", kernel.name,
+                           kernel.instrs.size(), compiled.compile_seconds * 1e3,
+                           sites.empty() ? "-" : absl::StrJoin(sites, ", "));
+  }
+
+  void Remember(const std::string& key, codegen::cpu::KernelFn fn) {
     std::lock_guard<std::mutex> lock(mu_);
     // Another plan may have compiled the same kernel meanwhile; either code is fine.
-    kernels_.try_emplace(key, compiled.fn);
-    return compiled.fn;
+    kernels_.try_emplace(key, fn);
   }
 
   std::mutex mu_;
   absl::flat_hash_map<std::string, codegen::cpu::KernelFn> kernels_;
+  absl::flat_hash_map<std::string, std::string> symbol_keys_;  // symbol -> the key it names
 };
 
 void Launch(codegen::cpu::KernelFn fn, void* const* bufs, const int64_t* params, int64_t* status,
@@ -296,7 +368,7 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
     }
   }
   std::vector<absl::StatusOr<codegen::cpu::KernelFn>> cpu_code =
-      KernelCache::Get().FindAll(cpu_kernels, options.num_threads);
+      KernelCache::Get().FindAll(cpu_kernels, options.num_threads, options.unfused_retry);
   for (size_t pos = 0; pos < schedule.order.size(); ++pos) {
     const int g = schedule.order[pos];
     codegen::LoweredKernel* k = &lowered[pos];
@@ -563,6 +635,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& sou
   counters().retries.fetch_add(1, std::memory_order_relaxed);
   ExecuteOptions unfused = options;
   unfused.fusion.fuse = false;
+  unfused.unfused_retry = true;
   bool unfused_failed = false;
   absl::StatusOr<std::vector<ir::HostTensor>> retry =
       Run(graph, inputs, unfused, &unfused_failed, /*use_cache=*/false, 0);
@@ -577,6 +650,8 @@ ExecutorCounters GetExecutorCounters() {
   ExecutorCounters out;
   out.kernels_compiled = c.compiled.load();
   out.kernel_cache_hits = c.hits.load();
+  out.kernels_loaded = c.loaded.load();
+  out.load_seconds = static_cast<double>(c.load_ns.load()) * 1e-9;
   out.kernels_launched = c.launched.load();
   out.unfused_retries = c.retries.load();
   out.buffers_allocated = c.buffers.load();
@@ -595,6 +670,8 @@ void ResetExecutorCounters() {
   Counters& c = counters();
   c.compiled = 0;
   c.hits = 0;
+  c.loaded = 0;
+  c.load_ns = 0;
   c.launched = 0;
   c.retries = 0;
   c.buffers = 0;

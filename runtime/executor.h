@@ -2,9 +2,11 @@
 // compile its kernel, allocate the outputs from the buffer pool, launch over the domain on the
 // worker threads, and release intermediate buffers after their last use.
 //
-// Kernel cache: compiled kernels are keyed by the canonical kernel text plus the target
-// description, compared in full (hash maps compare keys, never hashes alone). Sizes are kernel
-// parameters, so a kernel serves every shape with the same structure.
+// Kernel cache: compiled kernels are keyed by the canonical kernel text plus the code generator's
+// identity (codegen::cpu::CodeIdentity: LLVM, target, build), compared in full (hash maps compare
+// keys, never hashes alone). Sizes are kernel parameters, so a kernel serves every shape with the
+// same structure. A miss looks in the disk cache (runtime/disk_cache.h) before compiling, and a
+// compile is stored there.
 //
 // Plan cache: the whole plan of a graph (fusion groups, compiled kernels, size parameters,
 // buffer lifetimes) is kept by graph structure (ops, types, attributes and wiring; compared in
@@ -37,6 +39,8 @@ namespace ndjit::runtime {
 struct ExecutorCounters {
   int64_t kernels_compiled = 0;
   int64_t kernel_cache_hits = 0;
+  int64_t kernels_loaded = 0;  // CPU kernels loaded from the disk cache (runtime/disk_cache.h)
+  double load_seconds = 0;
   int64_t kernels_launched = 0;
   int64_t unfused_retries = 0;    // fused runs that failed and were retried unfused
   int64_t buffers_allocated = 0;  // output and intermediate buffers of kernels
@@ -80,6 +84,9 @@ struct ExecuteOptions {
   // `backend_key` naming it (its runners are then reused by later runs of the same graph).
   KernelBackend backend;
   std::string backend_key;
+  // Set by ExecuteCompiled on the op-by-op rerun after fused kernels failed (the reason its
+  // compiles record: runtime/compile_log.h).
+  bool unfused_retry = false;
   // Testing only: kernels that fuse more than one op fail to compile, which exercises the
   // unfused retry.
   bool fail_fused_kernels_for_testing = false;

@@ -21,6 +21,7 @@
 #include "passes/fusion.h"
 #include "passes/pipeline.h"
 #include "passes/split_reductions.h"
+#include "runtime/compile_log.h"
 #include "runtime/config.h"
 #include "runtime/executor.h"
 #include "runtime/optimized_graphs.h"
@@ -315,6 +316,17 @@ Materializer::Materializer()
   if (const char* trace = std::getenv("NDJIT_PROFILE"); trace != nullptr && *trace != '\0') {
     profiler::StartTrace(trace);
   }
+  // Every compile and disk load is an event of the trace, with its reason.
+  SetCompileObserver([](const CompileRecord& r) {
+    if (!profiler::Tracing()) return;
+    const int64_t end = profiler::NowNs();
+    profiler::AddEvent("compile",
+                       absl::StrCat(r.loaded ? "load " : "compile ", r.backend, " @", r.kernel),
+                       end - static_cast<int64_t>(r.seconds * 1e9), end,
+                       {{"reason", std::string(CompileReasonName(r.reason))},
+                        {"detail", r.detail},
+                        {"site", r.site}});
+  });
 }
 
 Materializer& Materializer::Get() {

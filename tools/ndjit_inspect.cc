@@ -13,7 +13,10 @@
 //   ndjit-inspect explain graph.ir                  # why values are not fused; bytes moved
 //   ndjit-inspect stats graph.ir                    # nodes, kernels, buffers, peak bytes, times
 //   ndjit-inspect /tmp/dump                         # every materialization of a dump directory
+//   ndjit-inspect cache stats|list|clear            # the compile cache on disk
 #include <algorithm>
+#include <array>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -28,6 +31,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "ir/parser.h"
@@ -37,10 +42,14 @@
 #include "passes/fusion.h"
 #include "passes/pipeline.h"
 #include "passes/schedule.h"
+#include "runtime/disk_cache.h"
 #include "runtime/executor.h"
 #include "tools/inspect_report.h"
 
 ABSL_FLAG(bool, stats, false, "same as the `stats` command");
+ABSL_FLAG(std::string, cache_dir, "",
+          "for `cache`: the cache directory (default: NDJIT_CACHE_DIR, else "
+          "$XDG_CACHE_HOME/ndjit, else ~/.cache/ndjit)");
 ABSL_FLAG(bool, no_locations, false, "omit loc(...) call sites when printing");
 ABSL_FLAG(std::string, passes, "",
           "comma-separated passes to run in order, or 'default' for the materialization "
@@ -249,12 +258,80 @@ absl::Status Emit(const std::string& command, const Input& input, const ndjit::i
   return absl::OkStatus();
 }
 
+// `ndjit-inspect cache stats|list|clear`: the compile cache on disk (runtime/disk_cache.h).
+int Cache(const std::string& what) {
+  std::string root = absl::GetFlag(FLAGS_cache_dir);
+  if (root.empty()) root = ndjit::runtime::GetCacheSettings().root;
+  if (root.empty()) {
+    return Fail(
+        "ndjit-inspect cache: no cache directory (set NDJIT_CACHE_DIR, or pass --cache_dir)");
+  }
+  if (what == "clear") {
+    absl::StatusOr<int64_t> removed = ndjit::runtime::ClearCache(root);
+    if (!removed.ok())
+      return Fail(absl::StrCat("ndjit-inspect cache clear: ", removed.status().message()));
+    std::cout << "removed " << *removed << " files from " << root << "\n";
+    return 0;
+  }
+  const std::vector<ndjit::runtime::CacheEntryInfo> entries =
+      ndjit::runtime::ListCacheEntries(root);
+  if (what == "list") {
+    for (const ndjit::runtime::CacheEntryInfo& e : entries) {
+      char when[32] = "?";
+      const time_t t = static_cast<time_t>(e.last_use_unix_seconds);
+      struct tm local;
+      if (localtime_r(&t, &local) != nullptr)
+        std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &local);
+      // The description's "name value" lines, on one line.
+      std::vector<std::string> fields;
+      for (absl::string_view line : absl::StrSplit(e.description, '\n', absl::SkipEmpty())) {
+        fields.emplace_back(line);
+      }
+      std::cout << absl::StrFormat("%-4s %10d  %s  %s  %s%s\n", e.kind, e.bytes, when,
+                                   std::filesystem::path(e.path).filename().string(),
+                                   absl::StrJoin(fields, "; "),
+                                   e.problem.empty() ? "" : absl::StrCat("UNUSABLE: ", e.problem));
+    }
+    if (entries.empty()) std::cout << "(no entries in " << root << ")\n";
+    return 0;
+  }
+  if (what == "stats") {
+    const ndjit::runtime::CacheSettings settings = ndjit::runtime::GetCacheSettings();
+    std::cout << "cache directory: " << root << "\n";
+    std::map<std::string, std::array<int64_t, 3>> kinds = {{"cpu", {0, 0, 0}}, {"cuda", {0, 0, 0}}};
+    int64_t total = 0;
+    for (const ndjit::runtime::CacheEntryInfo& e : entries) {
+      std::array<int64_t, 3>& k = kinds[e.kind];
+      k[0] += 1;
+      k[1] += e.bytes;
+      k[2] += e.problem.empty() ? 0 : 1;
+      total += e.bytes;
+    }
+    for (const auto& [kind, k] : kinds) {
+      std::cout << absl::StrFormat("%-4s %6d entries %12d bytes  %d unusable\n", kind, k[0], k[1],
+                                   k[2]);
+    }
+    std::cout << absl::StrFormat(
+        "total %d bytes of a %d-byte limit (%.1f%%; NDJIT_CACHE_MAX_BYTES)\n", total,
+        settings.max_bytes,
+        100.0 * static_cast<double>(total) / static_cast<double>(settings.max_bytes));
+    if (!settings.enabled) {
+      std::cout
+          << "NDJIT_CACHE=0 here: programs run with this environment neither load nor store\n";
+    }
+    return 0;
+  }
+  return Fail(absl::StrCat("ndjit-inspect cache: unknown command \"", what,
+                           "\"; expected stats, list or clear"));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "verifies graph IR text, optimizes it and shows what ndjit would run.\n"
       "usage: ndjit-inspect [explain|stats] [flags] FILE.ir|DUMP_DIR|-\n"
+      "       ndjit-inspect cache stats|list|clear [--cache_dir=DIR]\n"
       "examples:\n"
       "  ndjit-inspect graph.ir                       canonical text (after verifying)\n"
       "  ndjit-inspect --passes=default --print_after_all --print_changed graph.ir\n"
@@ -266,7 +343,8 @@ int main(int argc, char** argv) {
       "  ndjit-inspect --passes=default --html graph.ir > report.html\n"
       "  ndjit-inspect explain --passes=default graph.ir\n"
       "  ndjit-inspect stats --passes=default graph.ir\n"
-      "  NDJIT_DUMP_DIR=/tmp/dump ./my_program && ndjit-inspect /tmp/dump");
+      "  NDJIT_DUMP_DIR=/tmp/dump ./my_program && ndjit-inspect /tmp/dump\n"
+      "  ndjit-inspect cache list                     the compiled kernels kept on disk");
   absl::FlagsUsageConfig usage_config;
   usage_config.contains_help_flags = IsOwnFlagFile;
   usage_config.contains_helpshort_flags = IsOwnFlagFile;
@@ -288,6 +366,10 @@ int main(int argc, char** argv) {
     }
   }
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (args.size() >= 2 && std::string(args[1]) == "cache") {
+    if (args.size() != 3) return Fail("ndjit-inspect cache: expected stats, list or clear");
+    return Cache(args[2]);
+  }
   std::string command;
   if (args.size() == 3 && (std::string(args[1]) == "explain" || std::string(args[1]) == "stats")) {
     command = args[1];

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "codegen/cpu/prelude_bitcode.h"
@@ -18,6 +19,7 @@
 #include "ir/host_tensor.h"
 #include "ir/status_macros.h"
 #include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
@@ -29,6 +31,7 @@
 #include "llvm/IR/Verifier.h"
 #include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Object/ObjectFile.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -41,6 +44,9 @@
 #include "llvm/Transforms/Utils/ModuleUtils.h"
 
 namespace ndjit::codegen::cpu {
+
+// The SHA-256 of the code generator's sources (generated at build time: cmake/hash_sources.cmake).
+extern const char kCodegenSourceHash[];
 
 // Kernels with more loads than this at indices not contiguous along the innermost domain var
 // are compiled without the loop vectorizer, and kernels with any such load without the SLP
@@ -98,6 +104,7 @@ class Jit {
   llvm::orc::LLJIT& lljit() { return *lljit_; }
   llvm::orc::JITTargetMachineBuilder& jtmb() { return *jtmb_; }
   const std::string& description() const { return description_; }
+  const std::string& identity() const { return identity_; }
   bool vector_math() const { return vector_math_; }
   bool has_feature(const std::string& f) const {
     auto it = features_.find(f);
@@ -105,6 +112,8 @@ class Jit {
   }
   // Held while an object file is linked into the JIT; code generation runs outside it.
   std::mutex& link_mu() { return link_mu_; }
+  // Kernel symbols linked so far (guarded by link_mu).
+  absl::flat_hash_map<std::string, KernelFn>& linked() { return linked_; }
   int64_t NextId() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
@@ -145,6 +154,8 @@ class Jit {
     lljit_->getMainJITDylib().addGenerator(std::move(*gen));
     description_ = absl::StrCat(jtmb_->getTargetTriple().str(), " ", jtmb_->getCPU(), " ",
                                 jtmb_->getFeatures().getString(), vector_math_ ? " libmvec" : "");
+    identity_ = absl::StrCat("LLVM ", LLVM_VERSION_STRING, "\n", description_, "\nndjit codegen ",
+                             kCodegenSourceHash);
   }
 
   absl::Status status_;
@@ -152,8 +163,10 @@ class Jit {
   std::unique_ptr<llvm::orc::LLJIT> lljit_;
   llvm::StringMap<bool> features_;
   std::string description_;
+  std::string identity_;
   bool vector_math_ = false;
   std::mutex link_mu_;
+  absl::flat_hash_map<std::string, KernelFn> linked_;
   std::atomic<int64_t> next_id_{0};
 };
 
@@ -883,9 +896,63 @@ void AddVectorMath(llvm::Module& m, Jit& jit) {
   if (!used.empty()) llvm::appendToCompilerUsed(m, used);
 }
 
+// Links `object` into the JIT and returns its `symbol`, or the code already linked under that
+// name. A failure removes whatever the object added.
+absl::StatusOr<KernelFn> Link(Jit& jit, llvm::SmallVector<char, 0> object,
+                              const std::string& symbol) {
+  std::lock_guard<std::mutex> lock(jit.link_mu());
+  if (auto it = jit.linked().find(symbol); it != jit.linked().end()) return it->second;
+  llvm::orc::ResourceTrackerSP tracker = jit.lljit().getMainJITDylib().createResourceTracker();
+  auto remove = [&tracker](llvm::Error err) {
+    const std::string message = ToString(std::move(err));
+    llvm::consumeError(tracker->remove());
+    return absl::InternalError(message);
+  };
+  if (llvm::Error err = jit.lljit().addObjectFile(
+          tracker, std::make_unique<llvm::SmallVectorMemoryBuffer>(
+                       std::move(object), symbol, /*RequiresNullTerminator=*/false))) {
+    return remove(std::move(err));
+  }
+  auto addr = jit.lljit().lookup(symbol);
+  if (!addr) return remove(addr.takeError());
+  const KernelFn fn = addr->toPtr<KernelFn>();
+  jit.linked().emplace(symbol, fn);
+  return fn;
+}
+
 }  // namespace
 
 const std::string& TargetDescription() { return Jit::Get().description(); }
+
+const std::string& CodeIdentity() { return Jit::Get().identity(); }
+
+absl::StatusOr<KernelFn> LoadObject(std::string_view object, const std::string& symbol) {
+  Jit& jit = Jit::Get();
+  RETURN_IF_ERROR(jit.status());
+  // Only an object for this target that defines `symbol` reaches the linker.
+  auto file = llvm::object::ObjectFile::createObjectFile(
+      llvm::MemoryBufferRef(llvm::StringRef(object.data(), object.size()), symbol));
+  if (!file) {
+    return absl::DataLossError(absl::StrCat("not an object file: ", ToString(file.takeError())));
+  }
+  if ((*file)->makeTriple().getArch() != jit.jtmb().getTargetTriple().getArch()) {
+    return absl::DataLossError(absl::StrCat("an object for ", (*file)->makeTriple().str()));
+  }
+  bool defines = false;
+  for (const llvm::object::SymbolRef& sym : (*file)->symbols()) {
+    llvm::Expected<llvm::StringRef> name = sym.getName();
+    llvm::Expected<uint32_t> flags = sym.getFlags();
+    if (!name || !flags) {
+      llvm::consumeError(name.takeError());
+      llvm::consumeError(flags.takeError());
+      return absl::DataLossError("an object whose symbol table cannot be read");
+    }
+    defines |= *name == symbol && !(*flags & llvm::object::SymbolRef::SF_Undefined);
+  }
+  if (!defines) return absl::DataLossError(absl::StrCat("an object without ", symbol));
+  llvm::SmallVector<char, 0> bytes(object.begin(), object.end());
+  return Link(jit, std::move(bytes), symbol);
+}
 
 bool HasVectorMath() { return Jit::Get().vector_math(); }
 
@@ -893,7 +960,20 @@ absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOp
   const auto start = std::chrono::steady_clock::now();
   Jit& jit = Jit::Get();
   RETURN_IF_ERROR(jit.status());
-  const std::string symbol = absl::StrCat("ndjit_", kernel.name, "_", jit.NextId());
+  // Named symbols end in "_h<hex>" (runtime/executor.cc), unnamed ones in a decimal serial.
+  const std::string symbol = options.symbol.empty()
+                                 ? absl::StrCat("ndjit_", kernel.name, "_", jit.NextId())
+                                 : options.symbol;
+  if (!options.symbol.empty() && !options.keep_llvm_ir && !options.keep_assembly &&
+      !options.keep_object) {
+    std::lock_guard<std::mutex> lock(jit.link_mu());
+    if (auto it = jit.linked().find(symbol); it != jit.linked().end()) {
+      CompiledKernel out;
+      out.fn = it->second;
+      out.symbol = symbol;
+      return out;
+    }
+  }
 
   auto ctx = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>(symbol, *ctx);
@@ -1005,19 +1085,15 @@ absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOp
     }
     pm.run(*module);
   }
-  std::lock_guard<std::mutex> lock(jit.link_mu());
-  if (llvm::Error err = jit.lljit().addObjectFile(std::make_unique<llvm::SmallVectorMemoryBuffer>(
-          std::move(object), symbol, /*RequiresNullTerminator=*/false))) {
-    return absl::InternalError(
-        absl::StrCat("adding kernel @", kernel.name, " to the JIT: ", ToString(std::move(err))));
-  }
-  auto addr = jit.lljit().lookup(symbol);
-  if (!addr) {
+  out.symbol = symbol;
+  if (options.keep_object) out.object.assign(object.begin(), object.end());
+  absl::StatusOr<KernelFn> fn = Link(jit, std::move(object), symbol);
+  if (!fn.ok()) {
     return absl::InternalError(absl::StrCat("compiling kernel @", kernel.name, ": ",
-                                            ToString(addr.takeError()), "\n",
+                                            fn.status().message(), "\n",
                                             ir::PrintKernel(kernel, true)));
   }
-  out.fn = addr->toPtr<KernelFn>();
+  out.fn = *fn;
   out.compile_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "ir/kernel.h"
@@ -33,12 +34,19 @@ using KernelFn = void (*)(void* const* buffers, const int64_t* params, int64_t* 
 struct CompileOptions {
   bool keep_llvm_ir = false;   // optimized LLVM IR text, for dumps and `ndjit-inspect --emit=llvm`
   bool keep_assembly = false;  // native assembly text
+  bool keep_object = false;    // the object file, for the disk cache (LoadObject takes it back)
+  // The kernel's symbol. Empty: a name no other compile in this process uses. A caller that
+  // names symbols must give one name to one kernel text only (the disk cache derives it from its
+  // key): a symbol already linked into this process is reused, not compiled again.
+  std::string symbol;
 };
 
 struct CompiledKernel {
   KernelFn fn = nullptr;
+  std::string symbol;
   std::string llvm_ir;
   std::string assembly;
+  std::string object;  // with CompileOptions::keep_object: a relocatable ELF object
   double compile_seconds = 0;
 };
 
@@ -48,9 +56,21 @@ struct CompiledKernel {
 absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel,
                                        const CompileOptions& options = {});
 
+// Links an object that Compile produced (possibly in another process of the same build on the
+// same CPU: see CodeIdentity) and returns its kernel `symbol`. A symbol already linked into this
+// process is returned as is. An object the JIT's linker rejects, or one without `symbol`, is an
+// error and leaves nothing behind.
+absl::StatusOr<KernelFn> LoadObject(std::string_view object, const std::string& symbol);
+
 // The target the code is generated for ("x86_64-pc-linux-gnu skylake-avx512 +avx512f,..."): part
 // of every cache key.
 const std::string& TargetDescription();
+
+// Everything besides the kernel text that the compiled code depends on, one item per line: the
+// LLVM version, TargetDescription() (triple, CPU name, features, libmvec) and the hash of this
+// build's code generator sources (the emitter, the prelude and the IR they read). Two processes
+// with equal identities compile equal kernel texts to interchangeable objects.
+const std::string& CodeIdentity();
 
 // Whether glibc's vector math library was found (transcendental loops vectorize only then).
 bool HasVectorMath();

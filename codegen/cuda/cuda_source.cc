@@ -1,19 +1,14 @@
 // The CUDA renderer (see cuda_source.h).
 #include "codegen/cuda/cuda_source.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -1022,79 +1017,29 @@ CompileCache& Cache() {
   return *cache;
 }
 
-uint64_t Fnv1a(const std::string& s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
+// The disk entry's payload: "<cubin 0|1> <target>\n<image>".
+std::string SerializeImage(const CudaImage& image) {
+  return absl::StrCat(image.cubin ? 1 : 0, " ", image.target, "\n", image.image);
 }
 
-std::filesystem::path CacheDir() {
-  if (const char* d = std::getenv("NDJIT_CACHE_DIR"); d != nullptr && *d != '\0') {
-    return std::filesystem::path(d) / "cuda";
+std::optional<CudaImage> ParseImage(const std::string& payload) {
+  const size_t nl = payload.find('\n');
+  if (nl == std::string::npos || nl < 3 || (payload[0] != '0' && payload[0] != '1') ||
+      payload[1] != ' ') {
+    return std::nullopt;
   }
-  if (const char* d = std::getenv("XDG_CACHE_HOME"); d != nullptr && *d != '\0') {
-    return std::filesystem::path(d) / "ndjit" / "cuda";
-  }
-  if (const char* d = std::getenv("HOME"); d != nullptr && *d != '\0') {
-    return std::filesystem::path(d) / ".cache" / "ndjit" / "cuda";
-  }
-  return {};
-}
-
-// Disk entry: "<key length>\n<key><cubin 0|1> <image length>\n<target>\n<image>".
-std::optional<CudaImage> ReadEntry(const std::filesystem::path& path, const std::string& key) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  size_t key_size = 0;
-  in >> key_size;
-  if (!in || in.get() != '\n' || key_size != key.size()) return std::nullopt;
-  std::string stored(key_size, '\0');
-  in.read(stored.data(), static_cast<std::streamsize>(key_size));
-  if (!in || stored != key) return std::nullopt;
   CudaImage image;
-  int cubin = 0;
-  size_t image_size = 0;
-  in >> cubin >> image_size;
-  if (!in || in.get() != '\n' || !std::getline(in, image.target)) return std::nullopt;
-  image.cubin = cubin != 0;
-  std::stringstream rest;
-  rest << in.rdbuf();
-  image.image = rest.str();
-  // A truncated or padded entry is a miss.
-  if (image.image.empty() || image.image.size() != image_size) return std::nullopt;
+  image.cubin = payload[0] == '1';
+  image.target = payload.substr(2, nl - 2);
+  image.image = payload.substr(nl + 1);
+  if (image.image.empty()) return std::nullopt;
   return image;
-}
-
-void WriteEntry(const std::filesystem::path& path, const std::string& key, const CudaImage& image) {
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return;
-  // Written aside under a name no other writer uses, then renamed, so a reader never sees half an
-  // entry.
-  static std::atomic<int64_t> serial{0};
-  const std::filesystem::path tmp =
-      path.string() + absl::StrCat(".tmp", ::getpid(), "_", serial.fetch_add(1));
-  std::ofstream out(tmp, std::ios::binary);
-  out << key.size() << "\n"
-      << key << (image.cubin ? 1 : 0) << " " << image.image.size() << "\n"
-      << image.target << "\n"
-      << image.image;
-  out.close();
-  if (!out) {
-    std::filesystem::remove(tmp, ec);
-    return;
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) std::filesystem::remove(tmp, ec);
 }
 
 }  // namespace
 
 absl::StatusOr<CudaImage> CompileProgramCached(const std::string& program, const std::string& name,
-                                               int sm) {
+                                               int sm, ObjectStore* disk, ImageSource* found) {
   CompileCache& cache = Cache();
   absl::StatusOr<std::string> version = NvrtcVersion();
   if (!version.ok()) return version.status();
@@ -1110,14 +1055,17 @@ absl::StatusOr<CudaImage> CompileProgramCached(const std::string& program, const
     std::lock_guard<std::mutex> lock(cache.mu);
     if (auto it = cache.images.find(key); it != cache.images.end()) {
       cache.memory_hits.fetch_add(1);
+      if (found != nullptr) *found = ImageSource::kMemory;
       return it->second;
     }
   }
-  const std::filesystem::path dir = CacheDir();
-  const std::filesystem::path path =
-      dir.empty() ? dir : dir / absl::StrFormat("%016x.ndjcu", Fnv1a(key));
   std::optional<CudaImage> image;
-  if (!dir.empty()) image = ReadEntry(path, key);
+  if (disk != nullptr) {
+    if (std::optional<std::string> payload = disk->Load(key); payload.has_value()) {
+      image = ParseImage(*payload);
+    }
+  }
+  if (found != nullptr) *found = image.has_value() ? ImageSource::kDisk : ImageSource::kCompiled;
   if (image.has_value()) {
     cache.disk_hits.fetch_add(1);
   } else {
@@ -1125,7 +1073,10 @@ absl::StatusOr<CudaImage> CompileProgramCached(const std::string& program, const
     if (!compiled.ok()) return compiled.status();
     cache.compiled.fetch_add(1);
     image = *std::move(compiled);
-    if (!dir.empty()) WriteEntry(path, key, *image);
+    if (disk != nullptr) {
+      disk->Store(key, absl::StrCat("program ", name, "\ntarget ", image->target, "\n"),
+                  SerializeImage(*image));
+    }
   }
   std::lock_guard<std::mutex> lock(cache.mu);
   cache.images.try_emplace(key, *image);

@@ -45,6 +45,7 @@
 
 #include "absl/status/statusor.h"
 #include "codegen/cuda/nvrtc.h"
+#include "codegen/object_store.h"
 #include "ir/kernel.h"
 
 namespace ndjit::codegen::cuda {
@@ -92,13 +93,14 @@ const std::vector<SourceHeader>& ProgramHeaders();
 absl::StatusOr<CudaImage> CompileProgram(const std::string& program, const std::string& name,
                                          int sm, bool verbose = false);
 
-// CompileProgram through the compile cache: in memory (by the full key) and on disk under
-// NDJIT_CACHE_DIR (default $XDG_CACHE_HOME/ndjit or ~/.cache/ndjit), in `cuda/`. The key is the
-// target, NVRTC's version and the whole program text; a disk entry holds its key and is used only
-// when the key matches in full (the file name is only a 64-bit FNV-1a hash of it). An entry that
-// cannot be written is a warning-free miss (the cache never changes what is computed).
+// CompileProgram through the compile cache: in memory, then in `disk` when given (the runtime
+// passes its disk cache, runtime/disk_cache.h, which compares the key in full). The key is the
+// target, NVRTC's version, the compile options, every header's text and the whole program.
+// `found` (optional) says where the image came from.
+enum class ImageSource { kMemory, kDisk, kCompiled };
 absl::StatusOr<CudaImage> CompileProgramCached(const std::string& program, const std::string& name,
-                                               int sm);
+                                               int sm, ObjectStore* disk = nullptr,
+                                               ImageSource* found = nullptr);
 struct CompileCacheCounters {
   int64_t compiled = 0, memory_hits = 0, disk_hits = 0;
 };

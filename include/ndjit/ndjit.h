@@ -51,8 +51,10 @@ struct Stats {
   // Materializations of a graph optimized before, which reused its optimized form instead of
   // running the optimizer again (an exact repeat: same structure and constant values).
   int64_t graphs_reused = 0;
-  int64_t kernels_compiled = 0;   // CPU kernels compiled (kernel cache misses)
-  int64_t kernel_cache_hits = 0;  // kernels found compiled
+  int64_t kernels_compiled = 0;   // CPU kernels compiled (misses of every cache)
+  int64_t kernel_cache_hits = 0;  // kernels found compiled in this process
+  int64_t kernels_loaded = 0;     // CPU kernels loaded from the disk cache (see set_cache)
+  double load_seconds = 0;        // time spent loading them
   int64_t kernels_launched = 0;   // kernel runs
   int64_t buffers_allocated = 0;  // kernel output buffers (pooled: see bytes_fresh)
   int64_t bytes_allocated = 0;    // their bytes
@@ -108,6 +110,20 @@ std::string flags();
 // and call site) that ndjit-inspect reads.
 void set_dump_dir(const std::string& dir);
 std::string dump_dir();
+// The compile cache on disk (NDJIT_CACHE=0 turns it off): compiled CPU kernels and CUDA images
+// are kept across processes, so a program started again loads its kernels instead of compiling
+// them. Entries live in NDJIT_CACHE_DIR (default $XDG_CACHE_HOME/ndjit or ~/.cache/ndjit), are
+// used only when their whole key (kernel text, LLVM version, CPU and features, ndjit build)
+// matches, and are kept under NDJIT_CACHE_MAX_BYTES (default 1 GiB) by removing the least
+// recently used. `ndjit-inspect cache stats|list|clear` looks inside.
+void set_cache(bool enabled);
+bool cache_enabled();
+// "" restores the default directory.
+void set_cache_dir(const std::string& dir);
+std::string cache_dir();
+// A limit <= 0 throws ValueError.
+void set_cache_max_bytes(int64_t max_bytes);
+int64_t cache_max_bytes();
 
 }  // namespace ndjit
 

@@ -40,8 +40,30 @@ std::vector<CallSite> call_sites();
 // A table of call_sites() and the engine's counters (kernels compiled, cache hits, flushes by
 // reason, errors), for printing.
 std::string summary();
-// Forgets the call-site statistics (the Stats counters have ndjit::reset_stats()).
+// Forgets the call-site statistics and the compile records (the Stats counters have
+// ndjit::reset_stats()).
 void reset();
+
+// Why each kernel was compiled (or loaded from the disk cache): one record per compile, the most
+// recent 4096, oldest first. `reason` is one of
+//   "new-structure"  the first kernel of these fused ops;
+//   "new-dtype"      known ops with other element types (detail: "f32 -> f16");
+//   "new-layout"     known ops with another rank or layout (detail: "rank or layout: vars 2 -> 3");
+//   "constant"       known ops with another integer or boolean constant in the code
+//                    (detail: "const 3 -> 4"; float scalars are kernel parameters, never this);
+//   "unfused-retry"  the fused kernels failed to compile and the graph ran op by op.
+// NDJIT_LOG=compiles prints each one as it happens; a line of code that needs more than 8
+// distinct kernels prints one warning saying what kept changing.
+struct Compile {
+  std::string backend;  // "cpu", "cuda"
+  std::string kernel;   // the kernel's name (its fused ops)
+  std::string site;     // the user's file:line:col of the kernel's last op, or "unknown"
+  std::string reason;
+  std::string detail;   // what differs from the nearest kernel compiled before
+  bool loaded = false;  // from the disk cache
+  double seconds = 0;
+};
+std::vector<Compile> compiles();
 
 // Starts recording a trace to be written to `path` by stop_trace() (or at exit).
 void start_trace(const std::string& path);

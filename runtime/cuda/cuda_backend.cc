@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,7 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "codegen/cuda/cuda_source.h"
 #include "ir/kernel.h"
+#include "runtime/compile_log.h"
 #include "runtime/cuda/driver.h"
+#include "runtime/disk_cache.h"
 
 namespace ndjit::runtime::cuda {
 
@@ -99,9 +102,18 @@ class DeviceState {
     loaded->num_params = kernel.num_params;
     loaded->num_values = kernel.num_values;
     const int sm = device_->info().sm();
-    absl::StatusOr<cg::CudaImage> image = cg::CompileProgramCached(
-        cg::ProgramText({loaded->rendered}), loaded->rendered.entry + ".cu", sm);
+    const auto start = std::chrono::steady_clock::now();
+    cg::ImageSource source = cg::ImageSource::kCompiled;
+    absl::StatusOr<cg::CudaImage> image =
+        cg::CompileProgramCached(cg::ProgramText({loaded->rendered}),
+                                 loaded->rendered.entry + ".cu", sm, &DiskCache::Cuda(), &source);
     if (!image.ok()) return image.status();
+    if (source != cg::ImageSource::kMemory) {
+      // The op-by-op rerun after a failed fused kernel is not told apart here (the executor's
+      // backend interface passes only the kernel).
+      NoteCompile(kernel, "cuda", /*unfused_retry=*/false, source == cg::ImageSource::kDisk,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
     std::vector<std::string> entries = {loaded->rendered.entry + "_i64"};
     if (loaded->rendered.has_i32) entries.push_back(loaded->rendered.entry + "_i32");
     absl::StatusOr<std::vector<void*>> functions = device_->LoadKernels(image->image, entries);

@@ -18,6 +18,7 @@
 #include "ir/parser.h"
 #include "ir/printer.h"
 #include "ir/status_macros.h"
+#include "runtime/disk_cache.h"
 #include "runtime/executor.h"
 #include "tests/cuda/cuda_kernels.h"
 
@@ -222,17 +223,20 @@ TEST(CudaSourceTest, CompileCacheServesFromMemoryThenDisk) {
   if (!HaveNvrtc()) GTEST_SKIP() << "skipped: NVRTC not found";
   const std::string dir = ::testing::TempDir() + "/ndjit_cuda_cache_test";
   std::filesystem::remove_all(dir);
-  setenv("NDJIT_CACHE_DIR", dir.c_str(), 1);
+  const runtime::CacheSettings saved = runtime::GetCacheSettings();
+  runtime::SetCacheDir(dir);
+  runtime::SetCacheEnabled(true);
+  runtime::DiskCache* disk = &runtime::DiskCache::Cuda();
   KernelSet set;
   ASSERT_TRUE(RenderGraph(kGoldens[0].graph, &set).ok());
   const std::string program = cg::ProgramText(set.rendered);
   const cg::CompileCacheCounters c0 = cg::GetCompileCacheCounters();
-  absl::StatusOr<cg::CudaImage> first = cg::CompileProgramCached(program, "cache.cu", 80);
+  absl::StatusOr<cg::CudaImage> first = cg::CompileProgramCached(program, "cache.cu", 80, disk);
   ASSERT_TRUE(first.ok()) << first.status();
-  absl::StatusOr<cg::CudaImage> again = cg::CompileProgramCached(program, "cache.cu", 80);
+  absl::StatusOr<cg::CudaImage> again = cg::CompileProgramCached(program, "cache.cu", 80, disk);
   ASSERT_TRUE(again.ok()) << again.status();
   cg::ClearMemoryCompileCacheForTesting();
-  absl::StatusOr<cg::CudaImage> from_disk = cg::CompileProgramCached(program, "cache.cu", 80);
+  absl::StatusOr<cg::CudaImage> from_disk = cg::CompileProgramCached(program, "cache.cu", 80, disk);
   ASSERT_TRUE(from_disk.ok()) << from_disk.status();
   const cg::CompileCacheCounters c1 = cg::GetCompileCacheCounters();
   EXPECT_EQ(c1.compiled - c0.compiled, 1);
@@ -241,16 +245,27 @@ TEST(CudaSourceTest, CompileCacheServesFromMemoryThenDisk) {
   EXPECT_EQ(from_disk->image, first->image);
   EXPECT_TRUE(from_disk->cubin);
   EXPECT_EQ(from_disk->target, "sm_80");
-  // Another architecture is another key; a corrupted entry is a miss, never a wrong image.
+  // A corrupted entry is a miss, never a wrong image (runtime/disk_cache_test.cc has the other
+  // kinds of bad entry).
   cg::ClearMemoryCompileCacheForTesting();
   for (const auto& entry : std::filesystem::directory_iterator(dir + "/cuda")) {
-    std::ofstream(entry.path(), std::ios::binary) << "12\nnot the key!0\nsm_80\ngarbage";
+    std::ofstream(entry.path(), std::ios::binary)
+        << "NDJIT-CACHE 1\ncuda\n12 0 7 0\nnot the key!garbage";
   }
-  absl::StatusOr<cg::CudaImage> recompiled = cg::CompileProgramCached(program, "cache.cu", 80);
+  ::testing::internal::CaptureStderr();
+  absl::StatusOr<cg::CudaImage> recompiled =
+      cg::CompileProgramCached(program, "cache.cu", 80, disk);
   ASSERT_TRUE(recompiled.ok());
   EXPECT_EQ(cg::GetCompileCacheCounters().compiled - c0.compiled, 2);
   EXPECT_EQ(recompiled->image, first->image);
-  unsetenv("NDJIT_CACHE_DIR");
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("corrupt (checksum)"), std::string::npos);
+  // The entry describes the program it holds.
+  const std::vector<runtime::CacheEntryInfo> entries = runtime::ListCacheEntries(dir);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].kind, "cuda");
+  EXPECT_EQ(entries[0].description, "program cache.cu\ntarget sm_80\n");
+  runtime::SetCacheDir(saved.root);
+  runtime::SetCacheEnabled(saved.enabled);
 }
 
 // nvcc, if the machine has it: NDJIT_TEST_NVCC, else the CUDA toolkit's, else one on the PATH.
