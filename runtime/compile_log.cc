@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <deque>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -47,8 +48,29 @@ bool IsNumber(const std::string& token) {
   return absl::SimpleAtod(token, &v);
 }
 
-// The kernel's header: "kernel @name(%b0: out f32, ...) params 2 vars 2 {".
-std::string Header(const std::string& text) { return text.substr(0, text.find('\n')); }
+// A kernel as the comparison sees it: its signature and the tokens of its body.
+struct Seen {
+  std::string text;  // ir::PrintKernel(kernel), the cache key's text
+  std::vector<DType> buffers;
+  std::vector<bool> outputs;
+  int params = 0, values = 0, vars = 0;
+  std::vector<std::string> body;  // the tokens after the header line
+};
+
+std::shared_ptr<const Seen> MakeSeen(const ir::Kernel& k, std::string text) {
+  auto seen = std::make_shared<Seen>();
+  for (const ir::KBuffer& b : k.buffers) {
+    seen->buffers.push_back(b.dtype);
+    seen->outputs.push_back(b.output);
+  }
+  seen->params = k.num_params;
+  seen->values = k.num_values;
+  seen->vars = k.num_vars;
+  const size_t header_end = text.find('\n');
+  seen->body = Tokens(header_end == std::string::npos ? std::string() : text.substr(header_end));
+  seen->text = std::move(text);
+  return seen;
+}
 
 struct Comparison {
   CompileReason reason = CompileReason::kNewLayout;
@@ -56,78 +78,86 @@ struct Comparison {
   int64_t distance = 0;  // smaller: nearer
 };
 
-// How `text` differs from `before`, a kernel of the same structure.
-Comparison Compare(const std::string& text, const std::string& before) {
+// How `now` differs from `before`, a kernel of the same structure.
+Comparison Compare(const Seen& now, const Seen& before) {
   Comparison c;
-  const std::vector<std::string> a = Tokens(Header(text)), b = Tokens(Header(before));
-  const std::vector<std::string> ta = Tokens(text), tb = Tokens(before);
-  c.distance = std::abs(static_cast<int64_t>(ta.size()) - static_cast<int64_t>(tb.size())) * 1000;
-  std::vector<std::string> changes;
-  auto note = [&changes](std::string change) {
-    if (changes.size() < 3 && std::find(changes.begin(), changes.end(), change) == changes.end()) {
-      changes.push_back(std::move(change));
+  std::vector<std::string> dtypes, counts, constants;
+  auto note = [](std::vector<std::string>* list, std::string change) {
+    if (list->size() < 3 && std::find(list->begin(), list->end(), change) == list->end()) {
+      list->push_back(std::move(change));
     }
   };
-  if (a.size() != b.size()) {
+  // The signature: buffers and their element types, then the parameter and loop counts.
+  if (now.buffers.size() != before.buffers.size() || now.outputs != before.outputs) {
     c.reason = CompileReason::kNewLayout;
-    c.detail = "other buffers";
-    c.distance += 10000;
+    c.detail =
+        absl::StrFormat("other buffers (%d -> %d)", before.buffers.size(), now.buffers.size());
+    c.distance = 100000;
     return c;
   }
-  // The buffers' element types, then the size parameters and loop variables.
-  std::vector<std::string> counts;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i] == b[i]) continue;
+  for (size_t i = 0; i < now.buffers.size(); ++i) {
+    if (now.buffers[i] == before.buffers[i]) continue;
     c.distance += 100;
-    if (IsDType(a[i]) && IsDType(b[i])) {
-      note(absl::StrCat(b[i], " -> ", a[i]));
-    } else if (i > 0) {
-      counts.push_back(absl::StrCat(a[i - 1], " ", b[i], " -> ", a[i]));
-    }
+    note(&dtypes, absl::StrCat(ir::DTypeShortName(before.buffers[i]), " -> ",
+                               ir::DTypeShortName(now.buffers[i])));
   }
-  if (!changes.empty() || !counts.empty()) {
-    c.reason = changes.empty() ? CompileReason::kNewLayout : CompileReason::kNewDType;
-    if (!counts.empty()) {
-      changes.push_back(absl::StrCat("rank or layout: ", absl::StrJoin(counts, ", ")));
-    }
-    c.detail = absl::StrJoin(changes, ", ");
-    return c;
-  }
-  if (ta.size() != tb.size()) {
-    c.reason = CompileReason::kNewLayout;
-    c.detail = absl::StrFormat("another loop nest or index arithmetic (%d tokens -> %d)", tb.size(),
-                               ta.size());
-    return c;
-  }
-  bool constant = false, dtype = false, other = false;
+  auto count = [&](const char* what, int b, int a) {
+    if (a == b) return;
+    c.distance += 100;
+    counts.push_back(absl::StrCat(what, " ", b, " -> ", a));
+  };
+  count("params", before.params, now.params);
+  count("vars", before.vars, now.vars);
+  // A change of dtype may turn a float constant (a kernel parameter) into an integer one (code):
+  // the value count follows the dtypes then, and is no layout of its own.
+  if (dtypes.empty()) count("values", before.values, now.values);
+  const std::vector<std::string>& ta = now.body;
+  const std::vector<std::string>& tb = before.body;
+  c.distance += std::abs(static_cast<int64_t>(ta.size()) - static_cast<int64_t>(tb.size())) * 1000;
+  bool other = false;
   int differing = 0;
-  for (size_t i = 0; i < ta.size(); ++i) {
-    if (ta[i] == tb[i]) continue;
-    ++differing;
-    if (i > 0 && ta[i - 1] == "const" && IsNumber(ta[i]) && IsNumber(tb[i])) {
-      constant = true;
-      note(absl::StrCat("const ", tb[i], " -> ", ta[i]));
-    } else if (IsDType(ta[i]) && IsDType(tb[i])) {
-      dtype = true;
-      note(absl::StrCat(tb[i], " -> ", ta[i]));
-    } else {
-      other = true;
+  if (ta.size() == tb.size()) {
+    for (size_t i = 0; i < ta.size(); ++i) {
+      if (ta[i] == tb[i]) continue;
+      ++differing;
+      const std::string& prev = i > 0 ? ta[i - 1] : ta[i];
+      if ((prev == "const" || prev == "seed" || prev == "node") && IsNumber(ta[i]) &&
+          IsNumber(tb[i])) {
+        // A literal, a random op's seed, or the graph node a run-time check names.
+        note(&constants,
+             absl::StrCat(prev == "node" ? "check node" : prev, " ", tb[i], " -> ", ta[i]));
+      } else if (IsDType(ta[i]) && IsDType(tb[i])) {
+        note(&dtypes, absl::StrCat(tb[i], " -> ", ta[i]));
+      } else {
+        other = true;
+      }
     }
+    c.distance += differing;
+  } else {
+    other = true;
   }
-  c.distance += differing;
-  if (other) {
-    c.reason = CompileReason::kNewLayout;
-    c.detail = absl::StrFormat("other index arithmetic (%d tokens differ)", differing);
-  } else if (dtype) {
+  std::vector<std::string> parts = dtypes;
+  if (!dtypes.empty()) {
     c.reason = CompileReason::kNewDType;
-    c.detail = absl::StrJoin(changes, ", ");
-  } else if (constant) {
+    if (!counts.empty())
+      parts.push_back(absl::StrCat("rank or layout: ", absl::StrJoin(counts, ", ")));
+  } else if (!counts.empty()) {
+    c.reason = CompileReason::kNewLayout;
+    parts.push_back(absl::StrCat("rank or layout: ", absl::StrJoin(counts, ", ")));
+  } else if (other) {
+    c.reason = CompileReason::kNewLayout;
+    parts.push_back(ta.size() == tb.size()
+                        ? absl::StrFormat("other index arithmetic (%d tokens differ)", differing)
+                        : absl::StrFormat("another loop nest or index arithmetic (%d tokens -> %d)",
+                                          tb.size(), ta.size()));
+  } else if (!constants.empty()) {
     c.reason = CompileReason::kConstant;
-    c.detail = absl::StrJoin(changes, ", ");
+    parts = constants;
   } else {
     c.reason = CompileReason::kNewStructure;
-    c.detail = "the same text as a kernel compiled before in this process";
+    parts.push_back("the same text as a kernel compiled before in this process");
   }
+  c.detail = absl::StrJoin(parts, ", ");
   return c;
 }
 
@@ -146,14 +176,16 @@ struct SiteState {
   absl::flat_hash_set<uint64_t> kernels;  // hashes of the distinct kernel texts
   int64_t by_reason[kReasons] = {};
   std::string last_detail[kReasons];
-  bool warned = false;
 };
 
 struct Log {
   std::mutex mu;
-  absl::flat_hash_map<std::string, std::deque<std::string>> history;  // name -> texts
+  // "backend name" -> the kernels of that structure seen last.
+  absl::flat_hash_map<std::string, std::deque<std::shared_ptr<const Seen>>> history;
   std::deque<CompileRecord> records;
-  absl::flat_hash_map<std::string, SiteState> sites;
+  absl::flat_hash_map<std::string, SiteState> sites;  // "backend site"
+  // Sites warned about; kept across ResetCompileRecords, so a site warns once per process.
+  absl::flat_hash_set<std::string> warned;
   std::function<void(const CompileRecord&)> observer;
 };
 Log& TheLog() {
@@ -214,49 +246,61 @@ const char* CompileReasonName(CompileReason reason) {
   return "?";
 }
 
-CompileRecord NoteCompile(const ir::Kernel& kernel, std::string_view backend, bool unfused_retry,
-                          bool loaded, double seconds) {
+CompileRecord NoteCompile(const ir::Kernel& kernel, std::string text, std::string_view backend,
+                          bool unfused_retry, bool loaded, double seconds) {
   CompileRecord r;
   r.backend = std::string(backend);
   r.kernel = kernel.name;
   r.site = Site(kernel);
   r.loaded = loaded;
   r.seconds = seconds;
-  const std::string text = ir::PrintKernel(kernel);
+  const uint64_t hash = Fnv1a(std::string_view(text));
+  std::shared_ptr<const Seen> now = MakeSeen(kernel, std::move(text));
+  const std::string structure = absl::StrCat(r.backend, " ", kernel.name);
+  Log& log = TheLog();
+  // The comparison runs outside the lock, over the history as it was (compiles on other threads
+  // are compared and recorded side by side).
+  std::vector<std::shared_ptr<const Seen>> history;
+  {
+    std::lock_guard<std::mutex> lock(log.mu);
+    if (auto it = log.history.find(structure); it != log.history.end()) {
+      history.assign(it->second.begin(), it->second.end());
+    }
+  }
+  std::optional<Comparison> nearest;
+  for (const std::shared_ptr<const Seen>& before : history) {
+    Comparison c = Compare(*now, *before);
+    // Ties go to the most recent kernel ("const 4 -> 5" in a loop, not "const 1 -> 5").
+    if (!nearest || c.distance <= nearest->distance) nearest = std::move(c);
+  }
+  if (unfused_retry) {
+    r.reason = CompileReason::kUnfusedRetry;
+    r.detail = "the fused kernels of its graph failed to compile";
+  } else if (nearest) {
+    r.reason = nearest->reason;
+    r.detail = nearest->detail;
+  } else {
+    r.reason = CompileReason::kNewStructure;
+  }
   std::string warning;
   std::function<void(const CompileRecord&)> observer;
   {
-    Log& log = TheLog();
     std::lock_guard<std::mutex> lock(log.mu);
-    std::deque<std::string>& seen = log.history[kernel.name];
-    std::optional<Comparison> nearest;
-    for (const std::string& before : seen) {
-      Comparison c = Compare(text, before);
-      // Ties go to the most recent kernel ("const 4 -> 5" in a loop, not "const 1 -> 5").
-      if (!nearest || c.distance <= nearest->distance) nearest = std::move(c);
-    }
-    if (unfused_retry) {
-      r.reason = CompileReason::kUnfusedRetry;
-      r.detail = "the fused kernels of its graph failed to compile";
-    } else if (nearest) {
-      r.reason = nearest->reason;
-      r.detail = nearest->detail;
-    } else {
-      r.reason = CompileReason::kNewStructure;
-    }
-    if (std::find(seen.begin(), seen.end(), text) == seen.end()) {
-      seen.push_back(text);
+    std::deque<std::shared_ptr<const Seen>>& seen = log.history[structure];
+    if (std::none_of(seen.begin(), seen.end(),
+                     [&](const std::shared_ptr<const Seen>& k) { return k->text == now->text; })) {
+      seen.push_back(now);
       if (seen.size() > kHistoryPerStructure) seen.pop_front();
     }
     log.records.push_back(r);
     if (log.records.size() > kMaxRecords) log.records.pop_front();
-    SiteState& site = log.sites[absl::StrCat(r.backend, " ", r.site)];
+    const std::string site_key = absl::StrCat(r.backend, " ", r.site);
+    SiteState& site = log.sites[site_key];
     site.by_reason[static_cast<int>(r.reason)] += 1;
     site.last_detail[static_cast<int>(r.reason)] = r.detail;
-    site.kernels.insert(Fnv1a(std::string_view(text)));
-    if (!site.warned && r.site != "unknown" &&
-        static_cast<int>(site.kernels.size()) > kCompilesBeforeWarning) {
-      site.warned = true;
+    site.kernels.insert(hash);
+    if (r.site != "unknown" && static_cast<int>(site.kernels.size()) > kCompilesBeforeWarning &&
+        log.warned.insert(site_key).second) {
       int top = 0;
       std::vector<std::string> parts;
       for (int i = 0; i < kReasons; ++i) {
@@ -264,8 +308,9 @@ CompileRecord NoteCompile(const ir::Kernel& kernel, std::string_view backend, bo
         if (site.by_reason[i] > site.by_reason[top]) top = i;
         std::string part =
             absl::StrCat(CompileReasonName(static_cast<CompileReason>(i)), " ", site.by_reason[i]);
-        if (!site.last_detail[i].empty())
+        if (!site.last_detail[i].empty()) {
           absl::StrAppend(&part, " (last: ", site.last_detail[i], ")");
+        }
         parts.push_back(std::move(part));
       }
       warning = absl::StrCat(
@@ -306,6 +351,7 @@ void ForgetCompileHistoryForTesting() {
   log.records.clear();
   log.sites.clear();
   log.history.clear();
+  log.warned.clear();
 }
 
 void SetCompileObserver(std::function<void(const CompileRecord&)> observer) {

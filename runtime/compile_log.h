@@ -8,14 +8,18 @@
 //   new-layout     a known structure with another rank or layout (other index arithmetic,
 //                  other loop nests: "vars 2 -> 3");
 //   constant       a known structure with another integer or boolean constant compiled into the
-//                  code ("const 3 -> 4"): float constants are kernel parameters and never do this;
+//                  code ("const 3 -> 4"), another random seed ("seed 7 -> 8": every unseeded
+//                  random call draws a new one) or a run-time check of another graph node
+//                  ("check node 12 -> 15"): float constants are kernel parameters and never do
+//                  this;
 //   unfused-retry  the fused kernel failed to compile, and this one is part of the op-by-op rerun.
 // The detail names what differs from the nearest kernel seen before.
 //
 // Where they appear: CompileRecords() (ndjit::profiler::compiles()), the profiler's summary, the
 // Chrome trace (the observer below), and with NDJIT_LOG=compiles one line per compile on stderr.
 // A call site (the user's line of the kernel's last op) that needs more than 8 distinct kernels
-// prints one warning naming the site and what kept changing.
+// of one backend, compiled or loaded from the disk cache, prints one warning per process naming
+// the site and what kept changing. Sites without a known line are not warned about.
 #ifndef NDJIT_RUNTIME_COMPILE_LOG_H_
 #define NDJIT_RUNTIME_COMPILE_LOG_H_
 
@@ -46,15 +50,16 @@ struct CompileRecord {
 inline constexpr int kCompilesBeforeWarning = 8;
 
 // Records the compile (or disk load, `loaded`) of `kernel` on `backend` that took `seconds`, and
-// returns its record. `unfused_retry`: the compile is part of the op-by-op rerun of a graph whose
-// fused kernels failed. Thread-safe.
-CompileRecord NoteCompile(const ir::Kernel& kernel, std::string_view backend, bool unfused_retry,
-                          bool loaded, double seconds);
+// returns its record. `text` is ir::PrintKernel(kernel) (the caller has it: its cache key).
+// `unfused_retry`: the compile is part of the op-by-op rerun of a graph whose fused kernels
+// failed. Thread-safe.
+CompileRecord NoteCompile(const ir::Kernel& kernel, std::string text, std::string_view backend,
+                          bool unfused_retry, bool loaded, double seconds);
 
 // The records so far (the most recent 4096).
 std::vector<CompileRecord> CompileRecords();
-// Forgets the records and per-site counts (the comparison history stays: a kernel seen before
-// is still not new).
+// Forgets the records and per-site counts (the comparison history, and the sites already warned
+// about, stay: a kernel seen before is still not new, and a site warns once per process).
 void ResetCompileRecords();
 
 // Testing: also forgets the kernels seen, so the next compile of any structure is new.

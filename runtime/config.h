@@ -11,6 +11,9 @@
 //   NDJIT_DUMP_DIR=dir         every materialization writes numbered files there: the graph
 //                              before and after each pass, the kernels, their LLVM IR and a
 //                              one-line summary naming the call that forced it.
+// Elsewhere: NDJIT_CACHE, NDJIT_CACHE_DIR and NDJIT_CACHE_MAX_BYTES (the compile cache on disk,
+// runtime/disk_cache.h), NDJIT_LOG=compiles (runtime/compile_log.h), NDJIT_PROFILE
+// (runtime/profiler.h), NDJIT_MAX_PENDING_* (runtime/materializer.h).
 #ifndef NDJIT_RUNTIME_CONFIG_H_
 #define NDJIT_RUNTIME_CONFIG_H_
 

@@ -1,13 +1,16 @@
 // The compile cache on disk (see disk_cache.h).
 #include "runtime/disk_cache.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -46,6 +49,7 @@ void WarnEnv(const std::string& variable, const std::string& value, const std::s
 }
 
 std::string DefaultRoot() {
+  if (const char* d = std::getenv("NDJIT_CACHE_DIR"); d != nullptr && *d != '\0') return d;
   if (const char* d = std::getenv("XDG_CACHE_HOME"); d != nullptr && *d != '\0') {
     return (fs::path(d) / "ndjit").string();
   }
@@ -59,7 +63,6 @@ CacheSettings& Settings() {
   static CacheSettings* settings = [] {
     auto* s = new CacheSettings();
     s->root = DefaultRoot();
-    if (const char* d = std::getenv("NDJIT_CACHE_DIR"); d != nullptr && *d != '\0') s->root = d;
     if (const char* e = std::getenv("NDJIT_CACHE"); e != nullptr && *e != '\0') {
       const std::string v = e;
       if (v == "0") {
@@ -92,12 +95,61 @@ uint64_t Checksum(absl::string_view key, absl::string_view description, absl::st
   return Fnv1a(std::string_view(all));
 }
 
-std::optional<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return std::nullopt;
-  return bytes;
+// Entries are a few kilobytes (a CUDA image a few megabytes): no file larger than this is read.
+constexpr int64_t kMaxEntryBytes = int64_t{256} << 20;
+
+// What reading one entry file gave: its bytes, or why they were not read (`problem` empty and no
+// bytes: no such file, a plain miss).
+struct FileRead {
+  std::optional<std::string> bytes;
+  std::string problem;
+};
+
+// Reads a regular file of at most `limit` bytes, checking what was opened (not the path again),
+// without following a symbolic link and without blocking on a FIFO.
+FileRead ReadEntryFile(const fs::path& path, int64_t limit) {
+  FileRead r;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) r.problem = absl::StrCat("cannot be opened: ", std::strerror(errno));
+    return r;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    r.problem = absl::StrCat("cannot be read: ", std::strerror(errno));
+  } else if (!S_ISREG(st.st_mode)) {
+    r.problem = "not a regular file";
+  } else if (st.st_size > std::min(limit, kMaxEntryBytes)) {
+    r.problem = absl::StrCat(st.st_size, " bytes, more than the cache's limit");
+  } else {
+    std::string bytes(static_cast<size_t>(st.st_size), '\0');
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n =
+          ::pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    if (done == bytes.size()) {
+      r.bytes = std::move(bytes);
+    } else {
+      r.problem = "truncated while read";
+    }
+  }
+  ::close(fd);
+  return r;
+}
+
+// Why the cache must not use `dir` (other users could put code there that this process would
+// run), or "" when it may. A directory that does not exist yet is created by Store, mode 0700.
+std::string Untrusted(const fs::path& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return "";
+  if (!S_ISDIR(st.st_mode)) return "not a directory";
+  if (st.st_uid != ::geteuid()) return "owned by another user";
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) return "writable by other users";
+  return "";
 }
 
 // A parsed entry; `problem` is empty when it is whole.
@@ -164,21 +216,27 @@ std::vector<FileInfo> ScanFiles(const std::string& root) {
   std::vector<FileInfo> out;
   for (const char* kind : kKinds) {
     std::error_code ec;
-    fs::directory_iterator it(KindDir(root, kind), ec);
-    if (ec) continue;
-    for (const fs::directory_entry& d : it) {
-      const std::string name = d.path().filename().string();
+    for (fs::directory_iterator it(KindDir(root, kind), ec), end; !ec && it != end;
+         it.increment(ec)) {
+      const std::string name = it->path().filename().string();
       const bool entry = absl::EndsWith(name, kEntrySuffix);
       const bool temporary = absl::StrContains(name, ".tmp.");
       if (!entry && !temporary) continue;
       struct stat st;
-      if (::stat(d.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
       out.push_back(FileInfo{
-          d.path(), kind, static_cast<int64_t>(st.st_size),
+          it->path(), kind, static_cast<int64_t>(st.st_size),
           static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, temporary});
     }
   }
   return out;
+}
+
+// The bytes of the entries under `root` (temporary files are not counted).
+int64_t EntryBytes(const std::string& root) {
+  int64_t total = 0;
+  for (const FileInfo& f : ScanFiles(root)) total += f.temporary ? 0 : f.bytes;
+  return total;
 }
 
 // What this process believes the cache holds, to evict only when a store may have crossed the
@@ -222,8 +280,8 @@ absl::StatusOr<int64_t> ParseByteSize(std::string_view text) {
   return v * scale;
 }
 
-uint64_t Fnv1a(std::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
+uint64_t Fnv1a(std::string_view bytes, uint64_t seed) {
+  uint64_t h = seed;
   for (unsigned char c : bytes) {
     h ^= c;
     h *= 0x100000001b3ull;
@@ -280,17 +338,44 @@ void DiskCache::Warn(const std::string& path, const std::string& problem) {
 }
 
 std::optional<std::string> DiskCache::Load(const std::string& key) {
+  // Nothing a damaged cache holds may fail a compile: any error is a miss.
+  try {
+    return LoadEntry(key);
+  } catch (const std::exception& e) {
+    Warn(kind_, absl::StrCat("reading the cache failed (", e.what(), "); compiling instead"));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ++counters_.misses;
+  return std::nullopt;
+}
+
+std::optional<std::string> DiskCache::LoadEntry(const std::string& key) {
   const CacheSettings s = GetCacheSettings();
   if (!s.enabled || s.root.empty()) return std::nullopt;
-  const fs::path path = KindDir(s.root, kind_) / EntryName(key);
+  const fs::path dir = KindDir(s.root, kind_);
+  const fs::path path = dir / EntryName(key);
   auto miss = [&] {
     std::lock_guard<std::mutex> lock(mu_);
     ++counters_.misses;
     return std::nullopt;
   };
-  std::optional<std::string> bytes = ReadFile(path);
-  if (!bytes.has_value()) return miss();
-  Entry e = Parse(absl::string_view(*bytes));
+  for (const fs::path& d : {fs::path(s.root), dir}) {
+    if (std::string why = Untrusted(d); !why.empty()) {
+      Warn(d.string(), absl::StrCat(why,
+                                    ": the compile cache is not used there (its entries are "
+                                    "code this process would run)"));
+      return miss();
+    }
+  }
+  FileRead read = ReadEntryFile(path, s.max_bytes);
+  Entry e;
+  if (read.bytes.has_value()) {
+    e = Parse(absl::string_view(*read.bytes));
+  } else if (read.problem.empty()) {
+    return miss();
+  } else {
+    e.problem = read.problem;
+  }
   if (e.problem.empty() && e.kind != kind_) {
     e.problem = absl::StrCat("holds a ", e.kind, " entry where a ", kind_, " one belongs");
   }
@@ -315,60 +400,90 @@ std::optional<std::string> DiskCache::Load(const std::string& key) {
 
 void DiskCache::Store(const std::string& key, std::string_view description,
                       std::string_view payload) {
+  try {
+    StoreEntry(key, description, payload);
+  } catch (const std::exception& e) {
+    Warn(kind_, absl::StrCat("writing the cache failed (", e.what(), "); nothing is kept"));
+  }
+}
+
+void DiskCache::StoreEntry(const std::string& key, std::string_view description,
+                           std::string_view payload) {
   const CacheSettings s = GetCacheSettings();
   if (!s.enabled || s.root.empty()) return;
+  const fs::path root(s.root);
   const fs::path dir = KindDir(s.root, kind_);
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    Warn(dir.string(),
-         absl::StrCat("cannot create the directory (", ec.message(), "); nothing is kept"));
-    return;
-  }
-  const std::string header =
-      absl::StrFormat("%s\n%s\n%d %d %d %016x\n", kMagic, kind_, key.size(), description.size(),
-                      payload.size(), Checksum(key, View(description), View(payload)));
-  // Written aside under a name no other writer uses, then renamed over the entry.
-  static std::atomic<int64_t> serial{0};
-  const fs::path path = dir / EntryName(key);
-  const fs::path tmp = absl::StrCat(path.string(), ".tmp.", ::getpid(), ".", serial.fetch_add(1));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << header << key << description << payload;
-    out.close();
-    if (!out) {
-      fs::remove(tmp, ec);
-      Warn(dir.string(), "cannot write entries (disk full or no permission); nothing is kept");
+  // The cache's own directories are private to the user: entries are code.
+  if (root.has_parent_path()) fs::create_directories(root.parent_path(), ec);
+  for (const fs::path& d : {root, dir}) {
+    if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
+      Warn(d.string(), absl::StrCat("cannot create the directory (", std::strerror(errno),
+                                    "); nothing is kept"));
+      return;
+    }
+    if (std::string why = Untrusted(d); !why.empty()) {
+      Warn(d.string(), absl::StrCat(why,
+                                    ": the compile cache is not used there (its entries are "
+                                    "code this process would run)"));
       return;
     }
   }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
+  const int64_t size = static_cast<int64_t>(key.size() + description.size() + payload.size());
+  // One entry may take a quarter of the cache at most (larger ones would evict everything).
+  if (size > s.max_bytes / 4 || size > kMaxEntryBytes) return;
+  const std::string header =
+      absl::StrFormat("%s\n%s\n%d %d %d %016x\n", kMagic, kind_, key.size(), description.size(),
+                      payload.size(), Checksum(key, View(description), View(payload)));
+  // Written aside under a name no other writer can have (mkstemp), then renamed over the entry.
+  const fs::path path = dir / EntryName(key);
+  std::string tmp = path.string() + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) {
+    Warn(dir.string(),
+         absl::StrCat("cannot write entries (", std::strerror(errno), "); nothing is kept"));
     return;
   }
-  const int64_t written =
-      static_cast<int64_t>(header.size() + key.size() + description.size() + payload.size());
+  bool written = true;
+  for (absl::string_view part :
+       {absl::string_view(header), absl::string_view(key), View(description), View(payload)}) {
+    while (written && !part.empty()) {
+      const ssize_t n = ::write(fd, part.data(), part.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        written = false;
+        break;
+      }
+      part.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  written = ::close(fd) == 0 && written;
+  if (!written) {
+    ::unlink(tmp.c_str());
+    Warn(dir.string(), "cannot write entries (disk full?); nothing is kept");
+    return;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++counters_.stores;
   }
+  // The cap is kept by this process's count of what the cache holds, measured at its first store
+  // and corrected at every eviction: other processes' stores are seen then (a soft cap).
   Usage& u = CurrentUsage();
   int64_t evicted = 0;
   {
     std::lock_guard<std::mutex> lock(u.mu);
     if (u.root != s.root || u.bytes < 0) {
       u.root = s.root;
-      u.bytes = 0;
-      for (const FileInfo& f : ScanFiles(s.root)) u.bytes += f.bytes;
+      u.bytes = EntryBytes(s.root);
     } else {
-      u.bytes += written;
+      u.bytes += static_cast<int64_t>(header.size()) + size;
     }
-    if (u.bytes > s.max_bytes) {
-      evicted = EvictCache(s.root, s.max_bytes / 10 * 9);
-      u.bytes = 0;
-      for (const FileInfo& f : ScanFiles(s.root)) u.bytes += f.bytes;
-    }
+    if (u.bytes > s.max_bytes) evicted = EvictCache(s.root, s.max_bytes / 10 * 9, &u.bytes);
   }
   if (evicted > 0) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -377,15 +492,21 @@ void DiskCache::Store(const std::string& key, std::string_view description,
 }
 
 void DiskCache::Reject(const std::string& key, const std::string& why) {
-  const CacheSettings s = GetCacheSettings();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++counters_.bad_entries;
-    --counters_.hits;
-    ++counters_.misses;
+  try {
+    const CacheSettings s = GetCacheSettings();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++counters_.bad_entries;
+      --counters_.hits;
+      ++counters_.misses;
+    }
+    const fs::path path = KindDir(s.root, kind_) / EntryName(key);
+    std::error_code ec;
+    fs::remove(path, ec);
+    Warn(path.string(), absl::StrCat("the backend rejected it (", why, "); removed"));
+  } catch (const std::exception&) {
+    // Only bookkeeping failed; the caller compiles anyway.
   }
-  Warn((KindDir(s.root, kind_) / EntryName(key)).string(),
-       absl::StrCat("the backend rejected it (", why, "); compiled again and replaced"));
 }
 
 DiskCacheCounters DiskCache::counters() const {
@@ -402,11 +523,11 @@ std::vector<CacheEntryInfo> ListCacheEntries(const std::string& root) {
     info.path = f.path.string();
     info.bytes = f.bytes;
     info.last_use_unix_seconds = f.mtime_ns / 1000000000;
-    std::optional<std::string> bytes = ReadFile(f.path);
-    if (!bytes.has_value()) {
-      info.problem = "cannot be read";
+    const FileRead read = ReadEntryFile(f.path, GetCacheSettings().max_bytes);
+    if (!read.bytes.has_value()) {
+      info.problem = read.problem.empty() ? "removed while listed" : read.problem;
     } else {
-      Entry e = Parse(absl::string_view(*bytes));
+      Entry e = Parse(absl::string_view(*read.bytes));
       info.problem = e.problem;
       if (e.problem.empty() && e.kind != f.kind) info.problem = "in the wrong kind's directory";
       if (e.problem.empty()) {
@@ -441,7 +562,7 @@ absl::StatusOr<int64_t> ClearCache(const std::string& root) {
   return removed;
 }
 
-int64_t EvictCache(const std::string& root, int64_t target) {
+int64_t EvictCache(const std::string& root, int64_t target, int64_t* remaining) {
   std::vector<FileInfo> files = ScanFiles(root);
   const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
@@ -468,6 +589,7 @@ int64_t EvictCache(const std::string& root, int64_t target) {
     // Removed here or by another process: either way it no longer counts.
     total -= f.bytes;
   }
+  if (remaining != nullptr) *remaining = total;
   return removed;
 }
 

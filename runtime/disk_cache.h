@@ -3,18 +3,28 @@
 // Location: NDJIT_CACHE_DIR, else $XDG_CACHE_HOME/ndjit, else ~/.cache/ndjit; CPU entries in
 // `cpu/`, CUDA entries in `cuda/`. With none of these variables set there is no disk cache.
 //
+// Trust: entries are code the process runs. The cache creates its directories with mode 0700 and
+// uses none (said once) that another user owns or that group or others can write; the checksum
+// finds damage, not tampering. Only regular files up to the cap (and 256 MiB) are read.
+//
 // Entry: one file per key, named by a 64-bit FNV-1a hash of the key (`<16 hex>.ndjk`), holding
 //   "NDJIT-CACHE 1\n<kind>\n<key bytes> <description bytes> <payload bytes> <checksum>\n"
 // then the key, the description and the payload. An entry is used only when its format version,
 // kind and key match in full, its sizes add up to the file's and the FNV-1a checksum of the three
 // parts matches: a truncated, corrupt, foreign or other-version entry is a miss, said once per
 // process on stderr, and is replaced by the fresh compile. Entries are written to a temporary
-// file in the same directory and renamed, so a reader sees a whole entry or none; two processes
-// that write the same entry both succeed (the last rename wins, and both wrote the same bytes).
+// file in the same directory (mkstemp) and renamed, so a reader sees a whole entry or none (after
+// a crash of the machine, a torn file fails its checksum); two processes that write the same
+// entry both succeed (the last rename wins; both hold the same code).
 //
-// Size: entries of both kinds together are kept under a cap (default 1 GiB; NDJIT_CACHE_MAX_BYTES
-// or SetCacheMaxBytes). A store that takes the total over it removes the least recently used
-// entries (a load refreshes the entry's modification time) until the total is under 90% of it.
+// Size: entries of both kinds together are kept under a soft cap (default 1 GiB;
+// NDJIT_CACHE_MAX_BYTES or SetCacheMaxBytes). A store that takes this process's count of the
+// total over it rescans the cache and removes the least recently used entries (a load refreshes
+// an entry's modification time) until the total is under 90% of it; stores of other processes
+// are seen at that rescan. An entry larger than a quarter of the cap is not stored.
+//
+// Errors: loads and stores never fail a compile; a cache that cannot be read or written is said
+// once on stderr and works as a miss.
 //
 // Switch: NDJIT_CACHE=0 (or SetCacheEnabled(false), ndjit::set_cache(false)) turns loads and
 // stores off; the in-memory kernel caches are not affected.
@@ -44,15 +54,16 @@ struct CacheSettings {
 // The current settings (read once from the environment, then changed by the setters).
 CacheSettings GetCacheSettings();
 void SetCacheEnabled(bool enabled);
-// An empty `root` restores the default location.
+// An empty `root` restores the default location (NDJIT_CACHE_DIR, ...).
 void SetCacheDir(std::string root);
 // `max_bytes` must be positive.
 absl::Status SetCacheMaxBytes(int64_t max_bytes);
 // Parses a size: a positive integer with an optional K, M or G suffix (powers of 1024).
 absl::StatusOr<int64_t> ParseByteSize(std::string_view text);
 
-// The 64-bit FNV-1a hash of `bytes` (entry names and checksums).
-uint64_t Fnv1a(std::string_view bytes);
+// The 64-bit FNV-1a hash of `bytes` (entry names and checksums); `seed` continues a hash.
+inline constexpr uint64_t kFnv1aOffset = 0xcbf29ce484222325ull;
+uint64_t Fnv1a(std::string_view bytes, uint64_t seed = kFnv1aOffset);
 
 struct DiskCacheCounters {
   int64_t hits = 0;         // entries loaded
@@ -74,12 +85,15 @@ class DiskCache : public codegen::ObjectStore {
   void Store(const std::string& key, std::string_view description,
              std::string_view payload) override;
   // The caller could not use what Load returned for `key` (the backend rejected the object):
-  // counted as a bad entry and said once, like a corrupt one; the next Store replaces it.
-  void Reject(const std::string& key, const std::string& why);
+  // counted as a bad entry, said once and removed.
+  void Reject(const std::string& key, const std::string& why) override;
   DiskCacheCounters counters() const;
 
  private:
   explicit DiskCache(std::string kind) : kind_(std::move(kind)) {}
+  // Load and Store without their guard (they may throw; the public ones never do).
+  std::optional<std::string> LoadEntry(const std::string& key);
+  void StoreEntry(const std::string& key, std::string_view description, std::string_view payload);
   // Says `problem` about `path` on stderr, once per path and process.
   void Warn(const std::string& path, const std::string& problem);
 
@@ -102,9 +116,10 @@ struct CacheEntryInfo {
 std::vector<CacheEntryInfo> ListCacheEntries(const std::string& root);
 // Removes every entry (and leftover temporary file) under `root`; returns how many files.
 absl::StatusOr<int64_t> ClearCache(const std::string& root);
-// Removes the least recently used entries under `root` until they total at most `target` bytes;
-// returns how many it removed.
-int64_t EvictCache(const std::string& root, int64_t target);
+// Removes the least recently used entries under `root` until they total at most `target` bytes
+// (and temporary files an hour old, which a writer that died left); returns how many files it
+// removed, and the entries' bytes left in `remaining` when given.
+int64_t EvictCache(const std::string& root, int64_t target, int64_t* remaining = nullptr);
 
 }  // namespace ndjit::runtime
 

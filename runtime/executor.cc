@@ -9,10 +9,12 @@
 #include <cassert>
 #include <chrono>
 #include <exception>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -71,20 +73,23 @@ class KernelCache {
 
   // The code of each of `kernels`: from memory, else from the disk cache, else compiled (and
   // stored there). Distinct misses are loaded or compiled in parallel on up to `threads` threads
-  // (the calling one included); a text that occurs twice is handled once.
-  // `unfused_retry`: the kernels of the op-by-op rerun of a graph whose fused kernels failed (a
-  // compile reason).
+  // (the calling one included); a text that occurs twice, or that another thread is compiling
+  // already, is compiled once. `unfused_retry`: the kernels of the op-by-op rerun of a graph
+  // whose fused kernels failed (a compile reason).
   std::vector<absl::StatusOr<codegen::cpu::KernelFn>> FindAll(
       absl::Span<const ir::Kernel* const> kernels, int threads, bool unfused_retry) {
-    std::vector<absl::StatusOr<codegen::cpu::KernelFn>> out(kernels.size(),
-                                                            codegen::cpu::KernelFn{nullptr});
+    using Result = absl::StatusOr<codegen::cpu::KernelFn>;
+    std::vector<Result> out(kernels.size(), codegen::cpu::KernelFn{nullptr});
     std::vector<std::string> keys(kernels.size());
     absl::flat_hash_map<std::string, int> first_miss;  // key -> index into `misses`
-    std::vector<Miss> misses;                          // one per distinct key
+    std::vector<Miss> misses;                          // one per distinct key this call compiles
     std::vector<int> miss_of(kernels.size(), -1);
+    // Kernels another call is compiling: their index and that call's result.
+    std::vector<std::pair<size_t, std::shared_future<Result>>> elsewhere;
+    const std::string& identity = codegen::cpu::CodeIdentity();
     {
       for (size_t i = 0; i < kernels.size(); ++i) {
-        keys[i] = absl::StrCat(codegen::cpu::CodeIdentity(), "\n", ir::PrintKernel(*kernels[i]));
+        keys[i] = absl::StrCat(identity, "\n", ir::PrintKernel(*kernels[i]));
       }
       std::lock_guard<std::mutex> lock(mu_);
       for (size_t i = 0; i < kernels.size(); ++i) {
@@ -93,27 +98,35 @@ class KernelCache {
           out[i] = it->second;
           continue;
         }
+        if (auto it = in_flight_.find(keys[i]); it != in_flight_.end()) {
+          elsewhere.emplace_back(i, it->second);
+          continue;
+        }
         auto [it, inserted] = first_miss.try_emplace(keys[i], static_cast<int>(misses.size()));
-        if (inserted) misses.push_back(Miss{i, SymbolLocked(kernels[i]->name, keys[i])});
+        if (inserted) {
+          Miss miss{i, SymbolLocked(kernels[i]->name, keys[i]), {}};
+          in_flight_.emplace(keys[i], miss.done.get_future().share());
+          misses.push_back(std::move(miss));
+        }
         miss_of[i] = it->second;
       }
     }
     const bool disk = !misses.empty() && DiskCache::Cpu().Active();
-    std::vector<absl::StatusOr<codegen::cpu::KernelFn>> compiled(misses.size(),
-                                                                 codegen::cpu::KernelFn{nullptr});
+    std::vector<Result> compiled(misses.size(), codegen::cpu::KernelFn{nullptr});
     std::atomic<size_t> next{0};
     auto work = [&] {
       for (size_t m = next.fetch_add(1); m < misses.size(); m = next.fetch_add(1)) {
-        const ir::Kernel& kernel = *kernels[misses[m].index];
+        const size_t i = misses[m].index;
         // Nothing may escape a helper thread (it would end the process): an allocation failure
         // becomes this kernel's error, and the plan is retried unfused like any failed compile.
         try {
-          compiled[m] = Resolve(kernel, keys[misses[m].index], misses[m].symbol,
-                                disk && !misses[m].symbol.empty(), unfused_retry);
+          compiled[m] = Resolve(*kernels[i], keys[i], keys[i].substr(identity.size() + 1),
+                                misses[m].symbol, disk && !misses[m].symbol.empty(), unfused_retry);
         } catch (const std::exception& e) {
           compiled[m] = absl::ResourceExhaustedError(
-              absl::StrCat("compiling kernel @", kernel.name, ": ", e.what()));
+              absl::StrCat("compiling kernel @", kernels[i]->name, ": ", e.what()));
         }
+        Finish(keys[i], compiled[m], misses[m].done);
       }
     };
     const size_t workers = std::min(misses.size(), static_cast<size_t>(std::max(threads, 1)));
@@ -124,6 +137,10 @@ class KernelCache {
     for (size_t i = 0; i < kernels.size(); ++i) {
       if (miss_of[i] >= 0) out[i] = compiled[miss_of[i]];
     }
+    for (auto& [i, result] : elsewhere) {
+      out[i] = result.get();
+      counters().hits.fetch_add(1, std::memory_order_relaxed);
+    }
     return out;
   }
 
@@ -131,6 +148,7 @@ class KernelCache {
   struct Miss {
     size_t index;        // into the kernels of FindAll
     std::string symbol;  // empty: a unique one (no disk cache for this kernel)
+    std::promise<absl::StatusOr<codegen::cpu::KernelFn>> done;  // for calls waiting on this one
   };
 
   // The kernel's symbol, a function of its key: "ndjit_<name>_h<hash of the key>", the same in
@@ -144,9 +162,20 @@ class KernelCache {
     return symbol;
   }
 
+  // Publishes a result to the calls waiting on it; a kernel that compiled is in kernels_ then.
+  void Finish(const std::string& key, const absl::StatusOr<codegen::cpu::KernelFn>& result,
+              std::promise<absl::StatusOr<codegen::cpu::KernelFn>>& done) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (result.ok()) kernels_.try_emplace(key, *result);
+      in_flight_.erase(key);
+    }
+    done.set_value(result);
+  }
+
   absl::StatusOr<codegen::cpu::KernelFn> Resolve(const ir::Kernel& kernel, const std::string& key,
-                                                 const std::string& symbol, bool disk,
-                                                 bool unfused_retry) {
+                                                 std::string text, const std::string& symbol,
+                                                 bool disk, bool unfused_retry) {
     if (disk) {
       const auto start = std::chrono::steady_clock::now();
       if (std::optional<std::string> object = DiskCache::Cpu().Load(key); object.has_value()) {
@@ -157,9 +186,8 @@ class KernelCache {
                                  .count();
           counters().loaded.fetch_add(1, std::memory_order_relaxed);
           counters().load_ns.fetch_add(ns, std::memory_order_relaxed);
-          NoteCompile(kernel, "cpu", unfused_retry, /*loaded=*/true,
+          NoteCompile(kernel, std::move(text), "cpu", unfused_retry, /*loaded=*/true,
                       static_cast<double>(ns) * 1e-9);
-          Remember(key, *fn);
           return *fn;
         }
         DiskCache::Cpu().Reject(key, std::string(fn.status().message()));
@@ -168,9 +196,18 @@ class KernelCache {
     codegen::cpu::CompileOptions options;
     options.symbol = symbol;
     options.keep_object = disk;
-    ASSIGN_OR_RETURN(codegen::cpu::CompiledKernel compiled, codegen::cpu::Compile(kernel, options));
+    absl::StatusOr<codegen::cpu::CompiledKernel> compiled = codegen::cpu::Compile(kernel, options);
+    if (!compiled.ok() && !symbol.empty()) {
+      // A rejected object whose remains could not be removed from the JIT would hold the name:
+      // compile under a fresh one, kept out of the disk cache.
+      options.symbol.clear();
+      options.keep_object = disk = false;
+      absl::StatusOr<codegen::cpu::CompiledKernel> again = codegen::cpu::Compile(kernel, options);
+      if (again.ok()) compiled = std::move(again);
+    }
+    if (!compiled.ok()) return compiled.status();
     counters().compiled.fetch_add(1, std::memory_order_relaxed);
-    const int64_t ns = static_cast<int64_t>(compiled.compile_seconds * 1e9);
+    const int64_t ns = static_cast<int64_t>(compiled->compile_seconds * 1e9);
     counters().compile_ns.fetch_add(ns, std::memory_order_relaxed);
     {
       Counters& c = counters();
@@ -180,10 +217,10 @@ class KernelCache {
         c.slowest_compile_instrs = static_cast<int64_t>(kernel.instrs.size());
       }
     }
-    if (disk) DiskCache::Cpu().Store(key, Describe(kernel, compiled), compiled.object);
-    NoteCompile(kernel, "cpu", unfused_retry, /*loaded=*/false, compiled.compile_seconds);
-    Remember(key, compiled.fn);
-    return compiled.fn;
+    if (disk) DiskCache::Cpu().Store(key, Describe(kernel, *compiled), compiled->object);
+    NoteCompile(kernel, std::move(text), "cpu", unfused_retry, /*loaded=*/false,
+                compiled->compile_seconds);
+    return compiled->fn;
   }
 
   // What `ndjit-inspect cache list` shows of an entry: the kernel's name, the call sites of its
@@ -204,14 +241,11 @@ class KernelCache {
                            sites.empty() ? "-" : absl::StrJoin(sites, ", "));
   }
 
-  void Remember(const std::string& key, codegen::cpu::KernelFn fn) {
-    std::lock_guard<std::mutex> lock(mu_);
-    // Another plan may have compiled the same kernel meanwhile; either code is fine.
-    kernels_.try_emplace(key, fn);
-  }
-
   std::mutex mu_;
   absl::flat_hash_map<std::string, codegen::cpu::KernelFn> kernels_;
+  // Keys being compiled by some call, and the result they will have.
+  absl::flat_hash_map<std::string, std::shared_future<absl::StatusOr<codegen::cpu::KernelFn>>>
+      in_flight_;
   absl::flat_hash_map<std::string, std::string> symbol_keys_;  // symbol -> the key it names
 };
 

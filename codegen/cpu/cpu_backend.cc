@@ -1,6 +1,8 @@
 // The CPU backend (see cpu_backend.h). The only file with LLVM headers.
 #include "codegen/cpu/cpu_backend.h"
 
+#include <gnu/libc-version.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -154,7 +156,15 @@ class Jit {
     lljit_->getMainJITDylib().addGenerator(std::move(*gen));
     description_ = absl::StrCat(jtmb_->getTargetTriple().str(), " ", jtmb_->getCPU(), " ",
                                 jtmb_->getFeatures().getString(), vector_math_ ? " libmvec" : "");
-    identity_ = absl::StrCat("LLVM ", LLVM_VERSION_STRING, "\n", description_, "\nndjit codegen ",
+    // The prelude's bitcode as built (its compiler and flags included), glibc's version (which
+    // libmvec functions exist decides which calls vectorize) and the code generator's sources.
+    uint64_t prelude_hash = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < kPreludeBitcodeSize; ++i) {
+      prelude_hash = (prelude_hash ^ kPreludeBitcode[i]) * 0x100000001b3ull;
+    }
+    identity_ = absl::StrCat("LLVM ", LLVM_VERSION_STRING, "\n", description_, "\nglibc ",
+                             gnu_get_libc_version(), "\nprelude ",
+                             absl::Hex(prelude_hash, absl::kZeroPad16), "\nndjit codegen ",
                              kCodegenSourceHash);
   }
 
@@ -938,6 +948,8 @@ absl::StatusOr<KernelFn> LoadObject(std::string_view object, const std::string& 
   if ((*file)->makeTriple().getArch() != jit.jtmb().getTargetTriple().getArch()) {
     return absl::DataLossError(absl::StrCat("an object for ", (*file)->makeTriple().str()));
   }
+  // It defines `symbol` and no other global: an object that defined, say, memcpy would take
+  // that name over for every kernel linked after it.
   bool defines = false;
   for (const llvm::object::SymbolRef& sym : (*file)->symbols()) {
     llvm::Expected<llvm::StringRef> name = sym.getName();
@@ -947,7 +959,14 @@ absl::StatusOr<KernelFn> LoadObject(std::string_view object, const std::string& 
       llvm::consumeError(flags.takeError());
       return absl::DataLossError("an object whose symbol table cannot be read");
     }
-    defines |= *name == symbol && !(*flags & llvm::object::SymbolRef::SF_Undefined);
+    if ((*flags & llvm::object::SymbolRef::SF_Undefined) ||
+        !(*flags & llvm::object::SymbolRef::SF_Global)) {
+      continue;
+    }
+    if (*name != symbol) {
+      return absl::DataLossError(absl::StrCat("an object that defines ", name->str()));
+    }
+    defines = true;
   }
   if (!defines) return absl::DataLossError(absl::StrCat("an object without ", symbol));
   llvm::SmallVector<char, 0> bytes(object.begin(), object.end());

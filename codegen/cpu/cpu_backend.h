@@ -37,7 +37,8 @@ struct CompileOptions {
   bool keep_object = false;    // the object file, for the disk cache (LoadObject takes it back)
   // The kernel's symbol. Empty: a name no other compile in this process uses. A caller that
   // names symbols must give one name to one kernel text only (the disk cache derives it from its
-  // key): a symbol already linked into this process is reused, not compiled again.
+  // key): when the name is linked into this process already, that code is returned, without
+  // compiling unless an output above (LLVM IR, assembly, object) is asked for.
   std::string symbol;
 };
 
@@ -58,8 +59,9 @@ absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel,
 
 // Links an object that Compile produced (possibly in another process of the same build on the
 // same CPU: see CodeIdentity) and returns its kernel `symbol`. A symbol already linked into this
-// process is returned as is. An object the JIT's linker rejects, or one without `symbol`, is an
-// error and leaves nothing behind.
+// process is returned as is. An object for another architecture, one that does not define
+// `symbol` or defines any other global, or one the JIT's linker rejects is an error; what a
+// rejected object added to the JIT is removed.
 absl::StatusOr<KernelFn> LoadObject(std::string_view object, const std::string& symbol);
 
 // The target the code is generated for ("x86_64-pc-linux-gnu skylake-avx512 +avx512f,..."): part
@@ -67,9 +69,10 @@ absl::StatusOr<KernelFn> LoadObject(std::string_view object, const std::string& 
 const std::string& TargetDescription();
 
 // Everything besides the kernel text that the compiled code depends on, one item per line: the
-// LLVM version, TargetDescription() (triple, CPU name, features, libmvec) and the hash of this
-// build's code generator sources (the emitter, the prelude and the IR they read). Two processes
-// with equal identities compile equal kernel texts to interchangeable objects.
+// LLVM version, TargetDescription() (triple, CPU name, features, libmvec), glibc's version (which
+// vector math functions exist), a hash of the prelude's bitcode and one of this build's code
+// generator sources (the emitter, the prelude and the IR and public headers they read). Two
+// processes with equal identities compile equal kernel texts to equivalent objects.
 const std::string& CodeIdentity();
 
 // Whether glibc's vector math library was found (transcendental loops vectorize only then).

@@ -1038,19 +1038,42 @@ std::optional<CudaImage> ParseImage(const std::string& payload) {
 
 }  // namespace
 
-absl::StatusOr<CudaImage> CompileProgramCached(const std::string& program, const std::string& name,
-                                               int sm, ObjectStore* disk, ImageSource* found) {
-  CompileCache& cache = Cache();
+namespace {
+
+// Everything an image depends on: the target, NVRTC, the options, every header's text (the
+// scalar rules may change between ndjit versions while a kernel's text does not) and the program.
+absl::StatusOr<std::string> ProgramKey(const std::string& program, int sm) {
   absl::StatusOr<std::string> version = NvrtcVersion();
   if (!version.ok()) return version.status();
-  // Everything the image depends on: the target, NVRTC, the options, every header's text (the
-  // scalar rules may change between ndjit versions while a kernel's text does not) and the program.
   std::string key = absl::StrCat("ndjit-cuda-cache 1\nsm_", sm, " nvrtc ", *version, "\n",
                                  absl::StrJoin(CompileOptions(), " "), "\n");
   for (const SourceHeader& h : ProgramHeaders()) {
     absl::StrAppend(&key, h.name, " ", h.text.size(), "\n", h.text);
   }
   absl::StrAppend(&key, program);
+  return key;
+}
+
+}  // namespace
+
+void RejectCachedProgram(const std::string& program, int sm, ObjectStore* disk,
+                         const std::string& why) {
+  absl::StatusOr<std::string> key = ProgramKey(program, sm);
+  if (!key.ok()) return;
+  CompileCache& cache = Cache();
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    cache.images.erase(*key);
+  }
+  if (disk != nullptr) disk->Reject(*key, why);
+}
+
+absl::StatusOr<CudaImage> CompileProgramCached(const std::string& program, const std::string& name,
+                                               int sm, ObjectStore* disk, ImageSource* found) {
+  CompileCache& cache = Cache();
+  absl::StatusOr<std::string> computed_key = ProgramKey(program, sm);
+  if (!computed_key.ok()) return computed_key.status();
+  const std::string& key = *computed_key;
   {
     std::lock_guard<std::mutex> lock(cache.mu);
     if (auto it = cache.images.find(key); it != cache.images.end()) {
@@ -1063,6 +1086,7 @@ absl::StatusOr<CudaImage> CompileProgramCached(const std::string& program, const
   if (disk != nullptr) {
     if (std::optional<std::string> payload = disk->Load(key); payload.has_value()) {
       image = ParseImage(*payload);
+      if (!image.has_value()) disk->Reject(key, "not a CUDA image");
     }
   }
   if (found != nullptr) *found = image.has_value() ? ImageSource::kDisk : ImageSource::kCompiled;

@@ -101,6 +101,10 @@ enum class ImageSource { kMemory, kDisk, kCompiled };
 absl::StatusOr<CudaImage> CompileProgramCached(const std::string& program, const std::string& name,
                                                int sm, ObjectStore* disk = nullptr,
                                                ImageSource* found = nullptr);
+// Forgets the cached image of `program` for `sm`, in memory and in `disk` (the driver rejected
+// it): the next CompileProgramCached compiles it again.
+void RejectCachedProgram(const std::string& program, int sm, ObjectStore* disk,
+                         const std::string& why);
 struct CompileCacheCounters {
   int64_t compiled = 0, memory_hits = 0, disk_hits = 0;
 };

@@ -104,19 +104,29 @@ class DeviceState {
     const int sm = device_->info().sm();
     const auto start = std::chrono::steady_clock::now();
     cg::ImageSource source = cg::ImageSource::kCompiled;
-    absl::StatusOr<cg::CudaImage> image =
-        cg::CompileProgramCached(cg::ProgramText({loaded->rendered}),
-                                 loaded->rendered.entry + ".cu", sm, &DiskCache::Cuda(), &source);
+    const std::string program = cg::ProgramText({loaded->rendered});
+    absl::StatusOr<cg::CudaImage> image = cg::CompileProgramCached(
+        program, loaded->rendered.entry + ".cu", sm, &DiskCache::Cuda(), &source);
     if (!image.ok()) return image.status();
     if (source != cg::ImageSource::kMemory) {
       // The op-by-op rerun after a failed fused kernel is not told apart here (the executor's
       // backend interface passes only the kernel).
-      NoteCompile(kernel, "cuda", /*unfused_retry=*/false, source == cg::ImageSource::kDisk,
+      NoteCompile(kernel, key, "cuda", /*unfused_retry=*/false, source == cg::ImageSource::kDisk,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
     std::vector<std::string> entries = {loaded->rendered.entry + "_i64"};
     if (loaded->rendered.has_i32) entries.push_back(loaded->rendered.entry + "_i32");
     absl::StatusOr<std::vector<void*>> functions = device_->LoadKernels(image->image, entries);
+    if (!functions.ok() && source == cg::ImageSource::kDisk) {
+      // An image from the disk cache the driver rejects: compile it again (once).
+      cg::RejectCachedProgram(
+          program, sm, &DiskCache::Cuda(),
+          absl::StrCat("the driver rejected it: ", functions.status().message()));
+      image = cg::CompileProgramCached(program, loaded->rendered.entry + ".cu", sm,
+                                       &DiskCache::Cuda(), &source);
+      if (!image.ok()) return image.status();
+      functions = device_->LoadKernels(image->image, entries);
+    }
     if (!functions.ok()) return functions.status();
     loaded->i64 = (*functions)[0];
     if (loaded->rendered.has_i32) loaded->i32 = (*functions)[1];

@@ -107,6 +107,17 @@ TEST_F(CompileReasons, ALoopThatChangesAnIntegerConstantWarnsOnce) {
       << summary;
 }
 
+TEST_F(CompileReasons, AnUnseededRandomCallInALoopIsANewSeedEachTime) {
+  for (int i = 0; i < 3; ++i) nd::exp(nd::random::uniform(0, 1, {16})).asnumpy();
+  const std::vector<profiler::Compile> c = profiler::compiles();
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[0].reason, "new-structure");
+  for (size_t i = 1; i < c.size(); ++i) {
+    EXPECT_EQ(c[i].reason, "constant");
+    EXPECT_TRUE(absl::StartsWith(c[i].detail, "seed ")) << c[i].detail;
+  }
+}
+
 TEST_F(CompileReasons, AFloatScalarThatChangesCompilesOnce) {
   NDArray x = nd::array(std::vector<float>{1, 2, 3});
   ::testing::internal::CaptureStderr();
