@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ndjit/ndjit.h"
 #include "runtime/compile_log.h"
@@ -57,7 +58,7 @@ TEST_F(CompileReasons, NewStructureThenNewDTypeThenNewLayout) {
     EXPECT_FALSE(r.loaded);
     EXPECT_GT(r.seconds, 0);
     EXPECT_TRUE(absl::EndsWith(r.site.substr(0, r.site.rfind(':')),
-                               "/" + ThisFile() + ":" + std::to_string(line)))
+                               absl::StrCat("/", ThisFile(), ":", line)))
         << r.site;
   }
   EXPECT_EQ(c[0].reason, "new-structure");
@@ -87,7 +88,7 @@ TEST_F(CompileReasons, ALoopThatChangesAnIntegerConstantWarnsOnce) {
     EXPECT_EQ(c[i].reason, "constant") << i;
     EXPECT_EQ(c[i].detail, "const " + std::to_string(i + 1) + " -> " + std::to_string(i + 2));
   }
-  const std::string site = "/" + ThisFile() + ":" + std::to_string(line) + ":";
+  const std::string site = absl::StrCat("/", ThisFile(), ":", line) + ":";
   EXPECT_EQ(Count(said, "ndjit: warning:"), 1) << said;
   EXPECT_EQ(Count(said, site), 1) << said;
   EXPECT_NE(said.find(" needed 9 distinct cpu kernels; what kept changing: new-structure 1, "
@@ -137,8 +138,7 @@ TEST_F(CompileReasons, LogCompilesPrintsOneLinePerCompile) {
   const std::string expect =
       "ndjit: compiled cpu kernel @" + profiler::compiles()[0].kernel + " at ";
   EXPECT_EQ(said.rfind(expect, 0), 0u) << said;
-  EXPECT_NE(said.find("/" + ThisFile() + ":" + std::to_string(line) + ":"), std::string::npos)
-      << said;
+  EXPECT_NE(said.find(absl::StrCat("/", ThisFile(), ":", line) + ":"), std::string::npos) << said;
   EXPECT_NE(said.find(" ms: new-structure\n"), std::string::npos) << said;
   EXPECT_EQ(Count(said, "\n"), 1) << said;
 }

@@ -245,5 +245,33 @@ TEST_F(DiskCacheProcesses, AnObjectTheLinkerRejectsIsCompiledAgain) {
   EXPECT_TRUE(third.results == first.results);
 }
 
+TEST(CacheSwitches, SettersAndTheirErrors) {
+  const bool was_on = cache_enabled();
+  const std::string dir = cache_dir();
+  const int64_t max = cache_max_bytes();
+  set_cache(true);
+  EXPECT_TRUE(cache_enabled());
+  set_cache(false);
+  EXPECT_FALSE(cache_enabled());
+  set_cache_dir("/tmp/some/where");
+  EXPECT_EQ(cache_dir(), "/tmp/some/where");
+  set_cache_dir("");  // the default again
+  EXPECT_NE(cache_dir(), "/tmp/some/where");
+  set_cache_max_bytes(int64_t{1} << 20);
+  EXPECT_EQ(cache_max_bytes(), int64_t{1} << 20);
+  try {
+    set_cache_max_bytes(0);
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_STREQ(e.what(),
+                 "set_cache_max_bytes: cache size limit 0: expected a positive number of "
+                 "bytes");
+  }
+  EXPECT_EQ(cache_max_bytes(), int64_t{1} << 20);
+  set_cache(was_on);
+  set_cache_dir(dir);
+  set_cache_max_bytes(max);
+}
+
 }  // namespace
 }  // namespace ndjit
