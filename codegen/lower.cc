@@ -349,6 +349,13 @@ class Lowerer {
 
   static Scalar Zero(DType dt) { return IsFloat(dt) ? Scalar::Float(0.0) : Scalar::Int(0); }
 
+  // The value parameter `leaf` (ir::IsValueParameter) is bound to.
+  int ValueIndex(const Node& leaf) {
+    auto [it, inserted] = value_of_.try_emplace(&leaf, static_cast<int>(out_.values.size()));
+    if (inserted) out_.values.push_back(&leaf);
+    return it->second;
+  }
+
   absl::StatusOr<int> EmitOp(const Node& n, Idx& idx) {
     const ir::Attrs& a = n.attrs();
     switch (ir::GetOpKind(n.op())) {
@@ -356,14 +363,14 @@ class Lowerer {
         switch (n.op()) {
           case Op::kConstant: {
             if (!ir::IsValueParameter(n.op(), n.dtype())) return b_.Const(n.dtype(), a.value);
-            auto [it, inserted] = value_of_.try_emplace(&n, static_cast<int>(out_.values.size()));
-            if (inserted) out_.values.push_back(&n);
-            return b_.Value(n.dtype(), it->second);
+            return b_.Value(n.dtype(), ValueIndex(n));
           }
           case Op::kIota:
             return b_.Apply(Op::kCast, n.dtype(), {Dims(idx)[a.axis]});
           case Op::kRandom:
-            return b_.Random(n.dtype(), a.seed, a.dist, Linear(idx));
+            // The seed is a value parameter: a new seed runs the same kernel.
+            return b_.Random(n.dtype(), b_.Value(DType::kInt64, ValueIndex(n)), a.dist,
+                             Linear(idx));
           default:
             return absl::InternalError("lowering: input leaves are loads");
         }

@@ -26,8 +26,8 @@ namespace ndjit::codegen {
 struct LoweredKernel {
   ir::Kernel kernel;
   std::vector<int64_t> params;  // value of each size parameter
-  // The constant bound to each value parameter (their values are passed at every launch, after
-  // the size parameters: ir::ValueParameterBits).
+  // The leaf bound to each value parameter, a float constant or a random leaf (their values are
+  // passed at every launch, after the size parameters: ir::ValueParameterBitsOf).
   std::vector<const ir::Node*> values;
   std::vector<const ir::Node*> buffers;  // the node bound to each kernel buffer
   std::vector<int64_t> domain;           // extents of the parallel domain

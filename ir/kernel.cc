@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "ir/dtype.h"
 #include "ir/elements.h"
+#include "ir/graph.h"
 #include "ir/host_tensor.h"
 
 namespace ndjit::ir {
@@ -97,9 +98,8 @@ void PrintBlock(const Kernel& k, int block, int indent, std::string& out) {
                         DTypeShortName(in.dtype), "\n");
         break;
       case KOp::kRandom:
-        absl::StrAppend(&out, "%", id, " = random[seed=", in.seed,
-                        ", dist=", RandomDistName(in.dist), "] %", in.args[0], " : ",
-                        DTypeShortName(in.dtype), "\n");
+        absl::StrAppend(&out, "%", id, " = random[dist=", RandomDistName(in.dist), "] ",
+                        Args(in.args), " : ", DTypeShortName(in.dtype), "\n");
         break;
       case KOp::kCheck:
         absl::StrAppend(&out, "check ", in.index, " node ", in.value.i, " %", in.args[0], ", %",
@@ -134,7 +134,18 @@ void PrintBlock(const Kernel& k, int block, int indent, std::string& out) {
 
 }  // namespace
 
-bool IsValueParameter(Op op, DType dtype) { return op == Op::kConstant && IsFloat(dtype); }
+bool IsValueParameter(Op op, DType dtype) { return ValueParameterField(op, dtype) != 0; }
+
+uint32_t ValueParameterField(Op op, DType dtype) {
+  if (op == Op::kConstant && IsFloat(dtype)) return kAttrValue;
+  if (op == Op::kRandom) return kAttrSeed;
+  return 0;
+}
+
+int64_t ValueParameterBitsOf(const Node& leaf) {
+  if (leaf.op() == Op::kRandom) return static_cast<int64_t>(leaf.attrs().seed);
+  return ValueParameterBits(leaf.dtype(), leaf.attrs().value);
+}
 
 int64_t ValueParameterBits(DType dtype, const Scalar& value) {
   switch (dtype) {
@@ -205,7 +216,7 @@ int KernelBuilder::HomeBlock(const KInstr& instr) const {
 std::string KernelBuilder::Key(const KInstr& in) const {
   std::string key = absl::StrCat(static_cast<int>(in.kind), ":", static_cast<int>(in.dtype), ":",
                                  static_cast<int>(in.op), ":", static_cast<int>(in.iop), ":",
-                                 in.index, ":", in.seed, ":", static_cast<int>(in.dist), ":");
+                                 in.index, ":", static_cast<int>(in.dist), ":");
   if (in.kind == KOp::kConst) absl::StrAppend(&key, ScalarToString(in.value), ":");
   for (int a : in.args) absl::StrAppend(&key, a, ",");
   absl::StrAppend(&key, "@", in.in_block);
@@ -361,13 +372,12 @@ int KernelBuilder::Apply(Op op, DType dtype, std::vector<int> args) {
   return Add(std::move(in), true);
 }
 
-int KernelBuilder::Random(DType dtype, uint64_t seed, RandomDist dist, int counter) {
+int KernelBuilder::Random(DType dtype, int seed, RandomDist dist, int counter) {
   KInstr in;
   in.kind = KOp::kRandom;
   in.dtype = dtype;
-  in.seed = seed;
   in.dist = dist;
-  in.args = {counter};
+  in.args = {seed, counter};
   in.in_block = std::max(1, HomeBlock(in));
   return Add(std::move(in), true);
 }

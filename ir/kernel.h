@@ -44,6 +44,8 @@
 
 namespace ndjit::ir {
 
+class Node;
+
 enum class KOp : uint8_t {
   kConst,   // `value` as `dtype`
   kParam,   // int64 size parameter number `index`
@@ -53,7 +55,8 @@ enum class KOp : uint8_t {
   kLoad,    // element args[0] of buffer `index`, of the buffer's dtype
   kStore,   // element args[0] of output buffer `index` = args[1]
   kOp,      // the graph primitive `op` (elementwise, select or cast) on args; result `dtype`
-  kRandom,  // the `random` leaf's value at flat counter args[0] (`seed`, `dist`), as `dtype`
+  kRandom,  // the `random` leaf's value with seed args[0] (a value parameter) at flat counter
+            // args[1] (`dist`), as `dtype`
   kReduce,  // folds the yield of block `block` over the box args (vars `index`...) with `red`
   kLoop,    // runs block `block` (which stores) over the box args (vars `index`...)
   kScan,    // in a loop's block: the running `red` of args[0] over the loop's iterations so
@@ -84,7 +87,6 @@ struct KInstr {
   DType acc = DType::kInt64;          // kReduce: accumulator dtype
   int64_t index = 0;  // param, var, buffer number; first var of a reduce; check code
   Scalar value;       // kConst
-  uint64_t seed = 0;  // kRandom
   RandomDist dist = RandomDist::kUniform;
   std::vector<int> args;
   int block = -1;     // kReduce, kLoop: the nested block
@@ -106,9 +108,9 @@ struct Kernel {
   std::string name;
   std::vector<KBuffer> buffers;
   int num_params = 0;
-  // Scalar value parameters (float constants of the graph, see IsValueParameter): passed after
-  // the size parameters, each as the bits of its value in its dtype (ValueParameterBits), so that
-  // one compiled kernel serves every value.
+  // Scalar value parameters (float constants and random seeds of the graph, see
+  // IsValueParameter): passed after the size parameters, each as the bits of its value in its
+  // dtype (ValueParameterBitsOf), so that one compiled kernel serves every value.
   int num_values = 0;
   int num_vars = 0;
   std::vector<KInstr> instrs;
@@ -125,14 +127,19 @@ struct Kernel {
 // contiguous accesses.
 std::optional<int64_t> IndexCoefficient(const Kernel& kernel, int id, int64_t var);
 
-// Whether a constant node's value is a kernel parameter (kValue) rather than part of the kernel's
-// code: float constants are, so that a program that changes only a float scalar (a learning rate,
-// a scale) reuses its kernels. Integer and bool constants stay in the code, where division,
-// remainder and index arithmetic by them compile to multiplies and shifts.
+// Whether a leaf's value is a kernel parameter (kValue) rather than part of the kernel's code:
+// float constants are, so that a program that changes only a float scalar (a learning rate, a
+// scale) reuses its kernels, and so are random leaves' seeds, so that a random call in a loop
+// (each unseeded call draws a new seed) reuses its kernel. Integer and bool constants stay in the
+// code, where division, remainder and index arithmetic by them compile to multiplies and shifts.
 bool IsValueParameter(Op op, DType dtype);
+// The attribute that holds such a leaf's parameter value (kAttrValue or kAttrSeed), 0 for others.
+uint32_t ValueParameterField(Op op, DType dtype);
 // The bits a value parameter of `dtype` is passed as (in the low bits of its int64 slot): the
 // value rounded to `dtype` once, as the constant's literal would be.
 int64_t ValueParameterBits(DType dtype, const Scalar& value);
+// The bits `leaf` (IsValueParameter) passes: its constant's (ValueParameterBits), or its seed.
+int64_t ValueParameterBitsOf(const Node& leaf);
 
 // The canonical text (the cache key) or, with `notes`, the dump form with the call sites.
 std::string PrintKernel(const Kernel& kernel, bool notes = false);
@@ -161,7 +168,8 @@ class KernelBuilder {
   // A store appended to `block` (one already built: the row kernel's scratch write).
   void StoreInBlock(int block, int buffer, int offset, int value);
   int Apply(Op op, DType dtype, std::vector<int> args);
-  int Random(DType dtype, uint64_t seed, RandomDist dist, int counter);
+  // `seed`: an i64 instruction (the random node's seed, a value parameter).
+  int Random(DType dtype, int seed, RandomDist dist, int counter);
   void Check(CheckCode code, int ok, int value, int node);
   // Opens a reduce over `extents` (prologue values) in block `home` (an enclosing block of the
   // current one: the deepest block the reduce's result depends on) and returns its first var

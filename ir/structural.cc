@@ -11,7 +11,7 @@ namespace {
 // The attributes that make a node's structure: all it carries, less a value parameter's value.
 uint32_t StructuralFields(const Node& node, bool parameter_values) {
   uint32_t fields = OpAttrFields(node.op());
-  if (!parameter_values && IsValueParameter(node.op(), node.dtype())) fields &= ~kAttrValue;
+  if (!parameter_values) fields &= ~ValueParameterField(node.op(), node.dtype());
   return fields;
 }
 

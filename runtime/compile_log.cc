@@ -121,9 +121,8 @@ Comparison Compare(const Seen& now, const Seen& before) {
       if (ta[i] == tb[i]) continue;
       ++differing;
       const std::string& prev = i > 0 ? ta[i - 1] : ta[i];
-      if ((prev == "const" || prev == "seed" || prev == "node") && IsNumber(ta[i]) &&
-          IsNumber(tb[i])) {
-        // A literal, a random op's seed, or the graph node a run-time check names.
+      if ((prev == "const" || prev == "node") && IsNumber(ta[i]) && IsNumber(tb[i])) {
+        // A literal, or the graph node a run-time check names.
         note(&constants,
              absl::StrCat(prev == "node" ? "check node" : prev, " ", tb[i], " -> ", ta[i]));
       } else if (IsDType(ta[i]) && IsDType(tb[i])) {

@@ -8,10 +8,9 @@
 //   new-layout     a known structure with another rank or layout (other index arithmetic,
 //                  other loop nests: "vars 2 -> 3");
 //   constant       a known structure with another integer or boolean constant compiled into the
-//                  code ("const 3 -> 4"), another random seed ("seed 7 -> 8": every unseeded
-//                  random call draws a new one) or a run-time check of another graph node
-//                  ("check node 12 -> 15"): float constants are kernel parameters and never do
-//                  this;
+//                  code ("const 3 -> 4") or a run-time check of another graph node ("check
+//                  node 12 -> 15"): float constants and random seeds are kernel parameters and
+//                  never do this;
 //   unfused-retry  the fused kernel failed to compile, and this one is part of the op-by-op rerun.
 // The detail names what differs from the nearest kernel seen before.
 //

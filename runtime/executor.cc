@@ -487,7 +487,7 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan, const ir::Graph& g
       params.assign(k.params.begin(), k.params.end());
       for (int id : k.values) {
         const ir::Node* c = graph.node(id);
-        params.push_back(ir::ValueParameterBits(c->dtype(), c->attrs().value));
+        params.push_back(ir::ValueParameterBitsOf(*c));
       }
       param_data = params.data();
     }

@@ -454,8 +454,7 @@ class Emitter {
         return absl::OkStatus();
       }
       case KOp::kRandom: {
-        val_[id] =
-            CallPrelude(PreludeRandom(in.dist, in.dtype), in.dtype, {b_.getInt64(in.seed), arg(0)});
+        val_[id] = CallPrelude(PreludeRandom(in.dist, in.dtype), in.dtype, {arg(0), arg(1)});
         return absl::OkStatus();
       }
       case KOp::kCheck: {

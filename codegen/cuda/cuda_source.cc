@@ -646,8 +646,8 @@ class Renderer {
         return absl::OkStatus();
       }
       case KOp::kRandom:
-        Line(indent, absl::StrCat(decl, PreludeRandom(in.dist, in.dtype), "(", in.seed,
-                                  "ull, int64_t(", arg(0), "));"));
+        Line(indent, absl::StrCat(decl, PreludeRandom(in.dist, in.dtype), "(uint64_t(", arg(0),
+                                  "), int64_t(", arg(1), "));"));
         return absl::OkStatus();
       case KOp::kCheck:
         Line(indent, absl::StrCat(Guard(ctx), "if (!", arg(0), ") ndj_fail(status, ", in.index,

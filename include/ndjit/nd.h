@@ -84,6 +84,8 @@ NDArray full_like(const NDArray& a, Scalar value, std::optional<DType> dtype = s
                   SourceLocation site = SourceLocation::current());
 
 namespace random {
+// Seeds are kernel parameters: calls that differ only in their seed (a call in a loop draws a new
+// one each time) run one compiled kernel.
 // Sets the seed from which calls without an explicit seed draw theirs (deterministically).
 void seed(uint64_t seed);
 // Uniform in [low, high). Counter-based: the same seed gives the same numbers, fused or not.

@@ -50,7 +50,8 @@ void reset();
 //   "new-dtype"      known ops with other element types (detail: "f32 -> f16");
 //   "new-layout"     known ops with another rank or layout (detail: "rank or layout: vars 2 -> 3");
 //   "constant"       known ops with another integer or boolean constant in the code
-//                    (detail: "const 3 -> 4"; float scalars are kernel parameters, never this);
+//                    (detail: "const 3 -> 4"; float scalars and random seeds are kernel
+//                    parameters, never this);
 //   "unfused-retry"  the fused kernels failed to compile and the graph ran op by op.
 // NDJIT_LOG=compiles prints each one as it happens; a line of code that needs more than 8
 // distinct kernels prints one warning saying what kept changing.

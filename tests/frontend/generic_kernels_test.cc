@@ -42,6 +42,33 @@ TEST_F(GenericKernelsTest, AScalarThatChangesInALoopCompilesOnce) {
   EXPECT_EQ(stats().kernels_launched, 49);
 }
 
+// A random array drawn in a loop (each unseeded call draws a new seed, as a dropout mask in a
+// training step would) runs one compiled kernel: seeds are kernel parameters. The numbers are
+// the seed's: the same seed gives the same bits, on the JIT as in the interpreter.
+TEST_F(GenericKernelsTest, RandomCallsInALoopCompileOnceAndDrawTheirSeedsNumbers) {
+  std::vector<std::vector<float>> draws;
+  for (int i = 0; i < 10; ++i) {
+    draws.push_back((nd::random::uniform(-1, 1, {257}) * 2.0f).asnumpy().to_vector<float>());
+    if (i == 0) {
+      EXPECT_EQ(stats().kernels_compiled, 1);
+      reset_stats();
+    }
+  }
+  EXPECT_EQ(stats().kernels_compiled, 0);
+  for (size_t i = 1; i < draws.size(); ++i) EXPECT_NE(draws[i], draws[i - 1]) << i;
+  for (uint64_t seed : {uint64_t{7}, uint64_t{1} << 63, ~uint64_t{0}}) {
+    SCOPED_TRACE(seed);
+    const std::vector<float> jit =
+        (nd::random::normal(0, 1, {33, 5}, seed) + 0.5f).asnumpy().to_vector<float>();
+    set_backend("interp");
+    const std::vector<float> interp =
+        (nd::random::normal(0, 1, {33, 5}, seed) + 0.5f).asnumpy().to_vector<float>();
+    set_backend("cpu");
+    EXPECT_EQ(jit, interp);
+  }
+  EXPECT_EQ(stats().kernels_compiled, 1);  // normal's kernel, once for the three seeds
+}
+
 TEST_F(GenericKernelsTest, ALearningRateScheduleCompilesNothingAfterTheFirstStep) {
   NDArray w = Ramp(256 * 256).reshape({256, 256});
   const NDArray g = (Ramp(256 * 256) * 0.001f).reshape({256, 256});
