@@ -10,7 +10,8 @@ set(ndjit_installed_cuda)
 if(NDJIT_CUDA)
   set(ndjit_installed_cuda ndjit_runtime_cuda ndjit_codegen_cuda)
 endif()
-install(TARGETS ndjit_frontend ndjit_runtime ndjit_compile_cache ndjit_codegen_cpu ndjit_codegen ndjit_passes ndjit_ir
+install(TARGETS ndjit_frontend ndjit_runtime ndjit_compile_cache ndjit_compile ndjit_codegen_cpu
+  ndjit_codegen ndjit_passes ndjit_ir
   ndjit_warnings ${ndjit_installed_cuda}
   EXPORT ndjitTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

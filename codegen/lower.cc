@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "ir/reduce.h"
 #include "ir/status_macros.h"
 
 namespace ndjit::codegen {
@@ -29,34 +30,11 @@ struct Idx {
   int linear = -1;
 };
 
-// The accumulator of sums and products: 16-bit floats in float32, others in their own dtype.
-DType AccumulatorFor(DType dt) {
-  return (dt == DType::kFloat16 || dt == DType::kBFloat16) ? DType::kFloat32 : dt;
-}
-
-// How a reduction, argreduce or scan combines its elements.
+// How a reduction, argreduce or scan combines its elements (ops.def's `combine` column).
 absl::StatusOr<ir::ReduceKind> CombinationOf(Op op) {
-  switch (op) {
-    case Op::kReduceSum:
-    case Op::kScanSum:
-      return ir::ReduceKind::kSum;
-    case Op::kReduceProd:
-    case Op::kScanProd:
-      return ir::ReduceKind::kProd;
-    case Op::kReduceMax:
-    case Op::kScanMax:
-      return ir::ReduceKind::kMax;
-    case Op::kReduceMin:
-    case Op::kScanMin:
-      return ir::ReduceKind::kMin;
-    case Op::kArgMax:
-      return ir::ReduceKind::kArgMax;
-    case Op::kArgMin:
-      return ir::ReduceKind::kArgMin;
-    default:
-      return absl::InternalError(
-          absl::StrCat("lowering: ", ir::OpName(op), " is not a reduction or scan"));
-  }
+  if (std::optional<ir::ReduceKind> kind = ir::OpCombination(op)) return *kind;
+  return absl::InternalError(
+      absl::StrCat("lowering: ", ir::OpName(op), " is not a reduction or scan"));
 }
 
 class Lowerer {
@@ -106,14 +84,8 @@ class Lowerer {
       if (g.roots.size() == 1) scratch_root_ = g.roots[0];
       // The row's reductions first, at the index form the loop will ask for (a linear row
       // index, as a reshape gives it), so that values they compute can be kept for the loop.
-      const int64_t last = static_cast<int64_t>(rank);
       for (const Node* m : g.members) {
-        const OpKind k = ir::GetOpKind(m->op());
-        const bool row_reduction =
-            ((k == OpKind::kReduce && m->attrs().axes == std::vector<int64_t>{last}) ||
-             (k == OpKind::kArgReduce && m->attrs().axis == last)) &&
-            m->operand(0)->shape() == shape;
-        if (!row_reduction) continue;
+        if (!ir::IsRowReduction(*m, shape)) continue;
         Idx row = WithDims(m->shape(), outer_vars_);
         Idx linear{&m->shape(), std::nullopt, Linear(row)};
         RETURN_IF_ERROR(Emit(*m, linear).status());
@@ -203,7 +175,7 @@ class Lowerer {
         "a scan is computed only in its kernel's loop, at the loop's index");
     const Node& in = *n.operand(0);
     ASSIGN_OR_RETURN(int v, Emit(in, idx));
-    const DType acc = AccumulatorFor(n.dtype());
+    const DType acc = ir::AccumulatorDType(n.dtype());
     if (acc != n.dtype()) v = b_.Apply(Op::kCast, acc, {v});
     int carry = -1;
     if (n.operands().size() > 1) {
@@ -520,7 +492,7 @@ class Lowerer {
     row_reduce_var_ = saved_reduce_var;
     ASSIGN_OR_RETURN(int v, std::move(emitted));
     ASSIGN_OR_RETURN(const ir::ReduceKind kind, CombinationOf(n.op()));
-    DType acc = AccumulatorFor(in.dtype());
+    DType acc = ir::AccumulatorDType(in.dtype());
     if (acc != in.dtype()) v = b_.Apply(Op::kCast, acc, {v});
     const int r = b_.EndReduce(kind, n.dtype(), acc, v, extents, first);
     RET_CHECK(b_.current_block() == saved_block);
@@ -532,7 +504,7 @@ class Lowerer {
     const Node& y = *n.operand(1);
     const size_t r = n.shape().size();
     const int64_t k_extent = x.shape()[r - 1];
-    const DType acc = AccumulatorFor(n.dtype());
+    const DType acc = ir::AccumulatorDType(n.dtype());
     std::vector<int>& d = Dims(idx);
     std::vector<int> vars;
     const int extent = Size(k_extent);

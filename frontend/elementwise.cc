@@ -122,8 +122,8 @@ enum class DTypeRule {
   kTrueDivide,  // integers and bool -> float64
   kBoolToInt8,  // bool -> int8 (NumPy's remainder, floor_divide, power on bool)
   kFloat,       // the float dtype that holds the promoted one (arctan2, hypot)
-  kNotFloat,    // integers and bool only (bitwise ops)
 };
+// After the rule, the op's own dtype domain (ops.def) decides what is accepted.
 
 // Where an operator was written: the first array operand's conversion site.
 const SourceLocation& SiteOf(const Operand& a, const Operand& b) {
@@ -140,17 +140,25 @@ NDArray Binary(const char* api, ir::Op op, const Operand& a, const Operand& b, D
   if (rule == DTypeRule::kTrueDivide && !IsFloat(dtype)) dtype = DType::kFloat64;
   if (rule == DTypeRule::kBoolToInt8 && dtype == DType::kBool) dtype = DType::kInt8;
   if (rule == DTypeRule::kFloat) dtype = frontend::FloatFor(dtype);
-  if (rule == DTypeRule::kNotFloat && IsFloat(dtype)) {
-    Fail<DTypeError>(
-        api,
-        absl::StrCat("not supported for ", DTypeName(dtype), " (integer and bool dtypes only)"),
-        DescribeAll({&a, &b}), site);
-  }
-  if (dtype == DType::kBool && (op == ir::Op::kSub)) {
-    Fail<DTypeError>(api,
-                     "boolean subtract is not supported (NumPy rejects it too); use "
-                     "logical_xor or cast to an integer dtype first",
-                     DescribeAll({&a, &b}), site);
+  if (!ir::OpAcceptsDType(op, dtype)) {
+    std::string why;
+    switch (ir::OpDTypeDomain(op)) {
+      case ir::DTypeDomain::kNoFloat:
+        why =
+            absl::StrCat("not supported for ", DTypeName(dtype), " (integer and bool dtypes only)");
+        break;
+      case ir::DTypeDomain::kNoBool:
+        why = op == ir::Op::kSub ? "boolean subtract is not supported (NumPy rejects it too); use "
+                                   "logical_xor or cast to an integer dtype first"
+                                 : "not supported for bool";
+        break;
+      case ir::DTypeDomain::kFloat:
+        why = absl::StrCat("not supported for ", DTypeName(dtype), " (float dtypes only)");
+        break;
+      case ir::DTypeDomain::kAll:
+        break;
+    }
+    Fail<DTypeError>(api, why, DescribeAll({&a, &b}), site);
   }
   for (const Operand* o : {&a, &b}) {
     if (!o->is_array() && IsInteger(dtype) && !frontend::IntScalarFits(o->scalar(), dtype)) {
@@ -482,13 +490,13 @@ NDArray logical_not(const NDArray& x, SourceLocation site) {
 }
 
 NDArray bitwise_and(const Operand& a, const Operand& b) {
-  return Binary("bitwise_and", ir::Op::kAnd, a, b, DTypeRule::kNotFloat, SiteOf(a, b));
+  return Binary("bitwise_and", ir::Op::kAnd, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray bitwise_or(const Operand& a, const Operand& b) {
-  return Binary("bitwise_or", ir::Op::kOr, a, b, DTypeRule::kNotFloat, SiteOf(a, b));
+  return Binary("bitwise_or", ir::Op::kOr, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray bitwise_xor(const Operand& a, const Operand& b) {
-  return Binary("bitwise_xor", ir::Op::kXor, a, b, DTypeRule::kNotFloat, SiteOf(a, b));
+  return Binary("bitwise_xor", ir::Op::kXor, a, b, DTypeRule::kSame, SiteOf(a, b));
 }
 NDArray bitwise_not(const NDArray& x, SourceLocation site) {
   const ValuePtr& v = ValueOf(x, "bitwise_not", site);

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "frontend/builder.h"
+#include "ir/reduce.h"
 #include "ndjit/nd.h"
 
 namespace ndjit::nd {
@@ -97,8 +98,7 @@ NDArray mean(const NDArray& x, Axes axes, bool keepdims, SourceLocation site) {
   const DType in_dtype = v->type().dtype;
   // Integers and bool average in float64; float16/bfloat16 accumulate in float32 (NumPy).
   const DType result = IsFloat(in_dtype) ? in_dtype : DType::kFloat64;
-  const DType compute =
-      (result == DType::kFloat16 || result == DType::kBFloat16) ? DType::kFloat32 : result;
+  const DType compute = ir::AccumulatorDType(result);
   int64_t count = 1;
   for (int64_t a : ax) count *= x.shape()[a];
   ValuePtr s = Reduce(ir::Op::kReduceSum, frontend::CastTo(v, compute, site), ax, keepdims, site);
@@ -182,8 +182,7 @@ NDArray Var(const char* api, const NDArray& x, const Axes& axes, int64_t ddof, b
   if (ddof < 0) Fail<ValueError>(api, "ddof must be non-negative", {Describe(x)}, site);
   const DType in_dtype = v->type().dtype;
   const DType result = IsFloat(in_dtype) ? in_dtype : DType::kFloat64;
-  const DType compute =
-      (result == DType::kFloat16 || result == DType::kBFloat16) ? DType::kFloat32 : result;
+  const DType compute = ir::AccumulatorDType(result);
   int64_t count = 1;
   for (int64_t a : ax) count *= x.shape()[a];
   // numpy.var: mean of squared deviations from the mean, divided by max(count - ddof, 0).

@@ -42,63 +42,7 @@ absl::Status SameDTypes(Op op, absl::Span<const TensorType* const> ts) {
 }
 
 absl::Status DTypeAllowed(Op op, DType d) {
-  const bool is_bool = d == DType::kBool;
-  const bool is_float = IsFloat(d);
-  bool ok = true;
-  switch (op) {
-    case Op::kNeg:
-    case Op::kAbs:
-    case Op::kSign:
-    case Op::kSub:
-    case Op::kDiv:
-    case Op::kFloorDiv:
-    case Op::kMod:
-    case Op::kPow:
-      ok = !is_bool;
-      break;
-    case Op::kExp:
-    case Op::kExpm1:
-    case Op::kLog:
-    case Op::kLog1p:
-    case Op::kLog2:
-    case Op::kLog10:
-    case Op::kExp2:
-    case Op::kHypot:
-    case Op::kSqrt:
-    case Op::kSin:
-    case Op::kCos:
-    case Op::kTan:
-    case Op::kAsin:
-    case Op::kAcos:
-    case Op::kAtan:
-    case Op::kSinh:
-    case Op::kCosh:
-    case Op::kTanh:
-    case Op::kAsinh:
-    case Op::kAcosh:
-    case Op::kAtanh:
-    case Op::kErf:
-    case Op::kFloor:
-    case Op::kCeil:
-    case Op::kRound:
-    case Op::kTrunc:
-    case Op::kAtan2:
-    case Op::kRandom:
-      ok = is_float;
-      break;
-    case Op::kNot:
-    case Op::kAnd:
-    case Op::kOr:
-    case Op::kXor:
-      ok = !is_float;
-      break;
-    case Op::kIota:
-      ok = !is_bool;
-      break;
-    default:
-      break;
-  }
-  if (ok) return absl::OkStatus();
+  if (OpAcceptsDType(op, d)) return absl::OkStatus();
   return Bad(op, absl::StrCat("dtype ", DTypeName(d), " is not supported"));
 }
 

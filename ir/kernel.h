@@ -70,10 +70,9 @@ enum class KOp : uint8_t {
 // give bool (masks of pads, concat and range checks).
 enum class IndexOp : uint8_t { kAdd, kSub, kMul, kDiv, kMod, kMin, kMax, kLt, kGe, kAnd };
 
-// sum and prod accumulate in `acc` (float16/bfloat16/float32 in float32 lanes, float64 in float64,
-// integers wrapping in their own width, bool as or/and); max and min propagate NaN; argmax and
-// argmin give the int64 position of the first extreme (the first NaN wins) in a one-dim box.
-enum class ReduceKind : uint8_t { kSum, kProd, kMax, kMin, kArgMax, kArgMin };
+// A kReduce folds with a ReduceKind (ir/ops.h) in `acc`: float16/bfloat16/float32 in float32
+// lanes, float64 in float64, integers wrapping in their own width, bool as or/and; argmax and
+// argmin run over a one-dim box.
 
 // Run-time check codes (kCheck `index`).
 enum class CheckCode : int64_t { kGatherIndexOutOfRange = 1 };

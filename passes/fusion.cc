@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "ir/reduce.h"
 
 namespace ndjit::passes {
 
@@ -36,47 +37,18 @@ bool SameScanLoop(const Node& a, const Node& b) {
          ScanChunks(a) == ScanChunks(b);
 }
 
-// Elementary-op cost of evaluating one element of `op` given its operands; -1: never cheap.
+// Elementary-op cost of evaluating one element of `op` given its operands (ops.def's `cost`
+// column); -1: never cheap.
 int OpCost(Op op) {
-  switch (op) {
-    case Op::kInput:
+  switch (ir::OpRecomputeCost(op)) {
+    case ir::RecomputeCost::kFree:
       return 0;
-    case Op::kConstant:
-    case Op::kIota:
-      return 0;
-    case Op::kReshape:
-    case Op::kPermute:
-    case Op::kBroadcast:
-    case Op::kSlice:
-    case Op::kFlip:
+    case ir::RecomputeCost::kCheap:
       return 1;
-    case Op::kPad:
-    case Op::kCast:
-    case Op::kNeg:
-    case Op::kAbs:
-    case Op::kNot:
-    case Op::kAdd:
-    case Op::kSub:
-    case Op::kMul:
-    case Op::kMax:
-    case Op::kMin:
-    case Op::kAnd:
-    case Op::kOr:
-    case Op::kXor:
-    case Op::kEq:
-    case Op::kNe:
-    case Op::kLt:
-    case Op::kLe:
-    case Op::kGt:
-    case Op::kGe:
-    case Op::kSelect:
-    case Op::kIsNan:
-    case Op::kIsInf:
-    case Op::kIsFinite:
-      return 1;
-    default:
+    case ir::RecomputeCost::kExpensive:
       return -1;
   }
+  return -1;
 }
 
 // Whether the edge consumer -> operand `slot` makes the consumer read an operand element more
@@ -112,16 +84,6 @@ bool IsRowShape(const ir::Shape& s, const ir::Shape& root) {
   return s == with_unit;
 }
 
-// Reduces exactly the last axis of an operand shaped like the root.
-bool ReducesRow(const Node& n, const ir::Shape& root) {
-  if (n.operand(0)->shape() != root || root.empty()) return false;
-  const int64_t last = static_cast<int64_t>(root.size()) - 1;
-  if (ir::GetOpKind(n.op()) == OpKind::kReduce) {
-    return n.attrs().axes == std::vector<int64_t>{last};
-  }
-  return ir::GetOpKind(n.op()) == OpKind::kArgReduce && n.attrs().axis == last;
-}
-
 // The class of operand `n` of consumer `c` whose class is `cc`.
 RowClass EdgeClass(const Node& c, RowClass cc, const Node& n, const ir::Shape& root) {
   if (cc == RowClass::kOther) return RowClass::kOther;
@@ -140,7 +102,7 @@ RowClass EdgeClass(const Node& c, RowClass cc, const Node& n, const ir::Shape& r
       }
       return RowClass::kOther;
     default:
-      if (cc == RowClass::kRow && ReducesRow(c, root)) return RowClass::kFull;
+      if (cc == RowClass::kRow && ir::IsRowReduction(c, root)) return RowClass::kFull;
       return RowClass::kOther;
   }
 }
@@ -506,7 +468,7 @@ FusionPlan PlanRound(const ir::Graph& graph, const FusionOptions& options,
     }
     const bool row_reduction = cls == RowClass::kRow &&
                                ir::GetOpKind(node.op()) != OpKind::kMatmul && IsReduceLike(node) &&
-                               ReducesRow(node, graph.node(roots[0])->shape());
+                               ir::IsRowReduction(node, graph.node(roots[0])->shape());
 
     bool inline_it;
     if (node.op() == Op::kGather) {

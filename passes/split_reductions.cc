@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "ir/dtype.h"
+#include "ir/reduce.h"
 #include "ir/status_macros.h"
 
 namespace ndjit::passes {
@@ -34,21 +35,7 @@ Op ReductionOfScan(Op op) {
 }
 
 // The element that leaves the reduction unchanged (the padding of an uneven split).
-ir::Scalar Identity(Op op, DType dt) {
-  const bool fl = IsFloat(dt);
-  switch (op) {
-    case Op::kReduceSum:
-      return fl ? ir::Scalar::Float(0.0) : ir::Scalar::Int(0);
-    case Op::kReduceProd:
-      return fl ? ir::Scalar::Float(1.0) : ir::Scalar::Int(1);
-    case Op::kReduceMax:
-      if (fl) return ir::Scalar::Float(-std::numeric_limits<double>::infinity());
-      return ir::Scalar::Int(dt == DType::kBool ? 0 : ir::IntegerRange(dt).lo);
-    default:
-      if (fl) return ir::Scalar::Float(std::numeric_limits<double>::infinity());
-      return ir::Scalar::Int(dt == DType::kBool ? 1 : ir::IntegerRange(dt).hi);
-  }
-}
+ir::Scalar Identity(Op op, DType dt) { return ir::ReduceIdentity(*ir::OpCombination(op), dt); }
 
 }  // namespace
 
@@ -114,9 +101,7 @@ absl::StatusOr<Node*> SplitReductions::SplitScan(const Node& n, GraphRewriter& r
   // product keeps its dtype, so that overflow to infinity stays as it would be in order).
   DType total_dt = dt;
   if (n.op() == Op::kScanSum && IsFloat(dt)) total_dt = DType::kFloat64;
-  if (n.op() == Op::kScanProd && (dt == DType::kFloat16 || dt == DType::kBFloat16)) {
-    total_dt = DType::kFloat32;
-  }
+  if (n.op() == Op::kScanProd) total_dt = ir::AccumulatorDType(dt);
   const bool wide = total_dt != dt;
   if (wide) {
     ASSIGN_OR_RETURN(v, g.AddNode(Op::kCast, {v}, {}, ir::TensorType{total_dt, split}, loc));
@@ -204,9 +189,8 @@ absl::StatusOr<bool> SplitReductions::Run(ir::Graph& graph) {
     split.push_back(chunk);
     ASSIGN_OR_RETURN(v, g.AddNode(Op::kReshape, {v}, {}, ir::TensorType{dt, split}, loc));
     DType partial_dt = dt;
-    if ((dt == DType::kFloat16 || dt == DType::kBFloat16) && n.op() != Op::kReduceMax &&
-        n.op() != Op::kReduceMin) {
-      partial_dt = DType::kFloat32;
+    if (n.op() != Op::kReduceMax && n.op() != Op::kReduceMin && ir::AccumulatorDType(dt) != dt) {
+      partial_dt = ir::AccumulatorDType(dt);
       ASSIGN_OR_RETURN(v, g.AddNode(Op::kCast, {v}, {}, ir::TensorType{partial_dt, split}, loc));
     }
     ir::Attrs inner;

@@ -1,8 +1,5 @@
 // Compiled execution of a graph (see executor.h).
 #include "runtime/executor.h"
-#if NDJIT_HAVE_CUDA
-#include "codegen/cuda/cuda_source.h"
-#endif
 
 #include <algorithm>
 #include <atomic>
@@ -23,12 +20,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "codegen/cpu/cpu_backend.h"
-#include "codegen/lower.h"
 #include "ir/printer.h"
 #include "ir/status_macros.h"
 #include "ir/structural.h"
-#include "passes/schedule.h"
-#include "passes/split_reductions.h"
 #include "runtime/buffer_pool.h"
 #include "runtime/compile_log.h"
 #include "runtime/disk_cache.h"
@@ -321,138 +315,69 @@ absl::Status CheckFailure(const ir::Graph& graph, const int64_t status[3],
                                           ", value ", status[1], ", node %", id, ")", context));
 }
 
-// A compiled execution plan: everything a materialization of a graph needs besides its input
-// buffers, in terms of node ids of the (split) graph. Graphs that are structurally equal (same
-// ops, types, attributes and wiring; values of value parameters aside) have the same plan.
-struct CompiledGroup {
-  codegen::cpu::KernelFn fn = nullptr;
-  KernelRunner runner;          // instead of `fn`, with ExecuteOptions::backend
-  std::string name;             // the fusion group's name
-  std::vector<int> members;     // its nodes (for error messages)
-  std::vector<int64_t> params;  // the size parameters
-  // The constant bound to each value parameter: its value is read from the graph being run
-  // (a cached plan serves every graph that differs from its own only in such values).
-  std::vector<int> values;
-  std::vector<int> buffers;  // node bound to each kernel buffer
-  std::vector<int> roots;    // nodes the kernel stores
-  std::vector<ir::TensorType> root_types;
-  std::vector<int> root_slots;  // the buffer-plan slot of each root
-  std::vector<int> release;     // stored nodes whose last reader is this group
-  std::vector<int> free_slots;  // slots no later group uses
-  int64_t points = 0, work = 0;
-  int64_t max_elements = 0;  // of the largest array it indexes (LoweredKernel::max_elements)
-  std::vector<int64_t> buffer_bytes;
-};
-struct CompiledPlan {
-  int num_nodes = 0;
-  std::vector<std::pair<int, int64_t>> inputs;  // node id, input index
-  std::vector<int> outputs;
-  std::vector<CompiledGroup> groups;  // in execution order
-  std::vector<int64_t> slot_bytes;
-};
+using codegen::CompiledGroup;
+using codegen::CompiledPlan;
 
-// Group `g` lowered as the schedule runs it (writing in place where it says so).
-absl::StatusOr<codegen::LoweredKernel> LowerScheduled(const ir::Graph& graph,
-                                                      const passes::FusionPlan& plan,
-                                                      const passes::Schedule& schedule, int g) {
-  codegen::LowerOptions lower;
-  if (schedule.in_place_of[g] >= 0) lower.in_place_of = graph.node(schedule.in_place_of[g]);
-  return codegen::LowerGroup(graph, plan, g, lower);
-}
-
-// Plans, lowers and compiles `graph`. Errors come back with `compile_failed` set so the caller
-// can retry unfused.
-absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOptions& options,
-                                       bool* compile_failed) {
-  const passes::FusionPlan plan =
-      passes::PlanFusion(graph, options.fusion, options.optional_outputs);
-  const passes::Schedule schedule = passes::ScheduleKernels(graph, plan, options.schedule);
-  RET_CHECK(schedule.order.size() == plan.groups.size(), "the schedule runs ",
-            schedule.order.size(), " of ", plan.groups.size(), " kernels");
-  CompiledPlan out;
-  out.num_nodes = graph.num_nodes();
-  out.slot_bytes = schedule.slot_bytes;
-  for (const ir::Node* in : graph.inputs()) out.inputs.push_back({in->id(), in->attrs().index});
-  for (const ir::Node* o : graph.outputs()) out.outputs.push_back(o->id());
-  // Lower every kernel, then compile the CPU ones that are not cached together (in parallel).
-  std::vector<codegen::LoweredKernel> lowered;
-  lowered.reserve(schedule.order.size());
-  for (const int g : schedule.order) {
-    absl::StatusOr<codegen::LoweredKernel> k = LowerScheduled(graph, plan, schedule, g);
-    if (!k.ok()) {
-      *compile_failed = true;
-      return k.status();
-    }
-    RaiseTo(counters().largest_kernel, static_cast<int64_t>(k->kernel.instrs.size()));
-    RaiseTo(counters().most_buffers, static_cast<int64_t>(k->kernel.buffers.size()));
-    lowered.push_back(*std::move(k));
-  }
-  auto injected = [&](int g) {
-    return options.fail_fused_kernels_for_testing && plan.groups[g].members.size() > 1;
-  };
-  std::vector<const ir::Kernel*> cpu_kernels;
-  std::vector<int> cpu_index(lowered.size(), -1);
-  if (!options.backend) {
-    for (size_t pos = 0; pos < lowered.size(); ++pos) {
-      // An empty domain has nothing to run (RunPlan launches only kernels with points), so
-      // nothing to compile.
-      if (lowered[pos].points == 0 || injected(schedule.order[pos])) continue;
-      cpu_index[pos] = static_cast<int>(cpu_kernels.size());
-      cpu_kernels.push_back(&lowered[pos].kernel);
-    }
-  }
-  std::vector<absl::StatusOr<codegen::cpu::KernelFn>> cpu_code =
-      KernelCache::Get().FindAll(cpu_kernels, options.num_threads, options.unfused_retry);
-  for (size_t pos = 0; pos < schedule.order.size(); ++pos) {
-    const int g = schedule.order[pos];
-    codegen::LoweredKernel* k = &lowered[pos];
-    CompiledGroup cg;
-    absl::Status compiled = absl::OkStatus();
-    if (k->points == 0) {
-      // Nothing to run and nothing compiled.
-    } else if (injected(g)) {
-      compiled = absl::InternalError(
-          absl::StrCat("injected compile failure of kernel @", plan.groups[g].name));
-    } else if (options.backend) {
-      absl::StatusOr<KernelRunner> runner = options.backend(k->kernel);
-      if (runner.ok()) {
-        cg.runner = *std::move(runner);
-      } else {
-        compiled = runner.status();
-      }
-    } else {
-      absl::StatusOr<codegen::cpu::KernelFn>& fn = cpu_code[cpu_index[pos]];
+// The CPU JIT as the compile driver's backend: through the kernel cache (memory, disk, compile).
+class CpuKernelCompiler final : public codegen::KernelCompiler {
+ public:
+  CpuKernelCompiler(int threads, bool unfused_retry)
+      : threads_(threads), unfused_retry_(unfused_retry) {}
+  std::vector<absl::StatusOr<codegen::KernelCode>> CompileAll(
+      absl::Span<const ir::Kernel* const> kernels) override {
+    std::vector<absl::StatusOr<codegen::cpu::KernelFn>> fns =
+        KernelCache::Get().FindAll(kernels, threads_, unfused_retry_);
+    std::vector<absl::StatusOr<codegen::KernelCode>> out;
+    out.reserve(fns.size());
+    for (absl::StatusOr<codegen::cpu::KernelFn>& fn : fns) {
       if (fn.ok()) {
-        cg.fn = *fn;
+        out.push_back(codegen::KernelCode{*fn, nullptr});
       } else {
-        compiled = fn.status();
+        out.push_back(fn.status());
       }
     }
-    if (!compiled.ok()) {
-      *compile_failed = true;
-      return compiled;
-    }
-    cg.name = plan.groups[g].name;
-    for (const ir::Node* m : plan.groups[g].members) cg.members.push_back(m->id());
-    cg.params = std::move(k->params);
-    for (const ir::Node* v : k->values) cg.values.push_back(v->id());
-    for (const ir::Node* b : k->buffers) {
-      cg.buffers.push_back(b->id());
-      cg.buffer_bytes.push_back(ir::SizeBytes(b->type()));
-    }
-    for (const ir::Node* r : plan.groups[g].roots) {
-      cg.roots.push_back(r->id());
-      cg.root_types.push_back(r->type());
-      cg.root_slots.push_back(schedule.slot[r->id()]);
-    }
-    cg.release = schedule.release_after[pos];
-    cg.free_slots = schedule.slots_free_after[pos];
-    cg.points = k->points;
-    cg.max_elements = k->max_elements;
-    cg.work = k->work;
-    out.groups.push_back(std::move(cg));
+    return out;
   }
-  return out;
+
+ private:
+  int threads_;
+  bool unfused_retry_;
+};
+
+// A KernelBackend (ExecuteOptions::backend) as the compile driver's backend: one runner per kernel.
+class RunnerKernelCompiler final : public codegen::KernelCompiler {
+ public:
+  explicit RunnerKernelCompiler(const KernelBackend& backend) : backend_(backend) {}
+  std::vector<absl::StatusOr<codegen::KernelCode>> CompileAll(
+      absl::Span<const ir::Kernel* const> kernels) override {
+    std::vector<absl::StatusOr<codegen::KernelCode>> out;
+    out.reserve(kernels.size());
+    for (const ir::Kernel* k : kernels) {
+      absl::StatusOr<KernelRunner> runner = backend_(*k);
+      if (runner.ok()) {
+        out.push_back(codegen::KernelCode{nullptr, *std::move(runner)});
+      } else {
+        out.push_back(runner.status());
+      }
+    }
+    return out;
+  }
+
+ private:
+  const KernelBackend& backend_;
+};
+
+// Plans, lowers and compiles `graph` through the compile driver, with the backend the options
+// name. Any error is a failure of the kernels as fused (the caller retries unfused).
+absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOptions& options) {
+  CpuKernelCompiler cpu(options.num_threads, options.unfused_retry);
+  RunnerKernelCompiler runners(options.backend);
+  codegen::KernelCompiler& backend =
+      options.backend ? static_cast<codegen::KernelCompiler&>(runners) : cpu;
+  ASSIGN_OR_RETURN(CompiledPlan plan, codegen::CompileGraph(graph, options, backend));
+  RaiseTo(counters().largest_kernel, plan.largest_kernel_instrs);
+  RaiseTo(counters().most_buffers, plan.most_kernel_buffers);
+  return plan;
 }
 
 // Runs a plan. A failed run-time check leaves its code, value and node in `check` (the caller
@@ -491,16 +416,16 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan, const ir::Graph& g
       }
       param_data = params.data();
     }
-    if (k.points > 0 && k.runner) {
+    if (k.points > 0 && k.code.runner) {
       counters().launched.fetch_add(1, std::memory_order_relaxed);
-      *run_error = k.runner(bufs.data(), param_data, check,
-                            LaunchSize{k.points, k.work, k.max_elements, k.buffer_bytes});
+      *run_error = k.code.runner(bufs.data(), param_data, check,
+                                 LaunchSize{k.points, k.work, k.max_elements, k.buffer_bytes});
       if (!run_error->ok()) {
         *failed_group = static_cast<int>(&k - plan.groups.data());
         return {};
       }
     } else if (k.points > 0) {
-      Launch(k.fn, bufs.data(), param_data, check, k.points, k.work, num_threads);
+      Launch(k.code.fn, bufs.data(), param_data, check, k.points, k.work, num_threads);
     }
     if (check[0] != 0) {
       *failed_group = static_cast<int>(&k - plan.groups.data());
@@ -552,8 +477,7 @@ class PlanCache {
   }
   void Add(const ir::Graph& g, const ExecuteOptions& options, size_t hash,
            std::shared_ptr<const CompiledPlan> plan) {
-    Entry e{g.Clone(),           options.fusion,           options.schedule,
-            options.backend_key, options.optional_outputs, std::move(plan)};
+    Entry e{g.Clone(), options, options.backend_key, std::move(plan)};
     std::lock_guard<std::mutex> lock(mu_);
     if (size_ >= kMaxPlans) {
       plans_.clear();
@@ -567,16 +491,15 @@ class PlanCache {
   static constexpr size_t kMaxPlans = 512;
   struct Entry {
     std::shared_ptr<ir::Graph> graph;
-    // The options that shape the plan.
-    passes::FusionOptions fusion;
-    passes::ScheduleOptions schedule;
+    // The options that shape the plan: every compile option (compared as a whole, so that a new
+    // one is part of the key without a change here) and the backend.
+    codegen::GraphCompileOptions compile;
     std::string backend_key;
-    std::vector<bool> optional_outputs;
     std::shared_ptr<const CompiledPlan> plan;
 
     bool Matches(const ExecuteOptions& o) const {
-      return fusion == o.fusion && schedule == o.schedule && backend_key == o.backend_key &&
-             optional_outputs == o.optional_outputs;
+      return compile == static_cast<const codegen::GraphCompileOptions&>(o) &&
+             backend_key == o.backend_key;
     }
   };
   std::mutex mu_;
@@ -601,8 +524,12 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
     counters().plan_hits.fetch_add(1, std::memory_order_relaxed);
     counters().hits.fetch_add(static_cast<int64_t>(plan->groups.size()), std::memory_order_relaxed);
   } else {
-    ASSIGN_OR_RETURN(CompiledPlan built, BuildPlan(graph, options, compile_failed));
-    plan = std::make_shared<const CompiledPlan>(std::move(built));
+    absl::StatusOr<CompiledPlan> built = BuildPlan(graph, options);
+    if (!built.ok()) {
+      *compile_failed = true;
+      return built.status();
+    }
+    plan = std::make_shared<const CompiledPlan>(*std::move(built));
     if (use_cache) PlanCache::Get().Add(graph, options, hash, plan);
   }
   if (options.on_compiled) options.on_compiled();
@@ -628,17 +555,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
 
 absl::StatusOr<std::optional<ir::Graph>> SplitForExecution(const ir::Graph& source,
                                                            const ExecuteOptions& options) {
-  // Codegen strategy: large reductions with few results get a parallel first stage.
-  if (!options.split_reductions || !passes::SplitReductions::Applies(source)) {
-    return std::nullopt;
-  }
-  passes::GraphRewriter copy(source);
-  for (const auto& n : source.nodes()) RETURN_IF_ERROR(copy.Copy(*n).status());
-  ASSIGN_OR_RETURN(ir::Graph g, copy.Finish());
-  passes::SplitReductions pass;
-  ASSIGN_OR_RETURN(bool changed, pass.Run(g));
-  if (!changed) return std::nullopt;
-  return std::optional<ir::Graph>(std::move(g));
+  return codegen::SplitGraph(source, options);
 }
 
 absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& source,
@@ -719,52 +636,13 @@ void ResetExecutorCounters() {
   c.slowest_compile_instrs = 0;
 }
 
-absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& source,
+absl::StatusOr<KernelsDescription> DescribeKernels(const ir::Graph& graph,
                                                    const DescribeOptions& options) {
-  KernelsDescription out;
-  ASSIGN_OR_RETURN(std::optional<ir::Graph> split, SplitForExecution(source, options.execute));
-  if (split) out.split_graph = ir::PrintGraph(*split);
-  const ir::Graph& graph = split ? *split : source;
-  const passes::FusionPlan plan =
-      passes::PlanFusion(graph, options.execute.fusion, options.execute.optional_outputs);
-  const passes::Schedule schedule = passes::ScheduleKernels(graph, plan, options.execute.schedule);
-  out.fusion = passes::PrintFusionPlan(graph, plan);
-  out.schedule = passes::PrintSchedule(plan, schedule);
-#if NDJIT_HAVE_CUDA
-  std::vector<codegen::cuda::RenderedKernel> rendered;
-  absl::flat_hash_set<std::string> entries;  // one program: entry names must be distinct
-#endif
-  for (int g : schedule.order) {
-    ASSIGN_OR_RETURN(codegen::LoweredKernel k, LowerScheduled(graph, plan, schedule, g));
-    KernelReport report;
-    report.name = plan.groups[g].name;
-    report.kernel_ir = ir::PrintKernel(k.kernel, /*notes=*/true);
-    if (options.llvm_ir || options.assembly) {
-      codegen::cpu::CompileOptions opts;
-      opts.keep_llvm_ir = options.llvm_ir;
-      opts.keep_assembly = options.assembly;
-      ASSIGN_OR_RETURN(codegen::cpu::CompiledKernel c, codegen::cpu::Compile(k.kernel, opts));
-      report.llvm_ir = std::move(c.llvm_ir);
-      report.assembly = std::move(c.assembly);
-    }
-    if (options.cuda) {
-#if NDJIT_HAVE_CUDA
-      std::string entry = codegen::cuda::EntryName(k.kernel.name);
-      if (!entries.insert(entry).second) absl::StrAppend(&entry, "_k", g);
-      ASSIGN_OR_RETURN(codegen::cuda::RenderedKernel r,
-                       codegen::cuda::RenderKernel(k.kernel, entry));
-      report.cuda = r.text;
-      rendered.push_back(std::move(r));
-#else
-      return absl::FailedPreconditionError("this build of ndjit has no CUDA backend");
-#endif
-    }
-    out.kernels.push_back(std::move(report));
-  }
-#if NDJIT_HAVE_CUDA
-  if (options.cuda) out.cuda_program = codegen::cuda::StandaloneProgramText(rendered);
-#endif
-  return out;
+  codegen::DescribeOptions describe;
+  describe.llvm_ir = options.llvm_ir;
+  describe.assembly = options.assembly;
+  describe.cuda = options.cuda;
+  return codegen::DescribeGraph(graph, options.execute, describe);
 }
 
 }  // namespace ndjit::runtime

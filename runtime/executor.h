@@ -1,6 +1,7 @@
-// Executes a graph with compiled kernels: plan fusion, lower each group to kernel IR, find or
-// compile its kernel, allocate the outputs from the buffer pool, launch over the domain on the
-// worker threads, and release intermediate buffers after their last use.
+// Executes a graph with compiled kernels: the compile driver (codegen/compile.h) plans fusion,
+// lowers each group to kernel IR and compiles it through this file's kernel cache; the executor
+// allocates the outputs from the buffer pool, launches each kernel over its domain on the worker
+// threads, and releases intermediate buffers after their last use.
 //
 // Kernel cache: compiled kernels are keyed by the canonical kernel text plus the code generator's
 // identity (codegen::cpu::CodeIdentity: LLVM, target, build), compared in full (hash maps compare
@@ -28,11 +29,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "codegen/compile.h"
 #include "ir/graph.h"
 #include "ir/host_tensor.h"
 #include "ir/kernel.h"
-#include "passes/fusion.h"
-#include "passes/schedule.h"
 
 namespace ndjit::runtime {
 
@@ -56,27 +56,16 @@ struct ExecutorCounters {
 };
 
 // A kernel backend in place of the CPU JIT: turns a kernel into a runner that computes all points
-// of its domain over host buffers (buffers, params and `status` as for the CPU kernels). The
-// CUDA backend's CPU emulation (tests/cuda/) plugs in here.
-struct LaunchSize {
-  int64_t points = 0;        // domain points
-  int64_t work = 0;          // points x reduce box
-  int64_t max_elements = 0;  // of the largest array the kernel indexes (buffers, intermediates)
-  absl::Span<const int64_t> buffer_bytes;  // the size of each bound buffer
-};
-// A runner's error (a device failure) ends the run with that error.
-using KernelRunner = std::function<absl::Status(void* const* buffers, const int64_t* params,
-                                                int64_t* status, const LaunchSize& size)>;
+// of its domain over host buffers (codegen/compile.h). The CUDA backend's CPU emulation
+// (tests/cuda/) plugs in here.
+using codegen::KernelRunner;
+using codegen::LaunchSize;
 using KernelBackend = std::function<absl::StatusOr<KernelRunner>(const ir::Kernel& kernel)>;
 
-struct ExecuteOptions {
+// The options a graph compiles under (codegen::GraphCompileOptions: fusion, schedule,
+// split-reductions, optional outputs; all of them part of the plan cache's key), and how it runs.
+struct ExecuteOptions : codegen::GraphCompileOptions {
   int num_threads = 1;
-  passes::FusionOptions fusion;
-  passes::ScheduleOptions schedule;
-  bool split_reductions = true;  // passes/split_reductions.h
-  // By output index: outputs stored only where that is free (passes::PlanFusion); the result
-  // holds an empty tensor (no storage) for one that was not stored.
-  std::vector<bool> optional_outputs;
   // Called once the kernels are compiled (or found cached), before they run (for the profiler).
   std::function<void()> on_compiled;
   // Empty: the CPU JIT. Otherwise every kernel goes through `backend`, and a fused kernel it fails
@@ -87,9 +76,6 @@ struct ExecuteOptions {
   // Set by ExecuteCompiled on the op-by-op rerun after fused kernels failed (the reason its
   // compiles record: runtime/compile_log.h).
   bool unfused_retry = false;
-  // Testing only: kernels that fuse more than one op fail to compile, which exercises the
-  // unfused retry.
-  bool fail_fused_kernels_for_testing = false;
   // ir::StructuralHash(graph, /*parameter_values=*/false) when the caller keeps it for a graph
   // it runs again (the plan cache's key); 0: computed here. Debug builds check it.
   size_t structural_hash = 0;
@@ -102,29 +88,14 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& gra
 ExecutorCounters GetExecutorCounters();
 void ResetExecutorCounters();
 
-// The graph ExecuteCompiled runs in place of `graph`: with its large reductions split into a
-// parallel first stage (passes/split_reductions.h), or nullopt when nothing is split.
+// The graph ExecuteCompiled runs in place of `graph` (codegen::SplitGraph).
 absl::StatusOr<std::optional<ir::Graph>> SplitForExecution(const ir::Graph& graph,
                                                            const ExecuteOptions& options);
 
-// What ExecuteCompiled would run for a graph, as text (for dumps and ndjit-inspect).
-struct KernelReport {
-  std::string name;       // the fusion group's name
-  std::string kernel_ir;  // kernel IR with the call sites of its nodes
-  std::string llvm_ir;    // optimized LLVM IR, when asked for
-  std::string assembly;   // native assembly, when asked for
-  std::string cuda;       // the kernel's CUDA C++ (its entry points), when asked for
-};
-struct KernelsDescription {
-  // The graph after split-reductions when that changed it (the plan's node ids refer to it).
-  std::string split_graph;
-  std::string fusion;                 // passes::PrintFusionPlan
-  std::string schedule;               // passes::PrintSchedule
-  std::vector<KernelReport> kernels;  // in execution order
-  // With DescribeOptions::cuda: every kernel in one self-contained CUDA translation unit
-  // (codegen::cuda::StandaloneProgramText), which nvcc compiles as is.
-  std::string cuda_program;
-};
+// What ExecuteCompiled would run for a graph, as text (for dumps and ndjit-inspect): the compile
+// driver's codegen::DescribeGraph under the execute options.
+using codegen::KernelReport;
+using KernelsDescription = codegen::GraphDescription;
 struct DescribeOptions {
   ExecuteOptions execute;
   bool llvm_ir = false;

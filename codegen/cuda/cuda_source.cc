@@ -22,6 +22,7 @@
 #include "ir/dtype.h"
 #include "ir/elements.h"
 #include "ir/host_tensor.h"
+#include "ir/reduce.h"
 #include "ir/status_macros.h"
 
 namespace ndjit::codegen::cuda {
@@ -267,40 +268,8 @@ std::string Literal(DType dt, const ir::Scalar& v) {
   }
 }
 
-// The smallest or largest value of a signed integer dtype.
-std::string IntLimit(DType dt, bool lowest) {
-  switch (dt) {
-    case DType::kInt8:
-      return lowest ? "int8_t(-128)" : "int8_t(127)";
-    case DType::kInt32:
-      return lowest ? "int32_t(-2147483647 - 1)" : "int32_t(2147483647)";
-    default:
-      return lowest ? "int64_t(-9223372036854775807ll - 1)" : "int64_t(9223372036854775807ll)";
-  }
-}
-
 std::string AccIdentity(const KInstr& in) {
-  const DType acc = in.acc;
-  const bool fl = IsFloat(acc);
-  switch (in.red) {
-    case ReduceKind::kSum:
-      return Literal(acc, ir::Scalar::Int(0));
-    case ReduceKind::kProd:
-      return Literal(acc, ir::Scalar::Int(1));
-    case ReduceKind::kMax:
-      if (fl) return Literal(acc, ir::Scalar::Float(-INFINITY));
-      if (acc == DType::kBool || acc == DType::kUInt8) return Literal(acc, ir::Scalar::Int(0));
-      return IntLimit(acc, /*lowest=*/true);
-    case ReduceKind::kMin:
-      if (fl) return Literal(acc, ir::Scalar::Float(INFINITY));
-      if (acc == DType::kBool) return Literal(acc, ir::Scalar::Int(1));
-      if (acc == DType::kUInt8) return Literal(acc, ir::Scalar::Int(255));
-      return IntLimit(acc, /*lowest=*/false);
-    case ReduceKind::kArgMax:
-    case ReduceKind::kArgMin:
-      return Literal(acc, ir::Scalar::Int(0));
-  }
-  return "0";
+  return Literal(in.acc, ir::ReduceIdentity(in.red, in.acc));
 }
 
 // Folds partial results `a` and `b` of a sum, product, max or min: float sums and products with
