@@ -124,17 +124,9 @@ DataLoader::Iterator& DataLoader::Iterator::operator++() {
 
 }  // namespace data
 
-// ---- Trainer ----
+// ---- Optimizers ----
 
 namespace {
-
-const std::set<std::string>& KnownOptions(const std::string& optimizer) {
-  static const std::set<std::string> kSgd = {"learning_rate", "momentum", "wd", "clip_gradient",
-                                             "rescale_grad"};
-  static const std::set<std::string> kAdam = {
-      "learning_rate", "beta1", "beta2", "epsilon", "wd", "clip_gradient", "rescale_grad"};
-  return optimizer == "sgd" ? kSgd : kAdam;
-}
 
 // Rounds to float32 as MXNet's float32 kernel arguments are.
 float F32(double v) { return static_cast<float>(v); }
@@ -147,22 +139,92 @@ NDArray NewState(const NDArray& w, const SourceLocation& site) {
   return state;
 }
 
+// The gradient scaled by `scale`, with weight decay added and clipping, as MXNet's kernels do.
+NDArray ScaledGrad(const NDArray& w, const NDArray& g_raw, float scale, bool add_wd,
+                   const OptimizerCommon& common) {
+  NDArray g = g_raw * scale;
+  if (add_wd) g = g + w * F32(common.wd);
+  // MXNet: a clip_gradient of 0 (or below) means no clipping.
+  if (const float clip = F32(common.clip_gradient); clip > 0) g = nd::clip(g, -clip, clip);
+  return g;
+}
+
 }  // namespace
 
-Trainer::Trainer(const ParameterDict& params, const std::string& optimizer,
-                 std::map<std::string, double> options, SourceLocation site)
-    : optimizer_(optimizer) {
-  if (optimizer_ != "sgd" && optimizer_ != "adam") {
-    frontend::Fail<ValueError>(
-        "Trainer", absl::StrCat("unknown optimizer '", optimizer_, "' (known: sgd, adam)"), {},
-        site);
+SGD::SGD(double learning_rate, double momentum, OptimizerCommon common)
+    : Optimizer(learning_rate, common), momentum_(momentum) {}
+
+const std::string& SGD::name() const {
+  static const std::string kName = "sgd";
+  return kName;
+}
+
+NDArray SGD::Update(const NDArray& w, const NDArray& g_raw, float rescale,
+                    std::vector<NDArray>& state, int64_t, const SourceLocation& site) {
+  // MXNet passes lr, wd and rescale_grad to float32 kernels: the products below round as
+  // float32 products do.
+  const float lr = F32(lr_);
+  const float wd = F32(common_.wd);
+  const bool clip = F32(common_.clip_gradient) > 0;
+  NDArray step = clip ? ScaledGrad(w, g_raw, rescale, false, common_) * lr : g_raw * (lr * rescale);
+  if (momentum_ == 0) {
+    // sgd_update: (1 - lr wd) w - (lr rescale) g; with clipping: - lr clip(rescale g).
+    const float keep = 1.0f - lr * wd;
+    return w * keep - step;
   }
-  const std::set<std::string>& known = KnownOptions(optimizer_);
+  // sgd_mom_update: m = momentum m - lr wd w - lr rescale g; w = w + m.
+  if (state.empty()) state.push_back(NewState(w, site));
+  NDArray& m = state[0];
+  m = m * F32(momentum_) - w * (lr * wd) - step;
+  return w + m;
+}
+
+Adam::Adam(double learning_rate, double beta1, double beta2, double epsilon, OptimizerCommon common)
+    : Optimizer(learning_rate, common), beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
+
+const std::string& Adam::name() const {
+  static const std::string kName = "adam";
+  return kName;
+}
+
+NDArray Adam::Update(const NDArray& w, const NDArray& g_raw, float rescale,
+                     std::vector<NDArray>& state, int64_t t, const SourceLocation& site) {
+  // adam_update with lr scaled by sqrt(1 - beta2^t) / (1 - beta1^t) (MXNet's Adam).
+  if (state.empty()) {
+    state.push_back(NewState(w, site));
+    state.push_back(NewState(w, site));
+  }
+  const double coef1 = 1.0 - std::pow(beta1_, static_cast<double>(t));
+  const double coef2 = 1.0 - std::pow(beta2_, static_cast<double>(t));
+  // lr_t changes every step; a float scalar is a kernel parameter, so the update's kernels are
+  // compiled once.
+  const float lr_t = F32(lr_ * std::sqrt(coef2) / coef1);
+  NDArray g = ScaledGrad(w, g_raw, rescale, F32(common_.wd) != 0, common_);
+  NDArray& mean = state[0];
+  NDArray& var = state[1];
+  mean = mean * F32(beta1_) + g * (1.0f - F32(beta1_));
+  var = var * F32(beta2_) + nd::square(g) * (1.0f - F32(beta2_));
+  return w - (mean * lr_t) / (nd::sqrt(var) + F32(epsilon_));
+}
+
+std::unique_ptr<Optimizer> CreateOptimizer(const std::string& name,
+                                           const std::map<std::string, double>& options,
+                                           SourceLocation site) {
+  static const std::map<std::string, std::set<std::string>> kKnown = {
+      {"sgd", {"learning_rate", "momentum", "wd", "clip_gradient", "rescale_grad"}},
+      {"adam",
+       {"learning_rate", "beta1", "beta2", "epsilon", "wd", "clip_gradient", "rescale_grad"}},
+  };
+  const auto known = kKnown.find(name);
+  if (known == kKnown.end()) {
+    frontend::Fail<ValueError>(
+        "Trainer", absl::StrCat("unknown optimizer '", name, "' (known: sgd, adam)"), {}, site);
+  }
   for (const auto& [key, value] : options) {
-    if (known.count(key) == 0) {
+    if (known->second.count(key) == 0) {
       frontend::Fail<ValueError>("Trainer",
-                                 absl::StrCat("unknown option '", key, "' for ", optimizer_,
-                                              " (known: ", absl::StrJoin(known, ", "), ")"),
+                                 absl::StrCat("unknown option '", key, "' for ", name,
+                                              " (known: ", absl::StrJoin(known->second, ", "), ")"),
                                  {}, site);
     }
   }
@@ -170,14 +232,27 @@ Trainer::Trainer(const ParameterDict& params, const std::string& optimizer,
     auto it = options.find(key);
     return it == options.end() ? fallback : it->second;
   };
-  lr_ = get("learning_rate", optimizer_ == "sgd" ? 0.01 : 0.001);
-  momentum_ = get("momentum", 0.0);
-  wd_ = get("wd", 0.0);
-  clip_ = get("clip_gradient", -1.0);
-  rescale_ = get("rescale_grad", 1.0);
-  beta1_ = get("beta1", 0.9);
-  beta2_ = get("beta2", 0.999);
-  epsilon_ = get("epsilon", 1e-8);
+  OptimizerCommon common;
+  common.wd = get("wd", 0.0);
+  common.clip_gradient = get("clip_gradient", -1.0);
+  common.rescale_grad = get("rescale_grad", 1.0);
+  if (name == "sgd") {
+    return std::make_unique<SGD>(get("learning_rate", 0.01), get("momentum", 0.0), common);
+  }
+  return std::make_unique<Adam>(get("learning_rate", 0.001), get("beta1", 0.9), get("beta2", 0.999),
+                                get("epsilon", 1e-8), common);
+}
+
+// ---- Trainer ----
+
+Trainer::Trainer(const ParameterDict& params, const std::string& optimizer,
+                 std::map<std::string, double> options, SourceLocation site)
+    : Trainer(params, CreateOptimizer(optimizer, options, site), site) {}
+
+Trainer::Trainer(const ParameterDict& params, std::unique_ptr<Optimizer> optimizer,
+                 SourceLocation site)
+    : optimizer_(std::move(optimizer)) {
+  if (optimizer_ == nullptr) frontend::Fail<ValueError>("Trainer", "no optimizer", {}, site);
   for (const Parameter& p : params) slots_.push_back(Slot{p, {}, 0});
 }
 
@@ -207,57 +282,11 @@ void Trainer::step(int64_t batch_size, bool ignore_stale_grad, SourceLocation si
   }
 
   const autograd::Pause not_recording;  // updates are never differentiated
-  // MXNet passes lr, wd and rescale_grad to float32 kernels: the products below round as
-  // float32 products do.
-  const float rescale = F32(rescale_ / static_cast<double>(batch_size));
-  const float lr = F32(lr_);
-  const float wd = F32(wd_);
-  // MXNet: a clip_gradient of 0 (or below) means no clipping.
-  const float clip = clip_ > 0 ? F32(clip_) : -1.0f;
+  const float rescale = F32(optimizer_->common().rescale_grad / static_cast<double>(batch_size));
   for (Slot* s : update) {
     NDArray w = s->param.data(site);
-    const NDArray g_raw = w.grad();
-    auto scaled_grad = [&](float scale, bool add_wd) {
-      NDArray g = g_raw * scale;
-      if (add_wd) g = g + w * wd;
-      if (clip > 0) g = nd::clip(g, -clip, clip);
-      return g;
-    };
     ++s->updates;
-    NDArray next;
-    if (optimizer_ == "sgd") {
-      if (momentum_ == 0) {
-        // sgd_update: (1 - lr wd) w - (lr rescale) g; with clipping: - lr clip(rescale g).
-        const float keep = 1.0f - lr * wd;
-        NDArray step = clip > 0 ? scaled_grad(rescale, false) * lr : g_raw * (lr * rescale);
-        next = w * keep - step;
-      } else {
-        // sgd_mom_update: m = momentum m - lr wd w - lr rescale g; w = w + m.
-        if (s->state.empty()) s->state.push_back(NewState(w, site));
-        NDArray& m = s->state[0];
-        NDArray step = clip > 0 ? scaled_grad(rescale, false) * lr : g_raw * (lr * rescale);
-        m = m * F32(momentum_) - w * (lr * wd) - step;
-        next = w + m;
-      }
-    } else {
-      // adam_update with lr scaled by sqrt(1 - beta2^t) / (1 - beta1^t) (MXNet's Adam).
-      if (s->state.empty()) {
-        s->state.push_back(NewState(w, site));
-        s->state.push_back(NewState(w, site));
-      }
-      const double t = static_cast<double>(s->updates);
-      const double coef1 = 1.0 - std::pow(beta1_, t);
-      const double coef2 = 1.0 - std::pow(beta2_, t);
-      // lr_t changes every step; a float scalar is a kernel parameter, so the update's kernels
-      // are compiled once.
-      const float lr_t = F32(lr_ * std::sqrt(coef2) / coef1);
-      NDArray g = scaled_grad(rescale, wd != 0);
-      NDArray& mean = s->state[0];
-      NDArray& var = s->state[1];
-      mean = mean * F32(beta1_) + g * (1.0f - F32(beta1_));
-      var = var * F32(beta2_) + nd::square(g) * (1.0f - F32(beta2_));
-      next = w - (mean * lr_t) / (nd::sqrt(var) + F32(epsilon_));
-    }
+    const NDArray next = optimizer_->Update(w, w.grad(), rescale, s->state, s->updates, site);
     // In place: every handle of the parameter (the network's) sees the new values.
     next.copyto(w, site);
     const auto gv = w.handle()->grad_var();

@@ -228,6 +228,60 @@ TEST(GluonTest, TrainerRejectsUnknownOptimizersAndOptions) {
   EXPECT_DOUBLE_EQ(ok.learning_rate(), 0.001);
 }
 
+// The Optimizer interface: a Trainer built from an optimizer object updates as one built by
+// name, and a user's own optimizer plugs in with its own state.
+TEST(GluonTest, OptimizerObjectsAndAUserOptimizer) {
+  auto run = [](std::unique_ptr<gluon::Optimizer> opt) {
+    gluon::Parameter p("w", {3}, DType::kFloat32, gluon::init::Zero());
+    p.initialize();
+    p.set_data(nd::array<float>({0.5f, -1.0f, 2.0f}));
+    gluon::ParameterDict params;
+    params.add(p);
+    gluon::Trainer trainer(params, std::move(opt));
+    for (int t = 0; t < 3; ++t) {
+      NDArray loss;
+      {
+        autograd::Record rec;
+        loss = nd::sum(nd::square(p.data()));
+      }
+      loss.backward();
+      trainer.step(2);
+    }
+    return F32(p.data());
+  };
+  gluon::OptimizerCommon common;
+  common.wd = 0.01;
+  EXPECT_EQ(run(std::make_unique<gluon::SGD>(0.1, 0.9, common)),
+            run(gluon::CreateOptimizer("sgd",
+                                       {{"learning_rate", 0.1}, {"momentum", 0.9}, {"wd", 0.01}})));
+  EXPECT_EQ(run(std::make_unique<gluon::Adam>(0.05)),
+            run(gluon::CreateOptimizer("adam", {{"learning_rate", 0.05}})));
+
+  // Sign descent with a step counter kept in the optimizer's state: w <- w - lr * sign(g).
+  class SignDescent : public gluon::Optimizer {
+   public:
+    SignDescent() : gluon::Optimizer(0.25, {}) {}
+    const std::string& name() const override {
+      static const std::string kName = "sign";
+      return kName;
+    }
+    NDArray Update(const NDArray& w, const NDArray& g, float, std::vector<NDArray>& state,
+                   int64_t t, const SourceLocation&) override {
+      if (state.empty()) state.push_back(nd::zeros({1}));
+      state[0] = state[0] + 1.0f;
+      EXPECT_EQ(state[0].asscalar<float>(), static_cast<float>(t));  // one state per parameter
+      return w - nd::sign(g) * static_cast<float>(lr_);
+    }
+  };
+  gluon::Trainer named(gluon::ParameterDict(), std::make_unique<SignDescent>());
+  EXPECT_EQ(named.optimizer(), "sign");
+  EXPECT_DOUBLE_EQ(named.learning_rate(), 0.25);
+  // 0.5 reaches 0 after two steps, where the sign of the gradient is 0.
+  EXPECT_EQ(run(std::make_unique<SignDescent>()), (std::vector<float>{0.0f, -0.25f, 1.25f}));
+  EXPECT_THROW(gluon::Trainer(gluon::ParameterDict(), std::unique_ptr<gluon::Optimizer>()),
+               ValueError);
+}
+
 TEST(GluonTest, DataLoaderBatchesKeepDiscardRollover) {
   auto dataset = [](int64_t n) {
     std::vector<float> d(n * 2);
