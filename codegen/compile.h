@@ -40,6 +40,11 @@ struct GraphCompileOptions {
   bool fail_fused_kernels_for_testing = false;
 
   bool operator==(const GraphCompileOptions&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const GraphCompileOptions& o) {
+    return H::combine(std::move(h), o.fusion, o.schedule, o.split_reductions, o.optional_outputs,
+                      o.fail_fused_kernels_for_testing);
+  }
 };
 
 // Step 1: the graph with its large reductions and scans split into a parallel first stage

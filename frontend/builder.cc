@@ -71,30 +71,26 @@ ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
                   ir::SourceLoc::From(site));
 }
 
-std::string DeviceName(int device) {
-  return device < 0 ? "cpu(0)" : absl::StrCat("gpu(", device, ")");
-}
-
 ValuePtr RecordAt(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
                   std::optional<ir::TensorType> type, const ir::SourceLoc& loc,
-                  std::optional<int> device) {
+                  std::optional<runtime::Device> device) {
   if (!device.has_value()) {
     // Nodes without operands (constants, scalars, iota, random) can be computed anywhere; so can
     // nodes computed only from them. The others take their operands' one device.
-    device = runtime::kAnyDevice;
+    device = runtime::Device::Any();
     for (const ValuePtr& v : operands) {
-      if (v->device() == runtime::kAnyDevice || v->device() == *device) continue;
-      if (*device == runtime::kAnyDevice) {
+      if (v->device().is_any() || v->device() == *device) continue;
+      if (device->is_any()) {
         device = v->device();
         continue;
       }
       std::vector<std::string> described;
       for (const ValuePtr& o : operands) described.push_back(Describe(o));
-      Fail<ValueError>(ir::OpName(op),
-                       absl::StrCat("operands are on different contexts, ", DeviceName(*device),
-                                    " and ", DeviceName(v->device()),
-                                    "; move one with copyto(ctx) or as_in_context(ctx)"),
-                       described, loc);
+      Fail<ValueError>(
+          ir::OpName(op),
+          absl::StrCat("operands are on different contexts, ", device->Name(), " and ",
+                       v->device().Name(), "; move one with copyto(ctx) or as_in_context(ctx)"),
+          described, loc);
     }
   }
   absl::InlinedVector<const ir::TensorType*, 4> types;

@@ -63,9 +63,7 @@ ValuePtr Record(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
 // `device` when given (copyto(ctx): its one operand may be elsewhere).
 ValuePtr RecordAt(ir::Op op, std::vector<ValuePtr> operands, ir::Attrs attrs,
                   std::optional<ir::TensorType> type, const ir::SourceLoc& loc,
-                  std::optional<int> device = std::nullopt);
-// "cpu(0)" for device -1, "gpu(i)" for i.
-std::string DeviceName(int device);
+                  std::optional<runtime::Device> device = std::nullopt);
 
 // Node builders that return their input when there is nothing to do; each also takes the call
 // site as the IR keeps it.

@@ -59,12 +59,13 @@ int num_gpus() {
 
 Context NDArray::context(SourceLocation site) const {
   const runtime::ValuePtr v = ValueOf(*this, "context", site);
-  return v->device() < 0 ? cpu() : gpu(v->device());
+  return v->device().is_gpu() ? gpu(v->device().gpu_index()) : cpu();
 }
 
 NDArray NDArray::copyto(const Context& ctx, SourceLocation site) const {
   const runtime::ValuePtr v = ValueOf(*this, "copyto", site);
-  const int device = ctx.is_gpu() ? ctx.device_id() : -1;
+  const runtime::Device device =
+      ctx.is_gpu() ? runtime::Device::Gpu(ctx.device_id()) : runtime::Device::Cpu();
   // An identity cast: a new node, computed on `ctx`.
   return frontend::Wrap(
       frontend::RecordAt(ir::Op::kCast, {v}, {}, v->type(), ir::SourceLoc::From(site), device));
@@ -72,8 +73,9 @@ NDArray NDArray::copyto(const Context& ctx, SourceLocation site) const {
 
 NDArray NDArray::as_in_context(const Context& ctx, SourceLocation site) const {
   const runtime::ValuePtr v = ValueOf(*this, "as_in_context", site);
-  const int device = ctx.is_gpu() ? ctx.device_id() : -1;
-  if ((v->device() == runtime::kAnyDevice ? -1 : v->device()) == device) return *this;
+  const runtime::Device device =
+      ctx.is_gpu() ? runtime::Device::Gpu(ctx.device_id()) : runtime::Device::Cpu();
+  if (v->device().OrCpu() == device) return *this;
   return copyto(ctx, site);
 }
 

@@ -290,6 +290,36 @@ NDArray relu(const NDArray& x, SourceLocation site) {
   return frontend::Wrap(frontend::Record(ir::Op::kMax, {zero, v}, {}, std::nullopt, site));
 }
 
+NDArray add(const Operand& a, const Operand& b, SourceLocation site) {
+  return Binary("add", ir::Op::kAdd, a, b, DTypeRule::kSame, site);
+}
+NDArray subtract(const Operand& a, const Operand& b, SourceLocation site) {
+  return Binary("subtract", ir::Op::kSub, a, b, DTypeRule::kSame, site);
+}
+NDArray multiply(const Operand& a, const Operand& b, SourceLocation site) {
+  return Binary("multiply", ir::Op::kMul, a, b, DTypeRule::kSame, site);
+}
+NDArray divide(const Operand& a, const Operand& b, SourceLocation site) {
+  return Binary("true_divide", ir::Op::kDiv, a, b, DTypeRule::kTrueDivide, site);
+}
+NDArray equal(const Operand& a, const Operand& b, SourceLocation site) {
+  return Binary("equal", ir::Op::kEq, a, b, DTypeRule::kSame, site);
+}
+NDArray not_equal(const Operand& a, const Operand& b, SourceLocation site) {
+  return Binary("not_equal", ir::Op::kNe, a, b, DTypeRule::kSame, site);
+}
+NDArray less(const Operand& a, const Operand& b, SourceLocation site) {
+  return Binary("less", ir::Op::kLt, a, b, DTypeRule::kSame, site);
+}
+NDArray less_equal(const Operand& a, const Operand& b, SourceLocation site) {
+  return Binary("less_equal", ir::Op::kLe, a, b, DTypeRule::kSame, site);
+}
+NDArray greater(const Operand& a, const Operand& b, SourceLocation site) {
+  return Binary("greater", ir::Op::kGt, a, b, DTypeRule::kSame, site);
+}
+NDArray greater_equal(const Operand& a, const Operand& b, SourceLocation site) {
+  return Binary("greater_equal", ir::Op::kGe, a, b, DTypeRule::kSame, site);
+}
 NDArray maximum(const Operand& a, const Operand& b) {
   return Binary("maximum", ir::Op::kMax, a, b, DTypeRule::kSame, SiteOf(a, b));
 }

@@ -410,7 +410,7 @@ NDArray Activation::forward(const NDArray& x, SourceLocation site) {
   if (name_ == "tanh") return nd::tanh(x, site);
   if (name_ == "softrelu") return nd::softplus(x, site);
   // softsign: x / (1 + |x|)
-  return Operand(x, site) / Operand(Operand(nd::abs(x, site), site) + Operand(1, site), site);
+  return nd::divide(x, nd::add(nd::abs(x, site), 1, site), site);
 }
 
 // ---- Dense ----
@@ -510,8 +510,8 @@ namespace {
 // Scales by sample_weight and weight, then averages over every axis but batch_axis.
 NDArray Finish(NDArray loss, double weight, std::optional<NDArray> sample_weight,
                int64_t batch_axis, const char* api, const SourceLocation& site) {
-  if (sample_weight) loss = Operand(loss, site) * Operand(*sample_weight, site);
-  if (weight != 1.0) loss = Operand(loss, site) * Operand(weight, site);
+  if (sample_weight) loss = nd::multiply(loss, *sample_weight, site);
+  if (weight != 1.0) loss = nd::multiply(loss, weight, site);
   if (loss.ndim() == 0) return loss;
   const int64_t b = frontend::NormalizeAxis(batch_axis, loss.ndim(), api, loss, site);
   std::vector<int64_t> axes;
@@ -551,8 +551,8 @@ NDArray SoftmaxCELoss::operator()(const NDArray& pred, const NDArray& label,
           {frontend::Describe(pred), frontend::Describe(label)}, site);
     }
     const NDArray dense = nd::reshape(label, pred.shape(), site);  // MXNet's reshape_like
-    loss = nd::negative(
-        nd::sum(Operand(lp, site) * Operand(dense, site), axis_, /*keepdims=*/true, site), site);
+    loss =
+        nd::negative(nd::sum(nd::multiply(lp, dense, site), axis_, /*keepdims=*/true, site), site);
   }
   return Finish(loss, weight_, std::move(sample_weight), batch_axis_, api, site);
 }
@@ -563,7 +563,7 @@ NDArray Difference(const NDArray& pred, const NDArray& label, const char* api,
                    const SourceLocation& site) {
   frontend::ValueOf(pred, api, site);
   frontend::ValueOf(label, api, site);
-  return Operand(pred, site) - Operand(nd::reshape(label, pred.shape(), site), site);
+  return nd::subtract(pred, nd::reshape(label, pred.shape(), site), site);
 }
 }  // namespace
 

@@ -32,7 +32,7 @@ ValuePtr IndexLeaf(const std::vector<int64_t>& idx, const ir::Shape& shape,
                    const SourceLocation& site) {
   ir::HostTensor t(ir::TensorType{DType::kInt64, shape});
   std::copy(idx.begin(), idx.end(), t.data_as<int64_t>());
-  return runtime::Value::Realized(std::move(t), ir::SourceLoc::From(site), runtime::kAnyDevice);
+  return runtime::Value::Realized(std::move(t), ir::SourceLoc::From(site), runtime::Device::Any());
 }
 
 NDArray Gather(const NDArray& data, const NDArray& indices, int64_t axis,

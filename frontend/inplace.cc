@@ -138,9 +138,9 @@ NDArray NDArray::copyto(const NDArray& dst, SourceLocation site) const {
     // Across contexts (MXNet's copyto between devices): the values move to dst's context first.
     // (A destination built from constants only is on the host.)
     runtime::ValuePtr moved = src;
-    int to = old->device();
-    if (to == runtime::kAnyDevice && src->device() != runtime::kAnyDevice) to = -1;
-    if (src->device() != to && src->device() != runtime::kAnyDevice) {
+    runtime::Device to = old->device();
+    if (to.is_any() && !src->device().is_any()) to = runtime::Device::Cpu();
+    if (src->device() != to && !src->device().is_any()) {
       moved =
           frontend::RecordAt(ir::Op::kCast, {src}, {}, src->type(), ir::SourceLoc::From(site), to);
     }
@@ -148,7 +148,7 @@ NDArray NDArray::copyto(const NDArray& dst, SourceLocation site) const {
     v = frontend::BroadcastTo(v, type.shape, site);
     // Always a new node: dst must not share the source's value object (a later in-place op on
     // either rebinds only its own variable, but identity is what tests and users observe).
-    if (v == src || (to != runtime::kAnyDevice && v->device() != to)) {
+    if (v == src || (!to.is_any() && v->device() != to)) {
       // A new node on dst's context (a constant-only source would otherwise stay anywhere).
       v = frontend::RecordAt(ir::Op::kCast, {v}, {}, type, ir::SourceLoc::From(site), to);
     }

@@ -48,7 +48,7 @@ NDArray Permuted(const NDArray& x, std::vector<int64_t> perm, const SourceLocati
 ValuePtr IndexLeaf(const std::vector<int64_t>& idx, const SourceLocation& site) {
   ir::HostTensor t(ir::TensorType{DType::kInt64, {static_cast<int64_t>(idx.size())}});
   std::copy(idx.begin(), idx.end(), t.data_as<int64_t>());
-  return runtime::Value::Realized(std::move(t), ir::SourceLoc::From(site), runtime::kAnyDevice);
+  return runtime::Value::Realized(std::move(t), ir::SourceLoc::From(site), runtime::Device::Any());
 }
 
 ValuePtr GatherAlong(const ValuePtr& v, const std::vector<int64_t>& idx, int64_t axis,

@@ -203,45 +203,56 @@ std::string pending_ir(const std::vector<NDArray>& arrays) {
   return ir::PrintGraph(*g);
 }
 
+// Every ndjit::Stats field comes from one row of the counter tables (runtime/*_counters.def,
+// runtime/flush_reasons.def) or is one of the few below; a field added to Stats without either
+// fails this check, and a row naming a field Stats lacks fails to compile.
+constexpr size_t kStatsFromTables = 0
+#define NDJIT_MATERIALIZER_COUNT(field, stats_field, doc) +1
+#define NDJIT_MATERIALIZER_NANOS(field, stats_field, doc) +1
+#include "runtime/materializer_counters.def"
+#undef NDJIT_MATERIALIZER_COUNT
+#undef NDJIT_MATERIALIZER_NANOS
+#define NDJIT_EXECUTOR_COUNT(field, doc) +1
+#define NDJIT_EXECUTOR_SECONDS(field, doc) +1
+#define NDJIT_EXECUTOR_MAX(field, doc) +1
+#include "runtime/executor_counters.def"
+#undef NDJIT_EXECUTOR_COUNT
+#undef NDJIT_EXECUTOR_SECONDS
+#undef NDJIT_EXECUTOR_MAX
+                                    + runtime::kNumFlushReasons;
+// slowest_compile_seconds and _instrs, bytes_fresh, bytes_live, pending_nodes, pending_bytes.
+constexpr size_t kStatsOthers = 6;
+static_assert(sizeof(Stats) == 8 * (kStatsFromTables + kStatsOthers),
+              "ndjit::Stats and the counter tables disagree: give the new field a table row");
+
 Stats stats() {
   const runtime::Counters c = runtime::Materializer::Get().counters();
   const runtime::ExecutorCounters e = runtime::GetExecutorCounters();
   const runtime::BufferPoolStats p = runtime::BufferPool::Get().stats();
   Stats s;
-  s.nodes_recorded = c.values_recorded;
-  s.materializations = c.materializations;
-  s.nodes_evaluated = c.nodes_evaluated;
-  s.nodes_before_passes = c.nodes_before_passes;
-  s.nodes_after_passes = c.nodes_after_passes;
-  s.graphs_reused = c.graphs_reused;
-  s.kernels_compiled = e.kernels_compiled;
-  s.kernel_cache_hits = e.kernel_cache_hits;
-  s.kernels_loaded = e.kernels_loaded;
-  s.load_seconds = e.load_seconds;
-  s.kernels_launched = e.kernels_launched;
-  s.buffers_allocated = e.buffers_allocated;
-  s.bytes_allocated = e.bytes_allocated;
-  s.bytes_fresh = p.bytes_fresh;
-  s.compile_seconds = e.compile_seconds;
-  s.largest_kernel_instrs = e.largest_kernel_instrs;
-  s.most_kernel_buffers = e.most_kernel_buffers;
+#define NDJIT_MATERIALIZER_COUNT(field, stats_field, doc) s.stats_field = c.field;
+#define NDJIT_MATERIALIZER_NANOS(field, stats_field, doc) \
+  s.stats_field = static_cast<double>(c.field) * 1e-9;
+#include "runtime/materializer_counters.def"
+#undef NDJIT_MATERIALIZER_COUNT
+#undef NDJIT_MATERIALIZER_NANOS
+#define NDJIT_EXECUTOR_COUNT(field, doc) s.field = e.field;
+#define NDJIT_EXECUTOR_SECONDS(field, doc) s.field = e.field;
+#define NDJIT_EXECUTOR_MAX(field, doc) s.field = e.field;
+#include "runtime/executor_counters.def"
+#undef NDJIT_EXECUTOR_COUNT
+#undef NDJIT_EXECUTOR_SECONDS
+#undef NDJIT_EXECUTOR_MAX
+#define NDJIT_FLUSH_REASON(Enum, name, stats_field) \
+  s.stats_field = c.flushes[static_cast<int>(runtime::FlushReason::Enum)];
+#include "runtime/flush_reasons.def"
+#undef NDJIT_FLUSH_REASON
   s.slowest_compile_seconds = e.slowest_compile_seconds;
   s.slowest_compile_instrs = e.slowest_compile_instrs;
-  using runtime::FlushReason;
-  s.flushes_accessor = c.flushes[static_cast<int>(FlushReason::kAccessor)];
-  s.flushes_explicit = c.flushes[static_cast<int>(FlushReason::kExplicit)];
-  s.flushes_waitall = c.flushes[static_cast<int>(FlushReason::kWaitAll)];
-  s.flushes_node_limit = c.flushes[static_cast<int>(FlushReason::kNodeLimit)];
-  s.flushes_byte_limit = c.flushes[static_cast<int>(FlushReason::kByteLimit)];
-  s.flushes_eager = c.flushes[static_cast<int>(FlushReason::kEager)];
-  s.op_by_op_retries = c.op_by_op_retries;
-  s.deferred_errors = c.errors;
-  s.blocking_calls = c.blocking_calls;
-  s.blocking_waits = c.blocking_waits;
-  s.blocked_seconds = static_cast<double>(c.blocked_ns) * 1e-9;
+  s.bytes_fresh = p.bytes_fresh;
+  s.bytes_live = p.live_bytes;
   s.pending_nodes = runtime::Materializer::Get().pending_nodes();
   s.pending_bytes = runtime::Materializer::Get().pending_bytes();
-  s.bytes_live = p.live_bytes;
   return s;
 }
 

@@ -217,8 +217,7 @@ NDArray outer(const NDArray& a, const NDArray& b, SourceLocation site) {
   ValueOf(a, "outer", site);
   ValueOf(b, "outer", site);
   NDArray x = ravel(a, site), y = ravel(b, site);
-  return Operand(x.reshape({x.size(), 1}, site), site) *
-         Operand(y.reshape({1, y.size()}, site), site);
+  return nd::multiply(x.reshape({x.size(), 1}, site), y.reshape({1, y.size()}, site), site);
 }
 
 NDArray batch_dot(const NDArray& a, const NDArray& b, bool transpose_a, bool transpose_b,
@@ -279,7 +278,7 @@ NDArray dense(const NDArray& x, const NDArray& weight, std::optional<NDArray> bi
     if (bias->size() != units || bias->ndim() > 2) {
       Fail<ShapeError>("dense", absl::StrCat("bias must have ", units, " elements"), desc, site);
     }
-    y = Operand(y, site) + Operand(bias->reshape({units}, site), site);
+    y = nd::add(y, bias->reshape({units}, site), site);
   }
   return y.reshape(out_shape, site);
 }

@@ -51,6 +51,7 @@
 #define NDJIT_PASSES_FUSION_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ir/graph.h"
@@ -87,6 +88,12 @@ struct FusionOptions {
   int max_kernel_outputs = 8;
 
   bool operator==(const FusionOptions&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const FusionOptions& o) {
+    return H::combine(std::move(h), o.fuse, o.recompute_cost, o.max_inline_depth, o.max_evaluations,
+                      o.max_kernel_buffers, o.max_kernel_ops, o.merge_siblings,
+                      o.max_kernel_outputs);
+  }
 };
 
 struct FusionGroup {

@@ -19,6 +19,7 @@
 #include "passes/canonicalize_views.h"  // one include per registry.def row
 #include "passes/cse.h"
 #include "passes/dce.h"
+#include "passes/dump.h"
 #include "passes/fold_constants.h"
 #include "passes/simplify.h"
 #include "passes/split_reductions.h"
@@ -41,14 +42,12 @@ void Pipeline::Print(const std::string& text) const {
 }
 
 void Pipeline::Dump(const ir::Graph& graph, int index, std::string_view what) const {
-  if (options_.dump_dir.empty()) return;
-  const std::string path =
-      absl::StrCat(options_.dump_dir, "/", options_.dump_prefix, absl::Dec(index, absl::kZeroPad2),
-                   ".", AbslView(what), ".ir");
-  std::ofstream out(path);
-  out << ir::PrintGraph(graph);
-  out.close();
-  if (!out) Print(absl::StrCat("// warning: cannot write the dump file ", path, "\n"));
+  const DumpWriter writer(options_.dump_dir, options_.dump_prefix);
+  if (!writer.enabled()) return;
+  const absl::Status written =
+      writer.Write(absl::StrCat(absl::Dec(index, absl::kZeroPad2), ".", AbslView(what), ".ir"),
+                   ir::PrintGraph(graph));
+  if (!written.ok()) Print(absl::StrCat("// warning: ", written.message(), "\n"));
 }
 
 absl::Status Pipeline::Run(ir::Graph& graph) {
@@ -146,7 +145,82 @@ absl::Status CheckPassName(std::string_view flag, std::string_view name) {
   return absl::OkStatus();
 }
 
+// The flags NDJIT_FLAGS accepts, in the order the help lists them: the one place a flag is named.
+// `usage` is how the help writes it; `apply` parses its value into the options.
+struct FlagSpec {
+  std::string_view name;
+  std::string_view usage;
+  absl::Status (*apply)(std::string_view name, std::string_view value, PipelineOptions* o);
+};
+
+// A boolean flag: --name (on), --name=1|true or --name=0|false.
+#define NDJIT_BOOL_FLAG(flag, usage, field)                                              \
+  FlagSpec {                                                                             \
+    flag, usage, [](std::string_view name, std::string_view value, PipelineOptions* o) { \
+      ASSIGN_OR_RETURN(o->field, ParseBool(name, value));                                \
+      return absl::OkStatus();                                                           \
+    }                                                                                    \
+  }
+
+absl::Status SetPrintPass(std::string_view name, std::string_view value, std::string* field) {
+  RETURN_IF_ERROR(CheckPassName(name, value));
+  *field = value;
+  return absl::OkStatus();
+}
+
+constexpr FlagSpec kFlags[] = {
+    {"print-before", "--print-before=PASS",
+     [](std::string_view name, std::string_view value, PipelineOptions* o) {
+       return SetPrintPass(name, value, &o->print_before);
+     }},
+    NDJIT_BOOL_FLAG("print-before-all", "--print-before-all", print_before_all),
+    {"print-after", "--print-after=PASS",
+     [](std::string_view name, std::string_view value, PipelineOptions* o) {
+       return SetPrintPass(name, value, &o->print_after);
+     }},
+    NDJIT_BOOL_FLAG("print-after-all", "--print-after-all", print_after_all),
+    NDJIT_BOOL_FLAG("print-changed", "--print-changed", print_changed),
+    NDJIT_BOOL_FLAG("time-passes", "--time-passes", time_passes),
+    {"disable", "--disable=PASS[,PASS]",
+     [](std::string_view name, std::string_view value, PipelineOptions* o) {
+       for (absl::string_view pass : absl::StrSplit(AbslView(value), ',', absl::SkipEmpty())) {
+         RETURN_IF_ERROR(CheckPassName(name, StdView(pass)));
+         o->disable.emplace_back(pass);
+       }
+       return absl::OkStatus();
+     }},
+    {"bisect-limit", "--bisect-limit=N",
+     [](std::string_view, std::string_view value, PipelineOptions* o) {
+       int limit = 0;
+       if (!absl::SimpleAtoi(AbslView(value), &limit) || limit < 0) {
+         return absl::InvalidArgumentError(
+             absl::StrCat("--bisect-limit=", AbslView(value), ": expected a non-negative integer"));
+       }
+       o->bisect_limit = limit;
+       return absl::OkStatus();
+     }},
+    NDJIT_BOOL_FLAG("verify-each", "--verify-each=0|1", verify_each),
+    NDJIT_BOOL_FLAG("check-unchanged", "--check-unchanged=0|1", check_unchanged),
+    {"dump-dir", "--dump-dir=DIR",
+     [](std::string_view, std::string_view value, PipelineOptions* o) {
+       if (value.empty()) return absl::InvalidArgumentError("--dump-dir: expected a directory");
+       o->dump_dir = value;
+       return absl::OkStatus();
+     }},
+    NDJIT_BOOL_FLAG("reorder-kernels", "--reorder-kernels=0|1", schedule.reorder),
+    NDJIT_BOOL_FLAG("reuse-buffers", "--reuse-buffers=0|1", schedule.reuse_buffers),
+    NDJIT_BOOL_FLAG("in-place", "--in-place=0|1", schedule.in_place),
+};
+
+#undef NDJIT_BOOL_FLAG
+
 }  // namespace
+
+std::vector<std::string_view> PipelineFlagUsages() {
+  std::vector<std::string_view> out;
+  for (const FlagSpec& f : kFlags) out.push_back(f.usage);
+  return out;
+}
 
 absl::Status ApplyPipelineFlags(std::string_view flags, PipelineOptions* options) {
   for (absl::string_view token : absl::StrSplit(AbslView(flags), ' ', absl::SkipWhitespace())) {
@@ -158,45 +232,17 @@ absl::Status ApplyPipelineFlags(std::string_view flags, PipelineOptions* options
     const std::string_view name = StdView(token.substr(0, eq));
     const std::string_view value =
         eq == absl::string_view::npos ? std::string_view() : StdView(token.substr(eq + 1));
-    if (name == "print-before-all" || name == "print-after-all" || name == "print-changed" ||
-        name == "time-passes" || name == "verify-each" || name == "check-unchanged" ||
-        name == "reorder-kernels" || name == "reuse-buffers" || name == "in-place") {
-      ASSIGN_OR_RETURN(bool on, ParseBool(name, value));
-      if (name == "print-before-all") options->print_before_all = on;
-      if (name == "print-after-all") options->print_after_all = on;
-      if (name == "print-changed") options->print_changed = on;
-      if (name == "time-passes") options->time_passes = on;
-      if (name == "verify-each") options->verify_each = on;
-      if (name == "check-unchanged") options->check_unchanged = on;
-      if (name == "reorder-kernels") options->schedule.reorder = on;
-      if (name == "reuse-buffers") options->schedule.reuse_buffers = on;
-      if (name == "in-place") options->schedule.in_place = on;
-    } else if (name == "print-before" || name == "print-after") {
-      RETURN_IF_ERROR(CheckPassName(name, value));
-      (name == "print-before" ? options->print_before : options->print_after) = value;
-    } else if (name == "disable") {
-      for (absl::string_view pass : absl::StrSplit(AbslView(value), ',', absl::SkipEmpty())) {
-        RETURN_IF_ERROR(CheckPassName(name, StdView(pass)));
-        options->disable.emplace_back(pass);
-      }
-    } else if (name == "bisect-limit") {
-      int limit = 0;
-      if (!absl::SimpleAtoi(AbslView(value), &limit) || limit < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--bisect-limit=", AbslView(value), ": expected a non-negative integer"));
-      }
-      options->bisect_limit = limit;
-    } else if (name == "dump-dir") {
-      if (value.empty()) return absl::InvalidArgumentError("--dump-dir: expected a directory");
-      options->dump_dir = value;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown flag --", AbslView(name),
-          "; known flags: --print-before=PASS, --print-before-all, --print-after=PASS, "
-          "--print-after-all, --print-changed, --time-passes, --disable=PASS[,PASS], "
-          "--bisect-limit=N, --verify-each=0|1, --check-unchanged=0|1, --dump-dir=DIR, "
-          "--reorder-kernels=0|1, --reuse-buffers=0|1, --in-place=0|1"));
+    const FlagSpec* flag = nullptr;
+    for (const FlagSpec& f : kFlags) {
+      if (f.name == name) flag = &f;
     }
+    if (flag == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown flag --", AbslView(name), "; known flags: ",
+          absl::StrJoin(PipelineFlagUsages(), ", ",
+                        [](std::string* out, std::string_view u) { out->append(u); })));
+    }
+    RETURN_IF_ERROR(flag->apply(name, value, options));
   }
   return absl::OkStatus();
 }

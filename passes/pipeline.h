@@ -108,6 +108,10 @@ std::vector<std::string_view> DefaultPassNames();
 // this file) to `options`. Unknown flags, bad values and unknown pass names are InvalidArgument
 // errors that list what is accepted.
 absl::Status ApplyPipelineFlags(std::string_view flags, PipelineOptions* options);
+// Every flag ApplyPipelineFlags accepts, as its help writes it ("--bisect-limit=N"), in order:
+// the table the parser, its error messages and the README's switch list (checked by a test)
+// follow.
+std::vector<std::string_view> PipelineFlagUsages();
 
 }  // namespace ndjit::passes
 

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ir/graph.h"
@@ -42,6 +43,10 @@ struct ScheduleOptions {
   bool in_place = true;
 
   bool operator==(const ScheduleOptions&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const ScheduleOptions& o) {
+    return H::combine(std::move(h), o.reorder, o.reuse_buffers, o.in_place);
+  }
 };
 
 struct Schedule {

@@ -24,8 +24,11 @@ absl::StatusOr<Backend> ParseBackend(std::string_view name) {
   if (name == "cpu") return Backend::kCpu;
   if (name == "interp") return Backend::kInterp;
   if (name == "cuda") {
-    return absl::UnimplementedError(
-        "backend \"cuda\" is not available in this build (only cpu and interp are)");
+    // Not a backend: where an array is computed follows its context, not a switch.
+    return absl::InvalidArgumentError(
+        "backend \"cuda\" is not a backend switch: arrays on gpu(i) always run on the CUDA "
+        "backend, and NDJIT_BACKEND (cpu or interp) chooses how everything else is computed; "
+        "create arrays with a gpu(i) context or move them with as_in_context(gpu(i))");
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown backend \"", std::string(name), "\": expected cpu or interp"));

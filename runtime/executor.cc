@@ -38,11 +38,15 @@ namespace {
 // Scalar iterations below which a kernel runs on the calling thread only.
 constexpr int64_t kParallelWork = int64_t{1} << 18;
 
+// The atomics behind ExecutorCounters (executor_counters.def): times in nanoseconds.
 struct Counters {
-  std::atomic<int64_t> compiled{0}, hits{0}, launched{0}, retries{0}, buffers{0}, bytes{0},
-      plan_hits{0}, loaded{0};
-  std::atomic<int64_t> compile_ns{0}, load_ns{0};
-  std::atomic<int64_t> largest_kernel{0}, most_buffers{0};
+#define NDJIT_EXECUTOR_COUNT(field, doc) std::atomic<int64_t> field{0};
+#define NDJIT_EXECUTOR_SECONDS(field, doc) std::atomic<int64_t> field{0};
+#define NDJIT_EXECUTOR_MAX(field, doc) std::atomic<int64_t> field{0};
+#include "runtime/executor_counters.def"
+#undef NDJIT_EXECUTOR_COUNT
+#undef NDJIT_EXECUTOR_SECONDS
+#undef NDJIT_EXECUTOR_MAX
   // The slowest single compile and that kernel's size, kept as a pair.
   std::mutex slowest_mu;
   int64_t slowest_compile_ns = 0, slowest_compile_instrs = 0;
@@ -88,7 +92,7 @@ class KernelCache {
       std::lock_guard<std::mutex> lock(mu_);
       for (size_t i = 0; i < kernels.size(); ++i) {
         if (auto it = kernels_.find(keys[i]); it != kernels_.end()) {
-          counters().hits.fetch_add(1, std::memory_order_relaxed);
+          counters().kernel_cache_hits.fetch_add(1, std::memory_order_relaxed);
           out[i] = it->second;
           continue;
         }
@@ -133,7 +137,7 @@ class KernelCache {
     }
     for (auto& [i, result] : elsewhere) {
       out[i] = result.get();
-      counters().hits.fetch_add(1, std::memory_order_relaxed);
+      counters().kernel_cache_hits.fetch_add(1, std::memory_order_relaxed);
     }
     return out;
   }
@@ -178,8 +182,8 @@ class KernelCache {
           const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                  std::chrono::steady_clock::now() - start)
                                  .count();
-          counters().loaded.fetch_add(1, std::memory_order_relaxed);
-          counters().load_ns.fetch_add(ns, std::memory_order_relaxed);
+          counters().kernels_loaded.fetch_add(1, std::memory_order_relaxed);
+          counters().load_seconds.fetch_add(ns, std::memory_order_relaxed);
           NoteCompile(kernel, std::move(text), "cpu", unfused_retry, /*loaded=*/true,
                       static_cast<double>(ns) * 1e-9);
           return *fn;
@@ -200,9 +204,9 @@ class KernelCache {
       if (again.ok()) compiled = std::move(again);
     }
     if (!compiled.ok()) return compiled.status();
-    counters().compiled.fetch_add(1, std::memory_order_relaxed);
+    counters().kernels_compiled.fetch_add(1, std::memory_order_relaxed);
     const int64_t ns = static_cast<int64_t>(compiled->compile_seconds * 1e9);
-    counters().compile_ns.fetch_add(ns, std::memory_order_relaxed);
+    counters().compile_seconds.fetch_add(ns, std::memory_order_relaxed);
     {
       Counters& c = counters();
       std::lock_guard<std::mutex> slowest(c.slowest_mu);
@@ -245,7 +249,7 @@ class KernelCache {
 
 void Launch(codegen::cpu::KernelFn fn, void* const* bufs, const int64_t* params, int64_t* status,
             int64_t points, int64_t work, int threads) {
-  counters().launched.fetch_add(1, std::memory_order_relaxed);
+  counters().kernels_launched.fetch_add(1, std::memory_order_relaxed);
 #if defined(NDJIT_HAVE_OPENMP)
   if (threads > 1 && work >= kParallelWork && points > 1) {
     // A few chunks per thread, taken dynamically: on a shared machine a thread that loses its
@@ -375,8 +379,8 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
   codegen::KernelCompiler& backend =
       options.backend ? static_cast<codegen::KernelCompiler&>(runners) : cpu;
   ASSIGN_OR_RETURN(CompiledPlan plan, codegen::CompileGraph(graph, options, backend));
-  RaiseTo(counters().largest_kernel, plan.largest_kernel_instrs);
-  RaiseTo(counters().most_buffers, plan.most_kernel_buffers);
+  RaiseTo(counters().largest_kernel_instrs, plan.largest_kernel_instrs);
+  RaiseTo(counters().most_kernel_buffers, plan.most_kernel_buffers);
   return plan;
 }
 
@@ -399,8 +403,8 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan, const ir::Graph& g
       if (storage == nullptr) {
         const int64_t bytes = plan.slot_bytes[k.root_slots[r]];
         storage = pool.Allocate(static_cast<size_t>(bytes));
-        counters().buffers.fetch_add(1, std::memory_order_relaxed);
-        counters().bytes.fetch_add(bytes, std::memory_order_relaxed);
+        counters().buffers_allocated.fetch_add(1, std::memory_order_relaxed);
+        counters().bytes_allocated.fetch_add(bytes, std::memory_order_relaxed);
       }
       values[k.roots[r]] = ir::HostTensor(k.root_types[r], storage);
     }
@@ -417,7 +421,7 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan, const ir::Graph& g
       param_data = params.data();
     }
     if (k.points > 0 && k.code.runner) {
-      counters().launched.fetch_add(1, std::memory_order_relaxed);
+      counters().kernels_launched.fetch_add(1, std::memory_order_relaxed);
       *run_error = k.code.runner(bufs.data(), param_data, check,
                                  LaunchSize{k.points, k.work, k.max_elements, k.buffer_bytes});
       if (!run_error->ok()) {
@@ -451,8 +455,8 @@ class PlanCache {
     static auto* cache = new PlanCache();
     return *cache;
   }
-  // The key's hash: the graph's structure and the options most likely to differ. Equality
-  // (Matches) compares every option.
+  // The key's hash: the graph's structure, every compile option and the backend; equality
+  // (Matches) compares the same.
   // `structural_hash`: the graph's, when known (0: computed here).
   static size_t HashOf(const ir::Graph& g, const ExecuteOptions& options, size_t structural_hash) {
     if (structural_hash == 0) {
@@ -460,8 +464,8 @@ class PlanCache {
     } else {
       assert(structural_hash == ir::StructuralHash(g, /*parameter_values=*/false));
     }
-    return absl::HashOf(structural_hash, options.fusion.fuse, options.backend_key,
-                        options.optional_outputs);
+    return absl::HashOf(structural_hash, static_cast<const codegen::GraphCompileOptions&>(options),
+                        options.backend_key);
   }
   std::shared_ptr<const CompiledPlan> Find(const ir::Graph& g, const ExecuteOptions& options,
                                            size_t hash) {
@@ -521,8 +525,9 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
   }
   if (plan) {
     // The kernels of a cached plan count as kernel-cache hits.
-    counters().plan_hits.fetch_add(1, std::memory_order_relaxed);
-    counters().hits.fetch_add(static_cast<int64_t>(plan->groups.size()), std::memory_order_relaxed);
+    counters().plan_cache_hits.fetch_add(1, std::memory_order_relaxed);
+    counters().kernel_cache_hits.fetch_add(static_cast<int64_t>(plan->groups.size()),
+                                           std::memory_order_relaxed);
   } else {
     absl::StatusOr<CompiledPlan> built = BuildPlan(graph, options);
     if (!built.ok()) {
@@ -583,7 +588,7 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& sou
       Run(graph, inputs, options, &compile_failed, cache, split ? 0 : options.structural_hash);
   if (result.ok() || !compile_failed || !options.fusion.fuse) return result;
   // A fused kernel failed to lower or compile: run op by op.
-  counters().retries.fetch_add(1, std::memory_order_relaxed);
+  counters().unfused_retries.fetch_add(1, std::memory_order_relaxed);
   ExecuteOptions unfused = options;
   unfused.fusion.fuse = false;
   unfused.unfused_retry = true;
@@ -599,18 +604,13 @@ absl::StatusOr<std::vector<ir::HostTensor>> ExecuteCompiled(const ir::Graph& sou
 ExecutorCounters GetExecutorCounters() {
   Counters& c = counters();
   ExecutorCounters out;
-  out.kernels_compiled = c.compiled.load();
-  out.kernel_cache_hits = c.hits.load();
-  out.kernels_loaded = c.loaded.load();
-  out.load_seconds = static_cast<double>(c.load_ns.load()) * 1e-9;
-  out.kernels_launched = c.launched.load();
-  out.unfused_retries = c.retries.load();
-  out.buffers_allocated = c.buffers.load();
-  out.bytes_allocated = c.bytes.load();
-  out.compile_seconds = static_cast<double>(c.compile_ns.load()) * 1e-9;
-  out.plan_cache_hits = c.plan_hits.load();
-  out.largest_kernel_instrs = c.largest_kernel.load();
-  out.most_kernel_buffers = c.most_buffers.load();
+#define NDJIT_EXECUTOR_COUNT(field, doc) out.field = c.field.load();
+#define NDJIT_EXECUTOR_SECONDS(field, doc) out.field = static_cast<double>(c.field.load()) * 1e-9;
+#define NDJIT_EXECUTOR_MAX(field, doc) out.field = c.field.load();
+#include "runtime/executor_counters.def"
+#undef NDJIT_EXECUTOR_COUNT
+#undef NDJIT_EXECUTOR_SECONDS
+#undef NDJIT_EXECUTOR_MAX
   std::lock_guard<std::mutex> slowest(c.slowest_mu);
   out.slowest_compile_seconds = static_cast<double>(c.slowest_compile_ns) * 1e-9;
   out.slowest_compile_instrs = c.slowest_compile_instrs;
@@ -619,18 +619,13 @@ ExecutorCounters GetExecutorCounters() {
 
 void ResetExecutorCounters() {
   Counters& c = counters();
-  c.compiled = 0;
-  c.hits = 0;
-  c.loaded = 0;
-  c.load_ns = 0;
-  c.launched = 0;
-  c.retries = 0;
-  c.buffers = 0;
-  c.bytes = 0;
-  c.compile_ns = 0;
-  c.plan_hits = 0;
-  c.largest_kernel = 0;
-  c.most_buffers = 0;
+#define NDJIT_EXECUTOR_COUNT(field, doc) c.field = 0;
+#define NDJIT_EXECUTOR_SECONDS(field, doc) c.field = 0;
+#define NDJIT_EXECUTOR_MAX(field, doc) c.field = 0;
+#include "runtime/executor_counters.def"
+#undef NDJIT_EXECUTOR_COUNT
+#undef NDJIT_EXECUTOR_SECONDS
+#undef NDJIT_EXECUTOR_MAX
   std::lock_guard<std::mutex> slowest(c.slowest_mu);
   c.slowest_compile_ns = 0;
   c.slowest_compile_instrs = 0;

@@ -36,20 +36,15 @@
 
 namespace ndjit::runtime {
 
+// What each counts: executor_counters.def.
 struct ExecutorCounters {
-  int64_t kernels_compiled = 0;
-  int64_t kernel_cache_hits = 0;
-  int64_t kernels_loaded = 0;  // CPU kernels loaded from the disk cache (runtime/disk_cache.h)
-  double load_seconds = 0;
-  int64_t kernels_launched = 0;
-  int64_t unfused_retries = 0;    // fused runs that failed and were retried unfused
-  int64_t buffers_allocated = 0;  // output and intermediate buffers of kernels
-  int64_t bytes_allocated = 0;
-  double compile_seconds = 0;
-  int64_t plan_cache_hits = 0;  // materializations that reused a whole compiled plan
-  // The largest kernel planned (kernel IR instructions) and the most buffers one kernel bound.
-  int64_t largest_kernel_instrs = 0;
-  int64_t most_kernel_buffers = 0;
+#define NDJIT_EXECUTOR_COUNT(field, doc) int64_t field = 0;
+#define NDJIT_EXECUTOR_SECONDS(field, doc) double field = 0;
+#define NDJIT_EXECUTOR_MAX(field, doc) int64_t field = 0;
+#include "runtime/executor_counters.def"
+#undef NDJIT_EXECUTOR_COUNT
+#undef NDJIT_EXECUTOR_SECONDS
+#undef NDJIT_EXECUTOR_MAX
   // The slowest single CPU kernel compile and that kernel's size (kernel IR instructions).
   double slowest_compile_seconds = 0;
   int64_t slowest_compile_instrs = 0;

@@ -69,35 +69,28 @@
 
 namespace ndjit::runtime {
 
-// Why a flush happened (counted per reason, and named in traces).
+// Why a flush happened (counted per reason, and named in traces): flush_reasons.def.
 enum class FlushReason : uint8_t {
-  kAccessor,   // a blocking accessor needed the values
-  kExplicit,   // ndjit::flush() or NDArray::eval_async()
-  kWaitAll,    // ndjit::waitall()
-  kNodeLimit,  // the pending graph reached the node limit
-  kByteLimit,  // the pending graph's results reached the byte limit
-  kEager,      // eager mode computes every op at its call
+#define NDJIT_FLUSH_REASON(Enum, name, stats_field) Enum,
+#include "runtime/flush_reasons.def"
+#undef NDJIT_FLUSH_REASON
 };
-inline constexpr int kNumFlushReasons = 6;
+inline constexpr int kNumFlushReasons = 0
+#define NDJIT_FLUSH_REASON(Enum, name, stats_field) +1
+#include "runtime/flush_reasons.def"
+#undef NDJIT_FLUSH_REASON
+    ;
 const char* FlushReasonName(FlushReason reason);
 
-// Counters for tests and tools; monotonically increasing until Reset.
+// Counters for tests and tools (materializer_counters.def says what each counts);
+// monotonically increasing until Reset.
 struct Counters {
-  int64_t values_recorded = 0;   // pending values created
-  int64_t materializations = 0;  // engine tasks run (graphs evaluated)
-  int64_t nodes_evaluated = 0;   // non-leaf nodes computed
-  // Non-input nodes of the collected graphs before and after the pass pipeline (what folding,
-  // simplification, cse and dce removed is the difference).
-  int64_t nodes_before_passes = 0;
-  int64_t nodes_after_passes = 0;
-  // Graphs whose optimized form came from OptimizedGraphs (the passes did not run again).
-  int64_t graphs_reused = 0;
+#define NDJIT_MATERIALIZER_COUNT(field, stats_field, doc) int64_t field = 0;
+#define NDJIT_MATERIALIZER_NANOS(field, stats_field, doc) int64_t field = 0;
+#include "runtime/materializer_counters.def"
+#undef NDJIT_MATERIALIZER_COUNT
+#undef NDJIT_MATERIALIZER_NANOS
   int64_t flushes[kNumFlushReasons] = {};  // flushes that submitted a task, by reason
-  int64_t op_by_op_retries = 0;  // failed tasks evaluated again op by op to localize the error
-  int64_t errors = 0;            // deferred errors created
-  int64_t blocking_calls = 0;    // accessor calls (including ones that found values ready)
-  int64_t blocking_waits = 0;    // the ones that found work to wait for (profiler::Wait::waited)
-  int64_t blocked_ns = 0;        // their total time blocked
 };
 
 // Who asked: the accessor and the user's call site (for dumps, errors and the profiler), and the
@@ -118,7 +111,7 @@ class Materializer {
   // pending value when the limits are reached.
   // `device` as for Value::Pending.
   ValuePtr Record(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands, ir::Attrs attrs,
-                  ir::SourceLoc loc, int device);
+                  ir::SourceLoc loc, Device device);
 
   // Hands the pending graph of `values` to the engine and returns at once. With `force` false,
   // a value of `values` is stored only if something besides `values` and the subgraph references
@@ -185,14 +178,14 @@ class Materializer {
   template <typename Interior, typename Leaf, typename Visit>
   void WalkPostOrder(absl::Span<const ValuePtr> roots, Interior interior, Leaf leaf, Visit visit);
   uint64_t walks_ = 0;  // the number of the last walk; guarded by mu_
-  // Builds the task of a collected graph, marks its outputs queued and enqueues it; or, with
-  // `inline_if_idle` and an idle engine (or after Shutdown), sets `*run_here`: the caller must
-  // then run it with RunInline. `lock` holds mu_. Returns the task (null when nothing needed
-  // computing).
-  std::shared_ptr<Task> SubmitLocked(absl::Span<const ValuePtr> values, bool force,
-                                     const Caller& caller, FlushReason reason, bool inline_if_idle,
-                                     bool* run_here, std::unique_lock<std::mutex>& lock,
-                                     absl::Status* status);
+  // Builds the task of a collected graph (deciding what it stores: the store policy's one
+  // owner), marks its outputs queued and enqueues it; or, with `inline_if_idle` and an idle
+  // engine (or after Shutdown), hands it back with `run_here` set: the caller must then run it
+  // with RunInline. `lock` holds mu_.
+  struct Submission;
+  Submission SubmitLocked(absl::Span<const ValuePtr> values, bool force, const Caller& caller,
+                          FlushReason reason, bool inline_if_idle,
+                          std::unique_lock<std::mutex>& lock);
   void WorkerLoop();
   // Evaluates a task: a buffer or an error per output, and the errors it created. May throw
   // (allocation); RunTask catches.
@@ -241,18 +234,15 @@ class Materializer {
   };
   std::deque<Phases> recent_;
 
-  std::atomic<int64_t> values_recorded_{0};
-  std::atomic<int64_t> materializations_{0};
-  std::atomic<int64_t> nodes_evaluated_{0};
-  std::atomic<int64_t> nodes_before_passes_{0};
-  std::atomic<int64_t> nodes_after_passes_{0};
-  std::atomic<int64_t> graphs_reused_{0};
-  std::atomic<int64_t> flushes_[kNumFlushReasons] = {};
-  std::atomic<int64_t> op_by_op_retries_{0};
-  std::atomic<int64_t> errors_created_{0};
-  std::atomic<int64_t> blocking_calls_{0};
-  std::atomic<int64_t> blocking_waits_{0};
-  std::atomic<int64_t> blocked_ns_{0};
+  struct AtomicCounters {
+#define NDJIT_MATERIALIZER_COUNT(field, stats_field, doc) std::atomic<int64_t> field{0};
+#define NDJIT_MATERIALIZER_NANOS(field, stats_field, doc) std::atomic<int64_t> field{0};
+#include "runtime/materializer_counters.def"
+#undef NDJIT_MATERIALIZER_COUNT
+#undef NDJIT_MATERIALIZER_NANOS
+    std::atomic<int64_t> flushes[kNumFlushReasons] = {};
+  };
+  AtomicCounters counts_;
 
   std::atomic<int64_t> max_nodes_;
   std::atomic<int64_t> max_bytes_;

@@ -1,19 +1,25 @@
 // Value construction and stack-safe destruction.
 #include "runtime/value.h"
 
+#include "absl/strings/str_cat.h"
 #include "runtime/materializer.h"
 
 namespace ndjit::runtime {
 
+std::string Device::Name() const {
+  if (is_any()) return "any context";
+  return is_cpu() ? "cpu(0)" : absl::StrCat("gpu(", gpu_index(), ")");
+}
+
 ValuePtr Value::Pending(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
-                        ir::Attrs attrs, ir::SourceLoc loc, int device) {
+                        ir::Attrs attrs, ir::SourceLoc loc, Device device) {
   ValuePtr v = std::make_shared<Value>(Key(), op, std::move(type), std::move(operands),
                                        std::move(attrs), loc);
   v->device_ = device;
   return v;
 }
 
-ValuePtr Value::Realized(ir::HostTensor buffer, ir::SourceLoc loc, int device) {
+ValuePtr Value::Realized(ir::HostTensor buffer, ir::SourceLoc loc, Device device) {
   ir::Attrs attrs;
   ValuePtr v = std::make_shared<Value>(Key(), ir::Op::kInput, buffer.type(),
                                        std::vector<ValuePtr>(), std::move(attrs), loc);

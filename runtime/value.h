@@ -51,20 +51,43 @@ struct ValueAnnotation {
 // they join its work list, otherwise they are drained here.
 void ReleaseValues(std::vector<std::shared_ptr<Value>> values);
 
-// Value::device() of a value that can be computed on any device (built only from constants,
-// iota and random leaves).
-inline constexpr int kAnyDevice = -3;
+// Where a value is computed: the host, GPU i, or anywhere (a value built only from constants,
+// iota and random leaves, and the library's own index leaves: it follows the device of whatever
+// reads it, and runs on the host when read there or by nothing).
+class Device {
+ public:
+  static constexpr Device Cpu() { return Device(kCpuId); }
+  static constexpr Device Gpu(int index) { return Device(index); }
+  static constexpr Device Any() { return Device(kAnyId); }
+  constexpr bool is_cpu() const { return id_ == kCpuId; }
+  constexpr bool is_gpu() const { return id_ >= 0; }
+  constexpr bool is_any() const { return id_ == kAnyId; }
+  constexpr int gpu_index() const { return id_; }  // meaningful for is_gpu() only
+  // Where a value on this device is computed when nothing pins it: Any on the host.
+  constexpr Device OrCpu() const { return is_any() ? Cpu() : *this; }
+  // The context's name as the API spells it: "cpu(0)", "gpu(1)"; "any context".
+  std::string Name() const;
+  constexpr bool operator==(const Device&) const = default;
+  // Orders the host before GPU 0, 1, ... (Any first).
+  constexpr auto operator<=>(const Device&) const = default;
+
+ private:
+  static constexpr int kCpuId = -1;
+  static constexpr int kAnyId = -2;
+  constexpr explicit Device(int id) : id_(id) {}
+  int id_;
+};
 
 class Value : public std::enable_shared_from_this<Value> {
  public:
   // A pending value. The caller has checked the op's type rules (ir::InferType).
-  // `device`: -1 for the CPU, i for GPU i, kAnyDevice (the context the value is computed on).
+  // `device`: the context the value is computed on.
   static ValuePtr Pending(ir::Op op, ir::TensorType type, std::vector<ValuePtr> operands,
-                          ir::Attrs attrs, ir::SourceLoc loc, int device = -1);
+                          ir::Attrs attrs, ir::SourceLoc loc, Device device = Device::Cpu());
   // A realized value holding `buffer` (an `input` leaf when it appears in a graph).
-  // `device`: -1 (the host), or kAnyDevice for the library's own index and constant leaves,
-  // which any context may read.
-  static ValuePtr Realized(ir::HostTensor buffer, ir::SourceLoc loc, int device = -1);
+  // `device`: the host, or Device::Any() for the library's own index and constant leaves, which
+  // any context may read.
+  static ValuePtr Realized(ir::HostTensor buffer, ir::SourceLoc loc, Device device = Device::Cpu());
 
   // Only Pending and Realized can make the key: the constructor is public for make_shared alone
   // (one allocation for the value and its reference counts).
@@ -91,8 +114,8 @@ class Value : public std::enable_shared_from_this<Value> {
   // Set at most once, by the thread that recorded the value, before the value reaches any other
   // handle or thread (the materializer's registry reads only the state); read-only afterwards.
   const std::shared_ptr<ValueAnnotation>& annotation() const { return annotation_; }
-  // -1: the CPU; i >= 0: GPU i; kAnyDevice. Fixed at creation (realized values are on the CPU).
-  int device() const { return device_; }
+  // Fixed at creation (realized values are on the CPU).
+  Device device() const { return device_; }
   void set_annotation(std::shared_ptr<ValueAnnotation> a) { annotation_ = std::move(a); }
 
  private:
@@ -103,7 +126,7 @@ class Value : public std::enable_shared_from_this<Value> {
   const ir::Attrs attrs_;
   const ir::SourceLoc loc_;
   std::shared_ptr<ValueAnnotation> annotation_;
-  int device_ = -1;
+  Device device_ = Device::Cpu();
   // Guarded by the materializer's lock once the value is shared.
   // kTaken: computed inside a submitted task without being stored (nothing outside the task
   // held it); a later graph that still needs it computes it again from its operands.

@@ -112,6 +112,25 @@ NDArray abs(const NDArray& x, SourceLocation site = SourceLocation::current());
 NDArray negative(const NDArray& x, SourceLocation site = SourceLocation::current());
 // max(x, 0) in x's dtype.
 NDArray relu(const NDArray& x, SourceLocation site = SourceLocation::current());
+// The operators by name (NumPy's add, subtract, multiply, divide and the comparisons): the same
+// broadcasting, promotion, results and errors as a + b, a - b, ..., a >= b, with errors naming
+// `site`. divide is true division (integers give float64), as the / operator.
+NDArray add(const Operand& a, const Operand& b, SourceLocation site = SourceLocation::current());
+NDArray subtract(const Operand& a, const Operand& b,
+                 SourceLocation site = SourceLocation::current());
+NDArray multiply(const Operand& a, const Operand& b,
+                 SourceLocation site = SourceLocation::current());
+NDArray divide(const Operand& a, const Operand& b, SourceLocation site = SourceLocation::current());
+NDArray equal(const Operand& a, const Operand& b, SourceLocation site = SourceLocation::current());
+NDArray not_equal(const Operand& a, const Operand& b,
+                  SourceLocation site = SourceLocation::current());
+NDArray less(const Operand& a, const Operand& b, SourceLocation site = SourceLocation::current());
+NDArray less_equal(const Operand& a, const Operand& b,
+                   SourceLocation site = SourceLocation::current());
+NDArray greater(const Operand& a, const Operand& b,
+                SourceLocation site = SourceLocation::current());
+NDArray greater_equal(const Operand& a, const Operand& b,
+                      SourceLocation site = SourceLocation::current());
 // NaN-propagating elementwise maximum/minimum with broadcasting and promotion.
 NDArray maximum(const Operand& a, const Operand& b);
 NDArray minimum(const Operand& a, const Operand& b);

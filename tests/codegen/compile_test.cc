@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ir/parser.h"
@@ -183,6 +184,23 @@ TEST(GraphCompileOptionsTest, EveryFieldTakesPartInEquality) {
   o = base;
   o.fail_fused_kernels_for_testing = true;
   EXPECT_FALSE(o == base);
+}
+
+// ... and in the hash the plan cache buckets by.
+TEST(GraphCompileOptionsTest, EqualOptionsHashEqualAndEachFieldChangesTheHash) {
+  const GraphCompileOptions base;
+  EXPECT_EQ(absl::HashOf(base), absl::HashOf(GraphCompileOptions{}));
+  std::vector<GraphCompileOptions> changed(7, base);
+  changed[0].fusion.fuse = false;
+  changed[1].fusion.max_kernel_ops = 100;
+  changed[2].schedule.in_place = false;
+  changed[3].split_reductions = false;
+  changed[4].optional_outputs = {false};
+  changed[5].fail_fused_kernels_for_testing = true;
+  changed[6].fusion.max_evaluations = 2;
+  for (size_t i = 0; i < changed.size(); ++i) {
+    EXPECT_NE(absl::HashOf(changed[i]), absl::HashOf(base)) << i;
+  }
 }
 
 TEST(SplitGraphTest, SplitsOnlyWhatIsLargeAndOnlyWhenAsked) {

@@ -578,5 +578,30 @@ TEST(ErrorsTest, ExceptionHierarchy) {
   EXPECT_THROW(F32({2}) + F32({3}), std::runtime_error);
 }
 
+// The operators by name: same results as the operators, and their errors name the caller's line.
+TEST(NamedOperatorsTest, MatchTheOperatorsAndNameTheCaller) {
+  const NDArray a = nd::array(std::vector<int32_t>{1, 2, 3});
+  const NDArray b = nd::array(std::vector<int32_t>{3, 2, 1});
+  const auto same = [](const NDArray& x, const NDArray& y) {
+    EXPECT_EQ(x.dtype(), y.dtype());
+    EXPECT_EQ(testing::Values(x.asnumpy()), testing::Values(y.asnumpy()));
+  };
+  same(nd::add(a, b), a + b);
+  same(nd::subtract(a, 1), a - 1);
+  same(nd::multiply(2.5, b), 2.5 * b);
+  same(nd::divide(a, b), a / b);
+  EXPECT_EQ(nd::divide(a, b).dtype(), DType::kFloat64);  // true division, as the operator
+  same(nd::equal(a, b), a == b);
+  same(nd::not_equal(a, b), a != b);
+  same(nd::less(a, b), a < b);
+  same(nd::less_equal(a, b), a <= b);
+  same(nd::greater(a, b), a > b);
+  same(nd::greater_equal(a, b), a >= b);
+  const NDArray flags = a > 1;
+  EXPECT_NDJIT_ERROR(nd::subtract(flags, flags), DTypeError,
+                     {"subtract", "boolean subtract is not supported"});
+  EXPECT_NDJIT_ERROR(nd::add(a, nd::zeros({2})), ShapeError, {"add"});
+}
+
 }  // namespace
 }  // namespace ndjit

@@ -199,6 +199,16 @@ TEST_F(JitTest, BackendSwitch) {
   } catch (const ValueError& e) {
     EXPECT_STREQ(e.what(), "set_backend: unknown backend \"tpu\": expected cpu or interp");
   }
+  // "cuda" names no backend switch: an array's context decides where it runs.
+  try {
+    set_backend("cuda");
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("arrays on gpu(i) always run on the CUDA backend"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(backend(), "interp");  // unchanged by the refused names
   try {
     set_num_threads(0);
     ADD_FAILURE() << "no error";

@@ -256,6 +256,53 @@ TEST(PipelineTest, BadFlagsAreErrorsThatSayWhatIsAccepted) {
   }
 }
 
+// The flag table is the one list of flags: the unknown-flag message lists every entry, each
+// entry parses, and the README's switch list names each one.
+TEST(PipelineTest, FlagTableFeedsTheHelpAndTheReadme) {
+  const std::vector<std::string_view> usages = PipelineFlagUsages();
+  ASSERT_FALSE(usages.empty());
+  PipelineOptions o;
+  const absl::Status unknown = ApplyPipelineFlags("--frobnicate", &o);
+  std::ifstream readme_file(std::filesystem::path(NDJIT_TEST_DATA_DIR) / ".." / ".." / "README.md");
+  ASSERT_TRUE(readme_file.good());
+  std::stringstream readme;
+  readme << readme_file.rdbuf();
+  const std::string flags_row = [&] {
+    std::string line;
+    std::istringstream in(readme.str());
+    while (std::getline(in, line)) {
+      if (line.rfind("| `NDJIT_FLAGS=", 0) == 0) return line;
+    }
+    return std::string();
+  }();
+  ASSERT_FALSE(flags_row.empty()) << "README has no NDJIT_FLAGS row in its switch table";
+  for (std::string_view usage : usages) {
+    EXPECT_NE(std::string(unknown.message()).find(usage), std::string::npos) << usage;
+    // The README escapes the table's '|' as "\|".
+    std::string in_readme;
+    for (char c : usage) {
+      if (c == '|') in_readme += '\\';
+      in_readme += c;
+    }
+    EXPECT_NE(flags_row.find("`" + in_readme + "`"), std::string::npos)
+        << usage << " is missing from README's NDJIT_FLAGS row";
+    // Each flag parses as its usage writes it (with a pass and a number for the placeholders).
+    std::string example(usage);
+    for (const auto& [from, to] :
+         std::vector<std::pair<std::string, std::string>>{{"PASS[,PASS]", "cse,dce"},
+                                                          {"=PASS", "=cse"},
+                                                          {"=N", "=3"},
+                                                          {"=DIR", "=/tmp"},
+                                                          {"=0|1", "=0"}}) {
+      if (const size_t at = example.find(from); at != std::string::npos) {
+        example.replace(at, from.size(), to);
+      }
+    }
+    PipelineOptions parsed;
+    EXPECT_TRUE(ApplyPipelineFlags(example, &parsed).ok()) << example;
+  }
+}
+
 TEST(PipelineTest, RegistryIsSortedAndCreatesEveryPass) {
   const std::vector<std::string_view> names = RegisteredPasses();
   EXPECT_EQ(names,

@@ -24,11 +24,11 @@ ValuePtr Leaf(float v) {
 }
 
 ValuePtr Unary(Op op, const ValuePtr& x) {
-  return Materializer::Get().Record(op, x->type(), {x}, {}, {}, -1);
+  return Materializer::Get().Record(op, x->type(), {x}, {}, {}, Device::Cpu());
 }
 
 ValuePtr Binary(Op op, const ValuePtr& x, const ValuePtr& y) {
-  return Materializer::Get().Record(op, x->type(), {x, y}, {}, {}, -1);
+  return Materializer::Get().Record(op, x->type(), {x, y}, {}, {}, Device::Cpu());
 }
 
 float First(const ValuePtr& v) {
@@ -71,8 +71,8 @@ TEST_F(MaterializerTest, AnExpensiveValueHeldByAHandleIsComputedOnce) {
   ir::Attrs all;
   all.axes = {0};
   // Held here, like a user's NDArray: a reduction is stored where it is computed.
-  ValuePtr b =
-      Materializer::Get().Record(Op::kReduceSum, TensorType{DType::kFloat32, {}}, {a}, all, {}, -1);
+  ValuePtr b = Materializer::Get().Record(Op::kReduceSum, TensorType{DType::kFloat32, {}}, {a}, all,
+                                          {}, Device::Cpu());
   ValuePtr c = Unary(Op::kNeg, b);
   EXPECT_FLOAT_EQ(First(c), -10.0f);
   EXPECT_EQ(Evaluated(), 2);
@@ -172,7 +172,7 @@ TEST_F(MaterializerTest, RunTimeErrorsReachTheAccessor) {
   ir::Attrs attrs;
   attrs.axis = 0;
   ValuePtr g = Materializer::Get().Record(Op::kGather, TensorType{DType::kFloat32, {1}},
-                                          {Leaf(0), indices}, attrs, {}, -1);
+                                          {Leaf(0), indices}, attrs, {}, Device::Cpu());
   absl::StatusOr<ir::HostTensor> t = Materializer::Get().Read(g);
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.status().message().find("index 7 is out of bounds"), absl::string_view::npos);
