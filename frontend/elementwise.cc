@@ -208,38 +208,23 @@ ValuePtr AsFloat(const NDArray& x, const char* api, const SourceLocation& site) 
 
 }  // namespace
 
-NDArray operator+(const Operand& a, const Operand& b) {
-  return Binary("add", ir::Op::kAdd, a, b, DTypeRule::kSame, SiteOf(a, b));
-}
-NDArray operator-(const Operand& a, const Operand& b) {
-  return Binary("subtract", ir::Op::kSub, a, b, DTypeRule::kSame, SiteOf(a, b));
-}
-NDArray operator*(const Operand& a, const Operand& b) {
-  return Binary("multiply", ir::Op::kMul, a, b, DTypeRule::kSame, SiteOf(a, b));
-}
-NDArray operator/(const Operand& a, const Operand& b) {
-  return Binary("true_divide", ir::Op::kDiv, a, b, DTypeRule::kTrueDivide, SiteOf(a, b));
-}
+// The operators are their named functions (below) at the first array operand's site.
+NDArray operator+(const Operand& a, const Operand& b) { return nd::add(a, b, SiteOf(a, b)); }
+NDArray operator-(const Operand& a, const Operand& b) { return nd::subtract(a, b, SiteOf(a, b)); }
+NDArray operator*(const Operand& a, const Operand& b) { return nd::multiply(a, b, SiteOf(a, b)); }
+NDArray operator/(const Operand& a, const Operand& b) { return nd::divide(a, b, SiteOf(a, b)); }
 NDArray operator%(const Operand& a, const Operand& b) {
   return Binary("remainder", ir::Op::kMod, a, b, DTypeRule::kBoolToInt8, SiteOf(a, b));
 }
-NDArray operator==(const Operand& a, const Operand& b) {
-  return Binary("equal", ir::Op::kEq, a, b, DTypeRule::kSame, SiteOf(a, b));
-}
-NDArray operator!=(const Operand& a, const Operand& b) {
-  return Binary("not_equal", ir::Op::kNe, a, b, DTypeRule::kSame, SiteOf(a, b));
-}
-NDArray operator<(const Operand& a, const Operand& b) {
-  return Binary("less", ir::Op::kLt, a, b, DTypeRule::kSame, SiteOf(a, b));
-}
+NDArray operator==(const Operand& a, const Operand& b) { return nd::equal(a, b, SiteOf(a, b)); }
+NDArray operator!=(const Operand& a, const Operand& b) { return nd::not_equal(a, b, SiteOf(a, b)); }
+NDArray operator<(const Operand& a, const Operand& b) { return nd::less(a, b, SiteOf(a, b)); }
 NDArray operator<=(const Operand& a, const Operand& b) {
-  return Binary("less_equal", ir::Op::kLe, a, b, DTypeRule::kSame, SiteOf(a, b));
+  return nd::less_equal(a, b, SiteOf(a, b));
 }
-NDArray operator>(const Operand& a, const Operand& b) {
-  return Binary("greater", ir::Op::kGt, a, b, DTypeRule::kSame, SiteOf(a, b));
-}
+NDArray operator>(const Operand& a, const Operand& b) { return nd::greater(a, b, SiteOf(a, b)); }
 NDArray operator>=(const Operand& a, const Operand& b) {
-  return Binary("greater_equal", ir::Op::kGe, a, b, DTypeRule::kSame, SiteOf(a, b));
+  return nd::greater_equal(a, b, SiteOf(a, b));
 }
 NDArray operator-(const Operand& a) {
   if (!a.is_array()) {
