@@ -30,8 +30,10 @@ absl::StatusOr<std::optional<ir::Graph>> SplitGraph(const ir::Graph& source,
   return std::optional<ir::Graph>(std::move(g));
 }
 
-absl::StatusOr<LoweredGraph> LowerGraph(const ir::Graph& graph,
-                                        const GraphCompileOptions& options) {
+absl::StatusOr<LoweredGraph> LowerGraph(const ir::Graph& graph, const GraphCompileOptions& options,
+                                        CompileAttempt* attempt) {
+  CompileAttempt ignored;
+  if (attempt == nullptr) attempt = &ignored;
   LoweredGraph out;
   out.plan = passes::PlanFusion(graph, options.fusion, options.optional_outputs);
   out.schedule = passes::ScheduleKernels(graph, out.plan, options.schedule);
@@ -42,16 +44,26 @@ absl::StatusOr<LoweredGraph> LowerGraph(const ir::Graph& graph,
     LowerOptions lower;
     const int in_place = out.schedule.in_place_of[g];
     if (in_place >= 0) lower.in_place_of = graph.node(in_place);
-    ASSIGN_OR_RETURN(LoweredKernel k, LowerGroup(graph, out.plan, g, lower));
-    out.kernels.push_back(std::move(k));
+    absl::StatusOr<LoweredKernel> k = LowerGroup(graph, out.plan, g, lower);
+    if (!k.ok()) {
+      attempt->kernel_failed = true;
+      return k.status();
+    }
+    attempt->largest_kernel_instrs =
+        std::max(attempt->largest_kernel_instrs, static_cast<int64_t>(k->kernel.instrs.size()));
+    attempt->most_kernel_buffers =
+        std::max(attempt->most_kernel_buffers, static_cast<int64_t>(k->kernel.buffers.size()));
+    out.kernels.push_back(*std::move(k));
   }
   return out;
 }
 
 absl::StatusOr<CompiledPlan> CompileGraph(const ir::Graph& graph,
                                           const GraphCompileOptions& options,
-                                          KernelCompiler& backend) {
-  ASSIGN_OR_RETURN(LoweredGraph lowered, LowerGraph(graph, options));
+                                          KernelCompiler& backend, CompileAttempt* attempt) {
+  CompileAttempt ignored;
+  if (attempt == nullptr) attempt = &ignored;
+  ASSIGN_OR_RETURN(LoweredGraph lowered, LowerGraph(graph, options, attempt));
   const passes::FusionPlan& plan = lowered.plan;
   const passes::Schedule& schedule = lowered.schedule;
   CompiledPlan out;
@@ -68,12 +80,9 @@ absl::StatusOr<CompiledPlan> CompileGraph(const ir::Graph& graph,
   std::vector<int> compiled_index(lowered.kernels.size(), -1);
   for (size_t pos = 0; pos < lowered.kernels.size(); ++pos) {
     const LoweredKernel& k = lowered.kernels[pos];
-    out.largest_kernel_instrs =
-        std::max(out.largest_kernel_instrs, static_cast<int64_t>(k.kernel.instrs.size()));
-    out.most_kernel_buffers =
-        std::max(out.most_kernel_buffers, static_cast<int64_t>(k.kernel.buffers.size()));
     if (k.points == 0) continue;
     if (injected(schedule.order[pos])) {
+      attempt->kernel_failed = true;
       return absl::InternalError(absl::StrCat("injected compile failure of kernel @",
                                               plan.groups[schedule.order[pos]].name));
     }
@@ -89,7 +98,10 @@ absl::StatusOr<CompiledPlan> CompileGraph(const ir::Graph& graph,
     CompiledGroup cg;
     if (compiled_index[pos] >= 0) {
       absl::StatusOr<KernelCode>& c = code[compiled_index[pos]];
-      if (!c.ok()) return c.status();
+      if (!c.ok()) {
+        attempt->kernel_failed = true;
+        return c.status();
+      }
       cg.code = *std::move(c);
     }
     cg.name = plan.groups[g].name;

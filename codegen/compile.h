@@ -16,6 +16,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -33,7 +34,8 @@ struct GraphCompileOptions {
   passes::FusionOptions fusion;
   passes::ScheduleOptions schedule;
   bool split_reductions = true;  // passes/split_reductions.h
-  // By output index: outputs stored only where that is free (passes::PlanFusion).
+  // By output index: outputs stored only where that is free (passes::PlanFusion); the run's
+  // result holds an empty tensor (no storage) for one that was not stored.
   std::vector<bool> optional_outputs;
   // Testing only: kernels that fuse more than one op fail to compile (the executor's unfused
   // retry is tested with it).
@@ -52,6 +54,16 @@ struct GraphCompileOptions {
 absl::StatusOr<std::optional<ir::Graph>> SplitGraph(const ir::Graph& graph,
                                                     const GraphCompileOptions& options);
 
+// What a compile got to, whether or not it succeeded: the sizes of the kernels it lowered (the
+// executor's counters keep the largest, so a fused kernel too big to compile still shows), and
+// whether a kernel failed to lower or compile. Any other error is a broken invariant of the
+// driver, which the executor does not retry.
+struct CompileAttempt {
+  int64_t largest_kernel_instrs = 0;  // kernel IR instructions
+  int64_t most_kernel_buffers = 0;
+  bool kernel_failed = false;
+};
+
 // Steps 2-4 on the graph step 1 gave: the fusion plan, the schedule, and every kernel lowered to
 // kernel IR in execution order (kernels[pos] is group schedule.order[pos], written in place where
 // the schedule says so).
@@ -60,7 +72,8 @@ struct LoweredGraph {
   passes::Schedule schedule;
   std::vector<LoweredKernel> kernels;
 };
-absl::StatusOr<LoweredGraph> LowerGraph(const ir::Graph& graph, const GraphCompileOptions& options);
+absl::StatusOr<LoweredGraph> LowerGraph(const ir::Graph& graph, const GraphCompileOptions& options,
+                                        CompileAttempt* attempt = nullptr);
 
 // Step 5's backend. A runner computes all points of a kernel's domain over host buffers (buffers,
 // params and `status` as for the CPU kernels); the CUDA backend's CPU emulation is one.
@@ -113,17 +126,16 @@ struct CompiledPlan {
   std::vector<int> outputs;
   std::vector<CompiledGroup> groups;  // in execution order
   std::vector<int64_t> slot_bytes;
-  // The largest kernel (kernel IR instructions) and the most buffers one kernel binds.
-  int64_t largest_kernel_instrs = 0;
-  int64_t most_kernel_buffers = 0;
 };
 
 // Steps 2-5: plans, lowers and compiles `graph` (what SplitGraph gave) through `backend`.
-// Kernels with an empty domain are not compiled (they have nothing to run). Any error is a failure
-// to lower or compile the kernels as fused, which the executor retries unfused.
+// Kernels with an empty domain are not compiled (they have nothing to run). With
+// fail_fused_kernels_for_testing, the first fused kernel in execution order fails before the
+// backend is called. `attempt`, when given, says how far it got (see CompileAttempt).
 absl::StatusOr<CompiledPlan> CompileGraph(const ir::Graph& graph,
                                           const GraphCompileOptions& options,
-                                          KernelCompiler& backend);
+                                          KernelCompiler& backend,
+                                          CompileAttempt* attempt = nullptr);
 
 // What CompileGraph would build for a graph, as text (for dumps and ndjit-inspect).
 struct KernelReport {

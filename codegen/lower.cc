@@ -190,7 +190,7 @@ class Lowerer {
   // A dim extent: 0 and 1 are structural constants, larger sizes are parameters. (A parameter
   // 1 would put a 64-bit division by it into every index that decomposes a linear position,
   // and a dim of 1 is common: keepdims results, broadcast operands. A length-1 array costs one
-  // compile of its own per structure instead; an empty one none, see BuildPlan.)
+  // compile of its own per structure instead; an empty one none, see codegen::CompileGraph.)
   int Size(int64_t v) {
     if (v <= 1) return b_.ConstIndex(v);
     auto [it, inserted] = param_of_.try_emplace(v, static_cast<int>(out_.params.size()));

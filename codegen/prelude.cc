@@ -20,9 +20,9 @@
 // them vectorize.
 #if defined(__CUDACC__)
 // Device code (NVRTC): the CUDA math functions are built in; the CUDA backend's program header
-// (codegen/cuda/cuda_source.cc) includes cuda_fp16.h before this file, and <cmath>, <cstdint> and
-// "ndjit/dtype.h" are its own small headers. Functions are internal and inlined, so a kernel
-// carries only the rules it calls.
+// (codegen/cuda/device/ndjit_cuda.cuh) includes cuda_fp16.h before this file, and <cmath>,
+// <cstdint> and "ndjit/dtype.h" are its own small headers (codegen/cuda/device/). Functions are
+// internal and inlined, so a kernel carries only the rules it calls.
 #define NDJ static __device__ __forceinline__
 #define NDJ_INTERNAL static __device__ __forceinline__
 #define NDJ_FABSF fabsf

@@ -1,4 +1,5 @@
-// Gluon-style data loading and the Trainer (include/ndjit/gluon.h).
+// Gluon-style data loading (include/ndjit/gluon/data.h), the optimizers and the Trainer
+// (include/ndjit/gluon/trainer.h).
 #include <cmath>
 #include <set>
 
@@ -254,6 +255,17 @@ Trainer::Trainer(const ParameterDict& params, std::unique_ptr<Optimizer> optimiz
     : optimizer_(std::move(optimizer)) {
   if (optimizer_ == nullptr) frontend::Fail<ValueError>("Trainer", "no optimizer", {}, site);
   for (const Parameter& p : params) slots_.push_back(Slot{p, {}, 0});
+}
+
+Trainer::Trainer(const Trainer& other)
+    : slots_(other.slots_), optimizer_(other.optimizer_ ? other.optimizer_->Clone() : nullptr) {}
+
+Trainer& Trainer::operator=(const Trainer& other) {
+  if (this != &other) {
+    slots_ = other.slots_;
+    optimizer_ = other.optimizer_ ? other.optimizer_->Clone() : nullptr;
+  }
+  return *this;
 }
 
 void Trainer::step(int64_t batch_size, bool ignore_stale_grad, SourceLocation site) {

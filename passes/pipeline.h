@@ -6,11 +6,8 @@
 // passes (or only after the passes that changed it), writes every intermediate graph to a dump
 // directory, disables passes by name and stops after a bisect limit of pass executions.
 //
-// The same options come from a flag string (NDJIT_FLAGS in a running program, see
-// ApplyPipelineFlags):
-//   --print-before=NAME --print-before-all --print-after=NAME --print-after-all --print-changed
-//   --disable=NAME[,NAME] --bisect-limit=N --verify-each=0|1 --check-unchanged=0|1
-//   --time-passes --dump-dir=PATH --reorder-kernels=0|1 --reuse-buffers=0|1 --in-place=0|1
+// The same options come from a flag string (NDJIT_FLAGS in a running program): ApplyPipelineFlags
+// parses it, and PipelineFlagUsages() lists every flag from the one table in pipeline.cc.
 #ifndef NDJIT_PASSES_PIPELINE_H_
 #define NDJIT_PASSES_PIPELINE_H_
 

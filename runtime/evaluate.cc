@@ -110,12 +110,13 @@ absl::StatusOr<std::vector<ir::HostTensor>> RunBackend(const ir::Graph& graph,
 // Kernels of values on GPU `device` run there (the interpreter backend, a debugging aid, still
 // interprets them on the host).
 absl::Status UseDevice(const Task& task, const Config& config, ExecuteOptions* execute) {
+  if (config.backend == Backend::kInterp) return absl::OkStatus();
   if (task.mixed_devices) {
     return absl::InternalError(
         "ndjit put values of two devices into one task (please report); SubmitLocked splits "
         "tasks at device boundaries");
   }
-  if (!task.device.is_gpu() || config.backend == Backend::kInterp) return absl::OkStatus();
+  if (!task.device.is_gpu()) return absl::OkStatus();
 #if NDJIT_HAVE_CUDA
   const int device = task.device.gpu_index();
   absl::StatusOr<KernelBackend> backend = cuda::DeviceBackend(device);

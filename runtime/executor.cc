@@ -356,11 +356,19 @@ class RunnerKernelCompiler final : public codegen::KernelCompiler {
       absl::Span<const ir::Kernel* const> kernels) override {
     std::vector<absl::StatusOr<codegen::KernelCode>> out;
     out.reserve(kernels.size());
+    // The driver stops at the first failure, so the kernels after it are not compiled (a device
+    // compile takes seconds).
+    bool failed = false;
     for (const ir::Kernel* k : kernels) {
+      if (failed) {
+        out.push_back(absl::CancelledError("not compiled: an earlier kernel of the plan failed"));
+        continue;
+      }
       absl::StatusOr<KernelRunner> runner = backend_(*k);
       if (runner.ok()) {
         out.push_back(codegen::KernelCode{nullptr, *std::move(runner)});
       } else {
+        failed = true;
         out.push_back(runner.status());
       }
     }
@@ -372,15 +380,20 @@ class RunnerKernelCompiler final : public codegen::KernelCompiler {
 };
 
 // Plans, lowers and compiles `graph` through the compile driver, with the backend the options
-// name. Any error is a failure of the kernels as fused (the caller retries unfused).
-absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOptions& options) {
+// name. `*compile_failed` is set when a kernel failed to lower or compile (the caller retries
+// unfused); other errors are internal ones, returned as they are.
+absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOptions& options,
+                                       bool* compile_failed) {
   CpuKernelCompiler cpu(options.num_threads, options.unfused_retry);
   RunnerKernelCompiler runners(options.backend);
   codegen::KernelCompiler& backend =
       options.backend ? static_cast<codegen::KernelCompiler&>(runners) : cpu;
-  ASSIGN_OR_RETURN(CompiledPlan plan, codegen::CompileGraph(graph, options, backend));
-  RaiseTo(counters().largest_kernel_instrs, plan.largest_kernel_instrs);
-  RaiseTo(counters().most_kernel_buffers, plan.most_kernel_buffers);
+  codegen::CompileAttempt attempt;
+  absl::StatusOr<CompiledPlan> plan = codegen::CompileGraph(graph, options, backend, &attempt);
+  // Kept even when the plan failed: a fused kernel too big to compile is what they are for.
+  RaiseTo(counters().largest_kernel_instrs, attempt.largest_kernel_instrs);
+  RaiseTo(counters().most_kernel_buffers, attempt.most_kernel_buffers);
+  *compile_failed = attempt.kernel_failed;
   return plan;
 }
 
@@ -529,11 +542,8 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
     counters().kernel_cache_hits.fetch_add(static_cast<int64_t>(plan->groups.size()),
                                            std::memory_order_relaxed);
   } else {
-    absl::StatusOr<CompiledPlan> built = BuildPlan(graph, options);
-    if (!built.ok()) {
-      *compile_failed = true;
-      return built.status();
-    }
+    absl::StatusOr<CompiledPlan> built = BuildPlan(graph, options, compile_failed);
+    if (!built.ok()) return built.status();
     plan = std::make_shared<const CompiledPlan>(*std::move(built));
     if (use_cache) PlanCache::Get().Add(graph, options, hash, plan);
   }

@@ -60,6 +60,8 @@ using KernelBackend = std::function<absl::StatusOr<KernelRunner>(const ir::Kerne
 // The options a graph compiles under (codegen::GraphCompileOptions: fusion, schedule,
 // split-reductions, optional outputs; all of them part of the plan cache's key), and how it runs.
 struct ExecuteOptions : codegen::GraphCompileOptions {
+  // Not comparable as a whole (the base's == would ignore the fields below).
+  bool operator==(const ExecuteOptions&) const = delete;
   int num_threads = 1;
   // Called once the kernels are compiled (or found cached), before they run (for the profiler).
   std::function<void()> on_compiled;

@@ -12,8 +12,10 @@
 #ifndef NDJIT_RUNTIME_VALUE_H_
 #define NDJIT_RUNTIME_VALUE_H_
 
+#include <compare>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"

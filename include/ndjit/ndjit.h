@@ -56,8 +56,6 @@ struct Stats {
   int64_t kernels_loaded = 0;     // CPU kernels loaded from the disk cache (see set_cache)
   double load_seconds = 0;        // time spent loading them
   int64_t kernels_launched = 0;   // kernel runs
-  int64_t unfused_retries = 0;    // graphs whose fused kernels failed and ran one op per kernel
-  int64_t plan_cache_hits = 0;    // graphs that reused a whole compiled plan (kernels, buffers)
   int64_t buffers_allocated = 0;  // kernel output buffers (pooled: see bytes_fresh)
   int64_t bytes_allocated = 0;    // their bytes
   int64_t bytes_fresh = 0;        // bytes the buffer pool had to take from the system
@@ -85,6 +83,8 @@ struct Stats {
   int64_t blocking_calls = 0;    // accessor calls (asnumpy, asscalar, wait_to_read, waitall)
   int64_t blocking_waits = 0;    // the ones that found their values not computed yet
   double blocked_seconds = 0;    // time they spent blocked (see ndjit/profiler.h)
+  int64_t unfused_retries = 0;   // graphs whose fused kernels failed and ran one op per kernel
+  int64_t plan_cache_hits = 0;   // graphs that reused a whole compiled plan (kernels, buffers)
 };
 Stats stats();
 // Waits for the graphs already handed to the engine, then zeroes the counters.

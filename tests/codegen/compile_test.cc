@@ -62,9 +62,11 @@ TEST(CompileGraphTest, HandsEveryKernelToTheBackendInOneCall) {
   auto g = Parse(kKernels);
   ASSERT_NE(g, nullptr);
   RecordingCompiler backend;
-  absl::StatusOr<CompiledPlan> plan = CompileGraph(*g, {}, backend);
+  CompileAttempt attempt;
+  absl::StatusOr<CompiledPlan> plan = CompileGraph(*g, {}, backend, &attempt);
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(backend.calls, 1);
+  EXPECT_FALSE(attempt.kernel_failed);
   ASSERT_EQ(plan->groups.size(), backend.names.size());
   for (size_t i = 0; i < plan->groups.size(); ++i) {
     EXPECT_TRUE(plan->groups[i].code.runner) << plan->groups[i].name;
@@ -74,8 +76,8 @@ TEST(CompileGraphTest, HandsEveryKernelToTheBackendInOneCall) {
   ASSERT_EQ(plan->inputs.size(), 1u);
   EXPECT_EQ(plan->inputs[0], (std::pair<int, int64_t>{0, 0}));
   EXPECT_EQ(plan->outputs, (std::vector<int>{2, 3}));
-  EXPECT_GT(plan->largest_kernel_instrs, 0);
-  EXPECT_GE(plan->most_kernel_buffers, 2);
+  EXPECT_GT(attempt.largest_kernel_instrs, 0);
+  EXPECT_GE(attempt.most_kernel_buffers, 2);
 }
 
 TEST(CompileGraphTest, DescribeGraphDescribesTheSameKernelsInTheSameOrder) {
@@ -121,9 +123,12 @@ TEST(CompileGraphTest, ABackendErrorIsTheResult) {
   ASSERT_GE(probe.names.size(), 2u);
   RecordingCompiler backend;
   backend.fail = probe.names.back();
-  absl::StatusOr<CompiledPlan> plan = CompileGraph(*g, {}, backend);
+  CompileAttempt attempt;
+  absl::StatusOr<CompiledPlan> plan = CompileGraph(*g, {}, backend, &attempt);
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().message(), "backend refused " + probe.names.back());
+  EXPECT_TRUE(attempt.kernel_failed);           // the executor retries this one unfused
+  EXPECT_GT(attempt.largest_kernel_instrs, 0);  // sizes are known though the plan failed
 }
 
 TEST(CompileGraphTest, ABackendThatAnswersTooFewKernelsIsAnInternalError) {
@@ -134,9 +139,11 @@ TEST(CompileGraphTest, ABackendThatAnswersTooFewKernelsIsAnInternalError) {
   const size_t n = probe.names.size();
   RecordingCompiler backend;
   backend.drop_last = true;
-  absl::StatusOr<CompiledPlan> plan = CompileGraph(*g, {}, backend);
+  CompileAttempt attempt;
+  absl::StatusOr<CompiledPlan> plan = CompileGraph(*g, {}, backend, &attempt);
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().code(), absl::StatusCode::kInternal);
+  EXPECT_FALSE(attempt.kernel_failed);  // a broken invariant, not a kernel: no unfused retry
   EXPECT_NE(plan.status().message().find(
                 absl::StrCat("the backend compiled ", n - 1, " of ", n, " kernels")),
             std::string::npos)
@@ -155,8 +162,10 @@ TEST(CompileGraphTest, InjectedFusedFailureStopsBeforeTheBackend) {
   GraphCompileOptions options;
   options.fail_fused_kernels_for_testing = true;
   RecordingCompiler backend;
-  absl::StatusOr<CompiledPlan> plan = CompileGraph(*g, options, backend);
+  CompileAttempt attempt;
+  absl::StatusOr<CompiledPlan> plan = CompileGraph(*g, options, backend, &attempt);
   ASSERT_FALSE(plan.ok());
+  EXPECT_TRUE(attempt.kernel_failed);
   EXPECT_NE(plan.status().message().find("injected compile failure of kernel @"), std::string::npos)
       << plan.status();
   EXPECT_EQ(backend.calls, 0);

@@ -272,6 +272,9 @@ TEST(GluonTest, OptimizerObjectsAndAUserOptimizer) {
       EXPECT_EQ(state[0].asscalar<float>(), static_cast<float>(t));  // one state per parameter
       return w - nd::sign(g) * static_cast<float>(lr_);
     }
+    std::unique_ptr<gluon::Optimizer> Clone() const override {
+      return std::make_unique<SignDescent>(*this);
+    }
   };
   gluon::Trainer named(gluon::ParameterDict(), std::make_unique<SignDescent>());
   EXPECT_EQ(named.optimizer(), "sign");
@@ -280,6 +283,12 @@ TEST(GluonTest, OptimizerObjectsAndAUserOptimizer) {
   EXPECT_EQ(run(std::make_unique<SignDescent>()), (std::vector<float>{0.0f, -0.25f, 1.25f}));
   EXPECT_THROW(gluon::Trainer(gluon::ParameterDict(), std::unique_ptr<gluon::Optimizer>()),
                ValueError);
+  // A copied Trainer has its own optimizer: its learning rate is its own.
+  gluon::Trainer copy = named;
+  copy.set_learning_rate(0.5);
+  EXPECT_DOUBLE_EQ(named.learning_rate(), 0.25);
+  EXPECT_DOUBLE_EQ(copy.learning_rate(), 0.5);
+  EXPECT_EQ(copy.optimizer(), "sign");
 }
 
 TEST(GluonTest, DataLoaderBatchesKeepDiscardRollover) {

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <set>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -82,6 +83,45 @@ TEST(OpColumnsTest, CombinationExactlyForReductionsAndScans) {
   }
   EXPECT_EQ(OpCombination(Op::kScanProd), ReduceKind::kProd);
   EXPECT_EQ(OpCombination(Op::kArgMin), ReduceKind::kArgMin);
+}
+
+// The dtype column, pinned op by op (what the hand-written switch of ir/infer.cc accepted), and
+// inference's agreement with it.
+TEST(OpColumnsTest, DTypeDomainsArePinned) {
+  const std::set<Op> no_bool = {Op::kNeg,      Op::kAbs, Op::kSign, Op::kSub, Op::kDiv,
+                                Op::kFloorDiv, Op::kMod, Op::kPow,  Op::kIota};
+  const std::set<Op> floats = {
+      Op::kExp,   Op::kExpm1, Op::kLog,  Op::kLog1p, Op::kLog2,  Op::kLog10, Op::kExp2,
+      Op::kHypot, Op::kSqrt,  Op::kSin,  Op::kCos,   Op::kTan,   Op::kAsin,  Op::kAcos,
+      Op::kAtan,  Op::kSinh,  Op::kCosh, Op::kTanh,  Op::kAsinh, Op::kAcosh, Op::kAtanh,
+      Op::kErf,   Op::kFloor, Op::kCeil, Op::kRound, Op::kTrunc, Op::kAtan2, Op::kRandom};
+  const std::set<Op> no_float = {Op::kNot, Op::kAnd, Op::kOr, Op::kXor};
+  for (int i = 0; i < kNumOps; ++i) {
+    const Op op = static_cast<Op>(i);
+    const DTypeDomain expected = no_bool.count(op)    ? DTypeDomain::kNoBool
+                                 : floats.count(op)   ? DTypeDomain::kFloat
+                                 : no_float.count(op) ? DTypeDomain::kNoFloat
+                                                      : DTypeDomain::kAll;
+    EXPECT_EQ(OpDTypeDomain(op), expected) << OpName(op);
+  }
+}
+
+// The cost column, pinned op by op (fusion's hand-written switch).
+TEST(OpColumnsTest, RecomputeCostsArePinned) {
+  const std::set<Op> free = {Op::kInput, Op::kConstant, Op::kIota};
+  const std::set<Op> cheap = {Op::kReshape, Op::kPermute, Op::kBroadcast, Op::kSlice, Op::kFlip,
+                              Op::kPad,     Op::kCast,    Op::kNeg,       Op::kAbs,   Op::kNot,
+                              Op::kAdd,     Op::kSub,     Op::kMul,       Op::kMax,   Op::kMin,
+                              Op::kAnd,     Op::kOr,      Op::kXor,       Op::kEq,    Op::kNe,
+                              Op::kLt,      Op::kLe,      Op::kGt,        Op::kGe,    Op::kSelect,
+                              Op::kIsNan,   Op::kIsInf,   Op::kIsFinite};
+  for (int i = 0; i < kNumOps; ++i) {
+    const Op op = static_cast<Op>(i);
+    const RecomputeCost expected = free.count(op)    ? RecomputeCost::kFree
+                                   : cheap.count(op) ? RecomputeCost::kCheap
+                                                     : RecomputeCost::kExpensive;
+    EXPECT_EQ(OpRecomputeCost(op), expected) << OpName(op);
+  }
 }
 
 TEST(OpColumnsTest, DTypeDomainIsWhatInferenceAccepts) {

@@ -1,6 +1,8 @@
 // The profiler on its own: call-site totals from blocking calls, and the Chrome trace file.
 #include "runtime/profiler.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -45,8 +47,9 @@ TEST(ProfilerTest, BlockingCallsAddUpPerCallSiteLargestFirst) {
 }
 
 TEST(ProfilerTest, ATraceHoldsItsEventsAsChromeTraceJson) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "ndjit_profiler_test_trace.json").string();
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("ndjit_profiler_test_trace_" + std::to_string(::getpid()) + ".json"))
+                               .string();
   EXPECT_FALSE(StopTrace().ok());  // none started
   StartTrace(path);
   EXPECT_TRUE(Tracing());

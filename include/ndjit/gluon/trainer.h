@@ -38,9 +38,14 @@ class Optimizer {
   // parameter's updates, from 1.
   virtual NDArray Update(const NDArray& weight, const NDArray& grad, float rescale,
                          std::vector<NDArray>& state, int64_t t, const SourceLocation& site) = 0;
+  // A copy with the same hyperparameters (a copied Trainer gets its own).
+  virtual std::unique_ptr<Optimizer> Clone() const = 0;
 
  protected:
   Optimizer(double lr, OptimizerCommon common) : lr_(lr), common_(common) {}
+  // For Clone; optimizers are not assigned to one another (that would slice).
+  Optimizer(const Optimizer&) = default;
+  Optimizer& operator=(const Optimizer&) = delete;
   double lr_;
   OptimizerCommon common_;
 };
@@ -54,6 +59,7 @@ class SGD : public Optimizer {
   const std::string& name() const override;
   NDArray Update(const NDArray& weight, const NDArray& grad, float rescale,
                  std::vector<NDArray>& state, int64_t t, const SourceLocation& site) override;
+  std::unique_ptr<Optimizer> Clone() const override { return std::make_unique<SGD>(*this); }
 
  private:
   double momentum_;
@@ -68,6 +74,7 @@ class Adam : public Optimizer {
   const std::string& name() const override;
   NDArray Update(const NDArray& weight, const NDArray& grad, float rescale,
                  std::vector<NDArray>& state, int64_t t, const SourceLocation& site) override;
+  std::unique_ptr<Optimizer> Clone() const override { return std::make_unique<Adam>(*this); }
 
  private:
   double beta1_, beta2_, epsilon_;
@@ -92,6 +99,12 @@ class Trainer {
           SourceLocation site = SourceLocation::current());
   Trainer(const ParameterDict& params, std::unique_ptr<Optimizer> optimizer,
           SourceLocation site = SourceLocation::current());
+  // A copy updates the same parameters with its own optimizer (Optimizer::Clone) and its own
+  // copies of the state handles (as a copy of the old value-only Trainer did).
+  Trainer(const Trainer& other);
+  Trainer& operator=(const Trainer& other);
+  Trainer(Trainer&&) noexcept = default;
+  Trainer& operator=(Trainer&&) noexcept = default;
   void step(int64_t batch_size, bool ignore_stale_grad = false,
             SourceLocation site = SourceLocation::current());
   double learning_rate() const { return optimizer_->learning_rate(); }
