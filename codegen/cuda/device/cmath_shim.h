@@ -1,5 +1,6 @@
 #pragma once
-// ndjit: std:: names of CUDA's built-in math functions for NVRTC (codegen/cuda/device/cmath_shim.h).
+// ndjit: std:: names of CUDA's built-in math functions for NVRTC
+// (codegen/cuda/device/cmath_shim.h).
 namespace std {
 using ::copysign;
 using ::cos;

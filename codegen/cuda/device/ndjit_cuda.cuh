@@ -44,7 +44,8 @@ __device__ __forceinline__ T ndj_team_fold(T v, F combine) {
     const int warps = lanes / 32;
     const int first = static_cast<int>(threadIdx.y) * warps;
     __syncthreads();
-    if (threadIdx.x % 32 == 0) ndj_slots[first + static_cast<int>(threadIdx.x) / 32] = ndj_to_slot(v);
+    if (threadIdx.x % 32 == 0)
+      ndj_slots[first + static_cast<int>(threadIdx.x) / 32] = ndj_to_slot(v);
     __syncthreads();
     v = ndj_from_slot<T>(ndj_slots[first]);
     for (int w = 1; w < warps; ++w) v = combine(v, ndj_from_slot<T>(ndj_slots[first + w]));
