@@ -14,6 +14,11 @@
 //   Wk/hand   a hand-written C++ loop with OpenMP on the same number of threads as ndjit (2),
 //             writing into preallocated std::vector<float> outputs; tanh and exp are std::tanh
 //             and std::exp, which GCC leaves scalar (no -ffast-math): the honest hand baseline.
+//   W1/hand_stream  the hand loop with non-temporal stores (intrinsics of the widest vectors the
+//             build targets, an sfence at the end), what a C++ programmer who knows the trick
+//             writes.
+//   Wk/ndjit_cached  Wk/ndjit with NDJIT_FLAGS=--streaming-stores=0 (W1, W2, W5: the workloads
+//             whose output is large enough to be streamed), to show what streaming stores give.
 //   Wk/eigen  Eigen 3.4 array expressions (only when Eigen is found; Eigen does not thread
 //             coefficient-wise expressions, so these run on one thread).
 // hand and eigen are compiled with -march=native (bench/CMakeLists.txt), as the JIT targets the
@@ -41,6 +46,7 @@
 //
 // `ndjit::set_backend("interp")` selects the reference interpreter; these cases use the default.
 #include <benchmark/benchmark.h>
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -90,6 +96,8 @@ struct Workload {
   // intermediates where a user would name them (W5's mean and variance).
   std::function<void(const std::vector<ndjit::NDArray>&)> ndjit_statement;
   std::function<void(const HostInputs&, float*)> hand;
+  // W1 only: the hand loop with streaming (non-temporal) stores (W1/hand_stream).
+  std::function<void(const HostInputs&, float*)> hand_stream;
   std::function<void(const HostInputs&, float*)> eigen;  // empty without Eigen
   std::function<void(const HostInputs&, double*)> reference;
   int64_t bytes = 0;  // bytes a fused kernel moves per evaluation
@@ -166,6 +174,35 @@ Workload MakeAxpy(const std::string& name, int64_t n, benchmark::TimeUnit unit, 
     }
 #pragma omp parallel for simd num_threads(kThreads) schedule(static)
     for (int64_t i = 0; i < n; ++i) out[i] = a[i] * b[i] + c[i];
+  };
+  w.hand_stream = [n](const HostInputs& in, float* out) {
+    const float *a = in[0], *b = in[1], *c = in[2];
+    // Scalar up to the first 64-byte line of `out`, whole lines with streaming stores, the rest
+    // scalar.
+    const int64_t head = std::min<int64_t>(
+        n, static_cast<int64_t>((64 - reinterpret_cast<uintptr_t>(out) % 64) % 64 / sizeof(float)));
+    const int64_t lines = (n - head) / 16;
+    for (int64_t i = 0; i < head; ++i) out[i] = a[i] * b[i] + c[i];
+#pragma omp parallel for num_threads(kThreads) schedule(static) if (n >= kParallelMin)
+    for (int64_t line = 0; line < lines; ++line) {
+      const int64_t i = head + 16 * line;
+#if defined(__AVX512F__)
+      const __m512 p = _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
+      _mm512_stream_ps(out + i, _mm512_add_ps(p, _mm512_loadu_ps(c + i)));
+#elif defined(__AVX__)
+      for (int h = 0; h < 16; h += 8) {
+        const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(a + i + h), _mm256_loadu_ps(b + i + h));
+        _mm256_stream_ps(out + i + h, _mm256_add_ps(p, _mm256_loadu_ps(c + i + h)));
+      }
+#else
+      for (int h = 0; h < 16; h += 4) {
+        const __m128 p = _mm_mul_ps(_mm_loadu_ps(a + i + h), _mm_loadu_ps(b + i + h));
+        _mm_stream_ps(out + i + h, _mm_add_ps(p, _mm_loadu_ps(c + i + h)));
+      }
+#endif
+    }
+    _mm_sfence();
+    for (int64_t i = head + 16 * lines; i < n; ++i) out[i] = a[i] * b[i] + c[i];
   };
 #ifdef NDJIT_BENCH_HAVE_EIGEN
   w.eigen = [n](const HostInputs& in, float* out) {
@@ -598,7 +635,16 @@ void RegisterWorkload(const Workload& w) {
     reg("ndjit_asnumpy", [&w](benchmark::State& s) { RunNdjit(s, w, false, Form::kAsnumpy); });
   }
   reg("eager", [&w](benchmark::State& s) { RunNdjit(s, w, true, Form::kScoped); });
+  if (w.name == "W1" || w.name == "W2" || w.name == "W5") {
+    reg("ndjit_cached", [&w](benchmark::State& s) {
+      ndjit::set_flags("--streaming-stores=0");
+      RunNdjit(s, w, false, Form::kStatement);
+      ndjit::set_flags("");
+    });
+  }
   reg("hand", [&w](benchmark::State& s) { RunHost(s, w, w.hand); });
+  if (w.hand_stream)
+    reg("hand_stream", [&w](benchmark::State& s) { RunHost(s, w, w.hand_stream); });
   if (w.eigen) reg("eigen", [&w](benchmark::State& s) { RunHost(s, w, w.eigen); });
   if (w.name.size() == 2 && w.name[0] == 'W' && w.name[1] >= '1' && w.name[1] <= '5') {
     reg("ndjit_cuda", [&w](benchmark::State& s) { RunNdjitCuda(s, w); });

@@ -42,6 +42,7 @@ absl::StatusOr<LoweredGraph> LowerGraph(const ir::Graph& graph, const GraphCompi
   out.kernels.reserve(out.schedule.order.size());
   for (const int g : out.schedule.order) {
     LowerOptions lower;
+    lower.streaming_store_bytes = options.streaming_store_bytes;
     const int in_place = out.schedule.in_place_of[g];
     if (in_place >= 0) lower.in_place_of = graph.node(in_place);
     absl::StatusOr<LoweredKernel> k = LowerGroup(graph, out.plan, g, lower);

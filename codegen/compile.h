@@ -34,6 +34,9 @@ struct GraphCompileOptions {
   passes::FusionOptions fusion;
   passes::ScheduleOptions schedule;
   bool split_reductions = true;  // passes/split_reductions.h
+  // LowerOptions::streaming_store_bytes: outputs at least this large are streamed (0: none).
+  // The CPU backend's default is cpu::StreamingStoreBytes(); other backends pass 0.
+  int64_t streaming_store_bytes = 0;
   // By output index: outputs stored only where that is free (passes::PlanFusion); the run's
   // result holds an empty tensor (no storage) for one that was not stored.
   std::vector<bool> optional_outputs;
@@ -44,7 +47,8 @@ struct GraphCompileOptions {
   bool operator==(const GraphCompileOptions&) const = default;
   template <typename H>
   friend H AbslHashValue(H h, const GraphCompileOptions& o) {
-    return H::combine(std::move(h), o.fusion, o.schedule, o.split_reductions, o.optional_outputs,
+    return H::combine(std::move(h), o.fusion, o.schedule, o.split_reductions,
+                      o.streaming_store_bytes, o.optional_outputs,
                       o.fail_fused_kernels_for_testing);
   }
 };

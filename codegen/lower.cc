@@ -100,6 +100,11 @@ class Lowerer {
     for (const Node* r : g.roots) {
       ASSIGN_OR_RETURN(int v, Emit(*r, idx, /*is_root=*/true));
       b_.Store(output_buffer_.at(r), Linear(idx), v);
+      const int64_t bytes = ir::NumElements(r->shape()) * DTypeSize(r->dtype());
+      if (!g.row_kernel && options_.streaming_store_bytes > 0 &&
+          bytes >= options_.streaming_store_bytes) {
+        b_.SetStream(output_buffer_.at(r));
+      }
     }
     if (g.row_kernel) b_.EndLoop(loop_extent, loop_var);
     return Finish(g);

@@ -43,6 +43,11 @@ struct LowerOptions {
   // schedule.h): the kernel loads it and stores the root through one buffer, bound to this
   // node, so that the code addresses both through the same pointer.
   const ir::Node* in_place_of = nullptr;
+  // Roots of at least this many bytes are marked as streamed outputs (ir::KBuffer::stream):
+  // written once and too large for the caches to keep for the next reader. 0: none. Only
+  // elementwise kernels (no row loop, no scan) mark them; they store each root at the flat index
+  // of its domain point.
+  int64_t streaming_store_bytes = 0;
 };
 
 absl::StatusOr<LoweredKernel> LowerGroup(const ir::Graph& graph, const passes::FusionPlan& plan,

@@ -183,7 +183,7 @@ std::string PrintKernel(const Kernel& k, bool notes) {
   absl::StrAppend(&out, "kernel @", k.name, "(");
   for (size_t i = 0; i < k.buffers.size(); ++i) {
     absl::StrAppend(&out, i ? ", " : "", "%b", i, ": ", k.buffers[i].output ? "out " : "in ",
-                    DTypeShortName(k.buffers[i].dtype));
+                    DTypeShortName(k.buffers[i].dtype), k.buffers[i].stream ? " stream" : "");
   }
   absl::StrAppend(&out, ") params ", k.num_params, k.num_values > 0 ? " values " : "",
                   k.num_values > 0 ? absl::StrCat(k.num_values) : "", " vars ", k.num_vars, " {\n");

@@ -101,6 +101,11 @@ struct KBlock {
 struct KBuffer {
   DType dtype = DType::kFloat32;
   bool output = false;
+  // An output that will not be read back soon (larger than the caches can keep; the lowering
+  // decides, see codegen::LowerOptions::streaming_store_bytes), stored by the body at the flat
+  // index of its domain point. A hint: a backend may write it with non-temporal (streaming)
+  // stores, which bypass the caches. Printed as `out f32 stream`.
+  bool stream = false;
 };
 
 struct Kernel {
@@ -152,6 +157,7 @@ class KernelBuilder {
   explicit KernelBuilder(std::string name);
 
   int AddBuffer(DType dtype, bool output);
+  void SetStream(int buffer) { kernel_.buffers[buffer].stream = true; }
   // Block 0 or 1 at the start; EnterReduce opens a new block.
   int current_block() const { return current_; }
   void SetBlock(int block) { current_ = block; }

@@ -210,6 +210,7 @@ constexpr FlagSpec kFlags[] = {
     NDJIT_BOOL_FLAG("reorder-kernels", "--reorder-kernels=0|1", schedule.reorder),
     NDJIT_BOOL_FLAG("reuse-buffers", "--reuse-buffers=0|1", schedule.reuse_buffers),
     NDJIT_BOOL_FLAG("in-place", "--in-place=0|1", schedule.in_place),
+    NDJIT_BOOL_FLAG("streaming-stores", "--streaming-stores=0|1", streaming_stores),
 };
 
 #undef NDJIT_BOOL_FLAG

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "codegen/cpu/cpu_backend.h"
 #include "ir/interpreter.h"
 #include "ir/status_macros.h"
 #include "passes/dump.h"
@@ -123,6 +124,7 @@ absl::Status UseDevice(const Task& task, const Config& config, ExecuteOptions* e
   if (!backend.ok()) return backend.status();
   execute->backend = *std::move(backend);
   execute->backend_key = absl::StrCat("cuda:", device);
+  execute->streaming_store_bytes = 0;  // a CPU store policy
   return absl::OkStatus();
 #else
   (void)execute;
@@ -135,6 +137,8 @@ ExecuteOptions ExecuteOptionsFor(const Config& config) {
   execute.num_threads = config.num_threads;
   execute.split_reductions = !config.pipeline.disabled(passes::SplitReductions::kName);
   execute.schedule = config.pipeline.schedule;
+  execute.streaming_store_bytes =
+      config.pipeline.streaming_stores ? codegen::cpu::StreamingStoreBytes() : 0;
   return execute;
 }
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "codegen/cpu/cpu_backend.h"
 #include "ir/printer.h"
 #include "ir/status_macros.h"
 #include "passes/schedule.h"
@@ -219,6 +220,7 @@ absl::StatusOr<std::string> HtmlReport(const std::string& title, const std::stri
   runtime::DescribeOptions describe;
   describe.llvm_ir = true;
   describe.assembly = true;
+  describe.execute.streaming_store_bytes = codegen::cpu::StreamingStoreBytes();
   ASSIGN_OR_RETURN(runtime::KernelsDescription kernels, runtime::DescribeKernels(graph, describe));
   auto pre = [](const std::string& text) {
     return absl::StrCat("<pre>", HtmlEscape(text), "</pre>\n");

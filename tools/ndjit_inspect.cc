@@ -35,6 +35,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "codegen/cpu/cpu_backend.h"
 #include "ir/parser.h"
 #include "ir/printer.h"
 #include "ir/status_macros.h"
@@ -243,6 +244,10 @@ absl::Status Emit(const std::string& command, const Input& input, const ndjit::i
     describe.llvm_ir = emit == "llvm";
     describe.assembly = emit == "asm";
     describe.cuda = emit == "cuda";
+    // CPU kernels stream their large outputs; a GPU's do not.
+    if (!describe.cuda) {
+      describe.execute.streaming_store_bytes = ndjit::codegen::cpu::StreamingStoreBytes();
+    }
     ASSIGN_OR_RETURN(ndjit::runtime::KernelsDescription d,
                      ndjit::runtime::DescribeKernels(g, describe));
     if (!d.split_graph.empty()) {

@@ -10,7 +10,11 @@
 // run-time check stores its code, offending value and graph node id there (the first one wins).
 //
 // Generated code: the domain is walked row by row with the innermost dim as the inner loop (which
-// LLVM vectorizes for the host CPU's widest profitable vectors); scalar semantics come from the
+// LLVM vectorizes for the host CPU's widest profitable vectors). A streamed output buffer
+// (KBuffer::stream) splits each row segment at 64-byte boundaries of its address: the aligned
+// middle's vector stores become non-temporal (`!nontemporal`, vmovntps), followed by an sfence
+// before the kernel returns; the unaligned ends and the scalar remainder are stored normally.
+// Scalar semantics come from the
 // prelude (prelude.cc, linked as bitcode and inlined); libm calls are marked pure and mapped to
 // glibc's vector math library (libmvec), so transcendental loops vectorize without fast-math.
 // Float sums are reassociated only inside one reduction loop (a fixed split per compiled kernel,
@@ -77,6 +81,18 @@ const std::string& CodeIdentity();
 
 // Whether glibc's vector math library was found (transcendental loops vectorize only then).
 bool HasVectorMath();
+
+// The last-level cache's size in bytes, from sysfs (the largest cache level of cpu0), else
+// sysconf, else 32 MiB; read once. In a VM sysconf may report the host's total (320 MiB on the
+// development VM, whose sysfs says 32 MiB), so sysfs comes first.
+int64_t LastLevelCacheBytes();
+
+// The default GraphCompileOptions::streaming_store_bytes for CPU kernels: half the last-level
+// cache. An output that large is written with non-temporal stores (ir::KBuffer::stream): the
+// caches cannot keep it for its next reader anyway (the kernel's own inputs push it out), and a
+// streaming store saves reading each destination line before writing it. Smaller outputs are
+// stored normally, so a consumer of a cache-sized intermediate still finds it in the cache.
+int64_t StreamingStoreBytes();
 
 }  // namespace ndjit::codegen::cpu
 

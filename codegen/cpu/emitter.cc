@@ -95,12 +95,10 @@ class Emitter {
              }
              if (tiled) {
                if (st.ok()) st = EmitTiled(j0, j1, rank);
+             } else if (const int store = StreamedStore(); store >= 0) {
+               if (st.ok()) st = EmitStreamedSegment(store, j0, j1, rank);
              } else {
-               Loop(j0, j1, {}, false, [&](llvm::Value* j, std::vector<llvm::Value*>&) {
-                 vars_[rank - 1] = j;
-                 if (st.ok()) st = EmitBlock(1);
-                 return static_cast<llvm::Value*>(nullptr);
-               });
+               if (st.ok()) st = EmitSegment(j0, j1, rank);
              }
              return b_.CreateAdd(i, b_.CreateSub(j1, j0));
            });
@@ -190,6 +188,103 @@ class Emitter {
     b_.CreateBr(header);
     b_.SetInsertPoint(exit);
     return std::vector<llvm::Value*>(phis.begin(), phis.end());
+  }
+
+  // The body at every point of the row segment [j0, j1).
+  absl::Status EmitSegment(llvm::Value* j0, llvm::Value* j1, size_t rank) {
+    absl::Status st;
+    Loop(j0, j1, {}, false, [&](llvm::Value* j, std::vector<llvm::Value*>&) {
+      vars_[rank - 1] = j;
+      if (st.ok()) st = EmitBlock(1);
+      return static_cast<llvm::Value*>(nullptr);
+    });
+    return st;
+  }
+
+  // ---- Streamed outputs -----------------------------------------------------------------------
+  // The store of the first streamed output buffer (KBuffer::stream) when the body stores it once,
+  // contiguously along the innermost domain var (index(j) = index(j0) + j - j0), else -1: such a
+  // buffer is stored as any other.
+  int StreamedStore() const {
+    int buffer = -1, store = -1;
+    for (size_t b = 0; b < k_.buffers.size() && buffer < 0; ++b) {
+      if (k_.buffers[b].output && k_.buffers[b].stream) buffer = static_cast<int>(b);
+    }
+    if (buffer < 0 || k_.domain.empty()) return -1;
+    for (const KInstr& in : k_.instrs) {
+      if (in.kind != KOp::kStore || in.index != buffer) continue;
+      if (store >= 0 || in.in_block != 1) return -1;
+      store = static_cast<int>(&in - k_.instrs.data());
+    }
+    if (store < 0) return -1;
+    const std::optional<int64_t> c = ir::IndexCoefficient(
+        k_, k_.instrs[store].args[0], static_cast<int64_t>(k_.domain.size()) - 1);
+    return c == 1 ? store : -1;
+  }
+
+  // The address of the streamed store's element at innermost var j (its index expression
+  // emitted at j; the other vars are the segment's).
+  absl::StatusOr<llvm::Value*> StreamedAddress(const KInstr& store, llvm::Value* j) {
+    vars_[k_.domain.size() - 1] = j;
+    RETURN_IF_ERROR(EmitIndexCone(store.args[0]));
+    return b_.CreateGEP(StorageType(store.dtype), bufs_[store.index], val_[store.args[0]]);
+  }
+
+  // The row segment [j0, j1) split where the streamed store's address crosses 64-byte
+  // boundaries. The two unaligned ends run as usual; in the aligned middle [ja, jb) the streamed
+  // store addresses its element as (the element at ja) + (j - ja), the first through
+  // llvm.ptrmask, which puts the alignment into the pointer (a no-op on its value), so the
+  // vectorized stores have known alignment (LLVM's infer-alignment runs after the loop
+  // vectorizer) and carry the kStreamTag metadata; the JIT makes those that became full-width
+  // aligned vector stores non-temporal (jit.cc). Points are independent: any order is right.
+  absl::Status EmitStreamedSegment(int store_id, llvm::Value* j0, llvm::Value* j1, size_t rank) {
+    constexpr int64_t kLine = -kStreamLineMask;
+    const KInstr& store = k_.instrs[store_id];
+    const int64_t size = DTypeSize(store.dtype);
+    llvm::Type* i64 = b_.getInt64Ty();
+    ASSIGN_OR_RETURN(llvm::Value * at_j0, StreamedAddress(store, j0));
+    // Elements to the next line boundary (buffers are aligned to their element size).
+    llvm::Value* bytes_to_line =
+        b_.CreateAnd(b_.CreateNeg(b_.CreatePtrToInt(at_j0, i64)), kLine - 1);
+    llvm::Value* start = b_.CreateAdd(j0, b_.CreateUDiv(bytes_to_line, b_.getInt64(size)));
+    llvm::Value* ja = b_.CreateSelect(b_.CreateICmpSLT(start, j1), start, j1, "ja");
+    llvm::Value* whole = b_.CreateAnd(b_.CreateSub(j1, ja), b_.getInt64(-(kLine / size)));
+    llvm::Value* jb = b_.CreateAdd(ja, whole, "jb");
+    // The two unaligned ends, [j0, ja) then [jb, j1), in one loop over the pieces.
+    absl::Status st;
+    Loop(b_.getInt64(0), b_.getInt64(2), {}, false,
+         [&](llvm::Value* piece, std::vector<llvm::Value*>&) {
+           llvm::Value* head = b_.CreateICmpEQ(piece, b_.getInt64(0));
+           st = EmitSegment(b_.CreateSelect(head, j0, jb), b_.CreateSelect(head, ja, j1), rank);
+           return static_cast<llvm::Value*>(nullptr);
+         });
+    RETURN_IF_ERROR(st);
+    llvm::BasicBlock* middle = NewBlock("stream");
+    llvm::BasicBlock* done = NewBlock("stream_done");
+    b_.CreateCondBr(b_.CreateICmpSLT(ja, jb), middle, done);
+    b_.SetInsertPoint(middle);
+    ASSIGN_OR_RETURN(llvm::Value * at_ja, StreamedAddress(store, ja));
+    stream_base_ = b_.CreateIntrinsic(llvm::Intrinsic::ptrmask, {at_ja->getType(), i64},
+                                      {at_ja, b_.getInt64(kStreamLineMask)});
+    stream_start_ = ja;
+    stream_store_ = store_id;
+    st = EmitSegment(ja, jb, rank);
+    stream_store_ = -1;
+    RETURN_IF_ERROR(st);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    return absl::OkStatus();
+  }
+
+  // Emits index instruction `id` and the body's index instructions it depends on, at the
+  // current vars (pure integer arithmetic: emitting it again is harmless).
+  absl::Status EmitIndexCone(int id) {
+    const KInstr& in = k_.instrs[id];
+    if (in.in_block == 0) return absl::OkStatus();
+    RET_CHECK(in.kind == KOp::kIndex || in.kind == KOp::kVar,
+              "a streamed store's index depends on more than index arithmetic");
+    for (int a : in.args) RETURN_IF_ERROR(EmitIndexCone(a));
+    return EmitInstr(id);
   }
 
   absl::Status EmitBlock(int block) {
@@ -291,6 +386,12 @@ class Emitter {
       }
       case KOp::kStore: {
         llvm::Type* t = StorageType(in.dtype);
+        if (id == stream_store_) {
+          // The same element, addressed from the aligned base (EmitStreamedSegment).
+          llvm::Value* j = vars_[k_.domain.size() - 1];
+          b_.CreateStore(arg(1), b_.CreateGEP(t, stream_base_, b_.CreateSub(j, stream_start_)));
+          return absl::OkStatus();
+        }
         b_.CreateStore(arg(1), b_.CreateGEP(t, bufs_[in.index], arg(0)));
         return absl::OkStatus();
       }
@@ -686,6 +787,11 @@ class Emitter {
     llvm::Value* index = nullptr;  // [kTile x i64], argmax/argmin only
   };
   std::map<int, Acc> acc_;  // tiled mode: accumulators of the body's reductions
+  // While the aligned middle of a streamed segment is emitted: the streamed store, which
+  // addresses its element as stream_base_ + (j - stream_start_).
+  int stream_store_ = -1;
+  llvm::Value* stream_base_ = nullptr;
+  llvm::Value* stream_start_ = nullptr;
 };
 
 }  // namespace

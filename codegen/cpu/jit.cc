@@ -2,9 +2,11 @@
 // optimization pipeline, linking the prelude and libmvec, object files in and out. The LLVM IR of
 // one kernel comes from emitter.cc.
 #include <gnu/libc-version.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "codegen/cpu/cpu_backend.h"
@@ -29,10 +32,13 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/IntrinsicsX86.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/Operator.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -226,6 +232,55 @@ void AddVectorMath(llvm::Module& m, Jit& jit) {
   if (!used.empty()) llvm::appendToCompilerUsed(m, used);
 }
 
+// Streaming stores, after the optimization pipeline: a store the emitter addressed from its
+// aligned base (a ptrmask by kStreamLineMask) that became a vector store of 16 bytes or more,
+// aligned to its full width, is made non-temporal
+// (x86 has no unaligned streaming vector store; a scalar one, SSE4A's movntss, would be slower
+// than a cached store). Each function that got one fences before it returns, so that the
+// weakly ordered streaming stores are visible before the kernel's caller signals completion.
+// Returns the number of stores made non-temporal.
+int MakeStreamingStores(llvm::Module& m) {
+  auto streamed = [](const llvm::StoreInst& store) {
+    const llvm::Value* p = store.getPointerOperand();
+    while (const auto* gep = llvm::dyn_cast<llvm::GEPOperator>(p)) p = gep->getPointerOperand();
+    const auto* mask = llvm::dyn_cast<llvm::IntrinsicInst>(p);
+    if (mask == nullptr || mask->getIntrinsicID() != llvm::Intrinsic::ptrmask) return false;
+    const auto* bits = llvm::dyn_cast<llvm::ConstantInt>(mask->getArgOperand(1));
+    return bits != nullptr && bits->getSExtValue() == kStreamLineMask;
+  };
+  const bool x86 = llvm::Triple(m.getTargetTriple()).isX86();
+  const llvm::DataLayout& dl = m.getDataLayout();
+  llvm::MDNode* nontemporal =
+      llvm::MDNode::get(m.getContext(), llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(
+                                            llvm::Type::getInt32Ty(m.getContext()), 1)));
+  int made = 0;
+  for (llvm::Function& f : m) {
+    std::vector<llvm::ReturnInst*> returns;
+    int in_function = 0;
+    for (llvm::BasicBlock& bb : f) {
+      for (llvm::Instruction& inst : bb) {
+        if (auto* ret = llvm::dyn_cast<llvm::ReturnInst>(&inst)) returns.push_back(ret);
+        auto* store = llvm::dyn_cast<llvm::StoreInst>(&inst);
+        if (store == nullptr || !streamed(*store)) continue;
+        llvm::Type* type = store->getValueOperand()->getType();
+        const uint64_t bytes = dl.getTypeStoreSize(type);
+        if (!x86 || !type->isVectorTy() || bytes < 16 || store->getAlign().value() < bytes) {
+          continue;
+        }
+        store->setMetadata(llvm::LLVMContext::MD_nontemporal, nontemporal);
+        ++in_function;
+      }
+    }
+    if (in_function == 0) continue;
+    made += in_function;
+    for (llvm::ReturnInst* ret : returns) {
+      llvm::IRBuilder<> b(ret);
+      b.CreateCall(llvm::Intrinsic::getDeclaration(&m, llvm::Intrinsic::x86_sse_sfence));
+    }
+  }
+  return made;
+}
+
 // Links `object` into the JIT and returns its `symbol`, or the code already linked under that
 // name. A failure removes whatever the object added.
 absl::StatusOr<KernelFn> Link(Jit& jit, llvm::SmallVector<char, 0> object,
@@ -294,6 +349,40 @@ absl::StatusOr<KernelFn> LoadObject(std::string_view object, const std::string& 
 }
 
 bool HasVectorMath() { return Jit::Get().vector_math(); }
+
+int64_t LastLevelCacheBytes() {
+  static const int64_t bytes = [] {
+    // sysfs: the largest cache level of cpu0 ("32768K").
+    int best_level = 0;
+    int64_t best = 0;
+    for (int index = 0; index < 8; ++index) {
+      const std::string dir = absl::StrCat("/sys/devices/system/cpu/cpu0/cache/index", index);
+      std::ifstream level_file(dir + "/level"), size_file(dir + "/size");
+      int level = 0;
+      std::string size;
+      if (!(level_file >> level) || !(size_file >> size) || size.empty()) continue;
+      int64_t scale = 1;
+      if (size.back() == 'K') scale = int64_t{1} << 10;
+      if (size.back() == 'M') scale = int64_t{1} << 20;
+      if (scale != 1) size.pop_back();
+      int64_t value = 0;
+      if (!absl::SimpleAtoi(size, &value) || value <= 0) continue;
+      if (level > best_level) {
+        best_level = level;
+        best = value * scale;
+      }
+    }
+    if (best > 0) return best;
+    const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (l3 > 0) return static_cast<int64_t>(l3);
+    const long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    if (l2 > 0) return static_cast<int64_t>(l2);
+    return int64_t{32} << 20;
+  }();
+  return bytes;
+}
+
+int64_t StreamingStoreBytes() { return LastLevelCacheBytes() / 2; }
 
 absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOptions& options) {
   const auto start = std::chrono::steady_clock::now();
@@ -392,6 +481,7 @@ absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOp
     llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
     mpm.run(*module, mam);
   }
+  MakeStreamingStores(*module);
 
   CompiledKernel out;
   if (options.keep_llvm_ir) {

@@ -1,10 +1,14 @@
 // The CPU backend on its own (codegen/cpu/): compiles are independent of the thread that runs
-// them, and LoadObject's checks on the objects it links.
+// them, LoadObject's checks on the objects it links, and streaming stores.
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "codegen/cpu/cpu_backend.h"
 #include "codegen/lower.h"
 #include "gtest/gtest.h"
@@ -96,6 +100,141 @@ TEST(LoadObject, TakesOnlyAnObjectThatDefinesItsSymbolAlone) {
   ASSERT_FALSE(garbage.ok());
   EXPECT_TRUE(absl::StartsWith(garbage.status().message(), "not an object file: "))
       << garbage.status();
+}
+
+}  // namespace
+}  // namespace ndjit
+
+namespace ndjit {
+namespace {
+
+// Lowers the single kernel of `text` with streaming stores from `stream_bytes` on, and compiles
+// it keeping its optimized LLVM IR.
+struct Streamed {
+  codegen::LoweredKernel lowered;
+  codegen::cpu::CompiledKernel compiled;
+};
+Streamed CompileStreamed(const std::string& text, int64_t stream_bytes) {
+  Streamed out;
+  auto g = ir::ParseGraph(text);
+  EXPECT_TRUE(g.ok()) << g.status();
+  if (!g.ok()) return out;
+  const passes::FusionPlan plan = passes::PlanFusion(**g, passes::FusionOptions{}, {});
+  EXPECT_EQ(plan.groups.size(), 1u);
+  codegen::LowerOptions lower;
+  lower.streaming_store_bytes = stream_bytes;
+  absl::StatusOr<codegen::LoweredKernel> k = codegen::LowerGroup(**g, plan, 0, lower);
+  EXPECT_TRUE(k.ok()) << k.status();
+  if (!k.ok()) return out;
+  out.lowered = *std::move(k);
+  codegen::cpu::CompileOptions options;
+  options.keep_llvm_ir = true;
+  absl::StatusOr<codegen::cpu::CompiledKernel> c =
+      codegen::cpu::Compile(out.lowered.kernel, options);
+  EXPECT_TRUE(c.ok()) << c.status();
+  if (c.ok()) out.compiled = *std::move(c);
+  return out;
+}
+
+int Count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// The choice is the lowering's, by output size; the code shows it: a large output's kernel
+// stores through non-temporal vector stores and fences, a small one's has neither.
+TEST(StreamingStores, LargeOutputsStreamAndSmallOnesDoNot) {
+  const std::string large = R"(graph @g {
+      %0 = input[index=0] : f32[1048576]
+      %1 = input[index=1] : f32[1048576]
+      %2 = mul(%0, %1) : f32[1048576]
+      %3 = add(%2, %1) : f32[1048576]
+      return %3 })";
+  const std::string small = R"(graph @g {
+      %0 = input[index=0] : f32[1000]
+      %1 = input[index=1] : f32[1000]
+      %2 = mul(%0, %1) : f32[1000]
+      %3 = add(%2, %1) : f32[1000]
+      return %3 })";
+  const int64_t threshold = 1 << 20;  // bytes: the large output is 4 MiB, the small one 4,000
+  const Streamed big = CompileStreamed(large, threshold);
+  ASSERT_FALSE(big.lowered.kernel.buffers.empty());
+  EXPECT_TRUE(big.lowered.kernel.buffers[0].stream);
+  EXPECT_TRUE(absl::StrContains(ir::PrintKernel(big.lowered.kernel), "out f32 stream"));
+  EXPECT_GE(Count(big.compiled.llvm_ir, "!nontemporal"), 1) << big.compiled.llvm_ir;
+  EXPECT_GE(Count(big.compiled.llvm_ir, "@llvm.x86.sse.sfence()"), 1);
+  const Streamed little = CompileStreamed(small, threshold);
+  ASSERT_FALSE(little.lowered.kernel.buffers.empty());
+  EXPECT_FALSE(little.lowered.kernel.buffers[0].stream);
+  EXPECT_EQ(Count(little.compiled.llvm_ir, "!nontemporal"), 0);
+  EXPECT_EQ(Count(little.compiled.llvm_ir, "sfence"), 0);
+  // Off (0), nothing streams at any size.
+  const Streamed off = CompileStreamed(large, 0);
+  ASSERT_FALSE(off.lowered.kernel.buffers.empty());
+  EXPECT_FALSE(off.lowered.kernel.buffers[0].stream);
+  EXPECT_EQ(Count(off.compiled.llvm_ir, "!nontemporal"), 0);
+  // A row kernel (softmax) stores from its row loop and is not marked.
+  const Streamed row = CompileStreamed(R"(graph @g {
+      %0 = input[index=0] : f32[512,512]
+      %1 = reduce_max[axes=[1]](%0) : f32[512]
+      %2 = reshape(%1) : f32[512,1]
+      %3 = broadcast(%2) : f32[512,512]
+      %4 = sub(%0, %3) : f32[512,512]
+      return %4 })",
+                                       1);
+  ASSERT_FALSE(row.lowered.kernel.buffers.empty());
+  EXPECT_FALSE(row.lowered.kernel.buffers[0].stream) << ir::PrintKernel(row.lowered.kernel);
+}
+
+// Every point is computed once whatever the output's alignment, the row length and the range a
+// thread gets: the aligned middle and the two unaligned ends of each row segment cover it. The
+// output buffer is placed at every element offset from a 64-byte line.
+TEST(StreamingStores, EveryPointIsStoredAtEveryAlignmentAndRange) {
+  struct Shape {
+    int64_t rows, cols;
+  };
+  for (const Shape s : {Shape{1, 100003}, Shape{7, 1037}, Shape{33, 16}, Shape{5, 3}}) {
+    const std::string dims = s.rows == 1 ? absl::StrCat(s.cols) : absl::StrCat(s.rows, ",", s.cols);
+    const Streamed k = CompileStreamed(absl::StrCat(R"(graph @g {
+        %0 = input[index=0] : f32[)",
+                                                    dims, R"(]
+        %1 = input[index=1] : f32[)",
+                                                    dims, R"(]
+        %2 = mul(%0, %1) : f32[)",
+                                                    dims, R"(]
+        return %2 })"),
+                                       1);
+    ASSERT_NE(k.compiled.fn, nullptr);
+    ASSERT_TRUE(k.lowered.kernel.buffers[0].stream);
+    const int64_t n = s.rows * s.cols;
+    std::vector<float> a(n), b(n);
+    for (int64_t i = 0; i < n; ++i) {
+      a[i] = static_cast<float>(i % 97) * 0.5f;
+      b[i] = static_cast<float>(i % 13) - 6.0f;
+    }
+    std::vector<float> storage(n + 64 + 16);
+    float* aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(storage.data()) + 63) &
+                                              ~uintptr_t{63});
+    for (int offset = 0; offset < 16; ++offset) {
+      float* out = aligned + offset;
+      std::fill(storage.begin(), storage.end(), -1.0f);
+      void* buffers[] = {out, a.data(), b.data()};
+      int64_t status[3] = {0, 0, 0};
+      // Three ranges of uneven length, as threads would get them.
+      const int64_t cut1 = n / 3 + 1, cut2 = std::min(n, 2 * n / 3 + 5);
+      for (auto [begin, end] : {std::pair<int64_t, int64_t>{0, cut1}, {cut1, cut2}, {cut2, n}}) {
+        k.compiled.fn(buffers, k.lowered.params.data(), status, begin, end);
+      }
+      EXPECT_EQ(status[0], 0);
+      int64_t wrong = 0;
+      for (int64_t i = 0; i < n; ++i) wrong += out[i] != a[i] * b[i];
+      EXPECT_EQ(wrong, 0) << s.rows << "x" << s.cols << " at offset " << offset;
+      // Nothing outside the output was written.
+      for (float* p = storage.data(); p < out; ++p) ASSERT_EQ(*p, -1.0f);
+      for (float* p = out + n; p < storage.data() + storage.size(); ++p) ASSERT_EQ(*p, -1.0f);
+    }
+  }
 }
 
 }  // namespace
