@@ -17,8 +17,11 @@
 //   W1/hand_stream  the hand loop with non-temporal stores (intrinsics of the widest vectors the
 //             build targets, an sfence at the end), what a C++ programmer who knows the trick
 //             writes.
-//   Wk/ndjit_cached  Wk/ndjit with NDJIT_FLAGS=--streaming-stores=0 (W1, W2, W5: the workloads
-//             whose output is large enough to be streamed), to show what streaming stores give.
+//   Wk/ndjit_cached  Wk/ndjit with NDJIT_FLAGS=--streaming-stores=0 (W1, W2: the workloads whose
+//             output is large enough to be streamed), to show what streaming stores give.
+//   Paired/Wk (W1, W2, W4, W5)  hand, ndjit, ndjit_cached (W1, W2), hand_stream (W1), eigen in 15
+//             rounds, each round timing every variant once; reports the median per-round ratio of
+//             each to the hand loop (the robust figure on a VM whose bandwidth drifts).
 //   Wk/eigen  Eigen 3.4 array expressions (only when Eigen is found; Eigen does not thread
 //             coefficient-wise expressions, so these run on one thread).
 // hand and eigen are compiled with -march=native (bench/CMakeLists.txt), as the JIT targets the
@@ -175,35 +178,39 @@ Workload MakeAxpy(const std::string& name, int64_t n, benchmark::TimeUnit unit, 
 #pragma omp parallel for simd num_threads(kThreads) schedule(static)
     for (int64_t i = 0; i < n; ++i) out[i] = a[i] * b[i] + c[i];
   };
-  w.hand_stream = [n](const HostInputs& in, float* out) {
-    const float *a = in[0], *b = in[1], *c = in[2];
-    // Scalar up to the first 64-byte line of `out`, whole lines with streaming stores, the rest
-    // scalar.
-    const int64_t head = std::min<int64_t>(
-        n, static_cast<int64_t>((64 - reinterpret_cast<uintptr_t>(out) % 64) % 64 / sizeof(float)));
-    const int64_t lines = (n - head) / 16;
-    for (int64_t i = 0; i < head; ++i) out[i] = a[i] * b[i] + c[i];
+  // W1 only (W6 and W7's outputs stay in the caches).
+  if (name == "W1") {
+    w.hand_stream = [n](const HostInputs& in, float* out) {
+      const float *a = in[0], *b = in[1], *c = in[2];
+      // Scalar up to the first 64-byte line of `out`, whole lines with streaming stores, the rest
+      // scalar.
+      const int64_t head = std::min<int64_t>(
+          n,
+          static_cast<int64_t>((64 - reinterpret_cast<uintptr_t>(out) % 64) % 64 / sizeof(float)));
+      const int64_t lines = (n - head) / 16;
+      for (int64_t i = 0; i < head; ++i) out[i] = a[i] * b[i] + c[i];
 #pragma omp parallel for num_threads(kThreads) schedule(static) if (n >= kParallelMin)
-    for (int64_t line = 0; line < lines; ++line) {
-      const int64_t i = head + 16 * line;
+      for (int64_t line = 0; line < lines; ++line) {
+        const int64_t i = head + 16 * line;
 #if defined(__AVX512F__)
-      const __m512 p = _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
-      _mm512_stream_ps(out + i, _mm512_add_ps(p, _mm512_loadu_ps(c + i)));
+        const __m512 p = _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
+        _mm512_stream_ps(out + i, _mm512_add_ps(p, _mm512_loadu_ps(c + i)));
 #elif defined(__AVX__)
-      for (int h = 0; h < 16; h += 8) {
-        const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(a + i + h), _mm256_loadu_ps(b + i + h));
-        _mm256_stream_ps(out + i + h, _mm256_add_ps(p, _mm256_loadu_ps(c + i + h)));
-      }
+        for (int h = 0; h < 16; h += 8) {
+          const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(a + i + h), _mm256_loadu_ps(b + i + h));
+          _mm256_stream_ps(out + i + h, _mm256_add_ps(p, _mm256_loadu_ps(c + i + h)));
+        }
 #else
-      for (int h = 0; h < 16; h += 4) {
-        const __m128 p = _mm_mul_ps(_mm_loadu_ps(a + i + h), _mm_loadu_ps(b + i + h));
-        _mm_stream_ps(out + i + h, _mm_add_ps(p, _mm_loadu_ps(c + i + h)));
-      }
+        for (int h = 0; h < 16; h += 4) {
+          const __m128 p = _mm_mul_ps(_mm_loadu_ps(a + i + h), _mm_loadu_ps(b + i + h));
+          _mm_stream_ps(out + i + h, _mm_add_ps(p, _mm_loadu_ps(c + i + h)));
+        }
 #endif
-    }
-    _mm_sfence();
-    for (int64_t i = head + 16 * lines; i < n; ++i) out[i] = a[i] * b[i] + c[i];
-  };
+      }
+      _mm_sfence();
+      for (int64_t i = head + 16 * lines; i < n; ++i) out[i] = a[i] * b[i] + c[i];
+    };
+  }
 #ifdef NDJIT_BENCH_HAVE_EIGEN
   w.eigen = [n](const HostInputs& in, float* out) {
     Eigen::Map<const Eigen::ArrayXf> a(in[0], n), b(in[1], n), c(in[2], n);
@@ -580,6 +587,58 @@ void RunNdjit(benchmark::State& state, const Workload& w, bool eager, Form form)
 // ndjit_cuda: the same expression on gpu(0), inputs copied there once; device-memory bandwidth
 // is the limit (bytes/s counts the fused kernel's bytes, as for W*/ndjit). Without a device the
 // case reports "skipped: no CUDA device".
+// Whether the workload's output is streamed by default (64 MiB, over the development VM's 32 MiB
+// last-level cache).
+bool Streams(const Workload& w) { return w.name == "W1" || w.name == "W2"; }
+
+// Paired/Wk: the variants of one workload in rounds. Each iteration is one round that times every
+// variant once, starting from a different one each round; the counters are the medians over
+// rounds of each variant's time divided by the hand loop's time in the same round. The VM's
+// memory bandwidth drifts by tens of percent within minutes, so the cases above, measured one
+// after the other, can disagree on a ratio that these rounds measure side by side.
+void RunPaired(benchmark::State& state, const Workload& w) {
+  Fixture& f = GetFixture(w);
+  const HostInputs in = f.host_ptrs();
+  std::vector<float> out(w.out_size);
+  struct Variant {
+    std::string name;
+    std::function<void()> run;
+  };
+  auto with_flags = [&w, &f](const char* flags) {
+    return [&w, &f, flags] {
+      ndjit::set_flags(flags);
+      w.ndjit_statement(f.nd_inputs);
+      ndjit::set_flags("");
+    };
+  };
+  std::vector<Variant> variants = {
+      {"hand", [&] { w.hand(in, out.data()); }},
+      {"ndjit", [&] { w.ndjit_statement(f.nd_inputs); }},
+  };
+  if (Streams(w)) variants.push_back({"ndjit_cached", with_flags("--streaming-stores=0")});
+  if (w.hand_stream) variants.push_back({"hand_stream", [&] { w.hand_stream(in, out.data()); }});
+  if (w.eigen) variants.push_back({"eigen", [&] { w.eigen(in, out.data()); }});
+  for (const Variant& v : variants) v.run();  // compiles, first touches
+  std::vector<std::vector<double>> ratios(variants.size());
+  size_t round = 0;
+  for (auto _ : state) {
+    std::vector<double> seconds(variants.size());
+    for (size_t k = 0; k < variants.size(); ++k) {
+      const size_t v = (round + k) % variants.size();
+      const auto start = std::chrono::steady_clock::now();
+      variants[v].run();
+      seconds[v] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    for (size_t v = 0; v < variants.size(); ++v) ratios[v].push_back(seconds[v] / seconds[0]);
+    ++round;
+  }
+  for (size_t v = 1; v < variants.size(); ++v) {
+    std::vector<double>& r = ratios[v];
+    std::nth_element(r.begin(), r.begin() + r.size() / 2, r.end());
+    state.counters[variants[v].name + "/hand"] = r[r.size() / 2];
+  }
+}
+
 void RunNdjitCuda(benchmark::State& state, const Workload& w) {
   if (ndjit::num_gpus() == 0) {
     state.SkipWithError("skipped: no CUDA device");
@@ -635,7 +694,7 @@ void RegisterWorkload(const Workload& w) {
     reg("ndjit_asnumpy", [&w](benchmark::State& s) { RunNdjit(s, w, false, Form::kAsnumpy); });
   }
   reg("eager", [&w](benchmark::State& s) { RunNdjit(s, w, true, Form::kScoped); });
-  if (w.name == "W1" || w.name == "W2" || w.name == "W5") {
+  if (Streams(w)) {
     reg("ndjit_cached", [&w](benchmark::State& s) {
       ndjit::set_flags("--streaming-stores=0");
       RunNdjit(s, w, false, Form::kStatement);
@@ -643,8 +702,16 @@ void RegisterWorkload(const Workload& w) {
     });
   }
   reg("hand", [&w](benchmark::State& s) { RunHost(s, w, w.hand); });
-  if (w.hand_stream)
+  if (w.hand_stream) {
     reg("hand_stream", [&w](benchmark::State& s) { RunHost(s, w, w.hand_stream); });
+  }
+  if (w.name == "W1" || w.name == "W2" || w.name == "W4" || w.name == "W5") {
+    benchmark::RegisterBenchmark(("Paired/" + w.name).c_str(),
+                                 [&w](benchmark::State& s) { RunPaired(s, w); })
+        ->Unit(w.unit)
+        ->UseRealTime()
+        ->Iterations(15);
+  }
   if (w.eigen) reg("eigen", [&w](benchmark::State& s) { RunHost(s, w, w.eigen); });
   if (w.name.size() == 2 && w.name[0] == 'W' && w.name[1] >= '1' && w.name[1] <= '5') {
     reg("ndjit_cuda", [&w](benchmark::State& s) { RunNdjitCuda(s, w); });

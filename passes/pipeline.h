@@ -62,7 +62,7 @@ struct PipelineOptions {
   // Kernel scheduling and buffer planning (schedule.h). The pipeline does not use them; they
   // travel with the flags so that NDJIT_FLAGS can switch them off when bisecting.
   ScheduleOptions schedule;
-  // CPU kernels write outputs larger than half the last-level cache with streaming
+  // CPU kernels write outputs as large as the last-level cache with streaming
   // (non-temporal) stores (codegen/cpu/cpu_backend.h); --streaming-stores=0 stores everything
   // through the caches. Travels with the flags for the same reason as `schedule`.
   bool streaming_stores = true;

@@ -382,7 +382,7 @@ int64_t LastLevelCacheBytes() {
   return bytes;
 }
 
-int64_t StreamingStoreBytes() { return LastLevelCacheBytes() / 2; }
+int64_t StreamingStoreBytes() { return LastLevelCacheBytes(); }
 
 absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOptions& options) {
   const auto start = std::chrono::steady_clock::now();

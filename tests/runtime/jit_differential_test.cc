@@ -87,7 +87,7 @@ TEST_P(RandomGraphs, CompiledMatchesInterpreter) {
 
 INSTANTIATE_TEST_SUITE_P(Shards, RandomGraphs, ::testing::Range(0, kShards));
 
-// Streaming stores (codegen/cpu/cpu_backend.h) are used only for outputs of half the last-level
+// Streaming stores (codegen/cpu/cpu_backend.h) are used only for outputs the size of the last-level
 // cache or more, which no random graph has: here every elementwise output streams, so each row
 // segment of every kernel runs split into its unaligned ends and its aligned middle.
 TEST(StreamingStores, RandomGraphsWithEveryOutputStreamedMatchTheInterpreter) {
