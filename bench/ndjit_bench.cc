@@ -19,9 +19,12 @@
 //             writes.
 //   Wk/ndjit_cached  Wk/ndjit with NDJIT_FLAGS=--streaming-stores=0 (W1, W2: the workloads whose
 //             output is large enough to be streamed), to show what streaming stores give.
-//   Paired/Wk (W1, W2, W4, W5)  hand, ndjit, ndjit_cached (W1, W2), hand_stream (W1), eigen in 15
-//             rounds, each round timing every variant once; reports the median per-round ratio of
-//             each to the hand loop (the robust figure on a VM whose bandwidth drifts).
+//   Wk/ndjit_glibc  Wk/ndjit with NDJIT_FLAGS=--vector-math=glibc (W2, W3: glibc's tanh and exp,
+//             vectorized by libmvec, instead of the prelude's own vector math).
+//   Paired/Wk (W1-W5)  hand, ndjit, ndjit_cached (W1, W2), ndjit_glibc (W2, W3), hand_stream
+//             (W1) and eigen in 15 rounds, each round timing every variant once; reports the
+//             median per-round ratio of each to the hand loop (the robust figure on a VM whose
+//             bandwidth drifts).
 //   Wk/eigen  Eigen 3.4 array expressions (only when Eigen is found; Eigen does not thread
 //             coefficient-wise expressions, so these run on one thread).
 // hand and eigen are compiled with -march=native (bench/CMakeLists.txt), as the JIT targets the
@@ -591,6 +594,9 @@ void RunNdjit(benchmark::State& state, const Workload& w, bool eager, Form form)
 // last-level cache).
 bool Streams(const Workload& w) { return w.name == "W1" || w.name == "W2"; }
 
+// Whether the workload calls a function of the prelude's vector math (W2 tanh, W3 exp).
+bool UsesVectorMath(const Workload& w) { return w.name == "W2" || w.name == "W3"; }
+
 // Paired/Wk: the variants of one workload in rounds. Each iteration is one round that times every
 // variant once, starting from a different one each round; the counters are the medians over
 // rounds of each variant's time divided by the hand loop's time in the same round. The VM's
@@ -616,6 +622,7 @@ void RunPaired(benchmark::State& state, const Workload& w) {
       {"ndjit", [&] { w.ndjit_statement(f.nd_inputs); }},
   };
   if (Streams(w)) variants.push_back({"ndjit_cached", with_flags("--streaming-stores=0")});
+  if (UsesVectorMath(w)) variants.push_back({"ndjit_glibc", with_flags("--vector-math=glibc")});
   if (w.hand_stream) variants.push_back({"hand_stream", [&] { w.hand_stream(in, out.data()); }});
   if (w.eigen) variants.push_back({"eigen", [&] { w.eigen(in, out.data()); }});
   for (const Variant& v : variants) v.run();  // compiles, first touches
@@ -700,12 +707,19 @@ void RegisterWorkload(const Workload& w) {
       RunNdjit(s, w, false, Form::kStatement);
       ndjit::set_flags("");
     });
+  }  if (UsesVectorMath(w)) {
+    reg("ndjit_glibc", [&w](benchmark::State& s) {
+      ndjit::set_flags("--vector-math=glibc");
+      RunNdjit(s, w, false, Form::kStatement);
+      ndjit::set_flags("");
+    });
   }
+
   reg("hand", [&w](benchmark::State& s) { RunHost(s, w, w.hand); });
   if (w.hand_stream) {
     reg("hand_stream", [&w](benchmark::State& s) { RunHost(s, w, w.hand_stream); });
   }
-  if (w.name == "W1" || w.name == "W2" || w.name == "W4" || w.name == "W5") {
+  if (w.name.size() == 2 && w.name[0] == 'W' && w.name[1] >= '1' && w.name[1] <= '5') {
     benchmark::RegisterBenchmark(("Paired/" + w.name).c_str(),
                                  [&w](benchmark::State& s) { RunPaired(s, w); })
         ->Unit(w.unit)

@@ -37,6 +37,8 @@ struct GraphCompileOptions {
   // LowerOptions::streaming_store_bytes: outputs at least this large are streamed (0: none).
   // The CPU backend's default is cpu::StreamingStoreBytes(); other backends pass 0.
   int64_t streaming_store_bytes = 0;
+  // LowerOptions::glibc_math (`--vector-math=glibc`); CPU kernels only.
+  bool glibc_math = false;
   // By output index: outputs stored only where that is free (passes::PlanFusion); the run's
   // result holds an empty tensor (no storage) for one that was not stored.
   std::vector<bool> optional_outputs;
@@ -48,7 +50,7 @@ struct GraphCompileOptions {
   template <typename H>
   friend H AbslHashValue(H h, const GraphCompileOptions& o) {
     return H::combine(std::move(h), o.fusion, o.schedule, o.split_reductions,
-                      o.streaming_store_bytes, o.optional_outputs,
+                      o.streaming_store_bytes, o.glibc_math, o.optional_outputs,
                       o.fail_fused_kernels_for_testing);
   }
 };

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "codegen/prelude_abi.h"
 #include "ir/reduce.h"
 #include "ir/status_macros.h"
 
@@ -31,6 +32,15 @@ struct Idx {
 };
 
 // How a reduction, argreduce or scan combines its elements (ops.def's `combine` column).
+// Whether a group computes an op whose rule has a glibc variant (only such kernels are marked
+// glibc_math, so that every other kernel's text, and cache entry, is the same in both modes).
+bool UsesGlibcVariant(const passes::FusionGroup& g) {
+  for (const Node* m : g.members) {
+    if (HasGlibcVariant(m->op())) return true;
+  }
+  return false;
+}
+
 absl::StatusOr<ir::ReduceKind> CombinationOf(Op op) {
   if (std::optional<ir::ReduceKind> kind = ir::OpCombination(op)) return *kind;
   return absl::InternalError(
@@ -118,6 +128,7 @@ class Lowerer {
     }
     b_.set_num_params(static_cast<int>(out_.params.size()));
     b_.set_num_values(static_cast<int>(out_.values.size()));
+    b_.set_glibc_math(options_.glibc_math && UsesGlibcVariant(g));
     out_.kernel = std::move(b_).Finish();
     return std::move(out_);
   }

@@ -48,6 +48,8 @@ struct LowerOptions {
   // elementwise kernels (no row loop, no scan) mark them; they store each root at the flat index
   // of its domain point.
   int64_t streaming_store_bytes = 0;
+  // ir::Kernel::glibc_math: exp, expm1, log and tanh through glibc (CPU kernels only).
+  bool glibc_math = false;
 };
 
 absl::StatusOr<LoweredKernel> LowerGroup(const ir::Graph& graph, const passes::FusionPlan& plan,

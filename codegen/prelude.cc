@@ -17,7 +17,8 @@
 // Integer arithmetic is done in int64 and wrapped to the dtype, as the interpreter does.
 // Transcendental functions call libm's float/double functions (CUDA's on the device); the CPU
 // backend marks them pure and maps them to glibc's vector versions (libmvec), so that loops over
-// them vectorize.
+// them vectorize. exp, expm1, log and tanh on float32 and the 16-bit floats are this file's own
+// on the host (see "Vector math" below).
 #if defined(__CUDACC__)
 // Device code (NVRTC): the CUDA math functions are built in; the CUDA backend's program header
 // (codegen/cuda/device/ndjit_cuda.cuh) includes cuda_fp16.h before this file, and <cmath>,
@@ -113,6 +114,121 @@ NDJ_INTERNAL float IntRoundToOdd(int64_t v) {
   return __builtin_bit_cast(float, __builtin_bit_cast(uint32_t, f) | 1u);
 }
 
+// ---- Vector math (CPU, float32 and the 16-bit floats) ------------------------------------------
+// exp, expm1, tanh and log in plain arithmetic and selects, no branches and no tables, so that
+// LLVM inlines and vectorizes them at any width the host has. The maximum errors (ir/ops.def's
+// header; tests/codegen/vector_math_test.cc checks them exhaustively on the 16-bit floats and on
+// 2^24 float32 samples with every special value) are those of correctly rounded results plus a
+// few units in the last place. Multiply-adds may be fused (`fp contract`): where the CPU has FMA
+// they are, which is faster and no less accurate; the bounds hold either way. `--vector-math=glibc`
+// (NDJIT_FLAGS) calls glibc's functions instead (the ndj_glibc_* rules below), vectorized by
+// libmvec, for results bit-compatible with glibc. The CUDA backend keeps CUDA's own functions.
+#if !defined(__CUDACC__)
+#define NDJ_CONTRACT _Pragma("clang fp contract(fast)")
+
+NDJ_INTERNAL float BitsToFloat(uint32_t u) { return __builtin_bit_cast(float, u); }
+// 2^n, for n in [-126, 127].
+NDJ_INTERNAL float Pow2(int32_t n) { return BitsToFloat(static_cast<uint32_t>(n + 127) << 23); }
+
+// e^r - 1 for |r| <= ln(2)/2 (plus rounding): r + r^2 (1/2 + r/3! + ... + r^5/7!), the Taylor
+// series, whose first omitted term is below 2^-28 of the result there.
+NDJ_INTERNAL float ExpM1Reduced(float r) {
+  NDJ_CONTRACT
+  float p = 1.0f / 5040;
+  p = p * r + 1.0f / 720;
+  p = p * r + 1.0f / 120;
+  p = p * r + 1.0f / 24;
+  p = p * r + 1.0f / 6;
+  p = p * r + 0.5f;
+  return r + (r * r) * p;
+}
+
+// x = n ln(2) + r with n an integer (as float) and |r| <= ln(2)/2. ln(2) is split in a part with
+// 9 significant bits, so that n times it is exact, and the rest (Cody and Waite).
+NDJ_INTERNAL float ReduceLn2(float x, float* n) {
+  NDJ_CONTRACT
+  *n = __builtin_rintf(x * 1.44269504088896341f);
+  return (x - *n * 0.693359375f) - *n * -2.12194440e-4f;
+}
+
+// Beyond [-104, 89] exp is 0 or infinite in float; clamping keeps n in range (NaN becomes 0 and
+// is returned as itself at the end).
+NDJ_INTERNAL float ClampExpArgument(float x) {
+  float c = x > 89.0f ? 89.0f : x;
+  c = c < -104.0f ? -104.0f : c;
+  return x == x ? c : 0.0f;
+}
+
+NDJ_INTERNAL float VecExpf(float x) {
+  NDJ_CONTRACT
+  float n;
+  const float r = ReduceLn2(ClampExpArgument(x), &n);
+  const float m = 1.0f + ExpM1Reduced(r);
+  // 2^n as two factors that are normal floats for n in [-151, 129]: the second product rounds
+  // once, into the subnormals or to infinity where the result lies there.
+  const int32_t k = static_cast<int32_t>(n);
+  const int32_t half = k / 2;
+  const float y = (m * Pow2(half)) * Pow2(k - half);
+  return x == x ? y : x;
+}
+
+// 2^n (e^r - 1) + (2^n - 1): for n = 0 (|x| < ln(2)/2) e^r - 1 itself, to full relative accuracy.
+NDJ_INTERNAL float VecExpm1f(float x) {
+  NDJ_CONTRACT
+  float n;
+  const float r = ReduceLn2(ClampExpArgument(x), &n);
+  const float em1 = ExpM1Reduced(r);
+  const int32_t k = static_cast<int32_t>(n);
+  const float s = Pow2(k > 127 ? 127 : (k < -126 ? -126 : k));
+  float y = s * em1 + (s - 1.0f);
+  y = k > 127 ? (s * em1 + s) * 2.0f : y;  // 2^128 e^r: finite up to FLT_MAX, then infinite
+  y = k < -126 ? -1.0f : y;
+  y = x == 0.0f ? x : y;  // expm1(-0) = -0
+  return x == x ? y : x;
+}
+
+// tanh(x) = sign(x) e / (e + 2) with e = expm1(2|x|); for |x| >= 10 that is 1 in float.
+NDJ_INTERNAL float VecTanhf(float x) {
+  NDJ_CONTRACT
+  const float a = NDJ_FABSF(x);
+  float n;
+  const float r = ReduceLn2(2.0f * (a > 10.0f ? 10.0f : a), &n);
+  const float s = Pow2(static_cast<int32_t>(n));
+  const float e = s * ExpM1Reduced(r) + (s - 1.0f);
+  const float y = __builtin_copysignf(e / (e + 2.0f), x);
+  return x == x ? y : x;
+}
+
+// log(x) = k ln(2) + log(m), x = 2^k m with m in [sqrt(1/2), sqrt(2)); with f = m - 1 and
+// s = f / (2 + f), log(m) = 2 atanh(s) = f - (f^2/2 - s (f^2/2 + R)), R = z (2/3 + 2z/5 + ...
+// + 2z^4/11), z = s^2 <= 0.0295 (the omitted term is below 2^-30 of the result).
+NDJ_INTERNAL float VecLogf(float x) {
+  NDJ_CONTRACT
+  const bool subnormal = x < 1.17549435e-38f;
+  const float xs = subnormal ? x * 8388608.0f : x;  // times 2^23
+  // Subtracting sqrt(1/2)'s bits moves the split point of the exponent to sqrt(1/2).
+  const uint32_t shifted = __builtin_bit_cast(uint32_t, xs) - 0x3f3504f3u;
+  const int32_t k = static_cast<int32_t>(shifted) >> 23;
+  const float f = BitsToFloat((shifted & 0x007fffffu) + 0x3f3504f3u) - 1.0f;
+  const float s = f / (2.0f + f);
+  const float z = s * s;
+  float p = 2.0f / 11;
+  p = p * z + 2.0f / 9;
+  p = p * z + 2.0f / 7;
+  p = p * z + 2.0f / 5;
+  p = p * z + 2.0f / 3;
+  const float half_f2 = 0.5f * f * f;
+  const float log_m = f - (half_f2 - s * (half_f2 + z * p));
+  const float kf = static_cast<float>(k - (subnormal ? 23 : 0));
+  float y = (kf * -2.12194440e-4f + log_m) + kf * 0.693359375f;
+  y = x == 0.0f ? -__builtin_inff() : y;
+  y = x < 0.0f ? __builtin_nanf("") : y;
+  y = x == __builtin_inff() ? x : y;
+  return x == x ? y : x;
+}
+#undef NDJ_CONTRACT
+#endif  // !__CUDACC__
+
 // Saturating float -> integer (truncate; NaN -> 0).
 NDJ_INTERNAL int64_t SatToInt(double v, int64_t lo, int64_t hi) {
   if (v != v) return 0;
@@ -150,9 +266,23 @@ NDJ_INTERNAL int64_t SatToInt(double v, int64_t lo, int64_t hi) {
 NDJ_FLOAT_UNARY(neg, NDJ_NEGF, NDJ_NEGF)
 NDJ_FLOAT_UNARY(abs, NDJ_FABSF, NDJ_FABS)
 NDJ_FLOAT_UNARY(sign, SignOf<float>, SignOf<double>)
+#if defined(__CUDACC__)
 NDJ_FLOAT_UNARY(exp, expf, exp)
 NDJ_FLOAT_UNARY(expm1, expm1f, expm1)
 NDJ_FLOAT_UNARY(log, logf, log)
+NDJ_FLOAT_UNARY(tanh, tanhf, tanh)
+#else
+// The vector math above; float64 keeps libm. PreludeOp (prelude_abi.h) names the glibc rules for
+// kernels compiled with --vector-math=glibc.
+NDJ_FLOAT_UNARY(exp, VecExpf, exp)
+NDJ_FLOAT_UNARY(expm1, VecExpm1f, expm1)
+NDJ_FLOAT_UNARY(log, VecLogf, log)
+NDJ_FLOAT_UNARY(tanh, VecTanhf, tanh)
+NDJ_FLOAT_UNARY(glibc_exp, expf, exp)
+NDJ_FLOAT_UNARY(glibc_expm1, expm1f, expm1)
+NDJ_FLOAT_UNARY(glibc_log, logf, log)
+NDJ_FLOAT_UNARY(glibc_tanh, tanhf, tanh)
+#endif
 NDJ_FLOAT_UNARY(log1p, log1pf, log1p)
 NDJ_FLOAT_UNARY(log2, log2f, log2)
 NDJ_FLOAT_UNARY(log10, log10f, log10)
@@ -166,7 +296,6 @@ NDJ_FLOAT_UNARY(acos, acosf, acos)
 NDJ_FLOAT_UNARY(atan, atanf, atan)
 NDJ_FLOAT_UNARY(sinh, sinhf, sinh)
 NDJ_FLOAT_UNARY(cosh, coshf, cosh)
-NDJ_FLOAT_UNARY(tanh, tanhf, tanh)
 NDJ_FLOAT_UNARY(asinh, asinhf, asinh)
 NDJ_FLOAT_UNARY(acosh, acoshf, acosh)
 NDJ_FLOAT_UNARY(atanh, atanhf, atanh)

@@ -23,12 +23,43 @@ inline std::string PreludeRandom(ir::RandomDist dist, DType dtype) {
   return absl::StrCat("ndj_random_", ir::RandomDistName(dist), "_", ir::DTypeShortName(dtype));
 }
 
+// The ops whose float rules the CPU prelude implements itself (its vector math) and also as
+// glibc calls, `ndj_glibc_<op>_<dtype>`, for kernels with ir::Kernel::glibc_math.
+inline bool HasGlibcVariant(ir::Op op) {
+  return op == ir::Op::kExp || op == ir::Op::kExpm1 || op == ir::Op::kLog || op == ir::Op::kTanh;
+}
+
+// The accuracy contract of the prelude's vector math (HasGlibcVariant's ops; ir/ops.def's header
+// states it for users): the largest error, in units in the last place of `dtype` at the exact
+// result, over every input. float32 results are within a few ulps (measured over all 2^32
+// inputs: exp 1.01, expm1 1.50, log 0.83, tanh 2.42); float16 and bfloat16 results are the float32
+// result rounded once, so within half an ulp of the exact result plus the float32 error (in
+// their units, 2^-13 or 2^-16 ulp per float32 ulp). tests/codegen/vector_math_test.cc checks
+// the CPU JIT, tests/cuda/cuda_emulation_test.cc the CUDA emulation (the same prelude as host
+// code). CUDA devices use CUDA's functions and their documented bounds instead.
+inline double VectorMathUlpBound(ir::Op op, DType dtype) {
+  if (dtype == DType::kFloat16 || dtype == DType::kBFloat16) return 0.51;
+  switch (op) {
+    case ir::Op::kExp:
+      return 1.5;
+    case ir::Op::kExpm1:
+      return 2.0;
+    case ir::Op::kLog:
+      return 1.0;
+    case ir::Op::kTanh:
+      return 3.0;
+    default:
+      return 0.0;
+  }
+}
+
 // The function a kOp instruction `in` of `kernel` calls.
 inline std::string PreludeOp(const ir::Kernel& kernel, const ir::KInstr& in) {
   const DType operand = kernel.instrs[in.args[0]].dtype;
   if (in.op == ir::Op::kCast) return PreludeCast(operand, in.dtype);
   if (in.op == ir::Op::kSelect) return absl::StrCat("ndj_select_", ir::DTypeShortName(in.dtype));
-  return absl::StrCat("ndj_", ir::OpName(in.op), "_", ir::DTypeShortName(operand));
+  const char* prefix = kernel.glibc_math && HasGlibcVariant(in.op) ? "ndj_glibc_" : "ndj_";
+  return absl::StrCat(prefix, ir::OpName(in.op), "_", ir::DTypeShortName(operand));
 }
 
 }  // namespace ndjit::codegen

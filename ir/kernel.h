@@ -120,6 +120,10 @@ struct Kernel {
   std::vector<KInstr> instrs;
   std::vector<KBlock> blocks;  // 0: prologue, 1: body, then reduce and loop blocks
   std::vector<int> domain;     // extents of the parallel box, prologue values; vars 0..rank-1
+  // exp, expm1, log and tanh call glibc's functions (vectorized by libmvec) instead of the CPU
+  // prelude's own vector math (`--vector-math=glibc`; codegen/prelude.cc). Printed as
+  // `math glibc` after the header's counts.
+  bool glibc_math = false;
   // One line per fused graph node ("%12 = exp at model.cc:41:7"); printed as comments, not
   // part of the canonical text.
   std::vector<std::string> notes;
@@ -196,6 +200,7 @@ class KernelBuilder {
   int NewVars(int count);  // reserves loop variable numbers
   void set_num_params(int n) { kernel_.num_params = n; }
   void set_num_values(int n) { kernel_.num_values = n; }
+  void set_glibc_math(bool on) { kernel_.glibc_math = on; }
   void AddNote(std::string note) { kernel_.notes.push_back(std::move(note)); }
 
   // True when `value` (an instruction) does not depend on any var (a prologue value).

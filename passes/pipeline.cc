@@ -211,6 +211,15 @@ constexpr FlagSpec kFlags[] = {
     NDJIT_BOOL_FLAG("reuse-buffers", "--reuse-buffers=0|1", schedule.reuse_buffers),
     NDJIT_BOOL_FLAG("in-place", "--in-place=0|1", schedule.in_place),
     NDJIT_BOOL_FLAG("streaming-stores", "--streaming-stores=0|1", streaming_stores),
+    {"vector-math", "--vector-math=ndjit|glibc",
+     [](std::string_view, std::string_view value, PipelineOptions* o) {
+       if (value != "ndjit" && value != "glibc") {
+         return absl::InvalidArgumentError(
+             absl::StrCat("--vector-math=", AbslView(value), ": expected ndjit or glibc"));
+       }
+       o->glibc_math = value == "glibc";
+       return absl::OkStatus();
+     }},
 };
 
 #undef NDJIT_BOOL_FLAG

@@ -66,6 +66,10 @@ struct PipelineOptions {
   // (non-temporal) stores (codegen/cpu/cpu_backend.h); --streaming-stores=0 stores everything
   // through the caches. Travels with the flags for the same reason as `schedule`.
   bool streaming_stores = true;
+  // --vector-math=glibc: CPU kernels compute exp, expm1, log and tanh with glibc's functions
+  // (vectorized by libmvec), bit-compatible with glibc, instead of ndjit's own vector math
+  // (codegen/prelude.cc; the default, --vector-math=ndjit).
+  bool glibc_math = false;
   // Receives printed graphs ("// after pass NAME\n<graph>"); standard error when empty.
   std::function<void(const std::string&)> print_sink;
   // How those graphs are printed.

@@ -125,6 +125,7 @@ absl::Status UseDevice(const Task& task, const Config& config, ExecuteOptions* e
   execute->backend = *std::move(backend);
   execute->backend_key = absl::StrCat("cuda:", device);
   execute->streaming_store_bytes = 0;  // a CPU store policy
+  execute->glibc_math = false;         // CUDA kernels use CUDA's math functions
   return absl::OkStatus();
 #else
   (void)execute;
@@ -139,6 +140,7 @@ ExecuteOptions ExecuteOptionsFor(const Config& config) {
   execute.schedule = config.pipeline.schedule;
   execute.streaming_store_bytes =
       config.pipeline.streaming_stores ? codegen::cpu::StreamingStoreBytes() : 0;
+  execute.glibc_math = config.pipeline.glibc_math;
   return execute;
 }
 

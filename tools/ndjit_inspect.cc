@@ -244,9 +244,14 @@ absl::Status Emit(const std::string& command, const Input& input, const ndjit::i
     describe.llvm_ir = emit == "llvm";
     describe.assembly = emit == "asm";
     describe.cuda = emit == "cuda";
-    // CPU kernels stream their large outputs; a GPU's do not.
+    // As the runtime would compile it for the CPU, with --pipeline_flags' code generation
+    // switches (streaming stores, vector math); CUDA kernels use neither.
+    ndjit::passes::PipelineOptions flags;
+    RETURN_IF_ERROR(ndjit::passes::ApplyPipelineFlags(absl::GetFlag(FLAGS_pipeline_flags), &flags));
     if (!describe.cuda) {
-      describe.execute.streaming_store_bytes = ndjit::codegen::cpu::StreamingStoreBytes();
+      describe.execute.streaming_store_bytes =
+          flags.streaming_stores ? ndjit::codegen::cpu::StreamingStoreBytes() : 0;
+      describe.execute.glibc_math = flags.glibc_math;
     }
     ASSIGN_OR_RETURN(ndjit::runtime::KernelsDescription d,
                      ndjit::runtime::DescribeKernels(g, describe));

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,11 +16,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "codegen/cuda/cuda_source.h"
+#include "codegen/prelude_abi.h"
 #include "gtest/gtest.h"
 #include "ir/printer.h"
 #include "ndjit/ndjit.h"
 #include "runtime/cuda/cuda_backend.h"
 #include "runtime/cuda/driver.h"
+#include "tests/codegen/vector_math_check.h"
 #include "tests/cuda/cuda_kernels.h"
 #include "tests/runtime/row_kernel_cases.h"
 
@@ -256,6 +259,73 @@ TEST(CudaEmulationRowTest, SharedExpensiveValuesMatchTheInterpreter) {
     }
     EXPECT_GE(launches, static_cast<int64_t>(cases.size()));
   }
+}
+
+// The prelude's vector math under the emulation, which compiles its host branch (the same
+// functions the CPU JIT inlines) with the host compiler: every float16 and bfloat16 input and
+// 2^22 float32 samples with the special values, for exp, expm1, log and tanh, against the bounds
+// of codegen/prelude_abi.h (the CPU JIT's own check, over 2^24 samples, is
+// tests/codegen/vector_math_test.cc).
+TEST(CudaEmulationVectorMathTest, EveryResultIsWithinItsBound) {
+  using namespace ::ndjit::runtime::testing;  // NOLINT: the corpus's names, test-only
+  struct Check {
+    ir::Op op;
+    DType dtype;
+    std::vector<uint32_t> inputs;
+    Case c;
+  };
+  std::vector<Check> checks;
+  for (const DType dtype : ndjit::testing::kVectorMathDTypes) {
+    for (const ir::Op op : ndjit::testing::kVectorMathOps) {
+      Check k{op, dtype, ndjit::testing::VectorMathInputs(dtype, 1 << 22), Case{}};
+      const std::string type = absl::StrCat(ir::DTypeShortName(dtype), "[", k.inputs.size(), "]");
+      absl::StatusOr<std::unique_ptr<ir::Graph>> g = ir::ParseGraph(
+          absl::StrCat("graph @g {\n  %0 = input[index=0] : ", type, "\n  %1 = ", ir::OpName(op),
+                       "(%0) : ", type, "\n  return %1\n}\n"),
+          "vector_math");
+      ASSERT_TRUE(g.ok()) << g.status();
+      k.c.graph = *std::move(g);
+      k.c.specs.push_back(InputSpec{k.c.graph->node(0)->type()});
+      k.c.name = absl::StrCat(ir::OpName(op), "_", DTypeName(dtype));
+      checks.push_back(std::move(k));
+    }
+  }
+  KernelSet set;
+  for (const Check& k : checks) {
+    absl::Status s = cuda_testing::CollectKernels(k.c, &set);
+    ASSERT_TRUE(s.ok()) << k.c.name << ": " << s;
+  }
+  absl::StatusOr<Emulation> emu =
+      BuildEmulation(set, ::testing::TempDir() + "/ndjit_cuda_vector_math");
+  ASSERT_TRUE(emu.ok()) << emu.status();
+  int64_t launches = 0;
+  const runtime::ExecuteOptions options = EmulatedOptions(set, *emu, LaunchLimits{}, &launches);
+  for (const Check& k : checks) {
+    const size_t n = k.inputs.size();
+    ir::HostTensor input(k.c.graph->node(0)->type());
+    if (k.dtype == DType::kFloat32) {
+      std::memcpy(input.data(), k.inputs.data(), 4 * n);
+    } else {
+      for (size_t i = 0; i < n; ++i)
+        input.data_as<uint16_t>()[i] = static_cast<uint16_t>(k.inputs[i]);
+    }
+    absl::StatusOr<std::vector<ir::HostTensor>> out =
+        runtime::ExecuteCompiled(*k.c.graph, {input}, options);
+    ASSERT_TRUE(out.ok()) << k.c.name << ": " << out.status();
+    std::vector<uint32_t> got(n);
+    for (size_t i = 0; i < n; ++i) {
+      got[i] = k.dtype == DType::kFloat32 ? (*out)[0].data_as<uint32_t>()[i]
+                                          : (*out)[0].data_as<uint16_t>()[i];
+    }
+    double max_error = 0;
+    EXPECT_EQ(
+        ndjit::testing::CheckVectorMath(k.op, k.dtype, k.inputs, got,
+                                        codegen::VectorMathUlpBound(k.op, k.dtype), &max_error),
+        "");
+    std::printf("%-6s %-9s %zu inputs: max error %.3f ulp\n", ir::OpName(k.op), DTypeName(k.dtype),
+                n, max_error);
+  }
+  EXPECT_EQ(launches, static_cast<int64_t>(checks.size()));
 }
 
 // Scans under the emulation: one thread per row walking it in order, and long scans of few

@@ -293,7 +293,8 @@ TEST(PipelineTest, FlagTableFeedsTheHelpAndTheReadme) {
                                                           {"=PASS", "=cse"},
                                                           {"=N", "=3"},
                                                           {"=DIR", "=/tmp"},
-                                                          {"=0|1", "=0"}}) {
+                                                          {"=0|1", "=0"},
+                                                          {"=ndjit|glibc", "=glibc"}}) {
       if (const size_t at = example.find(from); at != std::string::npos) {
         example.replace(at, from.size(), to);
       }
@@ -301,6 +302,15 @@ TEST(PipelineTest, FlagTableFeedsTheHelpAndTheReadme) {
     PipelineOptions parsed;
     EXPECT_TRUE(ApplyPipelineFlags(example, &parsed).ok()) << example;
   }
+  // A value outside a flag's set is an error that names the flag and the choices.
+  PipelineOptions parsed;
+  const absl::Status bad = ApplyPipelineFlags("--vector-math=fast", &parsed);
+  EXPECT_EQ(bad.message(), "--vector-math=fast: expected ndjit or glibc");
+  EXPECT_TRUE(ApplyPipelineFlags("--vector-math=glibc", &parsed).ok());
+  EXPECT_TRUE(parsed.glibc_math);
+  EXPECT_TRUE(ApplyPipelineFlags("--vector-math=ndjit --streaming-stores=0", &parsed).ok());
+  EXPECT_FALSE(parsed.glibc_math);
+  EXPECT_FALSE(parsed.streaming_stores);
 }
 
 TEST(PipelineTest, RegistryIsSortedAndCreatesEveryPass) {

@@ -1,0 +1,147 @@
+// The CPU prelude's vector math (codegen/prelude.cc) against its accuracy contract
+// (codegen/prelude_abi.h: VectorMathUlpBound): every float16 and bfloat16 input and 2^24 float32
+// inputs with the special values, through kernels the CPU JIT compiles, for exp, expm1, log and
+// tanh; and `--vector-math=glibc` (ir::Kernel::glibc_math), which calls glibc's functions.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "codegen/cpu/cpu_backend.h"
+#include "codegen/lower.h"
+#include "codegen/prelude_abi.h"
+#include "gtest/gtest.h"
+#include "ir/parser.h"
+#include "ir/status_macros.h"
+#include "passes/fusion.h"
+#include "tests/codegen/vector_math_check.h"
+
+namespace ndjit {
+namespace {
+
+using testing::CheckVectorMath;
+using testing::VectorMathInputs;
+
+struct Compiled {
+  codegen::LoweredKernel lowered;
+  codegen::cpu::CompiledKernel code;
+};
+
+// `op` over a 1-d input of `n` elements of `dtype`, compiled for the CPU.
+absl::StatusOr<Compiled> CompileUnary(ir::Op op, DType dtype, int64_t n, bool glibc) {
+  const std::string type = absl::StrCat(ir::DTypeShortName(dtype), "[", n, "]");
+  absl::StatusOr<std::unique_ptr<ir::Graph>> g = ir::ParseGraph(
+      absl::StrCat("graph @g {\n  %0 = input[index=0] : ", type, "\n  %1 = ", ir::OpName(op),
+                   "(%0) : ", type, "\n  return %1\n}\n"));
+  if (!g.ok()) return g.status();
+  const passes::FusionPlan plan = passes::PlanFusion(**g, passes::FusionOptions{}, {});
+  codegen::LowerOptions lower;
+  lower.glibc_math = glibc;
+  Compiled out;
+  ASSIGN_OR_RETURN(out.lowered, codegen::LowerGroup(**g, plan, 0, lower));
+  codegen::cpu::CompileOptions options;
+  options.keep_llvm_ir = true;
+  ASSIGN_OR_RETURN(out.code, codegen::cpu::Compile(out.lowered.kernel, options));
+  return out;
+}
+
+// Runs the kernel over `inputs` (bit patterns of `dtype`) and returns the results' patterns.
+std::vector<uint32_t> RunKernel(const Compiled& k, DType dtype,
+                                const std::vector<uint32_t>& inputs) {
+  const size_t n = inputs.size();
+  std::vector<uint32_t> got(n);
+  int64_t status[3] = {0, 0, 0};
+  if (dtype == DType::kFloat32) {
+    std::vector<uint32_t> out(n);
+    void* buffers[] = {out.data(), const_cast<uint32_t*>(inputs.data())};
+    k.code.fn(buffers, k.lowered.params.data(), status, 0, static_cast<int64_t>(n));
+    return out;
+  }
+  std::vector<uint16_t> in16(inputs.begin(), inputs.end()), out16(n);
+  void* buffers[] = {out16.data(), in16.data()};
+  k.code.fn(buffers, k.lowered.params.data(), status, 0, static_cast<int64_t>(n));
+  return std::vector<uint32_t>(out16.begin(), out16.end());
+}
+
+TEST(VectorMath, EveryResultIsWithinItsBound) {
+  for (const DType dtype : testing::kVectorMathDTypes) {
+    const std::vector<uint32_t> inputs = VectorMathInputs(dtype);
+    for (const ir::Op op : testing::kVectorMathOps) {
+      absl::StatusOr<Compiled> k =
+          CompileUnary(op, dtype, static_cast<int64_t>(inputs.size()), false);
+      ASSERT_TRUE(k.ok()) << k.status();
+      // The prelude's own code: no libm or libmvec call is left.
+      EXPECT_FALSE(absl::StrContains(k->code.llvm_ir, absl::StrCat("@", ir::OpName(op), "f(")))
+          << ir::OpName(op);
+      EXPECT_FALSE(absl::StrContains(k->code.llvm_ir, "_ZGV")) << ir::OpName(op);
+      const std::vector<uint32_t> got = RunKernel(*k, dtype, inputs);
+      double max_error = 0;
+      EXPECT_EQ(CheckVectorMath(op, dtype, inputs, got, codegen::VectorMathUlpBound(op, dtype),
+                                &max_error),
+                "");
+      std::printf("%-6s %-9s %zu inputs: max error %.3f ulp (bound %.2f)\n", ir::OpName(op),
+                  DTypeName(dtype), inputs.size(), max_error,
+                  codegen::VectorMathUlpBound(op, dtype));
+    }
+  }
+}
+
+// Every one of the 2^32 float32 inputs, in chunks of 2^24: the measured maxima in ir/ops.def's
+// header come from this test. A large test (about five minutes on 2 cores): it runs only with
+// NDJIT_LARGE_TESTS=1.
+TEST(VectorMath, EveryFloat32InputIsWithinItsBound) {
+  const char* large = std::getenv("NDJIT_LARGE_TESTS");
+  if (large == nullptr || std::string(large) != "1") {
+    GTEST_SKIP() << "a large test: set NDJIT_LARGE_TESTS=1 to run it";
+  }
+  constexpr int64_t kChunk = int64_t{1} << 24;
+  for (const ir::Op op : testing::kVectorMathOps) {
+    absl::StatusOr<Compiled> k = CompileUnary(op, DType::kFloat32, kChunk, false);
+    ASSERT_TRUE(k.ok()) << k.status();
+    const double bound = codegen::VectorMathUlpBound(op, DType::kFloat32);
+    double worst = 0;
+    std::vector<uint32_t> inputs(kChunk);
+    for (uint64_t start = 0; start < (uint64_t{1} << 32); start += kChunk) {
+      for (int64_t i = 0; i < kChunk; ++i) inputs[i] = static_cast<uint32_t>(start + i);
+      double max_error = 0;
+      EXPECT_EQ(CheckVectorMath(op, DType::kFloat32, inputs, RunKernel(*k, DType::kFloat32, inputs),
+                                bound, &max_error),
+                "");
+      worst = std::max(worst, max_error);
+    }
+    std::printf("%-6s float32 all 2^32 inputs: max error %.3f ulp (bound %.2f)\n", ir::OpName(op),
+                worst, bound);
+  }
+}
+
+// --vector-math=glibc: the kernel is marked, calls glibc's functions (vectorized by libmvec
+// where it is present), and its results are glibc's: within libmvec's documented 4 ulps.
+TEST(VectorMath, GlibcModeCallsGlibc) {
+  const std::vector<uint32_t> inputs = VectorMathInputs(DType::kFloat32, 1 << 20);
+  for (const ir::Op op : testing::kVectorMathOps) {
+    absl::StatusOr<Compiled> k =
+        CompileUnary(op, DType::kFloat32, static_cast<int64_t>(inputs.size()), true);
+    ASSERT_TRUE(k.ok()) << k.status();
+    EXPECT_TRUE(k->lowered.kernel.glibc_math);
+    EXPECT_TRUE(absl::StrContains(ir::PrintKernel(k->lowered.kernel), " math glibc {"));
+    const std::string scalar = absl::StrCat("@", ir::OpName(op), "f(");
+    EXPECT_TRUE(absl::StrContains(k->code.llvm_ir, scalar) ||
+                absl::StrContains(k->code.llvm_ir, absl::StrCat("_", ir::OpName(op), "f(")))
+        << ir::OpName(op);
+    double max_error = 0;
+    EXPECT_EQ(CheckVectorMath(op, DType::kFloat32, inputs, RunKernel(*k, DType::kFloat32, inputs),
+                              4.0, &max_error),
+              "");
+  }
+  // Kernels without these ops are not marked: their text (the cache key) is the same in both
+  // modes.
+  absl::StatusOr<Compiled> sqrt = CompileUnary(ir::Op::kSqrt, DType::kFloat32, 16, true);
+  ASSERT_TRUE(sqrt.ok()) << sqrt.status();
+  EXPECT_FALSE(sqrt->lowered.kernel.glibc_math);
+}
+
+}  // namespace
+}  // namespace ndjit
