@@ -107,11 +107,18 @@ class Lowerer {
       loop_var_instr_ = vars[0];
       idx.dims->push_back(vars[0]);
     }
+    // Streaming stores pay where a kernel is bound by memory; one whose points compute an
+    // expensive op (a library call, a division: ops.def's cost column) is not, and measured
+    // slower with them (W2, gelu: 1.11-1.15x in paired rounds).
+    bool compute_bound = false;
+    for (const Node* m : g.members) {
+      compute_bound |= ir::OpRecomputeCost(m->op()) == ir::RecomputeCost::kExpensive;
+    }
     for (const Node* r : g.roots) {
       ASSIGN_OR_RETURN(int v, Emit(*r, idx, /*is_root=*/true));
       b_.Store(output_buffer_.at(r), Linear(idx), v);
       const int64_t bytes = ir::NumElements(r->shape()) * DTypeSize(r->dtype());
-      if (!g.row_kernel && options_.streaming_store_bytes > 0 &&
+      if (!g.row_kernel && !compute_bound && options_.streaming_store_bytes > 0 &&
           bytes >= options_.streaming_store_bytes) {
         b_.SetStream(output_buffer_.at(r));
       }

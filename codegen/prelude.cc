@@ -266,23 +266,28 @@ NDJ_INTERNAL int64_t SatToInt(double v, int64_t lo, int64_t hi) {
 NDJ_FLOAT_UNARY(neg, NDJ_NEGF, NDJ_NEGF)
 NDJ_FLOAT_UNARY(abs, NDJ_FABSF, NDJ_FABS)
 NDJ_FLOAT_UNARY(sign, SignOf<float>, SignOf<double>)
+// exp, expm1, log and tanh: on the host the vector math above (float64 keeps libm), plus the
+// glibc rules PreludeOp (prelude_abi.h) names for kernels compiled with --vector-math=glibc; on a
+// device CUDA's functions.
 #if defined(__CUDACC__)
-NDJ_FLOAT_UNARY(exp, expf, exp)
-NDJ_FLOAT_UNARY(expm1, expm1f, expm1)
-NDJ_FLOAT_UNARY(log, logf, log)
-NDJ_FLOAT_UNARY(tanh, tanhf, tanh)
+#define NDJ_EXPF expf
+#define NDJ_EXPM1F expm1f
+#define NDJ_LOGF logf
+#define NDJ_TANHF tanhf
 #else
-// The vector math above; float64 keeps libm. PreludeOp (prelude_abi.h) names the glibc rules for
-// kernels compiled with --vector-math=glibc.
-NDJ_FLOAT_UNARY(exp, VecExpf, exp)
-NDJ_FLOAT_UNARY(expm1, VecExpm1f, expm1)
-NDJ_FLOAT_UNARY(log, VecLogf, log)
-NDJ_FLOAT_UNARY(tanh, VecTanhf, tanh)
+#define NDJ_EXPF VecExpf
+#define NDJ_EXPM1F VecExpm1f
+#define NDJ_LOGF VecLogf
+#define NDJ_TANHF VecTanhf
 NDJ_FLOAT_UNARY(glibc_exp, expf, exp)
 NDJ_FLOAT_UNARY(glibc_expm1, expm1f, expm1)
 NDJ_FLOAT_UNARY(glibc_log, logf, log)
 NDJ_FLOAT_UNARY(glibc_tanh, tanhf, tanh)
 #endif
+NDJ_FLOAT_UNARY(exp, NDJ_EXPF, exp)
+NDJ_FLOAT_UNARY(expm1, NDJ_EXPM1F, expm1)
+NDJ_FLOAT_UNARY(log, NDJ_LOGF, log)
+NDJ_FLOAT_UNARY(tanh, NDJ_TANHF, tanh)
 NDJ_FLOAT_UNARY(log1p, log1pf, log1p)
 NDJ_FLOAT_UNARY(log2, log2f, log2)
 NDJ_FLOAT_UNARY(log10, log10f, log10)

@@ -235,8 +235,8 @@ class Emitter {
   // store addresses its element as (the element at ja) + (j - ja), the first through
   // llvm.ptrmask, which puts the alignment into the pointer (a no-op on its value), so the
   // vectorized stores have known alignment (LLVM's infer-alignment runs after the loop
-  // vectorizer) and carry the kStreamTag metadata; the JIT makes those that became full-width
-  // aligned vector stores non-temporal (jit.cc). Points are independent: any order is right.
+  // vectorizer); the JIT makes the stores from that base that became full-width aligned vector
+  // stores non-temporal (jit.cc, kStreamLineMask). Points are independent: any order is right.
   absl::Status EmitStreamedSegment(int store_id, llvm::Value* j0, llvm::Value* j1, size_t rank) {
     constexpr int64_t kLine = -kStreamLineMask;
     const KInstr& store = k_.instrs[store_id];

@@ -174,6 +174,16 @@ TEST(StreamingStores, LargeOutputsStreamAndSmallOnesDoNot) {
   ASSERT_FALSE(off.lowered.kernel.buffers.empty());
   EXPECT_FALSE(off.lowered.kernel.buffers[0].stream);
   EXPECT_EQ(Count(off.compiled.llvm_ir, "!nontemporal"), 0);
+  // A kernel that computes an expensive op (here exp) is bound by its arithmetic, not by memory:
+  // not marked.
+  const Streamed heavy = CompileStreamed(R"(graph @g {
+      %0 = input[index=0] : f32[1048576]
+      %1 = exp(%0) : f32[1048576]
+      return %1 })",
+                                         threshold);
+  ASSERT_FALSE(heavy.lowered.kernel.buffers.empty());
+  EXPECT_FALSE(heavy.lowered.kernel.buffers[0].stream);
+  EXPECT_EQ(Count(heavy.compiled.llvm_ir, "!nontemporal"), 0);
   // A row kernel (softmax) stores from its row loop and is not marked.
   const Streamed row = CompileStreamed(R"(graph @g {
       %0 = input[index=0] : f32[512,512]
