@@ -52,7 +52,9 @@
 //
 // `ndjit::set_backend("interp")` selects the reference interpreter; these cases use the default.
 #include <benchmark/benchmark.h>
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 #include <omp.h>
 
 #include <algorithm>
@@ -181,7 +183,8 @@ Workload MakeAxpy(const std::string& name, int64_t n, benchmark::TimeUnit unit, 
 #pragma omp parallel for simd num_threads(kThreads) schedule(static)
     for (int64_t i = 0; i < n; ++i) out[i] = a[i] * b[i] + c[i];
   };
-  // W1 only (W6 and W7's outputs stay in the caches).
+  // W1 only (W6 and W7's outputs stay in the caches), on x86-64.
+#if defined(__x86_64__)
   if (name == "W1") {
     w.hand_stream = [n](const HostInputs& in, float* out) {
       const float *a = in[0], *b = in[1], *c = in[2];
@@ -192,28 +195,33 @@ Workload MakeAxpy(const std::string& name, int64_t n, benchmark::TimeUnit unit, 
           static_cast<int64_t>((64 - reinterpret_cast<uintptr_t>(out) % 64) % 64 / sizeof(float)));
       const int64_t lines = (n - head) / 16;
       for (int64_t i = 0; i < head; ++i) out[i] = a[i] * b[i] + c[i];
-#pragma omp parallel for num_threads(kThreads) schedule(static) if (n >= kParallelMin)
-      for (int64_t line = 0; line < lines; ++line) {
-        const int64_t i = head + 16 * line;
+        // Each thread fences its own streaming stores before the region's closing barrier.
+#pragma omp parallel num_threads(kThreads) if (n >= kParallelMin)
+      {
+#pragma omp for schedule(static)
+        for (int64_t line = 0; line < lines; ++line) {
+          const int64_t i = head + 16 * line;
 #if defined(__AVX512F__)
-        const __m512 p = _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
-        _mm512_stream_ps(out + i, _mm512_add_ps(p, _mm512_loadu_ps(c + i)));
+          const __m512 p = _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
+          _mm512_stream_ps(out + i, _mm512_add_ps(p, _mm512_loadu_ps(c + i)));
 #elif defined(__AVX__)
-        for (int h = 0; h < 16; h += 8) {
-          const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(a + i + h), _mm256_loadu_ps(b + i + h));
-          _mm256_stream_ps(out + i + h, _mm256_add_ps(p, _mm256_loadu_ps(c + i + h)));
-        }
+          for (int h = 0; h < 16; h += 8) {
+            const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(a + i + h), _mm256_loadu_ps(b + i + h));
+            _mm256_stream_ps(out + i + h, _mm256_add_ps(p, _mm256_loadu_ps(c + i + h)));
+          }
 #else
-        for (int h = 0; h < 16; h += 4) {
-          const __m128 p = _mm_mul_ps(_mm_loadu_ps(a + i + h), _mm_loadu_ps(b + i + h));
-          _mm_stream_ps(out + i + h, _mm_add_ps(p, _mm_loadu_ps(c + i + h)));
-        }
+          for (int h = 0; h < 16; h += 4) {
+            const __m128 p = _mm_mul_ps(_mm_loadu_ps(a + i + h), _mm_loadu_ps(b + i + h));
+            _mm_stream_ps(out + i + h, _mm_add_ps(p, _mm_loadu_ps(c + i + h)));
+          }
 #endif
+        }
+        _mm_sfence();
       }
-      _mm_sfence();
       for (int64_t i = head + 16 * lines; i < n; ++i) out[i] = a[i] * b[i] + c[i];
     };
   }
+#endif
 #ifdef NDJIT_BENCH_HAVE_EIGEN
   w.eigen = [n](const HostInputs& in, float* out) {
     Eigen::Map<const Eigen::ArrayXf> a(in[0], n), b(in[1], n), c(in[2], n);

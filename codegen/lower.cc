@@ -31,16 +31,21 @@ struct Idx {
   int linear = -1;
 };
 
-// How a reduction, argreduce or scan combines its elements (ops.def's `combine` column).
-// Whether a group computes an op whose rule has a glibc variant (only such kernels are marked
-// glibc_math, so that every other kernel's text, and cache entry, is the same in both modes).
+// Whether a group computes an op whose float32 or 16-bit float rule has a glibc variant (only
+// such kernels are marked glibc_math, so that every other kernel's text, and cache entry, is the
+// same in both modes; float64 calls libm either way).
 bool UsesGlibcVariant(const passes::FusionGroup& g) {
   for (const Node* m : g.members) {
-    if (HasGlibcVariant(m->op())) return true;
+    const DType dt = m->dtype();
+    if (HasGlibcVariant(m->op()) &&
+        (dt == DType::kFloat32 || dt == DType::kFloat16 || dt == DType::kBFloat16)) {
+      return true;
+    }
   }
   return false;
 }
 
+// How a reduction, argreduce or scan combines its elements (ops.def's `combine` column).
 absl::StatusOr<ir::ReduceKind> CombinationOf(Op op) {
   if (std::optional<ir::ReduceKind> kind = ir::OpCombination(op)) return *kind;
   return absl::InternalError(

@@ -122,7 +122,8 @@ NDJ_INTERNAL float IntRoundToOdd(int64_t v) {
 // few units in the last place. Multiply-adds may be fused (`fp contract`): where the CPU has FMA
 // they are, which is faster and no less accurate; the bounds hold either way. `--vector-math=glibc`
 // (NDJIT_FLAGS) calls glibc's functions instead (the ndj_glibc_* rules below), vectorized by
-// libmvec, for results bit-compatible with glibc. The CUDA backend keeps CUDA's own functions.
+// libmvec, as ndjit computed them before (libmvec in vector loops, libm in scalar remainders:
+// within libmvec's 4 ulps). The CUDA backend keeps CUDA's own functions.
 #if !defined(__CUDACC__)
 #define NDJ_CONTRACT _Pragma("clang fp contract(fast)")
 
@@ -131,7 +132,7 @@ NDJ_INTERNAL float BitsToFloat(uint32_t u) { return __builtin_bit_cast(float, u)
 NDJ_INTERNAL float Pow2(int32_t n) { return BitsToFloat(static_cast<uint32_t>(n + 127) << 23); }
 
 // e^r - 1 for |r| <= ln(2)/2 (plus rounding): r + r^2 (1/2 + r/3! + ... + r^5/7!), the Taylor
-// series, whose first omitted term is below 2^-28 of the result there.
+// series, whose first omitted term is below 2^-26 of the result there.
 NDJ_INTERNAL float ExpM1Reduced(float r) {
   NDJ_CONTRACT
   float p = 1.0f / 5040;
@@ -192,7 +193,8 @@ NDJ_INTERNAL float VecTanhf(float x) {
   NDJ_CONTRACT
   const float a = NDJ_FABSF(x);
   float n;
-  const float r = ReduceLn2(2.0f * (a > 10.0f ? 10.0f : a), &n);
+  // NaN becomes 10 here (no NaN reaches the integer conversion) and is returned as itself below.
+  const float r = ReduceLn2(2.0f * (a <= 10.0f ? a : 10.0f), &n);
   const float s = Pow2(static_cast<int32_t>(n));
   const float e = s * ExpM1Reduced(r) + (s - 1.0f);
   const float y = __builtin_copysignf(e / (e + 2.0f), x);
@@ -201,7 +203,7 @@ NDJ_INTERNAL float VecTanhf(float x) {
 
 // log(x) = k ln(2) + log(m), x = 2^k m with m in [sqrt(1/2), sqrt(2)); with f = m - 1 and
 // s = f / (2 + f), log(m) = 2 atanh(s) = f - (f^2/2 - s (f^2/2 + R)), R = z (2/3 + 2z/5 + ...
-// + 2z^4/11), z = s^2 <= 0.0295 (the omitted term is below 2^-30 of the result).
+// + 2z^4/11), z = s^2 <= 0.0295 (the omitted term is below 2^-29 of the result).
 NDJ_INTERNAL float VecLogf(float x) {
   NDJ_CONTRACT
   const bool subnormal = x < 1.17549435e-38f;

@@ -62,13 +62,13 @@ struct PipelineOptions {
   // Kernel scheduling and buffer planning (schedule.h). The pipeline does not use them; they
   // travel with the flags so that NDJIT_FLAGS can switch them off when bisecting.
   ScheduleOptions schedule;
-  // CPU kernels write outputs as large as the last-level cache with streaming
-  // (non-temporal) stores (codegen/cpu/cpu_backend.h); --streaming-stores=0 stores everything
-  // through the caches. Travels with the flags for the same reason as `schedule`.
+  // Memory-bound elementwise CPU kernels write outputs as large as the last-level cache with
+  // streaming (non-temporal) stores (codegen/cpu/cpu_backend.h); --streaming-stores=0 stores
+  // everything through the caches. Travels with the flags for the same reason as `schedule`.
   bool streaming_stores = true;
   // --vector-math=glibc: CPU kernels compute exp, expm1, log and tanh with glibc's functions
-  // (vectorized by libmvec), bit-compatible with glibc, instead of ndjit's own vector math
-  // (codegen/prelude.cc; the default, --vector-math=ndjit).
+  // (libmvec's in vector loops, libm's in scalar remainders, as before ndjit had its own)
+  // instead of ndjit's own vector math (codegen/prelude.cc; the default, --vector-math=ndjit).
   bool glibc_math = false;
   // Receives printed graphs ("// after pass NAME\n<graph>"); standard error when empty.
   std::function<void(const std::string&)> print_sink;

@@ -92,7 +92,7 @@ int64_t LastLevelCacheBytes();
 // cache cannot keep it for its next reader anyway, and a streaming store saves reading each
 // destination line before writing it. Smaller outputs are stored normally, so a consumer of a
 // cache-sized intermediate still finds it in the cache. Measured in paired rounds on the
-// development VM (32 MiB LLC; bench Paired/*): W1's 64 MiB output streamed took 0.69-0.83x the
+// development VM (32 MiB LLC; bench Paired/*): W1's 64 MiB output streamed took 0.69-0.82x the
 // time of cached stores, while W5's 16 MiB output (with a 16 MiB input) took 1.3x as long
 // streamed, so half the cache was too low a threshold.
 int64_t StreamingStoreBytes();

@@ -720,6 +720,12 @@ absl::StatusOr<RenderedKernel> RenderKernel(const ir::Kernel& kernel, const std:
   if (kernel.blocks.size() < 2) {
     return absl::InvalidArgumentError(absl::StrCat("kernel @", kernel.name, " has no body block"));
   }
+  // glibc's functions exist only in the CPU prelude (a device uses CUDA's): the executor clears
+  // the switch for GPU tasks, so a kernel that has it was lowered for the CPU.
+  if (kernel.glibc_math) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "kernel @", kernel.name, " was lowered with --vector-math=glibc, a CPU-only switch"));
+  }
   Renderer r(kernel, entry);
   return r.Render();
 }

@@ -196,13 +196,16 @@ TEST(GraphCompileOptionsTest, EveryFieldTakesPartInEquality) {
   o = base;
   o.streaming_store_bytes = 1 << 20;
   EXPECT_FALSE(o == base);
+  o = base;
+  o.glibc_math = true;
+  EXPECT_FALSE(o == base);
 }
 
 // ... and in the hash the plan cache buckets by.
 TEST(GraphCompileOptionsTest, EqualOptionsHashEqualAndEachFieldChangesTheHash) {
   const GraphCompileOptions base;
   EXPECT_EQ(absl::HashOf(base), absl::HashOf(GraphCompileOptions{}));
-  std::vector<GraphCompileOptions> changed(8, base);
+  std::vector<GraphCompileOptions> changed(9, base);
   changed[0].fusion.fuse = false;
   changed[1].fusion.max_kernel_ops = 100;
   changed[2].schedule.in_place = false;
@@ -211,6 +214,7 @@ TEST(GraphCompileOptionsTest, EqualOptionsHashEqualAndEachFieldChangesTheHash) {
   changed[5].fail_fused_kernels_for_testing = true;
   changed[6].fusion.max_evaluations = 2;
   changed[7].streaming_store_bytes = 1 << 20;
+  changed[8].glibc_math = true;
   for (size_t i = 0; i < changed.size(); ++i) {
     EXPECT_NE(absl::HashOf(changed[i]), absl::HashOf(base)) << i;
   }

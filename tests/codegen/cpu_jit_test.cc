@@ -2,6 +2,7 @@
 // them, LoadObject's checks on the objects it links, and streaming stores.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <utility>
@@ -243,6 +244,69 @@ TEST(StreamingStores, EveryPointIsStoredAtEveryAlignmentAndRange) {
       // Nothing outside the output was written.
       for (float* p = storage.data(); p < out; ++p) ASSERT_EQ(*p, -1.0f);
       for (float* p = out + n; p < storage.data() + storage.size(); ++p) ASSERT_EQ(*p, -1.0f);
+    }
+  }
+}
+
+// The same for elements of 8, 2 and 1 bytes (a line holds 8, 32 or 64 of them): neg of float64,
+// float16 (the sign bit) and int8 (wrapping), over every output offset within a line.
+TEST(StreamingStores, EveryElementWidthIsStoredAtEveryAlignment) {
+  struct Case {
+    const char* dtype;
+    int size;
+  };
+  for (const Case c : {Case{"f64", 8}, Case{"f16", 2}, Case{"i8", 1}}) {
+    const int64_t n = 10007;
+    const Streamed k = CompileStreamed(
+        absl::StrCat("graph @g {\n  %0 = input[index=0] : ", c.dtype, "[", n,
+                     "]\n  %1 = neg(%0) : ", c.dtype, "[", n, "]\n  return %1\n}\n"),
+        1);
+    ASSERT_NE(k.compiled.fn, nullptr) << c.dtype;
+    ASSERT_TRUE(k.lowered.kernel.buffers[0].stream) << c.dtype;
+    EXPECT_GE(Count(k.compiled.llvm_ir, "!nontemporal"), 1) << c.dtype;
+    std::vector<unsigned char> in(n * c.size);
+    for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<unsigned char>(i * 37 + 11);
+    // No float16 NaN (a signaling one comes back quieted, not just negated): clear the top
+    // exponent bit.
+    if (c.size == 2) {
+      for (size_t i = 1; i < in.size(); i += 2) in[i] &= 0xBF;
+    }
+    // neg of element i, byte by byte in memory order (little-endian).
+    auto expected = [&](int64_t i, unsigned char* out) {
+      std::memcpy(out, &in[i * c.size], c.size);
+      if (c.size == 1) {
+        out[0] = static_cast<unsigned char>(-static_cast<signed char>(out[0]));
+      } else if (c.size == 2) {
+        out[1] ^= 0x80;  // the float16 sign bit
+      } else {
+        double v;
+        std::memcpy(&v, out, 8);
+        v = -v;
+        std::memcpy(out, &v, 8);
+      }
+    };
+    std::vector<unsigned char> storage(n * c.size + 128);
+    unsigned char* aligned = reinterpret_cast<unsigned char*>(
+        (reinterpret_cast<uintptr_t>(storage.data()) + 63) & ~uintptr_t{63});
+    for (int offset = 0; offset < 64; offset += c.size) {
+      unsigned char* out = aligned + offset;
+      std::fill(storage.begin(), storage.end(), 0xAB);
+      void* buffers[] = {out, in.data()};
+      int64_t status[3] = {0, 0, 0};
+      for (auto [begin, end] : {std::pair<int64_t, int64_t>{0, 4001}, {4001, 4002}, {4002, n}}) {
+        k.compiled.fn(buffers, k.lowered.params.data(), status, begin, end);
+      }
+      int64_t wrong = 0;
+      unsigned char want[8];
+      for (int64_t i = 0; i < n; ++i) {
+        expected(i, want);
+        wrong += std::memcmp(out + i * c.size, want, c.size) != 0;
+      }
+      EXPECT_EQ(wrong, 0) << c.dtype << " at byte offset " << offset;
+      for (unsigned char* p = storage.data(); p < out; ++p) ASSERT_EQ(*p, 0xAB);
+      for (unsigned char* p = out + n * c.size; p < storage.data() + storage.size(); ++p) {
+        ASSERT_EQ(*p, 0xAB);
+      }
     }
   }
 }

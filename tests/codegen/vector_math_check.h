@@ -10,9 +10,9 @@
 #ifndef NDJIT_TESTS_CODEGEN_VECTOR_MATH_CHECK_H_
 #define NDJIT_TESTS_CODEGEN_VECTOR_MATH_CHECK_H_
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -174,6 +174,10 @@ inline std::string CheckVectorMath(ir::Op op, DType dtype, const std::vector<uin
     }
     // Beyond the dtype's range (infinite in it) counts as `top`, as an infinite result does.
     const double want = std::fabs(exact) > top ? std::copysign(top, exact) : exact;
+    if (want == 0 && y == 0 && std::signbit(want) != std::signbit(y)) {
+      return absl::StrFormat("%s(%.9g) = %g, want %g (the sign of zero)", ir::OpName(op), x, y,
+                             want);
+    }
     if (std::isinf(y)) y = std::copysign(top, y);
     const double e = std::fabs(y - want) / UlpAt(dtype, std::min(std::fabs(want), f.max_finite));
     if (e > worst) {

@@ -87,9 +87,12 @@ TEST_P(RandomGraphs, CompiledMatchesInterpreter) {
 
 INSTANTIATE_TEST_SUITE_P(Shards, RandomGraphs, ::testing::Range(0, kShards));
 
-// Streaming stores (codegen/cpu/cpu_backend.h) are used only for outputs the size of the last-level
-// cache or more, which no random graph has: here every elementwise output streams, so each row
-// segment of every kernel runs split into its unaligned ends and its aligned middle.
+// Streaming stores (codegen/cpu/cpu_backend.h) are used only for outputs the size of the
+// last-level cache, which no random graph has: here every output of a memory-bound elementwise
+// kernel streams. The corpus's rows are short (dims of at most 5), so this checks the split's
+// unaligned ends and its kernels' structure more than whole aligned lines, which
+// StreamingStores.EveryPointIsStoredAtEveryAlignmentAndRange and
+// EveryElementWidthIsStoredAtEveryAlignment cover (tests/codegen/cpu_jit_test.cc).
 TEST(StreamingStores, RandomGraphsWithEveryOutputStreamedMatchTheInterpreter) {
   ExecuteOptions options = DefaultOptions();
   options.streaming_store_bytes = 1;
