@@ -220,8 +220,9 @@ constexpr size_t kStatsFromTables = 0
 #undef NDJIT_EXECUTOR_SECONDS
 #undef NDJIT_EXECUTOR_MAX
                                     + runtime::kNumFlushReasons;
-// slowest_compile_seconds and _instrs, bytes_fresh, bytes_live, pending_nodes, pending_bytes.
-constexpr size_t kStatsOthers = 6;
+// slowest_compile_seconds and _instrs, bytes_fresh, bytes_huge_pages, bytes_live, pending_nodes,
+// pending_bytes.
+constexpr size_t kStatsOthers = 7;
 static_assert(sizeof(Stats) == 8 * (kStatsFromTables + kStatsOthers),
               "ndjit::Stats and the counter tables disagree: give the new field a table row");
 
@@ -250,6 +251,7 @@ Stats stats() {
   s.slowest_compile_seconds = e.slowest_compile_seconds;
   s.slowest_compile_instrs = e.slowest_compile_instrs;
   s.bytes_fresh = p.bytes_fresh;
+  s.bytes_huge_pages = p.huge_page_bytes;
   s.bytes_live = p.live_bytes;
   s.pending_nodes = runtime::Materializer::Get().pending_nodes();
   s.pending_bytes = runtime::Materializer::Get().pending_bytes();

@@ -1,9 +1,14 @@
 // The host buffer pool (see buffer_pool.h).
 #include "runtime/buffer_pool.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstdlib>
 #include <new>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace ndjit::runtime {
 
@@ -15,11 +20,31 @@ BufferPool& BufferPool::Get() {
 size_t BufferPool::SizeClass(size_t bytes) {
   bytes = std::max<size_t>(bytes, 64);
   if (bytes <= 4096) return std::bit_ceil(bytes);
-  const size_t step = std::bit_ceil(bytes) / 8;
+  const size_t step = std::max(std::bit_ceil(bytes) / 8, bytes >= kHugePageMin ? kHugePage : 0);
   return (bytes + step - 1) / step * step;
 }
 
-std::shared_ptr<std::byte> BufferPool::Allocate(size_t bytes) {
+namespace {
+
+// Storage for a fresh buffer of size class `cls`: large ones 2 MiB-aligned (whole huge pages)
+// and, when `huge`, advised as transparent huge pages. Returns whether the advice was taken.
+std::byte* AllocateFresh(size_t cls, bool huge, bool* advised) {
+  *advised = false;
+  if (cls < BufferPool::kHugePageMin) {
+    return static_cast<std::byte*>(std::aligned_alloc(64, cls));
+  }
+  auto* p = static_cast<std::byte*>(std::aligned_alloc(BufferPool::kHugePage, cls));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (p != nullptr && huge) *advised = madvise(p, cls, MADV_HUGEPAGE) == 0;
+#else
+  (void)huge;
+#endif
+  return p;
+}
+
+}  // namespace
+
+std::shared_ptr<std::byte> BufferPool::Allocate(size_t bytes, bool huge_pages) {
   const size_t cls = SizeClass(bytes);
   std::byte* p = nullptr;
   {
@@ -38,8 +63,13 @@ std::shared_ptr<std::byte> BufferPool::Allocate(size_t bytes) {
     }
   }
   if (p == nullptr) {
-    p = static_cast<std::byte*>(std::aligned_alloc(64, cls));
+    bool advised = false;
+    p = AllocateFresh(cls, huge_pages, &advised);
     if (p == nullptr) throw std::bad_alloc();
+    if (advised) {
+      std::lock_guard<std::mutex> lock(mu_);
+      stats_.huge_page_bytes += static_cast<int64_t>(cls);
+    }
   }
   return std::shared_ptr<std::byte>(p, [this, cls](std::byte* q) { Release(q, cls); });
 }
@@ -68,6 +98,7 @@ void BufferPool::ResetStats() {
   stats_.fresh = 0;
   stats_.bytes_fresh = 0;
   stats_.bytes_requested = 0;
+  stats_.huge_page_bytes = 0;
 }
 
 void BufferPool::Trim() {

@@ -5,6 +5,15 @@
 // are kept in size classes (powers of two up to 4 KiB, then multiples of 1/8 of the next power of
 // two), reused within a class, and the pool keeps at most `max_cached_bytes` of free buffers (the
 // rest go back to the system). Thread-safe.
+//
+// Large buffers (at least kHugePageMin bytes) are aligned to 2 MiB, sized in whole 2 MiB pages
+// and, when Allocate's `huge_pages` is set (the executor's default; NDJIT_FLAGS=--huge-pages=0
+// clears it), advised to the kernel as
+// transparent huge pages (madvise MADV_HUGEPAGE, Linux). A loop that streams through 64 MiB then
+// takes one TLB miss per 2 MiB instead of one per 4 KiB, which is worth ~5-20% on memory-bound
+// kernels on a virtual machine (nested page walks); NumPy and PyTorch advise the same. Where the
+// kernel has no transparent huge pages (or `enabled` is `never`) the advice fails quietly and the
+// buffer is an ordinary one; stats().huge_page_bytes counts only advice that was taken.
 #ifndef NDJIT_RUNTIME_BUFFER_POOL_H_
 #define NDJIT_RUNTIME_BUFFER_POOL_H_
 
@@ -23,22 +32,29 @@ struct BufferPoolStats {
   int64_t bytes_requested = 0;  // sum of the sizes asked for
   int64_t cached_bytes = 0;     // free buffers held now
   int64_t live_bytes = 0;       // buffers handed out and not yet returned
+  int64_t huge_page_bytes = 0;  // of bytes_fresh, those the kernel accepted as huge pages
 };
 
 class BufferPool {
  public:
   static BufferPool& Get();
 
-  std::shared_ptr<std::byte> Allocate(size_t bytes);
+  // A fresh large buffer is advised as huge pages when `huge_pages` is set; one reused from the
+  // cache keeps what it was given.
+  std::shared_ptr<std::byte> Allocate(size_t bytes, bool huge_pages = true);
   BufferPoolStats stats();
   void ResetStats();
   // Returns every cached buffer to the system.
   void Trim();
   void set_max_cached_bytes(size_t bytes);
 
+  static constexpr size_t kHugePage = size_t{2} << 20;
+  static constexpr size_t kHugePageMin = size_t{4} << 20;
+  // The size class a request of `bytes` is served from (and cached under).
+  static size_t SizeClass(size_t bytes);
+
  private:
   void Release(std::byte* p, size_t size_class);
-  static size_t SizeClass(size_t bytes);
 
   std::mutex mu_;
   std::multimap<size_t, std::byte*> free_;  // size class -> buffer

@@ -141,6 +141,7 @@ ExecuteOptions ExecuteOptionsFor(const Config& config) {
   execute.streaming_store_bytes =
       config.pipeline.streaming_stores ? codegen::cpu::StreamingStoreBytes() : 0;
   execute.glibc_math = config.pipeline.glibc_math;
+  execute.huge_pages = config.pipeline.huge_pages;
   return execute;
 }
 

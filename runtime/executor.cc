@@ -401,7 +401,8 @@ absl::StatusOr<CompiledPlan> BuildPlan(const ir::Graph& graph, const ExecuteOpti
 // builds the message from the graph).
 std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan, const ir::Graph& graph,
                                     absl::Span<const ir::HostTensor> inputs, int num_threads,
-                                    int64_t check[3], int* failed_group, absl::Status* run_error) {
+                                    bool huge_pages, int64_t check[3], int* failed_group,
+                                    absl::Status* run_error) {
   std::vector<ir::HostTensor> values(plan.num_nodes);
   for (const auto& [id, index] : plan.inputs) values[id] = inputs[index];
   BufferPool& pool = BufferPool::Get();
@@ -415,7 +416,7 @@ std::vector<ir::HostTensor> RunPlan(const CompiledPlan& plan, const ir::Graph& g
       std::shared_ptr<std::byte>& storage = slots[k.root_slots[r]];
       if (storage == nullptr) {
         const int64_t bytes = plan.slot_bytes[k.root_slots[r]];
-        storage = pool.Allocate(static_cast<size_t>(bytes));
+        storage = pool.Allocate(static_cast<size_t>(bytes), huge_pages);
         counters().buffers_allocated.fetch_add(1, std::memory_order_relaxed);
         counters().bytes_allocated.fetch_add(bytes, std::memory_order_relaxed);
       }
@@ -551,8 +552,8 @@ absl::StatusOr<std::vector<ir::HostTensor>> Run(const ir::Graph& graph,
   int64_t check[3] = {0, 0, 0};
   int failed = -1;
   absl::Status run_error;
-  std::vector<ir::HostTensor> out =
-      RunPlan(*plan, graph, inputs, options.num_threads, check, &failed, &run_error);
+  std::vector<ir::HostTensor> out = RunPlan(*plan, graph, inputs, options.num_threads,
+                                            options.huge_pages, check, &failed, &run_error);
   if (!run_error.ok()) {
     const CompiledGroup& k = plan->groups[failed];
     return absl::Status(run_error.code(),

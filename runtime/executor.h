@@ -63,6 +63,8 @@ struct ExecuteOptions : codegen::GraphCompileOptions {
   // Not comparable as a whole (the base's == would ignore the fields below).
   bool operator==(const ExecuteOptions&) const = delete;
   int num_threads = 1;
+  // Fresh buffers of 4 MiB and more are advised as transparent huge pages (buffer_pool.h).
+  bool huge_pages = true;
   // Called once the kernels are compiled (or found cached), before they run (for the profiler).
   std::function<void()> on_compiled;
   // Empty: the CPU JIT. Otherwise every kernel goes through `backend`, and a fused kernel it fails

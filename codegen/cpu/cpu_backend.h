@@ -88,13 +88,17 @@ bool HasVectorMath();
 int64_t LastLevelCacheBytes();
 
 // The default GraphCompileOptions::streaming_store_bytes for CPU kernels: the last-level cache's
-// size. An output that large is written with non-temporal stores (ir::KBuffer::stream): the
-// cache cannot keep it for its next reader anyway, and a streaming store saves reading each
-// destination line before writing it. Smaller outputs are stored normally, so a consumer of a
-// cache-sized intermediate still finds it in the cache. Measured in paired rounds on the
-// development VM (32 MiB LLC; bench Paired/*): W1's 64 MiB output streamed took 0.69-0.82x the
+// size, at most kStreamingStoreCap. An output that large is written with non-temporal stores
+// (ir::KBuffer::stream): the cache cannot keep it for its next reader anyway, and a streaming store
+// saves reading each destination line before writing it. Smaller outputs are stored normally, so a
+// consumer of a cache-sized intermediate still finds it in the cache. Measured in paired rounds on
+// the development VM (32 MiB LLC; bench Paired/*): W1's 64 MiB output streamed took 0.69-0.82x the
 // time of cached stores, while W5's 16 MiB output (with a 16 MiB input) took 1.3x as long
-// streamed, so half the cache was too low a threshold.
+// streamed, so half the cache was too low a threshold. The cap: a virtual machine's sysfs may
+// report the host's whole L3, which the guest shares with every other tenant (a 2-vCPU
+// development VM reported 480 MiB); there W1's 64 MiB output stored through the caches ran at
+// the cached hand loop's speed, 1.2x the time of the same loop with streaming stores.
+inline constexpr int64_t kStreamingStoreCap = int64_t{32} << 20;
 int64_t StreamingStoreBytes();
 
 }  // namespace ndjit::codegen::cpu

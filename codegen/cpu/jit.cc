@@ -4,6 +4,7 @@
 #include <gnu/libc-version.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -382,7 +383,7 @@ int64_t LastLevelCacheBytes() {
   return bytes;
 }
 
-int64_t StreamingStoreBytes() { return LastLevelCacheBytes(); }
+int64_t StreamingStoreBytes() { return std::min(LastLevelCacheBytes(), kStreamingStoreCap); }
 
 absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOptions& options) {
   const auto start = std::chrono::steady_clock::now();

@@ -59,7 +59,10 @@ struct Stats {
   int64_t buffers_allocated = 0;  // kernel output buffers (pooled: see bytes_fresh)
   int64_t bytes_allocated = 0;    // their bytes
   int64_t bytes_fresh = 0;        // bytes the buffer pool had to take from the system
-  double compile_seconds = 0;     // time spent compiling kernels
+  // Of those, the bytes the kernel accepted as transparent huge pages (buffers of 4 MiB and
+  // more; NDJIT_FLAGS=--huge-pages=0 turns the advice off; 0 where the system has none).
+  int64_t bytes_huge_pages = 0;
+  double compile_seconds = 0;  // time spent compiling kernels
   // The largest kernel planned (kernel IR instructions, see ndjit-inspect --emit=kernel) and
   // the most buffers one kernel bound: bounded by the fusion caps (README, "Fusion").
   int64_t largest_kernel_instrs = 0;

@@ -11,6 +11,7 @@
 #include "ir/parser.h"
 #include "ir/printer.h"
 #include "ndjit/ndjit.h"
+#include "runtime/buffer_pool.h"
 
 namespace ndjit {
 namespace {
@@ -211,6 +212,34 @@ TEST_F(OptimizerTest, FlagsReachTheExecutor) {
   reset_stats();
   run();
   EXPECT_EQ(stats().buffers_allocated, 3);
+}
+
+// Whether this system gives madvise(MADV_HUGEPAGE) regions transparent huge pages.
+bool SystemHasHugePages() {
+  const std::string mode = ReadText("/sys/kernel/mm/transparent_hugepage/enabled");
+  return !mode.empty() && mode.find("[never]") == std::string::npos;
+}
+
+TEST_F(OptimizerTest, HugePagesFlagReachesTheBufferPool) {
+  const int n = 1 << 21;  // 8 MiB of float32: a fresh buffer advised as huge pages
+  NDArray a = nd::full({n}, 1.5f);
+  waitall();
+  auto fresh_huge_bytes = [&] {
+    runtime::BufferPool::Get().Trim();  // no cached buffer of the same class
+    reset_stats();
+    (a * 2.0f).wait_to_read();
+    EXPECT_EQ(stats().bytes_fresh, int64_t{4} * n);
+    return stats().bytes_huge_pages;
+  };
+  EXPECT_EQ(fresh_huge_bytes(), SystemHasHugePages() ? int64_t{4} * n : 0);
+  set_flags("--huge-pages=0");
+  EXPECT_EQ(fresh_huge_bytes(), 0);
+  // Small buffers are never advised.
+  set_flags("");
+  runtime::BufferPool::Get().Trim();
+  reset_stats();
+  (nd::full({1024}, 1.0f) * 2.0f).wait_to_read();
+  EXPECT_EQ(stats().bytes_huge_pages, 0);
 }
 
 }  // namespace

@@ -311,6 +311,9 @@ TEST(PipelineTest, FlagTableFeedsTheHelpAndTheReadme) {
   EXPECT_TRUE(ApplyPipelineFlags("--vector-math=ndjit --streaming-stores=0", &parsed).ok());
   EXPECT_FALSE(parsed.glibc_math);
   EXPECT_FALSE(parsed.streaming_stores);
+  EXPECT_TRUE(parsed.huge_pages);
+  EXPECT_TRUE(ApplyPipelineFlags("--huge-pages=0", &parsed).ok());
+  EXPECT_FALSE(parsed.huge_pages);
 }
 
 TEST(PipelineTest, RegistryIsSortedAndCreatesEveryPass) {

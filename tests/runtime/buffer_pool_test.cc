@@ -68,5 +68,31 @@ TEST_F(BufferPoolTest, TheCacheBoundSendsTheRestBackAndTrimEmptiesIt) {
   EXPECT_EQ(pool.stats().fresh, 1);
 }
 
+TEST_F(BufferPoolTest, LargeBuffersAreWholeAlignedHugePages) {
+  // Classes of 4 MiB and more are whole 2 MiB pages; smaller ones keep 1/8 steps.
+  EXPECT_EQ(BufferPool::SizeClass((size_t{4} << 20) + 1), size_t{6} << 20);
+  EXPECT_EQ(BufferPool::SizeClass((size_t{64} << 20) + 1), size_t{80} << 20);
+  EXPECT_EQ(BufferPool::SizeClass((size_t{3} << 20) + 1), (size_t{3} << 20) + (size_t{1} << 19));
+  BufferPool& pool = BufferPool::Get();
+  for (bool huge : {true, false}) {
+    pool.Trim();
+    pool.ResetStats();
+    std::shared_ptr<std::byte> b = pool.Allocate((size_t{5} << 20) + 3, huge);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(b.get()) % BufferPool::kHugePage, 0u);
+    std::memset(b.get(), 1, (size_t{5} << 20) + 3);
+    const BufferPoolStats s = pool.stats();
+    EXPECT_EQ(s.bytes_fresh, int64_t{6} << 20);
+    // The advice is taken where the system has transparent huge pages, and only when asked.
+    EXPECT_TRUE(s.huge_page_bytes == 0 || s.huge_page_bytes == s.bytes_fresh);
+    if (!huge) {
+      EXPECT_EQ(s.huge_page_bytes, 0);
+    }
+  }
+  // Below the threshold: 64-byte alignment only, never advised.
+  pool.ResetStats();
+  std::shared_ptr<std::byte> small = pool.Allocate(size_t{1} << 20, true);
+  EXPECT_EQ(pool.stats().huge_page_bytes, 0);
+}
+
 }  // namespace
 }  // namespace ndjit::runtime
