@@ -185,6 +185,11 @@ TEST(StreamingStores, LargeOutputsStreamAndSmallOnesDoNot) {
   ASSERT_FALSE(heavy.lowered.kernel.buffers.empty());
   EXPECT_FALSE(heavy.lowered.kernel.buffers[0].stream);
   EXPECT_EQ(Count(heavy.compiled.llvm_ir, "!nontemporal"), 0);
+  // It is vectorized for the widest registers (on AVX-512 hosts: 512 bits rather than LLVM's
+  // default 256); the memory-bound kernels keep the default.
+  EXPECT_GE(Count(heavy.compiled.llvm_ir, "\"prefer-vector-width\"=\"512\""), 1);
+  EXPECT_EQ(Count(big.compiled.llvm_ir, "prefer-vector-width"), 0);
+  EXPECT_EQ(Count(little.compiled.llvm_ir, "prefer-vector-width"), 0);
   // A row kernel (softmax) stores from its row loop and is not marked.
   const Streamed row = CompileStreamed(R"(graph @g {
       %0 = input[index=0] : f32[512,512]
