@@ -29,54 +29,12 @@ die() {
   exit 1
 }
 
-# MXNet 1.9.1 is the last 1.x release and ships one py3-none manylinux wheel. It uses `np.bool`,
-# which numpy 1.24 removed (`import mxnet` then fails with AttributeError), hence numpy < 1.24; and
-# numpy 1.23, the last such series, has no wheels for Python 3.12+, hence Python <= 3.11.
-requirements=("mxnet==1.9.1" "numpy<1.24")
+# ---- the virtual environment (bench/venv.sh) ----
 
-# ---- the virtual environment ----
-
-if [[ ! -x "$venv/bin/python" ]]; then
-  command -v "$base_python" >/dev/null || die "'$base_python' not found (set NDJIT_MXNET_PYTHON)"
-  "$base_python" - <<'EOF' || die "MXNet 1.9.1 with numpy<1.24 needs Python 3.8-3.11; set NDJIT_MXNET_PYTHON to such an interpreter"
-import sys
-sys.exit(0 if (3, 8) <= sys.version_info[:2] <= (3, 11) else 1)
-EOF
-  log "creating the virtual environment $venv ($("$base_python" --version 2>&1))"
-  mkdir -p "$(dirname "$venv")"
-  if ! "$base_python" -m venv "$venv"; then
-    # Leave nothing half-made behind, or the next run would take it for a working environment.
-    rm -rf "$venv"
-    die "'$base_python -m venv' failed (on Debian: apt-get install python3-venv)"
-  fi
-fi
+source "$repo/bench/venv.sh"
+mxnet_venv "$venv" "$base_python" ||
+  die "no MXNet environment (see above; NDJIT_MXNET_PYTHON picks the interpreter, Python 3.8-3.11)"
 py="$venv/bin/python"
-
-# Installed versions are read from the package metadata, which loads neither library, so a broken
-# import is diagnosed below rather than answered by a reinstall on every run.
-if ! "$py" - <<'EOF' 2>/dev/null; then
-import sys
-from importlib.metadata import version
-mxnet_ok = version("mxnet") == "1.9.1"
-numpy_ok = tuple(int(p) for p in version("numpy").split(".")[:2]) < (1, 24)
-sys.exit(0 if mxnet_ok and numpy_ok else 1)
-EOF
-  log "installing ${requirements[*]} into $venv (from PyPI, about 50 MB)"
-  "$py" -m pip install --quiet --disable-pip-version-check "${requirements[@]}" >&2 ||
-    die "pip could not install ${requirements[*]} (is PyPI reachable? pip's messages are above)"
-fi
-
-# Import once before timing anything, so that a broken environment gets a precise message. The
-# wheel bundles libopenblas and libgfortran.so.3 but links the system's libquadmath and libgomp.
-if ! import_err="$("$py" -c 'import mxnet' 2>&1)"; then
-  echo "$import_err" >&2
-  case "$import_err" in
-    *libquadmath*) die "'import mxnet' failed: install the Debian package libquadmath0" ;;
-    *libgomp*) die "'import mxnet' failed: install the Debian package libgomp1" ;;
-    *"has no attribute"*) die "'import mxnet' failed: numpy too new for MXNet 1.9.1 (need numpy<1.24)" ;;
-    *) die "'import mxnet' failed (see above)" ;;
-  esac
-fi
 
 # ---- the two runs ----
 

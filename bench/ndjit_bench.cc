@@ -22,9 +22,12 @@
 //   Wk/ndjit_glibc  Wk/ndjit with NDJIT_FLAGS=--vector-math=glibc (W2, W3: glibc's tanh and exp,
 //             vectorized by libmvec, instead of the prelude's own vector math).
 //   Paired/Wk (W1-W5)  hand, ndjit, ndjit_cached (W1), ndjit_glibc (W2, W3), hand_stream
-//             (W1) and eigen in 15 rounds, each round timing every variant once; reports the
-//             median per-round ratio of each to the hand loop (the robust figure on a VM whose
+//             (W1), eigen and eigen2 in 15 rounds, each round timing every variant once; reports
+//             the median per-round ratio of each to the hand loop (the robust figure on a VM whose
 //             bandwidth drifts).
+//   Wk/eigen2  the same Eigen expression on 2 threads, each over its own contiguous part
+//             (elements; rows for W3; a block of columns for W5), as a user threads Eigen with
+//             OpenMP.
 //   Wk/eigen  Eigen 3.4 array expressions (only when Eigen is found; Eigen does not thread
 //             coefficient-wise expressions, so these run on one thread).
 // hand and eigen are compiled with -march=native (bench/CMakeLists.txt), as the JIT targets the
@@ -61,6 +64,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -68,6 +72,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/hand_loops.h"
 #include "ndjit/ndjit.h"
 #include "runtime/executor.h"
 #include "tests/runtime/differential_corpus.h"
@@ -81,11 +86,10 @@ namespace gluon = ndjit::gluon;
 
 namespace {
 
-// ndjit's kernels and the hand loops both run on this many threads (the machine has 2 cores).
-constexpr int kThreads = 2;
-// Below this many elements the hand loops stay on the calling thread, as ndjit's launcher does
-// (runtime/executor.cc, kParallelWork): forking a team for 1024 elements costs more than the loop.
-constexpr int64_t kParallelMin = int64_t{1} << 15;
+// ndjit's kernels and the hand loops both run on this many threads (2; the machine has 2 cores).
+// The W1-W5 loops are in bench/hand_loops.cc (with the serial threshold, kParallelMin), which
+// bench/peers.py also loads, so that both time the same code.
+constexpr int kThreads = ndjit_hand::kThreads;
 
 using HostInputs = std::vector<const float*>;
 
@@ -107,6 +111,10 @@ struct Workload {
   // W1 only: the hand loop with streaming (non-temporal) stores (W1/hand_stream).
   std::function<void(const HostInputs&, float*)> hand_stream;
   std::function<void(const HostInputs&, float*)> eigen;  // empty without Eigen
+  // The Eigen expression on kThreads threads: each thread evaluates it over its own contiguous
+  // part (elements, rows, or a block of columns for W5), what a user of Eigen writes with
+  // OpenMP since Eigen threads only its matrix products.
+  std::function<void(const HostInputs&, float*)> eigen2;
   std::function<void(const HostInputs&, double*)> reference;
   int64_t bytes = 0;  // bytes a fused kernel moves per evaluation
   int64_t flops = 0;  // floating-point operations per evaluation (MM only)
@@ -130,16 +138,23 @@ struct Fixture {
   }
 };
 
+// The workload's inputs as ndjit arrays (the same values on every call).
+std::vector<ndjit::NDArray> MakeNdInputs(const Workload& w) {
+  std::vector<ndjit::NDArray> inputs;
+  uint64_t seed = 1;
+  for (const auto& shape : w.input_shapes) {
+    inputs.push_back(nd::random::uniform(w.low, w.high, shape, seed++));
+  }
+  ndjit::waitall();
+  return inputs;
+}
+
 Fixture& GetFixture(const Workload& w) {
   static Fixture f;
   if (f.w == &w) return f;
   f = Fixture{};
   f.w = &w;
-  uint64_t seed = 1;
-  for (const auto& shape : w.input_shapes) {
-    f.nd_inputs.push_back(nd::random::uniform(w.low, w.high, shape, seed++));
-  }
-  ndjit::waitall();
+  f.nd_inputs = MakeNdInputs(w);
   for (const auto& a : f.nd_inputs) {
     ndjit::HostArray h = a.asnumpy();
     const float* p = h.data<float>();
@@ -159,6 +174,20 @@ double MaxError(const float* y, const std::vector<double>& ref) {
   return err;
 }
 
+#ifdef NDJIT_BENCH_HAVE_EIGEN
+// Calls part(lo, m) for kThreads contiguous parts [lo, lo + m) of [0, n), one per thread of an
+// OpenMP team (the eigen2 variants).
+template <typename Part>
+void ForEachPart(int64_t n, const Part& part) {
+#pragma omp parallel num_threads(kThreads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t lo = n * t / nt, hi = n * (t + 1) / nt;
+    if (lo < hi) part(lo, hi - lo);
+  }
+}
+#endif
+
 // ---- The workloads ----
 
 // W1 / W6: a*b+c.
@@ -174,51 +203,13 @@ Workload MakeAxpy(const std::string& name, int64_t n, benchmark::TimeUnit unit, 
   w.ndjit_statement = [](const std::vector<ndjit::NDArray>& in) {
     (in[0] * in[1] + in[2]).wait_to_read();
   };
-  w.hand = [n](const HostInputs& in, float* out) {
-    const float *a = in[0], *b = in[1], *c = in[2];
-    if (n < kParallelMin) {  // even an `if(false)` parallel region costs ~1 us
-      for (int64_t i = 0; i < n; ++i) out[i] = a[i] * b[i] + c[i];
-      return;
-    }
-#pragma omp parallel for simd num_threads(kThreads) schedule(static)
-    for (int64_t i = 0; i < n; ++i) out[i] = a[i] * b[i] + c[i];
-  };
+  // The loops live in bench/hand_loops.cc, which bench/peers.py also loads (libndjit_hand.so).
+  w.hand = [n](const HostInputs& in, float* out) { ndjit_hand_w1(in[0], in[1], in[2], out, n); };
   // W1 only (W6 and W7's outputs stay in the caches), on x86-64.
 #if defined(__x86_64__)
   if (name == "W1") {
     w.hand_stream = [n](const HostInputs& in, float* out) {
-      const float *a = in[0], *b = in[1], *c = in[2];
-      // Scalar up to the first 64-byte line of `out`, whole lines with streaming stores, the rest
-      // scalar.
-      const int64_t head = std::min<int64_t>(
-          n,
-          static_cast<int64_t>((64 - reinterpret_cast<uintptr_t>(out) % 64) % 64 / sizeof(float)));
-      const int64_t lines = (n - head) / 16;
-      for (int64_t i = 0; i < head; ++i) out[i] = a[i] * b[i] + c[i];
-        // Each thread fences its own streaming stores before the region's closing barrier.
-#pragma omp parallel num_threads(kThreads) if (n >= kParallelMin)
-      {
-#pragma omp for schedule(static)
-        for (int64_t line = 0; line < lines; ++line) {
-          const int64_t i = head + 16 * line;
-#if defined(__AVX512F__)
-          const __m512 p = _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
-          _mm512_stream_ps(out + i, _mm512_add_ps(p, _mm512_loadu_ps(c + i)));
-#elif defined(__AVX__)
-          for (int h = 0; h < 16; h += 8) {
-            const __m256 p = _mm256_mul_ps(_mm256_loadu_ps(a + i + h), _mm256_loadu_ps(b + i + h));
-            _mm256_stream_ps(out + i + h, _mm256_add_ps(p, _mm256_loadu_ps(c + i + h)));
-          }
-#else
-          for (int h = 0; h < 16; h += 4) {
-            const __m128 p = _mm_mul_ps(_mm_loadu_ps(a + i + h), _mm_loadu_ps(b + i + h));
-            _mm_stream_ps(out + i + h, _mm_add_ps(p, _mm_loadu_ps(c + i + h)));
-          }
-#endif
-        }
-        _mm_sfence();
-      }
-      for (int64_t i = head + 16 * lines; i < n; ++i) out[i] = a[i] * b[i] + c[i];
+      ndjit_hand_w1_stream(in[0], in[1], in[2], out, n);
     };
   }
 #endif
@@ -227,6 +218,12 @@ Workload MakeAxpy(const std::string& name, int64_t n, benchmark::TimeUnit unit, 
     Eigen::Map<const Eigen::ArrayXf> a(in[0], n), b(in[1], n), c(in[2], n);
     Eigen::Map<Eigen::ArrayXf> y(out, n);
     y = a * b + c;
+  };
+  w.eigen2 = [n](const HostInputs& in, float* out) {
+    ForEachPart(n, [&](int64_t lo, int64_t m) {
+      Eigen::Map<const Eigen::ArrayXf> a(in[0] + lo, m), b(in[1] + lo, m), c(in[2] + lo, m);
+      Eigen::Map<Eigen::ArrayXf>(out + lo, m) = a * b + c;
+    });
   };
 #endif
   w.reference = [n](const HostInputs& in, double* ref) {
@@ -254,19 +251,19 @@ Workload MakeGelu(int64_t n) {
     const ndjit::NDArray& x = in[0];
     (0.5f * x * (1.0f + nd::tanh(0.7978845608f * (x + 0.044715f * x * x * x)))).wait_to_read();
   };
-  w.hand = [n](const HostInputs& in, float* out) {
-    const float* x = in[0];
-#pragma omp parallel for num_threads(kThreads) schedule(static) if (n >= kParallelMin)
-    for (int64_t i = 0; i < n; ++i) {
-      const float v = x[i];
-      out[i] = 0.5f * v * (1.0f + std::tanh(0.7978845608f * (v + 0.044715f * v * v * v)));
-    }
-  };
+  w.hand = [n](const HostInputs& in, float* out) { ndjit_hand_w2(in[0], out, n); };
 #ifdef NDJIT_BENCH_HAVE_EIGEN
   w.eigen = [n](const HostInputs& in, float* out) {
     Eigen::Map<const Eigen::ArrayXf> x(in[0], n);
     Eigen::Map<Eigen::ArrayXf> y(out, n);
     y = 0.5f * x * (1.0f + (0.7978845608f * (x + 0.044715f * x.cube())).tanh());
+  };
+  w.eigen2 = [n](const HostInputs& in, float* out) {
+    ForEachPart(n, [&](int64_t lo, int64_t m) {
+      Eigen::Map<const Eigen::ArrayXf> x(in[0] + lo, m);
+      Eigen::Map<Eigen::ArrayXf>(out + lo, m) =
+          0.5f * x * (1.0f + (0.7978845608f * (x + 0.044715f * x.cube())).tanh());
+    });
   };
 #endif
   w.reference = [n](const HostInputs& in, double* ref) {
@@ -294,20 +291,7 @@ Workload MakeSoftmax(int64_t rows, int64_t cols) {
     nd::softmax(in[0], 1).wait_to_read();
   };
   w.hand = [rows, cols](const HostInputs& in, float* out) {
-#pragma omp parallel for num_threads(kThreads) schedule(static)
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* x = in[0] + r * cols;
-      float* y = out + r * cols;
-      float m = -INFINITY;
-      for (int64_t j = 0; j < cols; ++j) m = std::max(m, x[j]);
-      float s = 0;
-      for (int64_t j = 0; j < cols; ++j) {
-        y[j] = std::exp(x[j] - m);
-        s += y[j];
-      }
-      const float inv = 1.0f / s;
-      for (int64_t j = 0; j < cols; ++j) y[j] *= inv;
-    }
+    ndjit_hand_w3(in[0], out, rows, cols);
   };
 #ifdef NDJIT_BENCH_HAVE_EIGEN
   w.eigen = [rows, cols](const HostInputs& in, float* out) {
@@ -318,6 +302,17 @@ Workload MakeSoftmax(int64_t rows, int64_t cols) {
     y = (x.colwise() - m).exp();
     Eigen::ArrayXf s = y.rowwise().sum();
     y.colwise() /= s;
+  };
+  w.eigen2 = [rows, cols](const HostInputs& in, float* out) {
+    using RowArray = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    ForEachPart(rows, [&](int64_t lo, int64_t m) {
+      Eigen::Map<const RowArray> x(in[0] + lo * cols, m, cols);
+      Eigen::Map<RowArray> y(out + lo * cols, m, cols);
+      Eigen::ArrayXf mx = x.rowwise().maxCoeff();
+      y = (x.colwise() - mx).exp();
+      Eigen::ArrayXf s = y.rowwise().sum();
+      y.colwise() /= s;
+    });
   };
 #endif
   w.reference = [rows, cols](const HostInputs& in, double* ref) {
@@ -347,20 +342,21 @@ Workload MakeMse(int64_t n) {
   w.ndjit_statement = [](const std::vector<ndjit::NDArray>& in) {
     benchmark::DoNotOptimize(nd::mean(nd::square(in[0] - in[1])).asscalar<float>());
   };
-  w.hand = [n](const HostInputs& in, float* out) {
-    const float *a = in[0], *b = in[1];
-    double s = 0;
-#pragma omp parallel for simd num_threads(kThreads) schedule(static) reduction(+ : s)
-    for (int64_t i = 0; i < n; ++i) {
-      const float d = a[i] - b[i];
-      s += d * d;
-    }
-    out[0] = static_cast<float>(s / static_cast<double>(n));
-  };
+  w.hand = [n](const HostInputs& in, float* out) { out[0] = ndjit_hand_w4(in[0], in[1], n); };
 #ifdef NDJIT_BENCH_HAVE_EIGEN
   w.eigen = [n](const HostInputs& in, float* out) {
     Eigen::Map<const Eigen::ArrayXf> a(in[0], n), b(in[1], n);
     out[0] = (a - b).square().mean();
+  };
+  w.eigen2 = [n](const HostInputs& in, float* out) {
+    double parts[kThreads] = {};
+    ForEachPart(n, [&](int64_t lo, int64_t m) {
+      Eigen::Map<const Eigen::ArrayXf> a(in[0] + lo, m), b(in[1] + lo, m);
+      parts[omp_get_thread_num()] = (a - b).square().sum();
+    });
+    double s = 0;
+    for (double p : parts) s += p;
+    out[0] = static_cast<float>(s / static_cast<double>(n));
   };
 #endif
   w.reference = [n](const HostInputs& in, double* ref) {
@@ -441,33 +437,7 @@ Workload MakeColumnNorm(int64_t rows, int64_t cols) {
     ((x - m) / nd::sqrt(v + 1e-5f)).wait_to_read();
   };
   w.hand = [rows, cols](const HostInputs& in, float* out) {
-    const float* x = in[0];
-#pragma omp parallel num_threads(kThreads)
-    {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      const int64_t c0 = cols * t / nt, c1 = cols * (t + 1) / nt, w_ = c1 - c0;
-      std::vector<float> mean(w_, 0.0f), scale(w_, 0.0f);
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* xr = x + r * cols + c0;
-        for (int64_t j = 0; j < w_; ++j) mean[j] += xr[j];
-      }
-      for (int64_t j = 0; j < w_; ++j) mean[j] /= static_cast<float>(rows);
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* xr = x + r * cols + c0;
-        for (int64_t j = 0; j < w_; ++j) {
-          const float d = xr[j] - mean[j];
-          scale[j] += d * d;
-        }
-      }
-      for (int64_t j = 0; j < w_; ++j) {
-        scale[j] = 1.0f / std::sqrt(scale[j] / static_cast<float>(rows) + 1e-5f);
-      }
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* xr = x + r * cols + c0;
-        float* yr = out + r * cols + c0;
-        for (int64_t j = 0; j < w_; ++j) yr[j] = (xr[j] - mean[j]) * scale[j];
-      }
-    }
+    ndjit_hand_w5(in[0], out, rows, cols);
   };
 #ifdef NDJIT_BENCH_HAVE_EIGEN
   w.eigen = [rows, cols](const HostInputs& in, float* out) {
@@ -477,6 +447,16 @@ Workload MakeColumnNorm(int64_t rows, int64_t cols) {
     Eigen::Array<float, 1, Eigen::Dynamic> mu = x.colwise().mean();
     Eigen::Array<float, 1, Eigen::Dynamic> var = (x.rowwise() - mu).square().colwise().mean();
     y = (x.rowwise() - mu).rowwise() / (var + 1e-5f).sqrt();
+  };
+  w.eigen2 = [rows, cols](const HostInputs& in, float* out) {
+    using RowArray = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    ForEachPart(cols, [&](int64_t c0, int64_t m) {
+      auto x = Eigen::Map<const RowArray>(in[0], rows, cols).middleCols(c0, m);
+      auto y = Eigen::Map<RowArray>(out, rows, cols).middleCols(c0, m);
+      Eigen::Array<float, 1, Eigen::Dynamic> mu = x.colwise().mean();
+      Eigen::Array<float, 1, Eigen::Dynamic> var = (x.rowwise() - mu).square().colwise().mean();
+      y = (x.rowwise() - mu).rowwise() / (var + 1e-5f).sqrt();
+    });
   };
 #endif
   w.reference = [rows, cols](const HostInputs& in, double* ref) {
@@ -610,29 +590,58 @@ bool UsesVectorMath(const Workload& w) { return w.name == "W2" || w.name == "W3"
 // rounds of each variant's time divided by the hand loop's time in the same round. The VM's
 // memory bandwidth drifts by tens of percent within minutes, so the cases above, measured one
 // after the other, can disagree on a ratio that these rounds measure side by side.
+//
+// Every variant reads its own copy of the inputs and writes its own output. Variants that shared
+// memory would find each other's data in the last-level cache, which on a VM can hold much of a
+// round's working set (480 MiB reported on one): the hand loop and Eigen, reading the same
+// vectors, ran up to 1.4x faster than with copies of their own, and ndjit, reading its own
+// arrays, did not gain. Host copies are plain std::vectors; ndjit's arrays are its own
+// allocations (huge pages: runtime/buffer_pool.h), which is what each gives its users.
 void RunPaired(benchmark::State& state, const Workload& w) {
   Fixture& f = GetFixture(w);
-  const HostInputs in = f.host_ptrs();
-  std::vector<float> out(w.out_size);
+  struct HostCopy {
+    std::vector<std::vector<float>> inputs;
+    HostInputs ptrs;
+    std::vector<float> out;
+  };
+  std::deque<HostCopy> host_copies;  // stable addresses
+  auto host_copy = [&]() -> HostCopy& {
+    HostCopy& c = host_copies.emplace_back();
+    c.inputs = f.host_inputs;
+    for (const auto& h : c.inputs) c.ptrs.push_back(h.data());
+    c.out.resize(w.out_size);
+    return c;
+  };
+  std::deque<std::vector<ndjit::NDArray>> nd_copies;
+  auto nd_copy = [&]() -> const std::vector<ndjit::NDArray>& {
+    return nd_copies.emplace_back(MakeNdInputs(w));
+  };
   struct Variant {
     std::string name;
     std::function<void()> run;
   };
-  auto with_flags = [&w, &f](const char* flags) {
-    return [&w, &f, flags] {
+  using HostFn = std::function<void(const HostInputs&, float*)>;
+  auto host = [&](const HostFn& fn) {
+    HostCopy& c = host_copy();
+    return [&fn, &c] { fn(c.ptrs, c.out.data()); };
+  };
+  auto with_flags = [&](const char* flags) {
+    const std::vector<ndjit::NDArray>& in = nd_copy();
+    return [&w, &in, flags] {
       ndjit::set_flags(flags);
-      w.ndjit_statement(f.nd_inputs);
+      w.ndjit_statement(in);
       ndjit::set_flags("");
     };
   };
   std::vector<Variant> variants = {
-      {"hand", [&] { w.hand(in, out.data()); }},
-      {"ndjit", [&] { w.ndjit_statement(f.nd_inputs); }},
+      {"hand", host(w.hand)},
+      {"ndjit", [&w, &in = f.nd_inputs] { w.ndjit_statement(in); }},
   };
   if (Streams(w)) variants.push_back({"ndjit_cached", with_flags("--streaming-stores=0")});
   if (UsesVectorMath(w)) variants.push_back({"ndjit_glibc", with_flags("--vector-math=glibc")});
-  if (w.hand_stream) variants.push_back({"hand_stream", [&] { w.hand_stream(in, out.data()); }});
-  if (w.eigen) variants.push_back({"eigen", [&] { w.eigen(in, out.data()); }});
+  if (w.hand_stream) variants.push_back({"hand_stream", host(w.hand_stream)});
+  if (w.eigen) variants.push_back({"eigen", host(w.eigen)});
+  if (w.eigen2) variants.push_back({"eigen2", host(w.eigen2)});
   for (const Variant& v : variants) v.run();  // compiles, first touches
   std::vector<std::vector<double>> ratios(variants.size());
   size_t round = 0;
@@ -736,6 +745,7 @@ void RegisterWorkload(const Workload& w) {
         ->Iterations(15);
   }
   if (w.eigen) reg("eigen", [&w](benchmark::State& s) { RunHost(s, w, w.eigen); });
+  if (w.eigen2) reg("eigen2", [&w](benchmark::State& s) { RunHost(s, w, w.eigen2); });
   if (w.name.size() == 2 && w.name[0] == 'W' && w.name[1] >= '1' && w.name[1] <= '5') {
     reg("ndjit_cuda", [&w](benchmark::State& s) { RunNdjitCuda(s, w); });
   }
