@@ -35,6 +35,7 @@
 //
 //   W1  a*b+c                                                    float32, N = 2^24
 //   W2  0.5*x*(1+tanh(0.7978845608*(x+0.044715*x^3)))  (gelu)    float32, N = 2^24
+//   W2erf  0.5*x*(1+erf(x*0.70710678))  (gelu, exact form)          float32, N = 2^24
 //   W3  softmax over the rows of a 4096x1024 matrix
 //   W4  mean((a-b)^2)                                            float32, N = 2^24
 //   W5  (X - mean(X, 0)) / sqrt(var(X, 0) + 1e-5)                8192x512
@@ -79,6 +80,7 @@
 
 #ifdef NDJIT_BENCH_HAVE_EIGEN
 #include <Eigen/Core>
+#include <unsupported/Eigen/SpecialFunctions>
 #endif
 
 namespace nd = ndjit::nd;
@@ -219,12 +221,15 @@ Workload MakeAxpy(const std::string& name, int64_t n, benchmark::TimeUnit unit, 
     Eigen::Map<Eigen::ArrayXf> y(out, n);
     y = a * b + c;
   };
-  w.eigen2 = [n](const HostInputs& in, float* out) {
-    ForEachPart(n, [&](int64_t lo, int64_t m) {
-      Eigen::Map<const Eigen::ArrayXf> a(in[0] + lo, m), b(in[1] + lo, m), c(in[2] + lo, m);
-      Eigen::Map<Eigen::ArrayXf>(out + lo, m) = a * b + c;
-    });
-  };
+  // (W6's 1024 elements stay on one thread, as its hand loop does.)
+  if (n >= ndjit_hand::kParallelMin) {
+    w.eigen2 = [n](const HostInputs& in, float* out) {
+      ForEachPart(n, [&](int64_t lo, int64_t m) {
+        Eigen::Map<const Eigen::ArrayXf> a(in[0] + lo, m), b(in[1] + lo, m), c(in[2] + lo, m);
+        Eigen::Map<Eigen::ArrayXf>(out + lo, m) = a * b + c;
+      });
+    };
+  }
 #endif
   w.reference = [n](const HostInputs& in, double* ref) {
     for (int64_t i = 0; i < n; ++i) ref[i] = double{in[0][i]} * in[1][i] + in[2][i];
@@ -270,6 +275,50 @@ Workload MakeGelu(int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
       const double v = in[0][i];
       ref[i] = 0.5 * v * (1.0 + std::tanh(0.7978845608 * (v + 0.044715 * v * v * v)));
+    }
+  };
+  return w;
+}
+
+// W2erf: gelu in its exact form, 0.5*x*(1+erf(x/sqrt(2))) (the hand loop calls std::erf, which
+// GCC leaves scalar, as W2's std::tanh; Eigen's erf is its rational approximation).
+Workload MakeGeluErf(int64_t n) {
+  Workload w;
+  w.name = "W2erf";
+  w.input_shapes = {{n}};
+  w.low = -4;
+  w.high = 4;
+  w.out_size = n;
+  w.bytes = 2 * n * sizeof(float);
+  w.ndjit_expr = [](const std::vector<ndjit::NDArray>& in) {
+    const ndjit::NDArray& x = in[0];
+    return 0.5f * x * (1.0f + nd::erf(x * 0.70710678f));
+  };
+  w.ndjit_statement = [](const std::vector<ndjit::NDArray>& in) {
+    const ndjit::NDArray& x = in[0];
+    (0.5f * x * (1.0f + nd::erf(x * 0.70710678f))).wait_to_read();
+  };
+  w.hand = [n](const HostInputs& in, float* out) {
+    const float* x = in[0];
+#pragma omp parallel for num_threads(kThreads) schedule(static)
+    for (int64_t i = 0; i < n; ++i) out[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678f));
+  };
+#ifdef NDJIT_BENCH_HAVE_EIGEN
+  w.eigen = [n](const HostInputs& in, float* out) {
+    Eigen::Map<const Eigen::ArrayXf> x(in[0], n);
+    Eigen::Map<Eigen::ArrayXf>(out, n) = 0.5f * x * (1.0f + (x * 0.70710678f).erf());
+  };
+  w.eigen2 = [n](const HostInputs& in, float* out) {
+    ForEachPart(n, [&](int64_t lo, int64_t m) {
+      Eigen::Map<const Eigen::ArrayXf> x(in[0] + lo, m);
+      Eigen::Map<Eigen::ArrayXf>(out + lo, m) = 0.5f * x * (1.0f + (x * 0.70710678f).erf());
+    });
+  };
+#endif
+  w.reference = [n](const HostInputs& in, double* ref) {
+    for (int64_t i = 0; i < n; ++i) {
+      const double v = in[0][i];
+      ref[i] = 0.5 * v * (1.0 + std::erf(v * 0.70710678));
     }
   };
   return w;
@@ -583,7 +632,15 @@ void RunNdjit(benchmark::State& state, const Workload& w, bool eager, Form form)
 bool Streams(const Workload& w) { return w.name == "W1"; }
 
 // Whether the workload calls a function of the prelude's vector math (W2 tanh, W3 exp).
-bool UsesVectorMath(const Workload& w) { return w.name == "W2" || w.name == "W3"; }
+bool UsesVectorMath(const Workload& w) {
+  return w.name == "W2" || w.name == "W2erf" || w.name == "W3";
+}
+
+// The fusion workloads with Paired and ndjit_cuda cases.
+bool IsFusionWorkload(const Workload& w) {
+  return w.name == "W2erf" ||
+         (w.name.size() == 2 && w.name[0] == 'W' && w.name[1] >= '1' && w.name[1] <= '5');
+}
 
 // Paired/Wk: the variants of one workload in rounds. Each iteration is one round that times every
 // variant once, starting from a different one each round; the counters are the medians over
@@ -737,7 +794,7 @@ void RegisterWorkload(const Workload& w) {
   if (w.hand_stream) {
     reg("hand_stream", [&w](benchmark::State& s) { RunHost(s, w, w.hand_stream); });
   }
-  if (w.name.size() == 2 && w.name[0] == 'W' && w.name[1] >= '1' && w.name[1] <= '5') {
+  if (IsFusionWorkload(w)) {
     benchmark::RegisterBenchmark(("Paired/" + w.name).c_str(),
                                  [&w](benchmark::State& s) { RunPaired(s, w); })
         ->Unit(w.unit)
@@ -746,7 +803,7 @@ void RegisterWorkload(const Workload& w) {
   }
   if (w.eigen) reg("eigen", [&w](benchmark::State& s) { RunHost(s, w, w.eigen); });
   if (w.eigen2) reg("eigen2", [&w](benchmark::State& s) { RunHost(s, w, w.eigen2); });
-  if (w.name.size() == 2 && w.name[0] == 'W' && w.name[1] >= '1' && w.name[1] <= '5') {
+  if (IsFusionWorkload(w)) {
     reg("ndjit_cuda", [&w](benchmark::State& s) { RunNdjitCuda(s, w); });
   }
 }
@@ -1092,6 +1149,7 @@ int main(int argc, char** argv) {
 
   static const Workload w1 = MakeAxpy("W1", int64_t{1} << 24, benchmark::kMillisecond, 1.0);
   static const Workload w2 = MakeGelu(int64_t{1} << 24);
+  static const Workload w2erf = MakeGeluErf(int64_t{1} << 24);
   static const Workload w3 = MakeSoftmax(4096, 1024);
   static const Workload w4 = MakeMse(int64_t{1} << 24);
   static const Workload w5 = MakeColumnNorm(8192, 512);
@@ -1101,7 +1159,8 @@ int main(int argc, char** argv) {
   static const Workload w7 = MakeAxpy("W7", int64_t{1} << 17, benchmark::kMicrosecond, 0.5);
   static const Workload mm = MakeMatmul(512);
   static const Workload scan = MakeCumsum(int64_t{1} << 24);
-  for (const Workload* w : {&w1, &w2, &w3, &w4, &w5, &w6, &w7, &mm, &scan}) RegisterWorkload(*w);
+  for (const Workload* w : {&w1, &w2, &w2erf, &w3, &w4, &w5, &w6, &w7, &mm, &scan})
+    RegisterWorkload(*w);
 
   benchmark::RegisterBenchmark("Compile/W2_cold", BM_CompileW2Cold)
       ->Unit(benchmark::kMillisecond)

@@ -48,7 +48,7 @@ struct LowerOptions {
   // elementwise kernels (no row loop, no scan) bound by memory (no expensive op among their
   // members) mark them; they store each root at the flat index of its domain point.
   int64_t streaming_store_bytes = 0;
-  // ir::Kernel::glibc_math: exp, expm1, log and tanh through glibc (CPU kernels only).
+  // ir::Kernel::glibc_math: exp, expm1, log, tanh and erf through glibc (CPU kernels only).
   bool glibc_math = false;
 };
 

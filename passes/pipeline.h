@@ -66,7 +66,7 @@ struct PipelineOptions {
   // streaming (non-temporal) stores (codegen/cpu/cpu_backend.h); --streaming-stores=0 stores
   // everything through the caches. Travels with the flags for the same reason as `schedule`.
   bool streaming_stores = true;
-  // --vector-math=glibc: CPU kernels compute exp, expm1, log and tanh with glibc's functions
+  // --vector-math=glibc: CPU kernels compute exp, expm1, log, tanh and erf with glibc's functions
   // (libmvec's in vector loops, libm's in scalar remainders, as before ndjit had its own)
   // instead of ndjit's own vector math (codegen/prelude.cc; the default, --vector-math=ndjit).
   bool glibc_math = false;

@@ -1,5 +1,5 @@
-// Accuracy checks of the CPU prelude's vector math (codegen/prelude.cc: exp, expm1, log, tanh on
-// float32 and the 16-bit floats) against the bounds in codegen/prelude_abi.h, shared by the CPU
+// Accuracy checks of the CPU prelude's vector math (codegen/prelude.cc: exp, expm1, log, tanh, erf
+// on float32 and the 16-bit floats) against the bounds in codegen/prelude_abi.h, shared by the CPU
 // JIT's test (tests/codegen/vector_math_test.cc) and the CUDA emulation's
 // (tests/cuda/cuda_emulation_test.cc), which runs the same prelude text as host code.
 //
@@ -27,7 +27,7 @@ namespace ndjit::testing {
 
 // The ops and dtypes the prelude's vector math covers.
 inline constexpr ir::Op kVectorMathOps[] = {ir::Op::kExp, ir::Op::kExpm1, ir::Op::kLog,
-                                            ir::Op::kTanh};
+                                            ir::Op::kTanh, ir::Op::kErf};
 inline constexpr DType kVectorMathDTypes[] = {DType::kFloat16, DType::kBFloat16, DType::kFloat32};
 
 inline double ExactResult(ir::Op op, double x) {
@@ -40,6 +40,8 @@ inline double ExactResult(ir::Op op, double x) {
       return std::log(x);
     case ir::Op::kTanh:
       return std::tanh(x);
+    case ir::Op::kErf:
+      return std::erf(x);
     default:
       return std::nan("");
   }
