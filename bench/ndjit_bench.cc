@@ -12,16 +12,18 @@
 //   Wk/eager  the same with `ndjit::set_eager(true)`: every primitive op is computed at once, one
 //             kernel per primitive (the unfused baseline).
 //   Wk/hand   a hand-written C++ loop with OpenMP on the same number of threads as ndjit (2),
-//             writing into preallocated std::vector<float> outputs; tanh and exp are std::tanh
-//             and std::exp, which GCC leaves scalar (no -ffast-math): the honest hand baseline.
+//             writing into preallocated std::vector<float> outputs; tanh, erf and exp are
+//             std::tanh, std::erf and std::exp, which GCC leaves scalar (no -ffast-math): the
+//             honest hand baseline.
 //   W1/hand_stream  the hand loop with non-temporal stores (intrinsics of the widest vectors the
 //             build targets, an sfence at the end), what a C++ programmer who knows the trick
 //             writes.
 //   W1/ndjit_cached  W1/ndjit with NDJIT_FLAGS=--streaming-stores=0 (the workload whose output is
 //             streamed), to show what streaming stores give.
-//   Wk/ndjit_glibc  Wk/ndjit with NDJIT_FLAGS=--vector-math=glibc (W2, W3: glibc's tanh and exp,
-//             vectorized by libmvec, instead of the prelude's own vector math).
-//   Paired/Wk (W1-W5)  hand, ndjit, ndjit_cached (W1), ndjit_glibc (W2, W3), hand_stream
+//   Wk/ndjit_glibc  Wk/ndjit with NDJIT_FLAGS=--vector-math=glibc (W2, W2erf, W3: glibc's tanh,
+//             erf and exp, vectorized by libmvec, instead of the prelude's own vector math).
+//   Paired/Wk (W1-W5, W2erf)  hand, ndjit, ndjit_cached (W1), ndjit_glibc (W2, W2erf, W3),
+//   hand_stream
 //             (W1), eigen and eigen2 in 15 rounds, each round timing every variant once; reports
 //             the median per-round ratio of each to the hand loop (the robust figure on a VM whose
 //             bandwidth drifts).
@@ -238,8 +240,8 @@ Workload MakeAxpy(const std::string& name, int64_t n, benchmark::TimeUnit unit, 
 }
 
 // W2: gelu, tanh form. The hand loop calls std::tanh, which GCC does not vectorize without
-// -ffast-math: that is what a hand-written loop gets, and it is the honest baseline. (ndjit's JIT
-// calls libmvec's vector tanh.)
+// -ffast-math: that is what a hand-written loop gets, and it is the honest baseline. (ndjit's
+// kernel inlines the prelude's own vector tanh; ndjit_glibc calls libmvec's.)
 Workload MakeGelu(int64_t n) {
   Workload w;
   w.name = "W2";
@@ -631,7 +633,7 @@ void RunNdjit(benchmark::State& state, const Workload& w, bool eager, Form form)
 // last-level cache, and no expensive op: W2's tanh makes it compute-bound).
 bool Streams(const Workload& w) { return w.name == "W1"; }
 
-// Whether the workload calls a function of the prelude's vector math (W2 tanh, W3 exp).
+// Whether the workload calls a function of the prelude's vector math (W2 tanh, W2erf erf, W3 exp).
 bool UsesVectorMath(const Workload& w) {
   return w.name == "W2" || w.name == "W2erf" || w.name == "W3";
 }
@@ -648,7 +650,9 @@ bool IsFusionWorkload(const Workload& w) {
 // memory bandwidth drifts by tens of percent within minutes, so the cases above, measured one
 // after the other, can disagree on a ratio that these rounds measure side by side.
 //
-// Every variant reads its own copy of the inputs and writes its own output. Variants that shared
+// Every variant reads its own copy of the inputs, and the host variants write their own outputs
+// (ndjit's statements return theirs to the buffer pool, so the next ndjit variant of a round may
+// write the same buffer, as a user's next statement would). Variants that shared
 // memory would find each other's data in the last-level cache, which on a VM can hold much of a
 // round's working set (480 MiB reported on one): the hand loop and Eigen, reading the same
 // vectors, ran up to 1.4x faster than with copies of their own, and ndjit, reading its own
@@ -680,7 +684,7 @@ void RunPaired(benchmark::State& state, const Workload& w) {
   using HostFn = std::function<void(const HostInputs&, float*)>;
   auto host = [&](const HostFn& fn) {
     HostCopy& c = host_copy();
-    return [&fn, &c] { fn(c.ptrs, c.out.data()); };
+    return [fn, &c] { fn(c.ptrs, c.out.data()); };
   };
   auto with_flags = [&](const char* flags) {
     const std::vector<ndjit::NDArray>& in = nd_copy();

@@ -24,7 +24,10 @@ then merges the two. The table goes to stdout, progress to stderr.
 What each variant times (one call of `run` below; a variant's result is checked once, after the
 warm-up, against a float64 NumPy reference: max |y - ref| / (1 + |ref|) over the output, and a
 variant above --tol is reported as wrong and left out of the best peer):
-  hand         the hand loop into a preallocated output, ndjit_hand_threads() (2) threads.
+  hand         the hand loop into a preallocated output, ndjit_hand_threads() (2) threads, on
+               memory NumPy does not advise as huge pages (as the std::vectors of ndjit_bench).
+Every variant reads its own copy of the inputs (and the hand loops write their own outputs):
+variants that shared them would find each other's data in the last-level cache.
   hand_stream  W1 only: the hand loop with streaming stores (shown, not a peer).
   numpy        NumPy expressions, a new output per call (one thread).
   numexpr      numexpr.evaluate() of the elementwise part on 2 threads (set_num_threads(2)),
@@ -47,6 +50,7 @@ softmax where it has one.
 """
 
 import argparse
+import contextlib
 import ctypes
 import gc
 import json
@@ -335,6 +339,9 @@ def tinygrad_build(tinygrad, name, inp):
     from tinygrad import Tensor, TinyJit
 
     args = [Tensor(v).realize() for v in inp]
+    # tinygrad's CPU device runs kernels on a worker thread and neither realize() nor TinyJit
+    # waits for them: run() synchronizes, as wait_to_read() does (W4's .item() waits anyway).
+    device = tinygrad.Device[args[0].device]
     if name == "W1":
         f = TinyJit(lambda a, b, c: (a * b + c).realize())
     elif name == "W2":
@@ -351,7 +358,12 @@ def tinygrad_build(tinygrad, name, inp):
         f = TinyJit(
             lambda x: ((x - x.mean(axis=0)) / (x.var(axis=0, correction=0) + 1e-5).sqrt()).realize()
         )
-    return lambda: f(*args), lambda y: y.numpy()
+    def run():
+        y = f(*args)
+        device.synchronize()
+        return y
+
+    return run, lambda y: y.numpy()
 
 
 def mxnet_import():
@@ -437,15 +449,36 @@ def time_rounds(runs, rounds, settle_s):
     return seconds
 
 
+@contextlib.contextmanager
+def plain_pages():
+    """NumPy allocations without its huge-page advice (NumPy advises arrays of 4 MiB and more):
+    the hand loops read std::vectors in ndjit_bench's Paired rounds, and the same kind of memory
+    here."""
+    core = getattr(np, "_core", None) or getattr(np, "core")
+    setter = getattr(core.multiarray, "_set_madvise_hugepage", None)
+    previous = setter(False) if setter else None
+    try:
+        yield
+    finally:
+        if setter:
+            setter(previous)
+
+
 def run_workload(name, spec, hand, peers, args):
     log(f"{name}: inputs {spec[0]} in [{spec[1]}, {spec[2]})")
     inputs = make_inputs(spec, seed=1 + WORKLOADS.index(name))
     ref = reference(name, inputs)
-    runs = hand.variants(name, inputs)
+    # Every variant reads its own copy of the inputs and writes its own output: variants that
+    # shared them would find each other's data in the last-level cache (ndjit_bench's Paired
+    # rounds do the same).
+    with plain_pages():
+        runs = hand.variants(name, [np.copy(v) for v in inputs])
+        if "hand_stream" in runs:
+            runs["hand_stream"] = hand.variants(name, [np.copy(v) for v in inputs])["hand_stream"]
     results = {}
     for peer, mod in peers.items():
         try:
-            run, to_numpy = PEERS[peer][1](mod, name, inputs)
+            run, to_numpy = PEERS[peer][1](mod, name, [np.copy(v) for v in inputs])
             # Warm-up: compiles (jit, TinyJit's capture on its second call), first touches.
             for _ in range(3):
                 y = run()

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
+#include <fstream>
 #include <new>
+#include <string>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -26,8 +28,23 @@ size_t BufferPool::SizeClass(size_t bytes) {
 
 namespace {
 
+// Whether the system gives transparent huge pages to regions advised with MADV_HUGEPAGE: its
+// mode (/sys/kernel/mm/transparent_hugepage/enabled) is `always` or `madvise`. madvise itself
+// succeeds under `never` too, so its result alone does not say. Read once.
+bool SystemHasHugePages() {
+  static const bool enabled = [] {
+    std::ifstream in("/sys/kernel/mm/transparent_hugepage/enabled");
+    std::string mode;
+    std::getline(in, mode);
+    return mode.find("[always]") != std::string::npos ||
+           mode.find("[madvise]") != std::string::npos;
+  }();
+  return enabled;
+}
+
 // Storage for a fresh buffer of size class `cls`: large ones 2 MiB-aligned (whole huge pages)
-// and, when `huge`, advised as transparent huge pages. Returns whether the advice was taken.
+// and, when `huge` and the system has huge pages, advised as transparent huge pages. Returns
+// whether they were advised.
 std::byte* AllocateFresh(size_t cls, bool huge, bool* advised) {
   *advised = false;
   if (cls < BufferPool::kHugePageMin) {
@@ -35,7 +52,9 @@ std::byte* AllocateFresh(size_t cls, bool huge, bool* advised) {
   }
   auto* p = static_cast<std::byte*>(std::aligned_alloc(BufferPool::kHugePage, cls));
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (p != nullptr && huge) *advised = madvise(p, cls, MADV_HUGEPAGE) == 0;
+  if (p != nullptr && huge && SystemHasHugePages()) {
+    *advised = madvise(p, cls, MADV_HUGEPAGE) == 0;
+  }
 #else
   (void)huge;
 #endif
@@ -65,7 +84,15 @@ std::shared_ptr<std::byte> BufferPool::Allocate(size_t bytes, bool huge_pages) {
   if (p == nullptr) {
     bool advised = false;
     p = AllocateFresh(cls, huge_pages, &advised);
-    if (p == nullptr) throw std::bad_alloc();
+    if (p == nullptr) {
+      std::lock_guard<std::mutex> lock(mu_);
+      --stats_.allocations;
+      --stats_.fresh;
+      stats_.bytes_requested -= static_cast<int64_t>(bytes);
+      stats_.bytes_fresh -= static_cast<int64_t>(cls);
+      stats_.live_bytes -= static_cast<int64_t>(cls);
+      throw std::bad_alloc();
+    }
     if (advised) {
       std::lock_guard<std::mutex> lock(mu_);
       stats_.huge_page_bytes += static_cast<int64_t>(cls);

@@ -6,14 +6,15 @@
 // two), reused within a class, and the pool keeps at most `max_cached_bytes` of free buffers (the
 // rest go back to the system). Thread-safe.
 //
-// Large buffers (at least kHugePageMin bytes) are aligned to 2 MiB, sized in whole 2 MiB pages
-// and, when Allocate's `huge_pages` is set (the executor's default; NDJIT_FLAGS=--huge-pages=0
-// clears it), advised to the kernel as
-// transparent huge pages (madvise MADV_HUGEPAGE, Linux). A loop that streams through 64 MiB then
-// takes one TLB miss per 2 MiB instead of one per 4 KiB, which is worth ~5-20% on memory-bound
-// kernels on a virtual machine (nested page walks); NumPy and PyTorch advise the same. Where the
-// kernel has no transparent huge pages (or `enabled` is `never`) the advice fails quietly and the
-// buffer is an ordinary one; stats().huge_page_bytes counts only advice that was taken.
+// Large buffers (at least kHugePageMin bytes) are aligned to 2 MiB and sized in whole 2 MiB
+// pages (a request of 4 MiB + 1 byte takes a 6 MiB class). When Allocate's `huge_pages` is set
+// (the executor's default; NDJIT_FLAGS=--huge-pages=0 clears it) and the system's transparent
+// huge pages are `always` or `madvise` (/sys/kernel/mm/transparent_hugepage/enabled), a fresh one
+// is advised as huge pages (madvise MADV_HUGEPAGE, Linux), as NumPy does by default (PyTorch on
+// request). A loop that streams through 64 MiB then takes one TLB miss per 2 MiB instead of one
+// per 4 KiB, which is worth ~5-25% on memory-bound kernels on a virtual machine (nested page
+// walks). stats().huge_page_bytes counts the advised bytes; whether the kernel backs them with
+// huge pages at fault time is its choice (AnonHugePages in /proc/self/smaps says).
 #ifndef NDJIT_RUNTIME_BUFFER_POOL_H_
 #define NDJIT_RUNTIME_BUFFER_POOL_H_
 
@@ -32,7 +33,7 @@ struct BufferPoolStats {
   int64_t bytes_requested = 0;  // sum of the sizes asked for
   int64_t cached_bytes = 0;     // free buffers held now
   int64_t live_bytes = 0;       // buffers handed out and not yet returned
-  int64_t huge_page_bytes = 0;  // of bytes_fresh, those the kernel accepted as huge pages
+  int64_t huge_page_bytes = 0;  // of bytes_fresh, those advised as huge pages
 };
 
 class BufferPool {

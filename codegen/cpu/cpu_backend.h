@@ -98,8 +98,9 @@ int64_t LastLevelCacheBytes();
 // report the host's whole L3, which the guest shares with every other tenant (a 2-vCPU
 // development VM reported 480 MiB); there W1's 64 MiB output stored through the caches ran at
 // the cached hand loop's speed, 1.2x the time of the same loop with streaming stores.
-inline constexpr int64_t kStreamingStoreCap = int64_t{32} << 20;
 int64_t StreamingStoreBytes();
+// StreamingStoreBytes' cap.
+inline constexpr int64_t kStreamingStoreCap = int64_t{32} << 20;
 
 }  // namespace ndjit::codegen::cpu
 

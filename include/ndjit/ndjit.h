@@ -59,8 +59,8 @@ struct Stats {
   int64_t buffers_allocated = 0;  // kernel output buffers (pooled: see bytes_fresh)
   int64_t bytes_allocated = 0;    // their bytes
   int64_t bytes_fresh = 0;        // bytes the buffer pool had to take from the system
-  // Of those, the bytes the kernel accepted as transparent huge pages (buffers of 4 MiB and
-  // more; NDJIT_FLAGS=--huge-pages=0 turns the advice off; 0 where the system has none).
+  // Of those, the bytes advised as transparent huge pages (buffers of 4 MiB and more, where the
+  // system's THP mode is `always` or `madvise`; NDJIT_FLAGS=--huge-pages=0 turns the advice off).
   int64_t bytes_huge_pages = 0;
   double compile_seconds = 0;  // time spent compiling kernels
   // The largest kernel planned (kernel IR instructions, see ndjit-inspect --emit=kernel) and

@@ -114,35 +114,16 @@ inline std::vector<uint32_t> VectorMathInputs(DType dtype, int64_t float32_sampl
     bits.push_back(b);
   };
   const float inf = std::numeric_limits<float>::infinity();
-  for (float f : {0.0f,
-                  -0.0f,
-                  inf,
-                  -inf,
-                  std::numeric_limits<float>::quiet_NaN(),
-                  1.0f,
-                  -1.0f,
-                  std::numeric_limits<float>::denorm_min(),
-                  -std::numeric_limits<float>::denorm_min(),
-                  std::numeric_limits<float>::min(),
-                  std::numeric_limits<float>::max(),
-                  -std::numeric_limits<float>::max(),
-                  88.7228394f,
-                  88.7228317f,
-                  89.0f,
-                  -87.3365479f,
-                  -103.278931f,
-                  -103.972076f,
-                  -104.0f,
-                  9.0f,
-                  10.0f,
-                  -10.0f,
-                  0.346573591f,
-                  -0.346573591f,
-                  0.707106769f,
-                  1.41421354f,
-                  1e-30f,
-                  -1e-30f,
-                  2e-45f}) {
+  for (float f :
+       {0.0f, -0.0f, inf, -inf, std::numeric_limits<float>::quiet_NaN(), 1.0f, -1.0f,
+        std::numeric_limits<float>::denorm_min(), -std::numeric_limits<float>::denorm_min(),
+        std::numeric_limits<float>::min(), std::numeric_limits<float>::max(),
+        -std::numeric_limits<float>::max(), 88.7228394f, 88.7228317f, 89.0f, -87.3365479f,
+        -103.278931f, -103.972076f, -104.0f, 9.0f, 10.0f, -10.0f, 0.346573591f, -0.346573591f,
+        0.707106769f, 1.41421354f, 1e-30f, -1e-30f, 2e-45f,
+        // erf's split points: 1 and the float below it, 3.92 (from where erf is 1)
+        // and the float below it.
+        0.99999994f, -0.99999994f, 3.92f, 3.91999984f, -3.92f}) {
     add(f);
   }
   const uint64_t stride = (uint64_t{1} << 32) / static_cast<uint64_t>(float32_samples);

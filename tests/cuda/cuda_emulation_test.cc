@@ -263,8 +263,8 @@ TEST(CudaEmulationRowTest, SharedExpensiveValuesMatchTheInterpreter) {
 
 // The prelude's vector math under the emulation, which compiles its host branch (the same
 // functions the CPU JIT inlines) with the host compiler: every float16 and bfloat16 input and
-// 2^22 float32 samples with the special values, for exp, expm1, log, tanh and erf, against the bounds
-// of codegen/prelude_abi.h (the CPU JIT's own check, over 2^24 samples, is
+// 2^22 float32 samples with the special values, for exp, expm1, log, tanh and erf, against the
+// bounds of codegen/prelude_abi.h (the CPU JIT's own check, over 2^24 samples, is
 // tests/codegen/vector_math_test.cc).
 TEST(CudaEmulationVectorMathTest, EveryResultIsWithinItsBound) {
   using namespace ::ndjit::runtime::testing;  // NOLINT: the corpus's names, test-only

@@ -82,7 +82,7 @@ TEST_F(BufferPoolTest, LargeBuffersAreWholeAlignedHugePages) {
     std::memset(b.get(), 1, (size_t{5} << 20) + 3);
     const BufferPoolStats s = pool.stats();
     EXPECT_EQ(s.bytes_fresh, int64_t{6} << 20);
-    // The advice is taken where the system has transparent huge pages, and only when asked.
+    // Advised where the system has transparent huge pages, and only when asked.
     EXPECT_TRUE(s.huge_page_bytes == 0 || s.huge_page_bytes == s.bytes_fresh);
     if (!huge) {
       EXPECT_EQ(s.huge_page_bytes, 0);
