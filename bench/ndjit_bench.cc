@@ -242,14 +242,20 @@ Workload MakeAxpy(const std::string& name, int64_t n, benchmark::TimeUnit unit, 
 // W2: gelu, tanh form. The hand loop calls std::tanh, which GCC does not vectorize without
 // -ffast-math: that is what a hand-written loop gets, and it is the honest baseline. (ndjit's
 // kernel inlines the prelude's own vector tanh; ndjit_glibc calls libmvec's.)
-Workload MakeGelu(int64_t n) {
+// A float32 vector in, one of the same size out (W2, W2erf).
+Workload MakeUnary(const std::string& name, int64_t n, double low, double high) {
   Workload w;
-  w.name = "W2";
+  w.name = name;
   w.input_shapes = {{n}};
-  w.low = -4;
-  w.high = 4;
+  w.low = low;
+  w.high = high;
   w.out_size = n;
   w.bytes = 2 * n * sizeof(float);
+  return w;
+}
+
+Workload MakeGelu(int64_t n) {
+  Workload w = MakeUnary("W2", n, -4, 4);
   w.ndjit_expr = [](const std::vector<ndjit::NDArray>& in) {
     const ndjit::NDArray& x = in[0];
     return 0.5f * x * (1.0f + nd::tanh(0.7978845608f * (x + 0.044715f * x * x * x)));
@@ -285,13 +291,7 @@ Workload MakeGelu(int64_t n) {
 // W2erf: gelu in its exact form, 0.5*x*(1+erf(x/sqrt(2))) (the hand loop calls std::erf, which
 // GCC leaves scalar, as W2's std::tanh; Eigen's erf is its rational approximation).
 Workload MakeGeluErf(int64_t n) {
-  Workload w;
-  w.name = "W2erf";
-  w.input_shapes = {{n}};
-  w.low = -4;
-  w.high = 4;
-  w.out_size = n;
-  w.bytes = 2 * n * sizeof(float);
+  Workload w = MakeUnary("W2erf", n, -4, 4);
   w.ndjit_expr = [](const std::vector<ndjit::NDArray>& in) {
     const ndjit::NDArray& x = in[0];
     return 0.5f * x * (1.0f + nd::erf(x * 0.70710678f));
