@@ -11,6 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "codegen/cpu/cpu_backend.h"
 #include "ir/status_macros.h"
 #include "runtime/compile_log.h"
 #include "runtime/materializer_internal.h"
@@ -90,6 +91,8 @@ Materializer& Materializer::Get() {
   // queue and unreported errors are logged.
   static Materializer* instance = [] {
     auto* m = new Materializer();
+    // LLVM's exit-time state first, so that the shutdown below runs before it is destroyed.
+    codegen::cpu::PrepareForExit();
     std::atexit(materializer_internal::ShutdownAtExit);
     return m;
   }();

@@ -82,6 +82,13 @@ const std::string& CodeIdentity();
 // Whether glibc's vector math library was found (transcendental loops vectorize only then).
 bool HasVectorMath();
 
+// Constructs the LLVM state that the JIT's first use creates and that is destroyed at exit (the
+// set of loaded libraries), so that exit handlers registered afterwards run before its destructor.
+// The engine registers its shutdown (which waits for a kernel being compiled) after calling this:
+// a program that exits while the engine's first task initializes the JIT then waits for it,
+// instead of destroying that set under the engine's feet.
+void PrepareForExit();
+
 // The last-level cache's size in bytes, from sysfs (the largest cache level of cpu0), else
 // sysconf, else 32 MiB; read once. In a VM sysconf may report the host's total (320 MiB on the
 // development VM, whose sysfs says 32 MiB), so sysfs comes first.

@@ -383,6 +383,11 @@ int64_t LastLevelCacheBytes() {
   return bytes;
 }
 
+void PrepareForExit() {
+  std::string error;
+  llvm::sys::DynamicLibrary::getPermanentLibrary(nullptr, &error);  // the process itself
+}
+
 int64_t StreamingStoreBytes() { return std::min(LastLevelCacheBytes(), kStreamingStoreCap); }
 
 absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOptions& options) {
