@@ -18,15 +18,16 @@
 //   W1/hand_stream  the hand loop with non-temporal stores (intrinsics of the widest vectors the
 //             build targets, an sfence at the end), what a C++ programmer who knows the trick
 //             writes.
-//   W1/ndjit_cached  W1/ndjit with NDJIT_FLAGS=--streaming-stores=0 (the workload whose output is
-//             streamed), to show what streaming stores give.
+//   Wk/ndjit_cached  Wk/ndjit with NDJIT_FLAGS=--streaming-stores=0 (W1, W2, W2erf: the workloads
+//             whose output is streamed), to show what streaming stores give.
+//   Wk/ndjit_noprefetch  Wk/ndjit with NDJIT_FLAGS=--prefetch=0 (every workload), to show what
+//             the kernels' software prefetches give (codegen/cpu/prefetch.h).
 //   Wk/ndjit_glibc  Wk/ndjit with NDJIT_FLAGS=--vector-math=glibc (W2, W2erf, W3: glibc's tanh,
 //             erf and exp, vectorized by libmvec, instead of the prelude's own vector math).
-//   Paired/Wk (W1-W5, W2erf)  hand, ndjit, ndjit_cached (W1), ndjit_glibc (W2, W2erf, W3),
-//   hand_stream
-//             (W1), eigen and eigen2 in 15 rounds, each round timing every variant once; reports
-//             the median per-round ratio of each to the hand loop (the robust figure on a VM whose
-//             bandwidth drifts).
+//   Paired/Wk (W1-W5, W2erf)  hand, ndjit, ndjit_cached (W1, W2, W2erf), ndjit_noprefetch,
+//             ndjit_glibc (W2, W2erf, W3), hand_stream (W1), eigen and eigen2 in 15 rounds, each
+//             round timing every variant once; reports the median per-round ratio of each to the
+//             hand loop (the robust figure on a VM whose bandwidth drifts).
 //   Wk/eigen2  the same Eigen expression on 2 threads, each over its own contiguous part
 //             (elements; rows for W3; a block of columns for W5), as a user threads Eigen with
 //             OpenMP.
@@ -629,9 +630,9 @@ void RunNdjit(benchmark::State& state, const Workload& w, bool eager, Form form)
 // ndjit_cuda: the same expression on gpu(0), inputs copied there once; device-memory bandwidth
 // is the limit (bytes/s counts the fused kernel's bytes, as for W*/ndjit). Without a device the
 // case reports "skipped: no CUDA device".
-// Whether the workload's output is streamed by default (64 MiB, over the development VM's 32 MiB
-// last-level cache, and no expensive op: W2's tanh makes it compute-bound).
-bool Streams(const Workload& w) { return w.name == "W1"; }
+// Whether the workload's output is streamed by default (an elementwise kernel's 64 MiB output,
+// over the 32 MiB cap of codegen/cpu's streaming threshold).
+bool Streams(const Workload& w) { return w.name == "W1" || w.name == "W2" || w.name == "W2erf"; }
 
 // Whether the workload calls a function of the prelude's vector math (W2 tanh, W2erf erf, W3 exp).
 bool UsesVectorMath(const Workload& w) {
@@ -699,6 +700,7 @@ void RunPaired(benchmark::State& state, const Workload& w) {
       {"ndjit", [&w, &in = f.nd_inputs] { w.ndjit_statement(in); }},
   };
   if (Streams(w)) variants.push_back({"ndjit_cached", with_flags("--streaming-stores=0")});
+  variants.push_back({"ndjit_noprefetch", with_flags("--prefetch=0")});
   if (UsesVectorMath(w)) variants.push_back({"ndjit_glibc", with_flags("--vector-math=glibc")});
   if (w.hand_stream) variants.push_back({"hand_stream", host(w.hand_stream)});
   if (w.eigen) variants.push_back({"eigen", host(w.eigen)});
@@ -786,6 +788,11 @@ void RegisterWorkload(const Workload& w) {
       ndjit::set_flags("");
     });
   }
+  reg("ndjit_noprefetch", [&w](benchmark::State& s) {
+    ndjit::set_flags("--prefetch=0");
+    RunNdjit(s, w, false, Form::kStatement);
+    ndjit::set_flags("");
+  });
   if (UsesVectorMath(w)) {
     reg("ndjit_glibc", [&w](benchmark::State& s) {
       ndjit::set_flags("--vector-math=glibc");

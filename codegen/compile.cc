@@ -44,6 +44,7 @@ absl::StatusOr<LoweredGraph> LowerGraph(const ir::Graph& graph, const GraphCompi
     LowerOptions lower;
     lower.streaming_store_bytes = options.streaming_store_bytes;
     lower.glibc_math = options.glibc_math;
+    lower.prefetch = options.prefetch;
     const int in_place = out.schedule.in_place_of[g];
     if (in_place >= 0) lower.in_place_of = graph.node(in_place);
     absl::StatusOr<LoweredKernel> k = LowerGroup(graph, out.plan, g, lower);

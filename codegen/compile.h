@@ -39,6 +39,8 @@ struct GraphCompileOptions {
   int64_t streaming_store_bytes = 0;
   // LowerOptions::glibc_math (`--vector-math=glibc`); CPU kernels only.
   bool glibc_math = false;
+  // LowerOptions::prefetch (`--prefetch`); CPU kernels only.
+  bool prefetch = true;
   // By output index: outputs stored only where that is free (passes::PlanFusion); the run's
   // result holds an empty tensor (no storage) for one that was not stored.
   std::vector<bool> optional_outputs;
@@ -50,7 +52,7 @@ struct GraphCompileOptions {
   template <typename H>
   friend H AbslHashValue(H h, const GraphCompileOptions& o) {
     return H::combine(std::move(h), o.fusion, o.schedule, o.split_reductions,
-                      o.streaming_store_bytes, o.glibc_math, o.optional_outputs,
+                      o.streaming_store_bytes, o.glibc_math, o.prefetch, o.optional_outputs,
                       o.fail_fused_kernels_for_testing);
   }
 };

@@ -112,18 +112,14 @@ class Lowerer {
       loop_var_instr_ = vars[0];
       idx.dims->push_back(vars[0]);
     }
-    // Streaming stores pay where a kernel is bound by memory; one whose points compute an
-    // expensive op (a library call, a division: ops.def's cost column) is not, and measured
-    // slower with them (W2, gelu: 1.11-1.15x in paired rounds).
-    bool compute_bound = false;
-    for (const Node* m : g.members) {
-      compute_bound |= ir::OpRecomputeCost(m->op()) == ir::RecomputeCost::kExpensive;
-    }
+    // Kernels with an expensive op (gelu's tanh, W2) stream too: with the CPU backend's
+    // prefetches they ran 1.6-1.9x faster than with cached stores; without prefetches streaming
+    // had made them up to 2x slower (codegen/cpu/prefetch.h).
     for (const Node* r : g.roots) {
       ASSIGN_OR_RETURN(int v, Emit(*r, idx, /*is_root=*/true));
       b_.Store(output_buffer_.at(r), Linear(idx), v);
       const int64_t bytes = ir::NumElements(r->shape()) * DTypeSize(r->dtype());
-      if (!g.row_kernel && !compute_bound && options_.streaming_store_bytes > 0 &&
+      if (!g.row_kernel && options_.streaming_store_bytes > 0 &&
           bytes >= options_.streaming_store_bytes) {
         b_.SetStream(output_buffer_.at(r));
       }
@@ -141,6 +137,7 @@ class Lowerer {
     b_.set_num_params(static_cast<int>(out_.params.size()));
     b_.set_num_values(static_cast<int>(out_.values.size()));
     b_.set_glibc_math(options_.glibc_math && UsesGlibcVariant(g));
+    b_.set_prefetch(options_.prefetch);
     out_.kernel = std::move(b_).Finish();
     return std::move(out_);
   }

@@ -45,11 +45,13 @@ struct LowerOptions {
   const ir::Node* in_place_of = nullptr;
   // Roots of at least this many bytes are marked as streamed outputs (ir::KBuffer::stream):
   // written once and too large for the caches to keep for the next reader. 0: none. Only
-  // elementwise kernels (no row loop, no scan) bound by memory (no expensive op among their
-  // members) mark them; they store each root at the flat index of its domain point.
+  // elementwise kernels (no row loop, no scan) mark them; they store each root at the flat index
+  // of its domain point.
   int64_t streaming_store_bytes = 0;
   // ir::Kernel::glibc_math: exp, expm1, log, tanh and erf through glibc (CPU kernels only).
   bool glibc_math = false;
+  // ir::Kernel::prefetch (`--prefetch`; CPU kernels only).
+  bool prefetch = true;
 };
 
 absl::StatusOr<LoweredKernel> LowerGroup(const ir::Graph& graph, const passes::FusionPlan& plan,

@@ -187,7 +187,7 @@ std::string PrintKernel(const Kernel& k, bool notes) {
   }
   absl::StrAppend(&out, ") params ", k.num_params, k.num_values > 0 ? " values " : "",
                   k.num_values > 0 ? absl::StrCat(k.num_values) : "", " vars ", k.num_vars,
-                  k.glibc_math ? " math glibc" : "", " {\n");
+                  k.glibc_math ? " math glibc" : "", k.prefetch ? "" : " prefetch off", " {\n");
   PrintBlock(k, 0, 2, out);
   absl::StrAppend(&out, "  domain [", Args(k.domain), "]\n  body {\n");
   PrintBlock(k, 1, 4, out);

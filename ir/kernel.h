@@ -124,6 +124,10 @@ struct Kernel {
   // prelude's own vector math (`--vector-math=glibc`; codegen/prelude.cc). Printed as
   // `math glibc` after the header's counts.
   bool glibc_math = false;
+  // The CPU backend prefetches the data of the kernel's contiguous loads ahead of them
+  // (codegen/cpu/prefetch.h; `--prefetch=0` turns it off). Printed as `prefetch off` after the
+  // header's counts when off; the CUDA backend ignores it.
+  bool prefetch = true;
   // One line per fused graph node ("%12 = exp at model.cc:41:7"); printed as comments, not
   // part of the canonical text.
   std::vector<std::string> notes;
@@ -201,6 +205,7 @@ class KernelBuilder {
   void set_num_params(int n) { kernel_.num_params = n; }
   void set_num_values(int n) { kernel_.num_values = n; }
   void set_glibc_math(bool on) { kernel_.glibc_math = on; }
+  void set_prefetch(bool on) { kernel_.prefetch = on; }
   void AddNote(std::string note) { kernel_.notes.push_back(std::move(note)); }
 
   // True when `value` (an instruction) does not depend on any var (a prologue value).

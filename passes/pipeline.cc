@@ -212,6 +212,7 @@ constexpr FlagSpec kFlags[] = {
     NDJIT_BOOL_FLAG("in-place", "--in-place=0|1", schedule.in_place),
     NDJIT_BOOL_FLAG("streaming-stores", "--streaming-stores=0|1", streaming_stores),
     NDJIT_BOOL_FLAG("huge-pages", "--huge-pages=0|1", huge_pages),
+    NDJIT_BOOL_FLAG("prefetch", "--prefetch=0|1", prefetch),
     {"vector-math", "--vector-math=ndjit|glibc",
      [](std::string_view, std::string_view value, PipelineOptions* o) {
        if (value != "ndjit" && value != "glibc") {

@@ -70,6 +70,9 @@ struct PipelineOptions {
   // (libmvec's in vector loops, libm's in scalar remainders, as before ndjit had its own)
   // instead of ndjit's own vector math (codegen/prelude.cc; the default, --vector-math=ndjit).
   bool glibc_math = false;
+  // CPU kernels prefetch the data of their contiguous loads ahead of them
+  // (codegen/cpu/prefetch.h); --prefetch=0 leaves it to the hardware's prefetchers.
+  bool prefetch = true;
   // Fresh host buffers of 4 MiB and more are advised as transparent huge pages
   // (runtime/buffer_pool.h); --huge-pages=0 leaves them to the system's default.
   bool huge_pages = true;

@@ -126,6 +126,7 @@ absl::Status UseDevice(const Task& task, const Config& config, ExecuteOptions* e
   execute->backend_key = absl::StrCat("cuda:", device);
   execute->streaming_store_bytes = 0;  // a CPU store policy
   execute->glibc_math = false;         // CUDA kernels use CUDA's math functions
+  execute->prefetch = true;            // ignored by CUDA kernels; the default text
   return absl::OkStatus();
 #else
   (void)execute;
@@ -141,6 +142,7 @@ ExecuteOptions ExecuteOptionsFor(const Config& config) {
   execute.streaming_store_bytes =
       config.pipeline.streaming_stores ? codegen::cpu::StreamingStoreBytes() : 0;
   execute.glibc_math = config.pipeline.glibc_math;
+  execute.prefetch = config.pipeline.prefetch;
   execute.huge_pages = config.pipeline.huge_pages;
   return execute;
 }

@@ -252,6 +252,7 @@ absl::Status Emit(const std::string& command, const Input& input, const ndjit::i
       describe.execute.streaming_store_bytes =
           flags.streaming_stores ? ndjit::codegen::cpu::StreamingStoreBytes() : 0;
       describe.execute.glibc_math = flags.glibc_math;
+      describe.execute.prefetch = flags.prefetch;
     }
     ASSIGN_OR_RETURN(ndjit::runtime::KernelsDescription d,
                      ndjit::runtime::DescribeKernels(g, describe));

@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "codegen/cpu/cpu_backend.h"
 #include "codegen/cpu/emitter.h"
+#include "codegen/cpu/prefetch.h"
 #include "codegen/cpu/prelude_bitcode.h"
 #include "codegen/prelude_abi.h"
 #include "ir/dtype.h"
@@ -488,6 +489,7 @@ absl::StatusOr<CompiledKernel> Compile(const ir::Kernel& kernel, const CompileOp
     mpm.run(*module, mam);
   }
   MakeStreamingStores(*module);
+  if (kernel.prefetch) InsertPrefetches(*module, kPrefetchDistanceBytes);
 
   CompiledKernel out;
   if (options.keep_llvm_ir) {

@@ -205,7 +205,7 @@ TEST(GraphCompileOptionsTest, EveryFieldTakesPartInEquality) {
 TEST(GraphCompileOptionsTest, EqualOptionsHashEqualAndEachFieldChangesTheHash) {
   const GraphCompileOptions base;
   EXPECT_EQ(absl::HashOf(base), absl::HashOf(GraphCompileOptions{}));
-  std::vector<GraphCompileOptions> changed(9, base);
+  std::vector<GraphCompileOptions> changed(10, base);
   changed[0].fusion.fuse = false;
   changed[1].fusion.max_kernel_ops = 100;
   changed[2].schedule.in_place = false;
@@ -215,6 +215,7 @@ TEST(GraphCompileOptionsTest, EqualOptionsHashEqualAndEachFieldChangesTheHash) {
   changed[6].fusion.max_evaluations = 2;
   changed[7].streaming_store_bytes = 1 << 20;
   changed[8].glibc_math = true;
+  changed[9].prefetch = false;
   for (size_t i = 0; i < changed.size(); ++i) {
     EXPECT_NE(absl::HashOf(changed[i]), absl::HashOf(base)) << i;
   }

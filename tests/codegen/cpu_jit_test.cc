@@ -115,7 +115,7 @@ struct Streamed {
   codegen::LoweredKernel lowered;
   codegen::cpu::CompiledKernel compiled;
 };
-Streamed CompileStreamed(const std::string& text, int64_t stream_bytes) {
+Streamed CompileStreamed(const std::string& text, int64_t stream_bytes, bool prefetch = true) {
   Streamed out;
   auto g = ir::ParseGraph(text);
   EXPECT_TRUE(g.ok()) << g.status();
@@ -124,6 +124,7 @@ Streamed CompileStreamed(const std::string& text, int64_t stream_bytes) {
   EXPECT_EQ(plan.groups.size(), 1u);
   codegen::LowerOptions lower;
   lower.streaming_store_bytes = stream_bytes;
+  lower.prefetch = prefetch;
   absl::StatusOr<codegen::LoweredKernel> k = codegen::LowerGroup(**g, plan, 0, lower);
   EXPECT_TRUE(k.ok()) << k.status();
   if (!k.ok()) return out;
@@ -161,6 +162,35 @@ TEST(VectorWidth, KernelsWithAnExpensiveOpPreferTheFullWidth) {
   EXPECT_EQ(Count(light.compiled.llvm_ir, "prefer-vector-width"), 0);
 }
 
+// Loads that walk memory contiguously are prefetched 2 KiB ahead (codegen/cpu/prefetch.h), one
+// prefetch per cache line of each input; a strided walk (a matrix's column, 2 KiB per step) is
+// not, and `--prefetch=0` (LowerOptions::prefetch) marks the kernel and adds none.
+TEST(Prefetch, ContiguousLoadsArePrefetchedAheadAndStridedOnesAreNot) {
+  const std::string contiguous = R"(graph @g {
+      %0 = input[index=0] : f32[65536]
+      %1 = input[index=1] : f32[65536]
+      %2 = mul(%0, %1) : f32[65536]
+      return %2 })";
+  const Streamed on = CompileStreamed(contiguous, 0);
+  const int prefetches = Count(on.compiled.llvm_ir, "call void @llvm.prefetch");
+  EXPECT_GE(prefetches, 2) << on.compiled.llvm_ir;
+  // Of an address 2,048 bytes (a whole number of the loop's steps) past its load's.
+  EXPECT_GE(Count(on.compiled.llvm_ir, "getelementptr i8, ptr"), 1);
+  EXPECT_GE(Count(on.compiled.llvm_ir, ", i64 2048"), 1);
+  EXPECT_EQ(ir::PrintKernel(on.lowered.kernel).find("prefetch off"), std::string::npos);
+  const Streamed off = CompileStreamed(contiguous, 0, /*prefetch=*/false);
+  EXPECT_EQ(Count(off.compiled.llvm_ir, "@llvm.prefetch"), 0);
+  EXPECT_NE(ir::PrintKernel(off.lowered.kernel).find("vars 1 prefetch off {"), std::string::npos)
+      << ir::PrintKernel(off.lowered.kernel);
+  const Streamed strided = CompileStreamed(R"(graph @g {
+      %0 = input[index=0] : f32[4096,512]
+      %1 = slice[starts=[0,0], steps=[1,512]](%0) : f32[4096,1]
+      %2 = mul(%1, %1) : f32[4096,1]
+      return %2 })",
+                                           0);
+  EXPECT_EQ(Count(strided.compiled.llvm_ir, "@llvm.prefetch"), 0) << strided.compiled.llvm_ir;
+}
+
 // The choice is the lowering's, by output size; the code shows it: a large output's kernel
 // stores through non-temporal vector stores and fences, a small one's has neither.
 TEST(StreamingStores, LargeOutputsStreamAndSmallOnesDoNot) {
@@ -193,16 +223,16 @@ TEST(StreamingStores, LargeOutputsStreamAndSmallOnesDoNot) {
   ASSERT_FALSE(off.lowered.kernel.buffers.empty());
   EXPECT_FALSE(off.lowered.kernel.buffers[0].stream);
   EXPECT_EQ(Count(off.compiled.llvm_ir, "!nontemporal"), 0);
-  // A kernel that computes an expensive op (here exp) is bound by its arithmetic, not by memory:
-  // not marked.
+  // A kernel that computes an expensive op (here exp) streams too (with the prefetches of
+  // codegen/cpu/prefetch.h it ran faster streamed).
   const Streamed heavy = CompileStreamed(R"(graph @g {
       %0 = input[index=0] : f32[1048576]
       %1 = exp(%0) : f32[1048576]
       return %1 })",
                                          threshold);
   ASSERT_FALSE(heavy.lowered.kernel.buffers.empty());
-  EXPECT_FALSE(heavy.lowered.kernel.buffers[0].stream);
-  EXPECT_EQ(Count(heavy.compiled.llvm_ir, "!nontemporal"), 0);
+  EXPECT_TRUE(heavy.lowered.kernel.buffers[0].stream);
+  EXPECT_GE(Count(heavy.compiled.llvm_ir, "!nontemporal"), 1);
   // A row kernel (softmax) stores from its row loop and is not marked.
   const Streamed row = CompileStreamed(R"(graph @g {
       %0 = input[index=0] : f32[512,512]

@@ -214,6 +214,25 @@ TEST_F(OptimizerTest, FlagsReachTheExecutor) {
   EXPECT_EQ(stats().buffers_allocated, 3);
 }
 
+// --prefetch=0 reaches the kernels: their text (and so their cache entry) differs, so the same
+// expression compiles once more under it, and once is enough for each setting.
+TEST_F(OptimizerTest, PrefetchFlagReachesTheKernels) {
+  NDArray a = nd::full({4096}, 1.5f);
+  waitall();
+  auto compiles = [&] {
+    reset_stats();
+    (nd::exp(a) * 3.0f).wait_to_read();
+    return stats().kernels_compiled + stats().kernels_loaded;  // or found on disk
+  };
+  compiles();  // whatever the cache held before
+  EXPECT_EQ(compiles(), 0);
+  set_flags("--prefetch=0");
+  EXPECT_EQ(compiles(), 1);
+  EXPECT_EQ(compiles(), 0);
+  set_flags("");
+  EXPECT_EQ(compiles(), 0);
+}
+
 // Whether this system gives madvise(MADV_HUGEPAGE) regions transparent huge pages.
 bool SystemHasHugePages() {
   const std::string mode = ReadText("/sys/kernel/mm/transparent_hugepage/enabled");

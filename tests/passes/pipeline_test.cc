@@ -314,6 +314,9 @@ TEST(PipelineTest, FlagTableFeedsTheHelpAndTheReadme) {
   EXPECT_TRUE(parsed.huge_pages);
   EXPECT_TRUE(ApplyPipelineFlags("--huge-pages=0", &parsed).ok());
   EXPECT_FALSE(parsed.huge_pages);
+  EXPECT_TRUE(parsed.prefetch);
+  EXPECT_TRUE(ApplyPipelineFlags("--prefetch=0", &parsed).ok());
+  EXPECT_FALSE(parsed.prefetch);
 }
 
 TEST(PipelineTest, RegistryIsSortedAndCreatesEveryPass) {
