@@ -18,16 +18,16 @@
 //   W1/hand_stream  the hand loop with non-temporal stores (intrinsics of the widest vectors the
 //             build targets, an sfence at the end), what a C++ programmer who knows the trick
 //             writes.
-//   Wk/ndjit_cached  Wk/ndjit with NDJIT_FLAGS=--streaming-stores=0 (W1, W2, W2erf: the workloads
+//   Wk/ndjit_cached  Wk/ndjit with NDJIT_FLAGS=--streaming-stores=0 (W1, W2, W2erf, Wpow: those
 //             whose output is streamed), to show what streaming stores give.
 //   Wk/ndjit_noprefetch  Wk/ndjit with NDJIT_FLAGS=--prefetch=0 (every workload), to show what
 //             the kernels' software prefetches give (codegen/cpu/prefetch.h).
 //   Wk/ndjit_glibc  Wk/ndjit with NDJIT_FLAGS=--vector-math=glibc (W2, W2erf, W3: glibc's tanh,
 //             erf and exp, vectorized by libmvec, instead of the prelude's own vector math).
-//   Paired/Wk (W1-W5, W2erf)  hand, ndjit, ndjit_cached (W1, W2, W2erf), ndjit_noprefetch,
-//             ndjit_glibc (W2, W2erf, W3), hand_stream (W1), eigen and eigen2 in 15 rounds, each
-//             round timing every variant once; reports the median per-round ratio of each to the
-//             hand loop (the robust figure on a VM whose bandwidth drifts).
+//   Paired/Wk (W1-W5, W2erf, Wpow)  hand, ndjit, ndjit_cached (W1, W2, W2erf, Wpow),
+//             ndjit_noprefetch, ndjit_glibc (W2, W2erf, W3), hand_stream (W1), eigen and eigen2
+//             in 15 rounds, each round timing every variant once; reports the median per-round
+//             ratio of each to the hand loop (the robust figure on a VM whose bandwidth drifts).
 //   Wk/eigen2  the same Eigen expression on 2 threads, each over its own contiguous part
 //             (elements; rows for W3; a block of columns for W5), as a user threads Eigen with
 //             OpenMP.
@@ -39,6 +39,7 @@
 //   W1  a*b+c                                                    float32, N = 2^24
 //   W2  0.5*x*(1+tanh(0.7978845608*(x+0.044715*x^3)))  (gelu)    float32, N = 2^24
 //   W2erf  0.5*x*(1+erf(x*0.70710678))  (gelu, exact form)          float32, N = 2^24
+//   Wpow  pow(x, y), x and y in [0.25, 4]                         float32, N = 2^24
 //   W3  softmax over the rows of a 4096x1024 matrix
 //   W4  mean((a-b)^2)                                            float32, N = 2^24
 //   W5  (X - mean(X, 0)) / sqrt(var(X, 0) + 1e-5)                8192x512
@@ -323,6 +324,45 @@ Workload MakeGeluErf(int64_t n) {
       const double v = in[0][i];
       ref[i] = 0.5 * v * (1.0 + std::erf(v * 0.70710678));
     }
+  };
+  return w;
+}
+
+// Wpow: pow(x, y) elementwise, x and y in [0.25, 4]: ndjit calls glibc's powf (libmvec's in vector
+// loops; ndjit has no pow of its own), Eigen its own vectorized pow; the hand loop calls std::pow,
+// which GCC leaves scalar (as W2's std::tanh).
+Workload MakePow(int64_t n) {
+  Workload w;
+  w.name = "Wpow";
+  w.input_shapes = {{n}, {n}};
+  w.low = 0.25;
+  w.high = 4;
+  w.out_size = n;
+  w.bytes = 3 * n * sizeof(float);
+  w.ndjit_expr = [](const std::vector<ndjit::NDArray>& in) { return nd::power(in[0], in[1]); };
+  w.ndjit_statement = [](const std::vector<ndjit::NDArray>& in) {
+    nd::power(in[0], in[1]).wait_to_read();
+  };
+  w.hand = [n](const HostInputs& in, float* out) {
+    const float* x = in[0];
+    const float* y = in[1];
+#pragma omp parallel for num_threads(kThreads) schedule(static)
+    for (int64_t i = 0; i < n; ++i) out[i] = std::pow(x[i], y[i]);
+  };
+#ifdef NDJIT_BENCH_HAVE_EIGEN
+  w.eigen = [n](const HostInputs& in, float* out) {
+    Eigen::Map<const Eigen::ArrayXf> x(in[0], n), y(in[1], n);
+    Eigen::Map<Eigen::ArrayXf>(out, n) = x.pow(y);
+  };
+  w.eigen2 = [n](const HostInputs& in, float* out) {
+    ForEachPart(n, [&](int64_t lo, int64_t m) {
+      Eigen::Map<const Eigen::ArrayXf> x(in[0] + lo, m), y(in[1] + lo, m);
+      Eigen::Map<Eigen::ArrayXf>(out + lo, m) = x.pow(y);
+    });
+  };
+#endif
+  w.reference = [n](const HostInputs& in, double* ref) {
+    for (int64_t i = 0; i < n; ++i) ref[i] = std::pow(double{in[0][i]}, double{in[1][i]});
   };
   return w;
 }
@@ -632,7 +672,9 @@ void RunNdjit(benchmark::State& state, const Workload& w, bool eager, Form form)
 // case reports "skipped: no CUDA device".
 // Whether the workload's output is streamed by default (an elementwise kernel's 64 MiB output,
 // over the 32 MiB cap of codegen/cpu's streaming threshold).
-bool Streams(const Workload& w) { return w.name == "W1" || w.name == "W2" || w.name == "W2erf"; }
+bool Streams(const Workload& w) {
+  return w.name == "W1" || w.name == "W2" || w.name == "W2erf" || w.name == "Wpow";
+}
 
 // Whether the workload calls a function of the prelude's vector math (W2 tanh, W2erf erf, W3 exp).
 bool UsesVectorMath(const Workload& w) {
@@ -641,7 +683,7 @@ bool UsesVectorMath(const Workload& w) {
 
 // The fusion workloads with Paired and ndjit_cuda cases.
 bool IsFusionWorkload(const Workload& w) {
-  return w.name == "W2erf" ||
+  return w.name == "W2erf" || w.name == "Wpow" ||
          (w.name.size() == 2 && w.name[0] == 'W' && w.name[1] >= '1' && w.name[1] <= '5');
 }
 
@@ -1161,6 +1203,7 @@ int main(int argc, char** argv) {
   static const Workload w1 = MakeAxpy("W1", int64_t{1} << 24, benchmark::kMillisecond, 1.0);
   static const Workload w2 = MakeGelu(int64_t{1} << 24);
   static const Workload w2erf = MakeGeluErf(int64_t{1} << 24);
+  static const Workload wpow = MakePow(int64_t{1} << 24);
   static const Workload w3 = MakeSoftmax(4096, 1024);
   static const Workload w4 = MakeMse(int64_t{1} << 24);
   static const Workload w5 = MakeColumnNorm(8192, 512);
@@ -1170,7 +1213,7 @@ int main(int argc, char** argv) {
   static const Workload w7 = MakeAxpy("W7", int64_t{1} << 17, benchmark::kMicrosecond, 0.5);
   static const Workload mm = MakeMatmul(512);
   static const Workload scan = MakeCumsum(int64_t{1} << 24);
-  for (const Workload* w : {&w1, &w2, &w2erf, &w3, &w4, &w5, &w6, &w7, &mm, &scan})
+  for (const Workload* w : {&w1, &w2, &w2erf, &wpow, &w3, &w4, &w5, &w6, &w7, &mm, &scan})
     RegisterWorkload(*w);
 
   benchmark::RegisterBenchmark("Compile/W2_cold", BM_CompileW2Cold)

@@ -1,7 +1,8 @@
 // Accuracy checks of the CPU prelude's vector math (codegen/prelude.cc: exp, expm1, log, tanh, erf
-// on float32 and the 16-bit floats) against the bounds in codegen/prelude_abi.h, shared by the CPU
-// JIT's test (tests/codegen/vector_math_test.cc) and the CUDA emulation's
-// (tests/cuda/cuda_emulation_test.cc), which runs the same prelude text as host code.
+// on float32 and the 16-bit floats), and of pow (glibc's on the CPU), against the bounds in
+// codegen/prelude_abi.h, shared by the CPU JIT's test (tests/codegen/vector_math_test.cc) and the
+// CUDA emulation's (tests/cuda/cuda_emulation_test.cc), which runs the same prelude text as host
+// code.
 //
 // Errors are in units in the last place of the result's dtype, at the exact result (computed in
 // double, whose own error is far below these bounds): |got - exact| / ulp(exact). An infinite
@@ -135,34 +136,40 @@ inline std::vector<uint32_t> VectorMathInputs(DType dtype, int64_t float32_sampl
   return bits;
 }
 
+// The error of `y` against `exact` in ulps of `dtype` (see the top of this file). A NaN where
+// the exact result is not one (or the reverse), or a zero of the wrong sign, is a mismatch: its
+// description goes to `*mismatch` and the error returned is 0.
+inline double UlpError(DType dtype, double exact, double y, std::string* mismatch) {
+  const FloatFormat f = FormatOf(dtype);
+  const double top = f.max_finite + UlpAt(dtype, f.max_finite);
+  if (std::isnan(exact) || std::isnan(y)) {
+    if (std::isnan(exact) != std::isnan(y))
+      *mismatch = absl::StrFormat("%.9g, want %.9g", y, exact);
+    return 0;
+  }
+  // Beyond the dtype's range (infinite in it) counts as `top`, as an infinite result does.
+  const double want = std::fabs(exact) > top ? std::copysign(top, exact) : exact;
+  if (want == 0 && y == 0 && std::signbit(want) != std::signbit(y)) {
+    *mismatch = absl::StrFormat("%g, want %g (the sign of zero)", y, want);
+    return 0;
+  }
+  if (std::isinf(y)) y = std::copysign(top, y);
+  return std::fabs(y - want) / UlpAt(dtype, std::min(std::fabs(want), f.max_finite));
+}
+
 // Compares `got` (result bit patterns) with the exact results of `op` at `inputs`; returns ""
 // when every error is within `bound` ulps and NaNs match, else the worst case. `max_error`
 // receives the largest error seen.
 inline std::string CheckVectorMath(ir::Op op, DType dtype, const std::vector<uint32_t>& inputs,
                                    const std::vector<uint32_t>& got, double bound,
                                    double* max_error) {
-  const FloatFormat f = FormatOf(dtype);
-  const double top = f.max_finite + UlpAt(dtype, f.max_finite);
   double worst = 0;
   size_t worst_at = 0;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const double x = BitsToDouble(dtype, inputs[i]);
-    const double exact = ExactResult(op, x);
-    double y = BitsToDouble(dtype, got[i]);
-    if (std::isnan(exact) || std::isnan(y)) {
-      if (std::isnan(exact) != std::isnan(y)) {
-        return absl::StrFormat("%s(%.9g) = %.9g, want %.9g", ir::OpName(op), x, y, exact);
-      }
-      continue;
-    }
-    // Beyond the dtype's range (infinite in it) counts as `top`, as an infinite result does.
-    const double want = std::fabs(exact) > top ? std::copysign(top, exact) : exact;
-    if (want == 0 && y == 0 && std::signbit(want) != std::signbit(y)) {
-      return absl::StrFormat("%s(%.9g) = %g, want %g (the sign of zero)", ir::OpName(op), x, y,
-                             want);
-    }
-    if (std::isinf(y)) y = std::copysign(top, y);
-    const double e = std::fabs(y - want) / UlpAt(dtype, std::min(std::fabs(want), f.max_finite));
+    std::string mismatch;
+    const double e = UlpError(dtype, ExactResult(op, x), BitsToDouble(dtype, got[i]), &mismatch);
+    if (!mismatch.empty()) return absl::StrFormat("%s(%.9g) = %s", ir::OpName(op), x, mismatch);
     if (e > worst) {
       worst = e;
       worst_at = i;
@@ -174,6 +181,110 @@ inline std::string CheckVectorMath(ir::Op op, DType dtype, const std::vector<uin
   return absl::StrFormat("%s %s: %.3f ulp at x = %.9g (got %.9g, exact %.9g), bound %.2f",
                          ir::OpName(op), DTypeName(dtype), worst, x,
                          BitsToDouble(dtype, got[worst_at]), ExactResult(op, x), bound);
+}
+
+// pow's arguments: pairs (x[i], y[i]) of bit patterns of one dtype.
+struct PowInputs {
+  std::vector<uint32_t> x, y;
+};
+
+// For the 16-bit floats: every pattern as x, each with `ys_per_x` exponents (special values
+// first: 0, 1, 2, 0.5, 3, 10 and their negatives, the infinities and NaN; then patterns spread
+// over the dtype). For float32: `float32_pairs` pairs, x from VectorMathInputs (the special values
+// first) and y in turn a small integer (so negative x has real results), a special value, and a
+// pattern whose magnitude lies in [2^-12, 2^12).
+inline PowInputs MakePowInputs(DType dtype, int ys_per_x = 64, int64_t float32_pairs = 1 << 24) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> special = {0.0f, -0.0f, 1.0f,  -1.0f,  2.0f, -2.0f, 0.5f,         -0.5f,
+                                      3.0f, -3.0f, 10.0f, -10.0f, inf,  -inf,  std::nanf("")};
+  auto bits_of = [dtype](float v) {
+    uint32_t b;
+    std::memcpy(&b, &v, 4);
+    if (dtype == DType::kFloat32) return b;
+    if (dtype == DType::kBFloat16) return b >> 16;  // these specials are exact in bfloat16
+    // float16: the specials are exact there too (sign, exponent, top mantissa bits).
+    const uint32_t sign = (b >> 16) & 0x8000;
+    if (std::isnan(v)) return sign | 0x7e00u;
+    if (std::isinf(v)) return sign | 0x7c00u;
+    if (v == 0) return sign;
+    const int e = static_cast<int>((b >> 23) & 255) - 127 + 15;
+    return sign | (static_cast<uint32_t>(e) << 10) | ((b >> 13) & 1023);
+  };
+  PowInputs in;
+  if (dtype != DType::kFloat32) {
+    for (uint32_t x = 0; x < 65536; ++x) {
+      for (int k = 0; k < ys_per_x; ++k) {
+        const uint32_t y =
+            k < static_cast<int>(special.size())
+                ? bits_of(special[k])
+                : static_cast<uint32_t>((x * 40503u + k * 2654435761u) >> 7) & 0xffff;
+        in.x.push_back(x);
+        in.y.push_back(y);
+      }
+    }
+    return in;
+  }
+  const std::vector<uint32_t> xs = VectorMathInputs(DType::kFloat32, float32_pairs);
+  for (int64_t i = 0; i < float32_pairs; ++i) {
+    const uint32_t h = static_cast<uint32_t>(i) * 2654435761u;
+    float y;
+    switch (i % 4) {
+      case 0:
+        y = static_cast<float>(static_cast<int>(h >> 26) - 32);  // -32 ... 31
+        break;
+      case 1:
+        y = special[(i / 4) % special.size()];
+        break;
+      default: {
+        const uint32_t b = ((h >> 31) << 31) | ((115u + (h >> 8) % 24u) << 23) | (h & 0x7fffff);
+        std::memcpy(&y, &b, 4);
+      }
+    }
+    in.x.push_back(xs[i]);
+    in.y.push_back(bits_of(y));
+  }
+  return in;
+}
+
+// Whether `bits` is a signaling NaN of `dtype` (all-ones exponent, nonzero significand whose
+// top bit is clear).
+inline bool IsSignalingNaN(DType dtype, uint32_t bits) {
+  const int mantissa = FormatOf(dtype).digits - 1;
+  const int exponent_bits = dtype == DType::kFloat16 ? 5 : 8;
+  const uint32_t exponent = (bits >> mantissa) & ((1u << exponent_bits) - 1);
+  const uint32_t significand = bits & ((1u << mantissa) - 1);
+  return exponent == (1u << exponent_bits) - 1 && significand != 0 &&
+         (significand >> (mantissa - 1)) == 0;
+}
+
+// As CheckVectorMath, for pow at `in`'s pairs (exact: C's pow in double). C leaves pow of a
+// signaling NaN unspecified: pow(sNaN, 0) may be 1, as for a quiet NaN, or NaN (IEEE 754's
+// invalid operation; glibc's powf). Converting float16 to float quiets a NaN, bfloat16's
+// widening by a shift keeps it signaling: both answers are accepted there.
+inline std::string CheckPow(DType dtype, const PowInputs& in, const std::vector<uint32_t>& got,
+                            double bound, double* max_error) {
+  double worst = 0;
+  size_t worst_at = 0;
+  for (size_t i = 0; i < in.x.size(); ++i) {
+    const double x = BitsToDouble(dtype, in.x[i]), y = BitsToDouble(dtype, in.y[i]);
+    std::string mismatch;
+    const double r = BitsToDouble(dtype, got[i]);
+    if (std::isnan(r) && (IsSignalingNaN(dtype, in.x[i]) || IsSignalingNaN(dtype, in.y[i]))) {
+      continue;
+    }
+    const double e = UlpError(dtype, std::pow(x, y), r, &mismatch);
+    if (!mismatch.empty()) return absl::StrFormat("pow(%.9g, %.9g) = %s", x, y, mismatch);
+    if (e > worst) {
+      worst = e;
+      worst_at = i;
+    }
+  }
+  *max_error = worst;
+  if (worst <= bound) return "";
+  const double x = BitsToDouble(dtype, in.x[worst_at]), y = BitsToDouble(dtype, in.y[worst_at]);
+  return absl::StrFormat("pow %s: %.3f ulp at pow(%.9g, %.9g) (got %.9g, exact %.9g), bound %.2f",
+                         DTypeName(dtype), worst, x, y, BitsToDouble(dtype, got[worst_at]),
+                         std::pow(x, y), bound);
 }
 
 }  // namespace ndjit::testing

@@ -1,7 +1,8 @@
 // The CPU prelude's vector math (codegen/prelude.cc) against its accuracy contract
 // (codegen/prelude_abi.h: VectorMathUlpBound): every float16 and bfloat16 input and 2^24 float32
-// inputs with the special values, through kernels the CPU JIT compiles, for exp, expm1, log and
-// tanh; and `--vector-math=glibc` (ir::Kernel::glibc_math), which calls glibc's functions.
+// inputs with the special values, through kernels the CPU JIT compiles, for exp, expm1, log, tanh
+// and erf; pow (glibc's powf, libmvec's in vector loops) on sampled pairs; and
+// `--vector-math=glibc` (ir::Kernel::glibc_math), which calls glibc's functions.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -49,6 +50,22 @@ absl::StatusOr<Compiled> CompileUnary(ir::Op op, DType dtype, int64_t n, bool gl
   return out;
 }
 
+// pow(x, y) over two 1-d inputs of `n` elements of `dtype`, compiled for the CPU.
+absl::StatusOr<Compiled> CompilePow(DType dtype, int64_t n) {
+  const std::string type = absl::StrCat(ir::DTypeShortName(dtype), "[", n, "]");
+  absl::StatusOr<std::unique_ptr<ir::Graph>> g = ir::ParseGraph(
+      absl::StrCat("graph @g {\n  %0 = input[index=0] : ", type, "\n  %1 = input[index=1] : ", type,
+                   "\n  %2 = pow(%0, %1) : ", type, "\n  return %2\n}\n"));
+  if (!g.ok()) return g.status();
+  const passes::FusionPlan plan = passes::PlanFusion(**g, passes::FusionOptions{}, {});
+  Compiled out;
+  ASSIGN_OR_RETURN(out.lowered, codegen::LowerGroup(**g, plan, 0, codegen::LowerOptions{}));
+  codegen::cpu::CompileOptions options;
+  options.keep_llvm_ir = true;
+  ASSIGN_OR_RETURN(out.code, codegen::cpu::Compile(out.lowered.kernel, options));
+  return out;
+}
+
 // Runs the kernel over `inputs` (bit patterns of `dtype`) and returns the results' patterns.
 std::vector<uint32_t> RunKernel(const Compiled& k, DType dtype,
                                 const std::vector<uint32_t>& inputs) {
@@ -63,6 +80,23 @@ std::vector<uint32_t> RunKernel(const Compiled& k, DType dtype,
   }
   std::vector<uint16_t> in16(inputs.begin(), inputs.end()), out16(n);
   void* buffers[] = {out16.data(), in16.data()};
+  k.code.fn(buffers, k.lowered.params.data(), status, 0, static_cast<int64_t>(n));
+  return std::vector<uint32_t>(out16.begin(), out16.end());
+}
+
+// Runs pow's kernel over the pairs of `in` (bit patterns of `dtype`); the results' patterns.
+std::vector<uint32_t> RunPow(const Compiled& k, DType dtype, const testing::PowInputs& in) {
+  const size_t n = in.x.size();
+  int64_t status[3] = {0, 0, 0};
+  if (dtype == DType::kFloat32) {
+    std::vector<uint32_t> out(n);
+    void* buffers[] = {out.data(), const_cast<uint32_t*>(in.x.data()),
+                       const_cast<uint32_t*>(in.y.data())};
+    k.code.fn(buffers, k.lowered.params.data(), status, 0, static_cast<int64_t>(n));
+    return out;
+  }
+  std::vector<uint16_t> x16(in.x.begin(), in.x.end()), y16(in.y.begin(), in.y.end()), out16(n);
+  void* buffers[] = {out16.data(), x16.data(), y16.data()};
   k.code.fn(buffers, k.lowered.params.data(), status, 0, static_cast<int64_t>(n));
   return std::vector<uint32_t>(out16.begin(), out16.end());
 }
@@ -87,6 +121,66 @@ TEST(VectorMath, EveryResultIsWithinItsBound) {
                   DTypeName(dtype), inputs.size(), max_error,
                   codegen::VectorMathUlpBound(op, dtype));
     }
+  }
+}
+
+// pow is glibc's (libmvec's powf in vector loops): checked against its documented bound on
+// float32 pairs, and, for the 16-bit floats, every x with 64 exponents each (every pair of
+// bit patterns: a large test below).
+TEST(VectorMath, PowIsWithinItsBound) {
+  for (const DType dtype : testing::kVectorMathDTypes) {
+    const testing::PowInputs in = testing::MakePowInputs(dtype);
+    absl::StatusOr<Compiled> k = CompilePow(dtype, static_cast<int64_t>(in.x.size()));
+    ASSERT_TRUE(k.ok()) << k.status();
+    // Vectorized: libmvec's powf (x86-64 vector ABI names start with _ZGV).
+    EXPECT_TRUE(absl::StrContains(k->code.llvm_ir, "_ZGV")) << DTypeName(dtype);
+    const double bound = codegen::VectorMathUlpBound(ir::Op::kPow, dtype);
+    double max_error = 0;
+    EXPECT_EQ(testing::CheckPow(dtype, in, RunPow(*k, dtype, in), bound, &max_error), "");
+    std::printf("pow    %-9s %zu pairs: max error %.3f ulp (bound %.2f)\n", DTypeName(dtype),
+                in.x.size(), max_error, bound);
+  }
+}
+
+// Every pair of float16 and of bfloat16 bit patterns (2^32 each), in chunks of 256 x values
+// with every y. A large test: it runs only with NDJIT_LARGE_TESTS=1.
+TEST(VectorMath, PowOverEvery16BitPairIsWithinItsBound) {
+  const char* large = std::getenv("NDJIT_LARGE_TESTS");
+  if (large == nullptr || std::string(large) != "1") {
+    GTEST_SKIP() << "a large test: set NDJIT_LARGE_TESTS=1 to run it";
+  }
+  constexpr uint32_t kXsPerChunk = 256;
+  const int threads = std::max(1u, std::thread::hardware_concurrency());
+  for (const DType dtype : {DType::kFloat16, DType::kBFloat16}) {
+    absl::StatusOr<Compiled> k = CompilePow(dtype, int64_t{kXsPerChunk} * 65536);
+    ASSERT_TRUE(k.ok()) << k.status();
+    const double bound = codegen::VectorMathUlpBound(ir::Op::kPow, dtype);
+    std::vector<double> worst(threads, 0.0);
+    std::vector<std::string> failure(threads);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        testing::PowInputs in;
+        in.x.resize(kXsPerChunk * 65536);
+        in.y.resize(kXsPerChunk * 65536);
+        for (uint32_t first = t * kXsPerChunk; first < 65536; first += threads * kXsPerChunk) {
+          for (uint32_t i = 0; i < kXsPerChunk * 65536; ++i) {
+            in.x[i] = first + i / 65536;
+            in.y[i] = i % 65536;
+          }
+          double max_error = 0;
+          const std::string d =
+              testing::CheckPow(dtype, in, RunPow(*k, dtype, in), bound, &max_error);
+          if (!d.empty() && failure[t].empty()) failure[t] = d;
+          worst[t] = std::max(worst[t], max_error);
+        }
+      });
+    }
+    for (std::thread& t : pool) t.join();
+    for (const std::string& f : failure) EXPECT_EQ(f, "");
+    std::printf("pow    %-9s all 2^32 pairs: max error %.3f ulp (bound %.2f)\n", DTypeName(dtype),
+                *std::max_element(worst.begin(), worst.end()), bound);
+    std::fflush(stdout);
   }
 }
 

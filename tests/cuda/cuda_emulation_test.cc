@@ -263,8 +263,9 @@ TEST(CudaEmulationRowTest, SharedExpensiveValuesMatchTheInterpreter) {
 
 // The prelude's vector math under the emulation, which compiles its host branch (the same
 // functions the CPU JIT inlines) with the host compiler: every float16 and bfloat16 input and
-// 2^22 float32 samples with the special values, for exp, expm1, log, tanh and erf, against the
-// bounds of codegen/prelude_abi.h (the CPU JIT's own check, over 2^24 samples, is
+// 2^22 float32 samples with the special values, for exp, expm1, log, tanh and erf, and pow
+// (the host's powf here) on every 16-bit x with 16 exponents each and 2^22 float32 pairs, against
+// the bounds of codegen/prelude_abi.h (the CPU JIT's own check, over 2^24 samples, is
 // tests/codegen/vector_math_test.cc).
 TEST(CudaEmulationVectorMathTest, EveryResultIsWithinItsBound) {
   using namespace ::ndjit::runtime::testing;  // NOLINT: the corpus's names, test-only
@@ -273,11 +274,12 @@ TEST(CudaEmulationVectorMathTest, EveryResultIsWithinItsBound) {
     DType dtype;
     std::vector<uint32_t> inputs;
     Case c;
+    std::vector<uint32_t> exponents;  // pow's second operand
   };
   std::vector<Check> checks;
   for (const DType dtype : ndjit::testing::kVectorMathDTypes) {
     for (const ir::Op op : ndjit::testing::kVectorMathOps) {
-      Check k{op, dtype, ndjit::testing::VectorMathInputs(dtype, 1 << 22), Case{}};
+      Check k{op, dtype, ndjit::testing::VectorMathInputs(dtype, 1 << 22), Case{}, {}};
       const std::string type = absl::StrCat(ir::DTypeShortName(dtype), "[", k.inputs.size(), "]");
       absl::StatusOr<std::unique_ptr<ir::Graph>> g = ir::ParseGraph(
           absl::StrCat("graph @g {\n  %0 = input[index=0] : ", type, "\n  %1 = ", ir::OpName(op),
@@ -289,6 +291,20 @@ TEST(CudaEmulationVectorMathTest, EveryResultIsWithinItsBound) {
       k.c.name = absl::StrCat(ir::OpName(op), "_", DTypeName(dtype));
       checks.push_back(std::move(k));
     }
+    ndjit::testing::PowInputs pairs = ndjit::testing::MakePowInputs(dtype, 16, 1 << 22);
+    Check k{ir::Op::kPow, dtype, std::move(pairs.x), Case{}, std::move(pairs.y)};
+    const std::string type = absl::StrCat(ir::DTypeShortName(dtype), "[", k.inputs.size(), "]");
+    absl::StatusOr<std::unique_ptr<ir::Graph>> g =
+        ir::ParseGraph(absl::StrCat("graph @g {\n  %0 = input[index=0] : ", type,
+                                    "\n  %1 = input[index=1] : ", type,
+                                    "\n  %2 = pow(%0, %1) : ", type, "\n  return %2\n}\n"),
+                       "vector_math");
+    ASSERT_TRUE(g.ok()) << g.status();
+    k.c.graph = *std::move(g);
+    k.c.specs.push_back(InputSpec{k.c.graph->node(0)->type()});
+    k.c.specs.push_back(InputSpec{k.c.graph->node(1)->type()});
+    k.c.name = absl::StrCat("pow_", DTypeName(dtype));
+    checks.push_back(std::move(k));
   }
   KernelSet set;
   for (const Check& k : checks) {
@@ -302,15 +318,19 @@ TEST(CudaEmulationVectorMathTest, EveryResultIsWithinItsBound) {
   const runtime::ExecuteOptions options = EmulatedOptions(set, *emu, LaunchLimits{}, &launches);
   for (const Check& k : checks) {
     const size_t n = k.inputs.size();
-    ir::HostTensor input(k.c.graph->node(0)->type());
-    if (k.dtype == DType::kFloat32) {
-      std::memcpy(input.data(), k.inputs.data(), 4 * n);
-    } else {
-      for (size_t i = 0; i < n; ++i)
-        input.data_as<uint16_t>()[i] = static_cast<uint16_t>(k.inputs[i]);
-    }
+    auto tensor = [&](const std::vector<uint32_t>& bits) {
+      ir::HostTensor t(k.c.graph->node(0)->type());
+      if (k.dtype == DType::kFloat32) {
+        std::memcpy(t.data(), bits.data(), 4 * n);
+      } else {
+        for (size_t i = 0; i < n; ++i) t.data_as<uint16_t>()[i] = static_cast<uint16_t>(bits[i]);
+      }
+      return t;
+    };
+    std::vector<ir::HostTensor> inputs = {tensor(k.inputs)};
+    if (k.op == ir::Op::kPow) inputs.push_back(tensor(k.exponents));
     absl::StatusOr<std::vector<ir::HostTensor>> out =
-        runtime::ExecuteCompiled(*k.c.graph, {input}, options);
+        runtime::ExecuteCompiled(*k.c.graph, inputs, options);
     ASSERT_TRUE(out.ok()) << k.c.name << ": " << out.status();
     std::vector<uint32_t> got(n);
     for (size_t i = 0; i < n; ++i) {
@@ -318,10 +338,14 @@ TEST(CudaEmulationVectorMathTest, EveryResultIsWithinItsBound) {
                                           : (*out)[0].data_as<uint16_t>()[i];
     }
     double max_error = 0;
-    EXPECT_EQ(
-        ndjit::testing::CheckVectorMath(k.op, k.dtype, k.inputs, got,
-                                        codegen::VectorMathUlpBound(k.op, k.dtype), &max_error),
-        "");
+    const double bound = codegen::VectorMathUlpBound(k.op, k.dtype);
+    if (k.op == ir::Op::kPow) {
+      EXPECT_EQ(ndjit::testing::CheckPow(k.dtype, {k.inputs, k.exponents}, got, bound, &max_error),
+                "");
+    } else {
+      EXPECT_EQ(ndjit::testing::CheckVectorMath(k.op, k.dtype, k.inputs, got, bound, &max_error),
+                "");
+    }
     std::printf("%-6s %-9s %zu inputs: max error %.3f ulp\n", ir::OpName(k.op), DTypeName(k.dtype),
                 n, max_error);
   }
