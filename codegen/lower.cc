@@ -112,15 +112,21 @@ class Lowerer {
       loop_var_instr_ = vars[0];
       idx.dims->push_back(vars[0]);
     }
-    // Kernels with an expensive op (gelu's tanh, W2) stream too: with the CPU backend's
-    // prefetches they ran 1.6-1.9x faster than with cached stores; without prefetches streaming
-    // had made them up to 2x slower (codegen/cpu/prefetch.h).
+    // A kernel with an expensive op (a library call, a division: ops.def's cost column) streams
+    // only with the CPU backend's prefetches (codegen/cpu/prefetch.h): with them, gelu (W2) and
+    // exp(x) * 0.5 took 0.87-0.95x the time of cached stores; without them, streaming made such
+    // kernels up to 2x slower (too few loads in flight), so under --prefetch=0 they store through
+    // the caches.
+    bool compute_bound = false;
+    for (const Node* m : g.members) {
+      compute_bound |= ir::OpRecomputeCost(m->op()) == ir::RecomputeCost::kExpensive;
+    }
     for (const Node* r : g.roots) {
       ASSIGN_OR_RETURN(int v, Emit(*r, idx, /*is_root=*/true));
       b_.Store(output_buffer_.at(r), Linear(idx), v);
       const int64_t bytes = ir::NumElements(r->shape()) * DTypeSize(r->dtype());
-      if (!g.row_kernel && options_.streaming_store_bytes > 0 &&
-          bytes >= options_.streaming_store_bytes) {
+      if (!g.row_kernel && (!compute_bound || options_.prefetch) &&
+          options_.streaming_store_bytes > 0 && bytes >= options_.streaming_store_bytes) {
         b_.SetStream(output_buffer_.at(r));
       }
     }

@@ -45,8 +45,8 @@ struct LowerOptions {
   const ir::Node* in_place_of = nullptr;
   // Roots of at least this many bytes are marked as streamed outputs (ir::KBuffer::stream):
   // written once and too large for the caches to keep for the next reader. 0: none. Only
-  // elementwise kernels (no row loop, no scan) mark them; they store each root at the flat index
-  // of its domain point.
+  // elementwise kernels (no row loop, no scan) mark them, and one with an expensive op only with
+  // `prefetch`; they store each root at the flat index of its domain point.
   int64_t streaming_store_bytes = 0;
   // ir::Kernel::glibc_math: exp, expm1, log, tanh and erf through glibc (CPU kernels only).
   bool glibc_math = false;

@@ -62,7 +62,7 @@ struct PipelineOptions {
   // Kernel scheduling and buffer planning (schedule.h). The pipeline does not use them; they
   // travel with the flags so that NDJIT_FLAGS can switch them off when bisecting.
   ScheduleOptions schedule;
-  // Memory-bound elementwise CPU kernels write outputs as large as the last-level cache with
+  // Elementwise CPU kernels write outputs as large as the last-level cache (at most 32 MiB) with
   // streaming (non-temporal) stores (codegen/cpu/cpu_backend.h); --streaming-stores=0 stores
   // everything through the caches. Travels with the flags for the same reason as `schedule`.
   bool streaming_stores = true;

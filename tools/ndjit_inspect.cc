@@ -245,7 +245,7 @@ absl::Status Emit(const std::string& command, const Input& input, const ndjit::i
     describe.assembly = emit == "asm";
     describe.cuda = emit == "cuda";
     // As the runtime would compile it for the CPU, with --pipeline_flags' code generation
-    // switches (streaming stores, vector math); CUDA kernels use neither.
+    // switches (streaming stores, vector math, prefetches); CUDA kernels use none of them.
     ndjit::passes::PipelineOptions flags;
     RETURN_IF_ERROR(ndjit::passes::ApplyPipelineFlags(absl::GetFlag(FLAGS_pipeline_flags), &flags));
     if (!describe.cuda) {

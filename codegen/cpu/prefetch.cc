@@ -36,7 +36,7 @@ int PrefetchLoop(llvm::ScalarEvolution& se, const llvm::Loop& loop, int64_t dist
       auto* load = llvm::dyn_cast<llvm::LoadInst>(&inst);
       if (load == nullptr || load->isVolatile()) continue;
       const int64_t step = AddressStep(se, loop, *load);
-      if (step <= 0 || step > kMaxPrefetchStepBytes) continue;
+      if (step < kMinPrefetchStepBytes || step > kMaxPrefetchStepBytes) continue;
       const llvm::SCEV* address = se.getSCEV(load->getPointerOperand());
       bool shared = false;
       for (const llvm::SCEV* other : fetched) {

@@ -199,6 +199,9 @@ TEST(GraphCompileOptionsTest, EveryFieldTakesPartInEquality) {
   o = base;
   o.glibc_math = true;
   EXPECT_FALSE(o == base);
+  o = base;
+  o.prefetch = false;
+  EXPECT_FALSE(o == base);
 }
 
 // ... and in the hash the plan cache buckets by.

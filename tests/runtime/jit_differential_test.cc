@@ -88,8 +88,8 @@ TEST_P(RandomGraphs, CompiledMatchesInterpreter) {
 INSTANTIATE_TEST_SUITE_P(Shards, RandomGraphs, ::testing::Range(0, kShards));
 
 // Streaming stores (codegen/cpu/cpu_backend.h) are used only for outputs the size of the
-// last-level cache, which no random graph has: here every output of a memory-bound elementwise
-// kernel streams. The corpus's rows are short (dims of at most 5), so this checks the split's
+// last-level cache, which no random graph has: here every output of an elementwise kernel
+// streams. The corpus's rows are short (dims of at most 5), so this checks the split's
 // unaligned ends and its kernels' structure more than whole aligned lines, which
 // StreamingStores.EveryPointIsStoredAtEveryAlignmentAndRange and
 // EveryElementWidthIsStoredAtEveryAlignment cover (tests/codegen/cpu_jit_test.cc).
