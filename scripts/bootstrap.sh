@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build g++ pkg-config ccache
   llvm-19-dev            # CPU JIT (ORC), linked as the shared libLLVM-19.so
   clang-19               # compiles codegen/cpu's scalar-op library to LLVM bitcode at build time
+  libclang-rt-19-dev     # libFuzzer and clang's sanitizer runtimes (tests/fuzz, the fuzz preset)
   libeigen3-dev          # bench/: the Eigen peer of the fusion benchmarks
   libabsl-dev            # Status/StatusOr, strings, hash maps, synchronization
   nlohmann-json3-dev     # writes the profiler's Chrome trace (and tests parse it back)

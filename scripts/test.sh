@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the whole test suite: the dev preset, then the asan-ubsan preset.
-# Usage: scripts/test.sh [preset...]   (default: dev asan-ubsan)
+# Sets up, builds and runs the whole test suite: the dev preset, then the asan-ubsan preset, then
+# each libFuzzer target for 60 seconds on its corpus (scripts/fuzz.sh; longer campaigns run it
+# by hand).
+# Usage: scripts/test.sh [preset...]   (default: dev asan-ubsan, then the fuzz targets; named
+# presets run alone)
 # In CI (CI=true) warnings are errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 
 presets=("$@")
-[ ${#presets[@]} -eq 0 ] && presets=(dev asan-ubsan)
+fuzz=0
+if [ ${#presets[@]} -eq 0 ]; then
+  presets=(dev asan-ubsan)
+  fuzz=1
+fi
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
 
@@ -17,3 +24,9 @@ for preset in "${presets[@]}"; do
   cmake --build --preset "${preset}"
   ctest --preset "${preset}" -j2
 done
+
+if [ $fuzz -eq 1 ]; then
+  for target in ir_parser; do
+    bash scripts/fuzz.sh "$target" 60
+  done
+fi
