@@ -6,6 +6,7 @@
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/ScalarEvolutionExpressions.h"
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Intrinsics.h"
@@ -35,6 +36,10 @@ int PrefetchLoop(llvm::ScalarEvolution& se, const llvm::Loop& loop, int64_t dist
     for (llvm::Instruction& inst : *bb) {
       auto* load = llvm::dyn_cast<llvm::LoadInst>(&inst);
       if (load == nullptr || load->isVolatile()) continue;
+      // The stack (a tiled reduction's accumulators) is in the first-level cache already.
+      if (llvm::isa<llvm::AllocaInst>(llvm::getUnderlyingObject(load->getPointerOperand()))) {
+        continue;
+      }
       const int64_t step = AddressStep(se, loop, *load);
       if (step < kMinPrefetchStepBytes || step > kMaxPrefetchStepBytes) continue;
       const llvm::SCEV* address = se.getSCEV(load->getPointerOperand());

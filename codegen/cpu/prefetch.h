@@ -32,13 +32,14 @@ inline constexpr int64_t kPrefetchDistanceBytes = 2048;
 inline constexpr int64_t kMinPrefetchStepBytes = 16;
 inline constexpr int64_t kMaxPrefetchStepBytes = 1024;
 
-// Adds a prefetch into the first-level cache before each load of an innermost loop whose address
-// advances by a constant step in [kMinPrefetchStepBytes, kMaxPrefetchStepBytes] per iteration: of
-// the address the load will read ceil(distance / step) iterations later (so a strided walk
-// prefetches elements it reads, never the lines between them). Loads whose addresses differ by a
-// constant of less than a cache line share one prefetch: an unrolled vector loop (LLVM's, 4
-// vectors of 32 or 64 bytes per input) prefetches each line once; a loop that advances 16 or 32
-// bytes, 4 or 2 times. Returns the number of prefetches added.
+// Adds a prefetch into the first-level cache before each load of an innermost loop, other than
+// of the stack (a tiled reduction's accumulator array), whose address advances by a constant step
+// in [kMinPrefetchStepBytes, kMaxPrefetchStepBytes] per iteration: of the address the load will
+// read ceil(distance / step) iterations later (so a strided walk prefetches elements it reads,
+// never the lines between them). Loads whose addresses differ by a constant of less than a cache
+// line share one prefetch: an unrolled vector loop (LLVM's, 4 vectors of 32 or 64 bytes per input)
+// prefetches each line once; a loop that advances 16 or 32 bytes, 4 or 2 times. Returns the number
+// of prefetches added.
 int InsertPrefetches(llvm::Module& module, int64_t distance_bytes);
 
 }  // namespace ndjit::codegen::cpu

@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "codegen/cpu/cpu_backend.h"
 #include "codegen/lower.h"
 #include "gtest/gtest.h"
@@ -190,6 +191,30 @@ TEST(Prefetch, ContiguousLoadsArePrefetchedAheadAndStridedOnesAreNot) {
       return %2 })",
                                            0);
   EXPECT_EQ(Count(strided.compiled.llvm_ir, "@llvm.prefetch"), 0) << strided.compiled.llvm_ir;
+}
+
+// A column sum runs tiled, its accumulators in an array on the stack: the input's rows are
+// prefetched, the accumulator array (already in the first-level cache) is not.
+TEST(Prefetch, TheStackIsNotPrefetched) {
+  auto g = ir::ParseGraph(R"(graph @g {
+      %0 = input[index=0] : f32[4096,512]
+      %1 = reduce_sum[axes=[0]](%0) : f32[512]
+      return %1 })");
+  ASSERT_TRUE(g.ok()) << g.status();
+  const passes::FusionPlan plan = passes::PlanFusion(**g, passes::FusionOptions{}, {});
+  absl::StatusOr<codegen::LoweredKernel> k = codegen::LowerGroup(**g, plan, 0, {});
+  ASSERT_TRUE(k.ok()) << k.status();
+  codegen::cpu::CompileOptions options;
+  options.keep_assembly = true;
+  absl::StatusOr<codegen::cpu::CompiledKernel> c = codegen::cpu::Compile(k->kernel, options);
+  ASSERT_TRUE(c.ok()) << c.status();
+  int prefetches = 0;
+  for (const absl::string_view line : absl::StrSplit(c->assembly, '\n')) {
+    if (!absl::StrContains(line, "prefetch")) continue;
+    ++prefetches;
+    EXPECT_FALSE(absl::StrContains(line, "%rsp")) << line;
+  }
+  EXPECT_GE(prefetches, 1) << c->assembly;
 }
 
 // The choice is the lowering's, by output size; the code shows it: a large output's kernel
