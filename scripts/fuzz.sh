@@ -2,7 +2,8 @@
 # Fuzzes one libFuzzer target of tests/fuzz for SECONDS: builds it with the fuzz preset (clang-19,
 # libFuzzer, AddressSanitizer + UndefinedBehaviorSanitizer) and runs it on its committed corpus.
 #
-#   bash scripts/fuzz.sh TARGET SECONDS      TARGET: ir_parser
+#   bash scripts/fuzz.sh TARGET SECONDS      TARGET: a tests/fuzz/TARGET_fuzz.cc (ir_parser)
+#   bash scripts/fuzz.sh --targets           lists them
 #
 # The inputs libFuzzer finds that reach new code go to build/fuzz/corpus/TARGET, which later runs
 # start from (the committed tests/fuzz/corpus/TARGET is read, never written). A finding (a crash,
@@ -12,7 +13,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(ir_parser)
+targets=()
+for source in tests/fuzz/*_fuzz.cc; do
+  name=$(basename "$source")
+  targets+=("${name%_fuzz.cc}")
+done
+if [ "${1:-}" = "--targets" ]; then
+  echo "${targets[*]}"
+  exit 0
+fi
 usage="usage: scripts/fuzz.sh TARGET SECONDS   (TARGET: ${targets[*]})"
 [ $# -eq 2 ] || { echo "$usage" >&2; exit 2; }
 target=$1

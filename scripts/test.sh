@@ -26,7 +26,7 @@ for preset in "${presets[@]}"; do
 done
 
 if [ $fuzz -eq 1 ]; then
-  for target in ir_parser; do
+  for target in $(bash scripts/fuzz.sh --targets); do
     bash scripts/fuzz.sh "$target" 60
   done
 fi

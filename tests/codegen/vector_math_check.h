@@ -197,18 +197,12 @@ inline PowInputs MakePowInputs(DType dtype, int ys_per_x = 64, int64_t float32_p
   const float inf = std::numeric_limits<float>::infinity();
   const std::vector<float> special = {0.0f, -0.0f, 1.0f,  -1.0f,  2.0f, -2.0f, 0.5f,         -0.5f,
                                       3.0f, -3.0f, 10.0f, -10.0f, inf,  -inf,  std::nanf("")};
-  auto bits_of = [dtype](float v) {
+  auto bits_of = [dtype](float v) -> uint32_t {  // the specials are exact in every dtype
+    if (dtype == DType::kFloat16) return float16::FromFloat(v);
+    if (dtype == DType::kBFloat16) return bfloat16::FromFloat(v);
     uint32_t b;
     std::memcpy(&b, &v, 4);
-    if (dtype == DType::kFloat32) return b;
-    if (dtype == DType::kBFloat16) return b >> 16;  // these specials are exact in bfloat16
-    // float16: the specials are exact there too (sign, exponent, top mantissa bits).
-    const uint32_t sign = (b >> 16) & 0x8000;
-    if (std::isnan(v)) return sign | 0x7e00u;
-    if (std::isinf(v)) return sign | 0x7c00u;
-    if (v == 0) return sign;
-    const int e = static_cast<int>((b >> 23) & 255) - 127 + 15;
-    return sign | (static_cast<uint32_t>(e) << 10) | ((b >> 13) & 1023);
+    return b;
   };
   PowInputs in;
   if (dtype != DType::kFloat32) {
